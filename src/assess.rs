@@ -1,0 +1,958 @@
+//! The status method fixed in DESIGN.md, as a pure function of the reported values, the
+//! catalog, the region registry and an explicit "as of" date.
+//!
+//! ```
+//! use carestaff::{assess, Catalog, Observations, Registry};
+//! let catalog = Catalog::builtin();
+//! let mut obs = Observations::new(catalog);
+//! obs.insert("500101".parse().unwrap(), "talent_total", "2024Q4".parse().unwrap(), 20_000.0);
+//! obs.insert("500101".parse().unwrap(), "talent_total", "2025Q2".parse().unwrap(), 21_500.0);
+//! let rows = assess::assess_all(catalog, Registry::builtin(), &obs, "2025-07-15".parse().unwrap());
+//! let cq1 = rows.iter().find(|a| a.target == "CQ-1").unwrap();
+//! assert_eq!(cq1.status, assess::Status::OnTrack);
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Check, Comparator, Indicator, MetricKind, Scope, Target, Timing};
+use crate::period::Period;
+use crate::region::{RegionCode, Registry};
+
+/// Pace-ratio cut-off for on_track.
+pub const ON_TRACK: f64 = 0.95;
+/// Pace-ratio cut-off for needs_acceleration.
+pub const NEEDS_ACCELERATION: f64 = 0.60;
+
+/// The reported values: each region's own figures, by metric and period.
+#[derive(Debug, Clone)]
+pub struct Observations {
+    metric_ids: HashMap<String, usize>,
+    kinds: Vec<MetricKind>,
+    values: HashMap<(RegionCode, usize), BTreeMap<Period, f64>>,
+    periods: BTreeSet<Period>,
+}
+
+impl Observations {
+    /// An empty set for the metrics of `catalog`.
+    pub fn new(catalog: &Catalog) -> Observations {
+        Observations {
+            metric_ids: catalog.metrics.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect(),
+            kinds: catalog.metrics.iter().map(|m| m.kind).collect(),
+            values: HashMap::new(),
+            periods: BTreeSet::new(),
+        }
+    }
+
+    /// Records a region's own value; a metric the catalog does not know is ignored and
+    /// `false` returned.
+    pub fn insert(&mut self, region: RegionCode, metric: &str, period: Period, value: f64) -> bool {
+        let Some(&m) = self.metric_ids.get(metric) else { return false };
+        self.values.entry((region, m)).or_default().insert(period, value);
+        self.periods.insert(period);
+        true
+    }
+
+    /// The region's own reported value.
+    pub fn own(&self, region: RegionCode, metric: &str, period: Period) -> Option<f64> {
+        let m = *self.metric_ids.get(metric)?;
+        self.own_by_index(region, m, period)
+    }
+
+    fn own_by_index(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
+        self.values.get(&(region, m)).and_then(|s| s.get(&period)).copied()
+    }
+
+    /// Every period that has at least one value, in order.
+    pub fn periods(&self) -> impl Iterator<Item = Period> + '_ {
+        self.periods.iter().copied()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// The status words fixed in DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The latest value satisfies the goal.
+    Achieved,
+    /// Pace ratio ≥ 0.95.
+    OnTrack,
+    /// 0.60 ≤ pace ratio < 0.95.
+    NeedsAcceleration,
+    /// 0 ≤ pace ratio < 0.60, or a standing requirement not met.
+    OffTrack,
+    /// Pace ratio < 0: moving away from the goal.
+    MovingAway,
+    /// The deadline passed (or the year closed) without the goal being met.
+    Missed,
+    /// One value only and the goal not yet met: no pace can be measured.
+    InsufficientData,
+    /// No value at all.
+    NoData,
+}
+
+/// The colour of a status on charts and in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Color {
+    /// Achieved or on track.
+    Green,
+    /// Needs acceleration.
+    Amber,
+    /// Off track, moving away, missed.
+    Red,
+    /// No data or insufficient data.
+    Grey,
+}
+
+impl Status {
+    /// Every status, in the order they are listed in legends.
+    pub const ALL: [Status; 8] = [
+        Status::Achieved,
+        Status::OnTrack,
+        Status::NeedsAcceleration,
+        Status::OffTrack,
+        Status::MovingAway,
+        Status::Missed,
+        Status::InsufficientData,
+        Status::NoData,
+    ];
+
+    /// The colour fixed in DESIGN.md.
+    pub fn color(self) -> Color {
+        match self {
+            Status::Achieved | Status::OnTrack => Color::Green,
+            Status::NeedsAcceleration => Color::Amber,
+            Status::OffTrack | Status::MovingAway | Status::Missed => Color::Red,
+            Status::InsufficientData | Status::NoData => Color::Grey,
+        }
+    }
+
+    /// The snake_case word used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Achieved => "achieved",
+            Status::OnTrack => "on_track",
+            Status::NeedsAcceleration => "needs_acceleration",
+            Status::OffTrack => "off_track",
+            Status::MovingAway => "moving_away",
+            Status::Missed => "missed",
+            Status::InsufficientData => "insufficient_data",
+            Status::NoData => "no_data",
+        }
+    }
+
+    /// The Chinese status word.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::Achieved => "已达成",
+            Status::OnTrack => "按进度推进",
+            Status::NeedsAcceleration => "需加快",
+            Status::OffTrack => "进度滞后",
+            Status::MovingAway => "背离目标",
+            Status::Missed => "未达成",
+            Status::InsufficientData => "数据不足",
+            Status::NoData => "无数据",
+        }
+    }
+
+    /// The English status words.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Status::Achieved => "achieved",
+            Status::OnTrack => "on track",
+            Status::NeedsAcceleration => "needs acceleration",
+            Status::OffTrack => "off track",
+            Status::MovingAway => "moving away",
+            Status::Missed => "missed",
+            Status::InsufficientData => "insufficient data",
+            Status::NoData => "no data",
+        }
+    }
+
+    /// How bad a status is when several checks of one target are combined (higher is worse);
+    /// an unknown check keeps a target from counting as achieved or on track.
+    fn severity(self) -> u8 {
+        match self {
+            Status::Achieved => 0,
+            Status::OnTrack => 1,
+            Status::InsufficientData => 2,
+            Status::NoData => 3,
+            Status::NeedsAcceleration => 4,
+            Status::OffTrack => 5,
+            Status::MovingAway => 6,
+            Status::Missed => 7,
+        }
+    }
+}
+
+impl Color {
+    /// The word used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Color::Green => "green",
+            Color::Amber => "amber",
+            Color::Red => "red",
+            Color::Grey => "grey",
+        }
+    }
+
+    /// The hex colour used on charts and in reports.
+    pub fn hex(self) -> &'static str {
+        match self {
+            Color::Green => "#2E7D32",
+            Color::Amber => "#F9A825",
+            Color::Red => "#C62828",
+            Color::Grey => "#9E9E9E",
+        }
+    }
+}
+
+/// The pace ratio `R = (yₜ − y₀)/(E − y₀)` in status terms, cut-offs as fixed in DESIGN.md.
+pub fn classify_pace(pace_ratio: f64) -> Status {
+    if pace_ratio >= ON_TRACK {
+        Status::OnTrack
+    } else if pace_ratio >= NEEDS_ACCELERATION {
+        Status::NeedsAcceleration
+    } else if pace_ratio >= 0.0 {
+        Status::OffTrack
+    } else {
+        Status::MovingAway
+    }
+}
+
+/// The status of one check (or one target) in one region, with every component.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The status word.
+    pub status: Status,
+    /// The latest value used (for an each_child parent: the share of children that comply, %).
+    pub latest: Option<f64>,
+    /// The period of the latest value.
+    pub period: Option<Period>,
+    /// The baseline value y₀.
+    pub baseline: Option<f64>,
+    /// The period (or date) of the baseline.
+    pub baseline_date: Option<NaiveDate>,
+    /// The expected value by now, E.
+    pub expected: Option<f64>,
+    /// The pace ratio R.
+    pub pace_ratio: Option<f64>,
+    /// How much the value must still change per quarter to reach the goal in time.
+    pub required_per_quarter: Option<f64>,
+    /// Quarters left until the deadline (or the year end).
+    pub quarters_left: Option<i32>,
+    /// The deadline the status is judged against (the year end for annual targets).
+    pub deadline: Option<NaiveDate>,
+    /// For an each_child parent: how many children comply.
+    pub comply: Option<usize>,
+    /// For an each_child parent: how many children there are.
+    pub children: Option<usize>,
+}
+
+impl Outcome {
+    fn bare(status: Status) -> Outcome {
+        Outcome {
+            status,
+            latest: None,
+            period: None,
+            baseline: None,
+            baseline_date: None,
+            expected: None,
+            pace_ratio: None,
+            required_per_quarter: None,
+            quarters_left: None,
+            deadline: None,
+            comply: None,
+            children: None,
+        }
+    }
+}
+
+/// A target assessed in one region: the outcome plus what is needed to explain it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    /// The target id.
+    pub target: String,
+    /// The region assessed.
+    pub region: RegionCode,
+    /// The region's name.
+    pub region_name: String,
+    /// The combined status of all the target's checks.
+    pub status: Status,
+    /// Its colour.
+    pub color: Color,
+    /// The goal of the main check.
+    pub goal: f64,
+    /// The comparator of the main check.
+    pub comparator: Comparator,
+    /// The unit of the goal.
+    pub unit: String,
+    /// The components of the check that decided the status.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// One sentence in Chinese.
+    pub explanation_zh: String,
+    /// One sentence in English.
+    pub explanation_en: String,
+    /// Each check's own outcome where a target has several (SX-4, ZB-7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckOutcome>,
+    /// Each child's assessment for an each_child target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub child_assessments: Vec<ChildOutcome>,
+}
+
+/// The outcome of one check of a target with several.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckOutcome {
+    /// The check's indicator.
+    pub indicator: Indicator,
+    /// Its comparator.
+    pub comparator: Comparator,
+    /// Its goal.
+    pub goal: f64,
+    /// Its outcome.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// One child's status under an each_child target.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildOutcome {
+    /// The child region.
+    pub region: RegionCode,
+    /// Its name.
+    pub region_name: String,
+    /// Its status.
+    pub status: Status,
+    /// Its colour.
+    pub color: Color,
+    /// Its latest value.
+    pub latest: Option<f64>,
+    /// The period of that value.
+    pub period: Option<Period>,
+}
+
+/// Assesses every target of the catalog in its region as of `as_of`.
+pub fn assess_all(catalog: &Catalog, registry: &Registry, obs: &Observations, as_of: NaiveDate) -> Vec<Assessment> {
+    let ctx = Context::new(catalog, registry, obs, as_of);
+    catalog.targets.iter().map(|t| ctx.assess_target(t, t.region)).collect()
+}
+
+/// Assesses one target in any region (a child of its region, for each_child targets).
+pub fn assess_target_in(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    target: &Target,
+    region: RegionCode,
+) -> Assessment {
+    Context::new(catalog, registry, obs, as_of).assess_target(target, region)
+}
+
+/// Every value of an indicator for a region, period by period up to `as_of` (for annual
+/// targets, year to date): the series charts and reports draw.
+pub fn indicator_series(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    check: &Check,
+    timing: Timing,
+    region: RegionCode,
+) -> Vec<(Period, f64)> {
+    let ctx = Context::new(catalog, registry, obs, as_of);
+    match timing {
+        Timing::Annual => ctx.periods.iter().filter_map(|&p| ctx.year_to_date(&check.indicator, region, p).map(|v| (p, v))).collect(),
+        _ => ctx.series(&check.indicator, region),
+    }
+}
+
+/// A metric's value for a region: its own where reported, else the sum of its children's for
+/// stocks and flows (parameters and checklists are never summed).
+pub fn rolled_value(catalog: &Catalog, registry: &Registry, obs: &Observations, region: RegionCode, metric: &str, period: Period) -> Option<f64> {
+    let m = catalog.metrics.iter().position(|x| x.id == metric)?;
+    Context::new(catalog, registry, obs, period.end_date()).rolled(region, m, period)
+}
+
+struct Context<'a> {
+    catalog: &'a Catalog,
+    registry: &'a Registry,
+    obs: &'a Observations,
+    as_of: NaiveDate,
+    /// The last quarter ending on or before `as_of`; later values are ignored.
+    last_period: Option<Period>,
+    /// The periods with data, up to `last_period`.
+    periods: Vec<Period>,
+}
+
+impl<'a> Context<'a> {
+    fn new(catalog: &'a Catalog, registry: &'a Registry, obs: &'a Observations, as_of: NaiveDate) -> Context<'a> {
+        let last = Period::last_ended_by(as_of);
+        Context {
+            catalog,
+            registry,
+            obs,
+            as_of,
+            last_period: Some(last),
+            periods: obs.periods().filter(|p| *p <= last).collect(),
+        }
+    }
+
+    fn metric_index(&self, id: &str) -> Option<usize> {
+        self.obs.metric_ids.get(id).copied()
+    }
+
+    fn rolled(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
+        if let Some(v) = self.obs.own_by_index(region, m, period) {
+            return Some(v);
+        }
+        if !self.obs.kinds[m].is_summed() {
+            return None;
+        }
+        let mut sum = None;
+        for &child in self.registry.children(region) {
+            if let Some(v) = self.rolled(child, m, period) {
+                *sum.get_or_insert(0.0) += v;
+            }
+        }
+        sum
+    }
+
+    /// The indicator's value at one period (stocks as of quarter end, flows for the quarter).
+    fn value(&self, ind: &Indicator, region: RegionCode, period: Period) -> Option<f64> {
+        match ind {
+            Indicator::Metric { metric } => self.rolled(region, self.metric_index(metric)?, period),
+            Indicator::Ratio { numerator, denominator, factor } => {
+                let n = self.rolled(region, self.metric_index(numerator)?, period)?;
+                let d = self.rolled(region, self.metric_index(denominator)?, period)?;
+                (d != 0.0).then(|| n / d * factor)
+            }
+        }
+    }
+
+    /// The metric aggregated over the year up to `period`: flows summed, checklists "any
+    /// quarter done", stocks and parameters their value at `period`.
+    fn metric_year_to_date(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
+        let quarters = (1..=period.quarter()).filter_map(|q| Period::new(period.year(), q));
+        match self.obs.kinds[m] {
+            MetricKind::Flow => quarters.filter_map(|p| self.rolled(region, m, p)).reduce(|a, b| a + b),
+            MetricKind::Checklist => quarters.filter_map(|p| self.rolled(region, m, p)).reduce(f64::max),
+            MetricKind::Stock | MetricKind::Parameter => self.rolled(region, m, period),
+        }
+    }
+
+    fn year_to_date(&self, ind: &Indicator, region: RegionCode, period: Period) -> Option<f64> {
+        match ind {
+            Indicator::Metric { metric } => self.metric_year_to_date(region, self.metric_index(metric)?, period),
+            Indicator::Ratio { numerator, denominator, factor } => {
+                let n = self.metric_year_to_date(region, self.metric_index(numerator)?, period)?;
+                let d = self.metric_year_to_date(region, self.metric_index(denominator)?, period)?;
+                (d != 0.0).then(|| n / d * factor)
+            }
+        }
+    }
+
+    fn series(&self, ind: &Indicator, region: RegionCode) -> Vec<(Period, f64)> {
+        self.periods.iter().filter_map(|&p| self.value(ind, region, p).map(|v| (p, v))).collect()
+    }
+
+    fn assess_target(&self, target: &Target, region: RegionCode) -> Assessment {
+        let each_child = target.scope == Scope::EachChild && region == target.region;
+        let mut child_assessments = Vec::new();
+        let (outcome, checks) = if each_child {
+            let children = self.registry.regular_children(region);
+            let assessed: Vec<Assessment> = children.iter().map(|&c| self.assess_target(target, c)).collect();
+            child_assessments = assessed
+                .iter()
+                .map(|a| ChildOutcome {
+                    region: a.region,
+                    region_name: a.region_name.clone(),
+                    status: a.status,
+                    color: a.color,
+                    latest: a.outcome.latest,
+                    period: a.outcome.period,
+                })
+                .collect();
+            (self.combine_children(target, &assessed), Vec::new())
+        } else {
+            let outcomes: Vec<Outcome> = target.checks().map(|c| self.assess_check(target, c, region)).collect();
+            let worst = outcomes
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, o)| (o.status.severity(), std::cmp::Reverse(*i)))
+                .map_or(0, |(i, _)| i);
+            let checks = if outcomes.len() > 1 {
+                target
+                    .checks()
+                    .zip(&outcomes)
+                    .map(|(c, o)| CheckOutcome { indicator: c.indicator.clone(), comparator: c.comparator, goal: c.goal, outcome: o.clone() })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (outcomes[worst].clone(), checks)
+        };
+        let (explanation_zh, explanation_en) = explain(self.catalog, target, &outcome, &checks);
+        Assessment {
+            target: target.id.clone(),
+            region,
+            region_name: self.registry.name_of(region),
+            status: outcome.status,
+            color: outcome.status.color(),
+            goal: target.check.goal,
+            comparator: target.check.comparator,
+            unit: if each_child { "%".to_string() } else { target.unit.clone() },
+            outcome,
+            explanation_zh,
+            explanation_en,
+            checks,
+            child_assessments,
+        }
+    }
+
+    /// Rule 6: the parent is achieved only when every child is; otherwise red (missed once the
+    /// deadline has passed or the year has closed), and it shows "n of N comply".
+    fn combine_children(&self, target: &Target, children: &[Assessment]) -> Outcome {
+        let n = children.len();
+        let comply = children.iter().filter(|a| a.status == Status::Achieved).count();
+        let period = children.iter().filter_map(|a| a.outcome.period).max();
+        let final_judgement = children.iter().any(|a| a.status == Status::Missed) || target.deadline().is_some_and(|d| self.as_of > d);
+        let status = if n == 0 || children.iter().all(|a| a.status == Status::NoData) {
+            Status::NoData
+        } else if comply == n {
+            Status::Achieved
+        } else if final_judgement {
+            Status::Missed
+        } else {
+            Status::OffTrack
+        };
+        Outcome {
+            latest: (n > 0).then(|| comply as f64 / n as f64 * 100.0),
+            period,
+            deadline: target.deadline(),
+            comply: Some(comply),
+            children: Some(n),
+            ..Outcome::bare(status)
+        }
+    }
+
+    fn assess_check(&self, target: &Target, check: &Check, region: RegionCode) -> Outcome {
+        match target.timing {
+            Timing::Deadline(deadline) => {
+                let series = self.series(&check.indicator, region);
+                let baseline = target.baseline.map(|b| (b.date, b.value));
+                deadline_status(&series, check.comparator, check.goal, deadline, self.as_of, baseline)
+            }
+            Timing::Annual => self.annual(check, region),
+            Timing::Standing => standing_status(&self.series(&check.indicator, region), check.comparator, check.goal),
+        }
+    }
+
+    /// Rule 5: the year-to-date figure of the current year against the goal pro-rated by
+    /// quarter. The current year is that of the last quarter ended by the as-of date; when it
+    /// has no value yet, the previous year is judged as a closed year.
+    fn annual(&self, check: &Check, region: RegionCode) -> Outcome {
+        let Some(last) = self.last_period else { return Outcome::bare(Status::NoData) };
+        let with_data = |year: i32| -> Vec<Period> {
+            self.periods.iter().copied().filter(|p| p.year() == year && self.value(&check.indicator, region, *p).is_some()).collect()
+        };
+        let this_year = with_data(last.year());
+        let (year, latest_quarter, closed) = match this_year.last() {
+            Some(p) => (last.year(), *p, last.quarter() == 4),
+            None => match with_data(last.year() - 1).last() {
+                Some(p) => (last.year() - 1, *p, true),
+                None => return Outcome::bare(Status::NoData),
+            },
+        };
+        let q = if closed { Period::new(year, 4).unwrap_or(latest_quarter) } else { latest_quarter };
+        let ytd = self.year_to_date(&check.indicator, region, q).or_else(|| self.year_to_date(&check.indicator, region, latest_quarter));
+        let Some(ytd) = ytd else { return Outcome::bare(Status::NoData) };
+        annual_status(ytd, latest_quarter, q.quarter(), closed, check.comparator, check.goal)
+    }
+}
+
+/// Rules 1–4 for a target with a deadline. `series` is the indicator's values in period order
+/// (up to the as-of date); `baseline` overrides the earliest value when set on the target.
+pub fn deadline_status(
+    series: &[(Period, f64)],
+    cmp: Comparator,
+    goal: f64,
+    deadline: NaiveDate,
+    as_of: NaiveDate,
+    baseline: Option<(NaiveDate, f64)>,
+) -> Outcome {
+    let Some(&(first_p, first_v)) = series.first() else { return Outcome::bare(Status::NoData) };
+    let (t0, y0) = baseline.unwrap_or((first_p.end_date(), first_v));
+    let base = |status: Status, p: Period, v: f64| Outcome {
+        latest: Some(v),
+        period: Some(p),
+        baseline: Some(y0),
+        baseline_date: Some(t0),
+        deadline: Some(deadline),
+        ..Outcome::bare(status)
+    };
+
+    // Rule 4: after the deadline, only achieved or missed, on the last value at or before it.
+    if as_of > deadline {
+        return match series.iter().rev().find(|(p, _)| p.end_date() <= deadline) {
+            Some(&(p, v)) => {
+                let status = if cmp.holds(v, goal) { Status::Achieved } else { Status::Missed };
+                Outcome { expected: Some(goal), quarters_left: Some(0), ..base(status, p, v) }
+            }
+            None => {
+                let &(p, v) = series.last().expect("series is not empty");
+                base(Status::Missed, p, v)
+            }
+        };
+    }
+
+    let &(p, yt) = series.last().expect("series is not empty");
+    let t = p.end_date();
+    let quarters_left = Period::containing(deadline).index() - p.index();
+    let required = (quarters_left > 0).then(|| (goal - yt) / f64::from(quarters_left));
+    let pace = |status: Status, expected: Option<f64>, r: Option<f64>| Outcome {
+        expected,
+        pace_ratio: r,
+        required_per_quarter: if status == Status::Achieved { None } else { required },
+        quarters_left: Some(quarters_left.max(0)),
+        ..base(status, p, yt)
+    };
+
+    // Rule 2: achieved overrides everything below.
+    if cmp.holds(yt, goal) {
+        return pace(Status::Achieved, None, None);
+    }
+    // Rule 1: one value only (and no baseline set on the target): no pace can be measured.
+    if series.len() == 1 && baseline.is_none() {
+        return pace(Status::InsufficientData, None, None);
+    }
+    // The baseline already met the goal and the latest value no longer does.
+    if cmp.holds(y0, goal) {
+        return pace(Status::MovingAway, Some(goal), None);
+    }
+    // Rule 3: pace against the straight line from the baseline to the goal at the deadline.
+    let span = (deadline - t0).num_days();
+    let f = if span <= 0 { 1.0 } else { ((t - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0) };
+    let expected = y0 + f * (goal - y0);
+    if expected == y0 {
+        return pace(Status::InsufficientData, Some(expected), None);
+    }
+    let r = (yt - y0) / (expected - y0);
+    pace(classify_pace(r), Some(expected), Some(r))
+}
+
+/// Rule 5 for an annual target: `ytd` after quarter `q` of a year (`closed` once the year is
+/// over), against the goal pro-rated as `G·q/4`.
+pub fn annual_status(ytd: f64, period: Period, q: u8, closed: bool, cmp: Comparator, goal: f64) -> Outcome {
+    let year_end = Period::new(period.year(), 4).map(|p| p.end_date());
+    let quarters_left = 4 - i32::from(q);
+    let base = |status: Status| Outcome {
+        latest: Some(ytd),
+        period: Some(period),
+        baseline: Some(0.0),
+        deadline: year_end,
+        quarters_left: Some(quarters_left),
+        ..Outcome::bare(status)
+    };
+    if cmp.holds(ytd, goal) {
+        return base(Status::Achieved);
+    }
+    if closed {
+        return Outcome { expected: Some(goal), ..base(Status::Missed) };
+    }
+    let expected = goal * f64::from(q) / 4.0;
+    let required = (quarters_left > 0).then(|| (goal - ytd) / f64::from(quarters_left));
+    if cmp != Comparator::AtLeast || expected == 0.0 {
+        // A ceiling or an exact value has no pro-rated path: it holds or it does not.
+        return Outcome { expected: Some(goal), required_per_quarter: required, ..base(Status::OffTrack) };
+    }
+    let r = ytd / expected;
+    Outcome { expected: Some(expected), pace_ratio: Some(r), required_per_quarter: required, ..base(classify_pace(r)) }
+}
+
+/// Rule 7: a standing requirement is achieved or off_track on the latest value.
+pub fn standing_status(series: &[(Period, f64)], cmp: Comparator, goal: f64) -> Outcome {
+    match series.last() {
+        None => Outcome::bare(Status::NoData),
+        Some(&(p, v)) => {
+            let status = if cmp.holds(v, goal) { Status::Achieved } else { Status::OffTrack };
+            Outcome { latest: Some(v), period: Some(p), expected: Some(goal), ..Outcome::bare(status) }
+        }
+    }
+}
+
+/// Formats a number for a sentence: thousands separators for large values, two decimals at
+/// most for small ones.
+pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".to_string();
+    }
+    if v.abs() >= 100.0 {
+        let rounded = v.round() as i64;
+        let digits = rounded.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        if rounded < 0 {
+            out.insert(0, '-');
+        }
+        out
+    } else {
+        let s = format!("{v:.2}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".to_string() } else { s.to_string() }
+    }
+}
+
+fn explain(catalog: &Catalog, target: &Target, o: &Outcome, checks: &[CheckOutcome]) -> (String, String) {
+    let n = |v: Option<f64>| v.map_or_else(|| "—".to_string(), format_number);
+    let unit = target.unit.as_str();
+    let goal = format!("{}{}", format_number(target.check.goal), unit);
+    let cmp = target.check.comparator.pretty();
+    let per = o.period.map_or_else(String::new, |p| p.to_string());
+    let deadline = o.deadline.map_or_else(String::new, |d| d.to_string());
+    let label_zh = &target.label_zh;
+    let label_en = &target.label_en;
+    let status_zh = o.status.label_zh();
+    let status_en = o.status.label_en();
+
+    if let (Some(c), Some(total)) = (o.comply, o.children) {
+        return (
+            format!("{label_zh}：下属{total}个地区中{c}个达标（每个地区须{cmp}{goal}），{status_zh}。"),
+            format!("{label_en}: {c} of {total} child regions comply (each must be {cmp} {goal}) — {status_en}."),
+        );
+    }
+    let failing: Vec<String> = checks
+        .iter()
+        .filter(|c| c.outcome.status != Status::Achieved)
+        .map(|c| {
+            let name = c.indicator.metrics().first().and_then(|m| catalog.metric(m)).map_or_else(String::new, |m| m.label_zh.clone());
+            format!("{name}{}", n(c.outcome.latest))
+        })
+        .collect();
+    let extra_zh = if failing.is_empty() { String::new() } else { format!("（未满足：{}）", failing.join("、")) };
+
+    match o.status {
+        Status::NoData => (format!("{label_zh}：尚无数据。"), format!("{label_en}: no data yet.")),
+        Status::Achieved => (
+            format!("{label_zh}：{per}为{}，已达到目标{cmp}{goal}。", n(o.latest)),
+            format!("{label_en}: {} at {per}, goal {cmp} {goal} achieved.", n(o.latest)),
+        ),
+        Status::Missed => (
+            format!("{label_zh}：截止{deadline}为{}，未达到目标{cmp}{goal}{extra_zh}。", n(o.latest)),
+            format!("{label_en}: {} by {deadline}, goal {cmp} {goal} missed.", n(o.latest)),
+        ),
+        Status::InsufficientData => (
+            format!("{label_zh}：仅有{per}一个数据（{}），尚不能判断进度，目标{cmp}{goal}。", n(o.latest)),
+            format!("{label_en}: only one value ({} at {per}); pace cannot be judged yet against {cmp} {goal}.", n(o.latest)),
+        ),
+        Status::OffTrack | Status::MovingAway | Status::OnTrack | Status::NeedsAcceleration if o.pace_ratio.is_none() => (
+            format!("{label_zh}：{per}为{}，未满足{cmp}{goal}{extra_zh}，{status_zh}。", n(o.latest)),
+            format!("{label_en}: {} at {per}, does not meet {cmp} {goal} — {status_en}.", n(o.latest)),
+        ),
+        _ => {
+            let need_zh = o.required_per_quarter.map_or_else(String::new, |r| {
+                format!("；到{deadline}达到{goal}，每季度还需{}{}", if r >= 0.0 { "增加" } else { "减少" }, format_number(r.abs()))
+            });
+            let need_en = o.required_per_quarter.map_or_else(String::new, |r| {
+                format!("; {} {} a quarter needed to reach {goal} by {deadline}", format_number(r.abs()), if r >= 0.0 { "more" } else { "less" })
+            });
+            (
+                format!(
+                    "{label_zh}：{per}为{}，按进度应为{}，进度比{}，{status_zh}{need_zh}{extra_zh}。",
+                    n(o.latest),
+                    n(o.expected),
+                    n(o.pace_ratio)
+                ),
+                format!("{label_en}: {} at {per} against {} expected by now (pace ratio {}) — {status_en}{need_en}.", n(o.latest), n(o.expected), n(o.pace_ratio)),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Period {
+        s.parse().expect("period")
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn series(points: &[(&str, f64)]) -> Vec<(Period, f64)> {
+        points.iter().map(|&(q, v)| (p(q), v)).collect()
+    }
+
+    /// A deadline target of 25,000 by 2027-12-31 (CQ-1's shape).
+    fn check_deadline(points: &[(&str, f64)], as_of: &str, expected: Status) -> Outcome {
+        let o = deadline_status(&series(points), Comparator::AtLeast, 25_000.0, d("2027-12-31"), d(as_of), None);
+        assert_eq!(o.status, expected, "{points:?} as of {as_of}: {o:?}");
+        o
+    }
+
+    #[test]
+    fn rule1_no_data_and_insufficient_data() {
+        check_deadline(&[], "2025-10-15", Status::NoData);
+        check_deadline(&[("2025Q2", 21_000.0)], "2025-10-15", Status::InsufficientData);
+        // One value that already meets the goal is achieved, not insufficient.
+        check_deadline(&[("2025Q2", 26_000.0)], "2025-10-15", Status::Achieved);
+    }
+
+    #[test]
+    fn rule2_achieved_overrides_pace() {
+        let o = check_deadline(&[("2024Q1", 20_000.0), ("2024Q2", 25_000.0)], "2024-07-01", Status::Achieved);
+        assert_eq!(o.latest, Some(25_000.0));
+        assert_eq!(o.required_per_quarter, None);
+    }
+
+    #[test]
+    fn rule3_worked_example_from_design() {
+        // Baseline 20,000 at 2024-12-31, latest 21,500 at 2025-06-30, goal 25,000 by 2027-12-31.
+        // f = 181 / 1095; E = 20,000 + f·5,000 = 20,826.48; R = 1,500 / 826.48 = 1.815.
+        let o = check_deadline(&[("2024Q4", 20_000.0), ("2025Q2", 21_500.0)], "2025-07-15", Status::OnTrack);
+        let e = o.expected.expect("expected");
+        assert!((e - 20_826.484).abs() < 0.01, "E = {e}");
+        let r = o.pace_ratio.expect("R");
+        assert!((r - 1.8149).abs() < 0.001, "R = {r}");
+        assert_eq!(o.baseline, Some(20_000.0));
+        assert_eq!(o.quarters_left, Some(10));
+        assert!((o.required_per_quarter.expect("pace needed") - 350.0).abs() < 1e-9);
+    }
+
+    /// Builds a two-point series whose pace ratio is exactly `r` (baseline 0 at 2024Q4, goal
+    /// 100 at 2025Q4 → E = 50 at 2025Q2 with these day counts handled by computing E first).
+    fn at_ratio(r: f64) -> Outcome {
+        let t0 = p("2024Q4");
+        let t = p("2025Q2");
+        let deadline = d("2026-12-31");
+        let f = (t.end_date() - t0.end_date()).num_days() as f64 / (deadline - t0.end_date()).num_days() as f64;
+        let expected = f * 100.0;
+        deadline_status(&[(t0, 0.0), (t, r * expected)], Comparator::AtLeast, 100.0, deadline, d("2025-07-01"), None)
+    }
+
+    #[test]
+    fn rule3_cut_offs() {
+        assert_eq!(at_ratio(1.2).status, Status::OnTrack);
+        assert_eq!(at_ratio(0.95).status, Status::OnTrack);
+        assert_eq!(at_ratio(0.949).status, Status::NeedsAcceleration);
+        assert_eq!(at_ratio(0.60).status, Status::NeedsAcceleration);
+        assert_eq!(at_ratio(0.599).status, Status::OffTrack);
+        assert_eq!(at_ratio(0.0).status, Status::OffTrack);
+        assert_eq!(at_ratio(-0.01).status, Status::MovingAway);
+        assert_eq!(classify_pace(0.95), Status::OnTrack);
+        assert_eq!(classify_pace(0.6), Status::NeedsAcceleration);
+        assert_eq!(classify_pace(0.0), Status::OffTrack);
+        assert_eq!(classify_pace(-1e-9), Status::MovingAway);
+    }
+
+    #[test]
+    fn rule3_ceiling_targets_use_the_same_ratio() {
+        // SX-5's shape: at most 3.5 residents per professional, from 5.0 towards 3.5 by 2026-12-31.
+        let s = series(&[("2024Q4", 5.0), ("2025Q4", 4.2)]);
+        let o = deadline_status(&s, Comparator::AtMost, 3.5, d("2026-12-31"), d("2026-01-10"), None);
+        // E = 5 − 0.5·1.5 ≈ 4.25 (365/730); R = −0.8 / −0.75 ≈ 1.07.
+        assert_eq!(o.status, Status::OnTrack, "{o:?}");
+        let s = series(&[("2024Q4", 5.0), ("2025Q4", 5.5)]);
+        let o = deadline_status(&s, Comparator::AtMost, 3.5, d("2026-12-31"), d("2026-01-10"), None);
+        assert_eq!(o.status, Status::MovingAway);
+    }
+
+    #[test]
+    fn rule3_baseline_that_met_the_goal_then_fell_back_is_moving_away() {
+        check_deadline(&[("2024Q4", 26_000.0), ("2025Q2", 24_000.0)], "2025-07-15", Status::MovingAway);
+    }
+
+    #[test]
+    fn rule3_baseline_set_on_the_target_replaces_the_earliest_value() {
+        let s = series(&[("2025Q2", 21_500.0)]);
+        let o = deadline_status(&s, Comparator::AtLeast, 25_000.0, d("2027-12-31"), d("2025-07-15"), Some((d("2024-12-31"), 20_000.0)));
+        assert_eq!(o.status, Status::OnTrack);
+        assert_eq!(o.baseline_date, Some(d("2024-12-31")));
+    }
+
+    #[test]
+    fn rule4_after_the_deadline_only_achieved_or_missed() {
+        let s = [("2024Q4", 20_000.0), ("2027Q4", 24_000.0), ("2028Q1", 26_000.0)];
+        // Judged on 2027Q4, the last value at or before the deadline, not on the later 26,000.
+        let o = check_deadline(&s, "2028-04-15", Status::Missed);
+        assert_eq!(o.period, Some(p("2027Q4")));
+        check_deadline(&[("2024Q4", 20_000.0), ("2027Q4", 25_000.0)], "2028-01-01", Status::Achieved);
+        // On the deadline itself, the pace rules still apply.
+        check_deadline(&[("2024Q4", 20_000.0), ("2027Q4", 24_000.0)], "2027-12-31", Status::NeedsAcceleration);
+        // Only values after the deadline: nothing was reached by it.
+        check_deadline(&[("2028Q1", 26_000.0)], "2028-04-15", Status::Missed);
+    }
+
+    #[test]
+    fn rule5_annual_flows_are_pro_rated_by_quarter() {
+        let check = |ytd: f64, q: u8, closed: bool, expected: Status| {
+            let o = annual_status(ytd, Period::new(2025, q).expect("q"), q, closed, Comparator::AtLeast, 20_000.0);
+            assert_eq!(o.status, expected, "ytd {ytd} after Q{q}: {o:?}");
+            o
+        };
+        // After Q2 the pro-rated goal is 10,000.
+        let o = check(12_000.0, 2, false, Status::OnTrack);
+        assert_eq!(o.expected, Some(10_000.0));
+        assert_eq!(o.pace_ratio, Some(1.2));
+        assert_eq!(o.required_per_quarter, Some(4_000.0));
+        check(9_500.0, 2, false, Status::OnTrack);
+        check(9_499.0, 2, false, Status::NeedsAcceleration);
+        check(6_000.0, 2, false, Status::NeedsAcceleration);
+        check(5_999.0, 2, false, Status::OffTrack);
+        check(0.0, 1, false, Status::OffTrack);
+        check(20_000.0, 2, false, Status::Achieved);
+        // A closed year is achieved or missed.
+        check(19_999.0, 4, true, Status::Missed);
+        check(20_000.0, 4, true, Status::Achieved);
+    }
+
+    #[test]
+    fn rule7_standing_requirements() {
+        let o = standing_status(&series(&[("2025Q1", 1900.0), ("2025Q2", 2100.0)]), Comparator::AtLeast, 2000.0);
+        assert_eq!(o.status, Status::Achieved);
+        let o = standing_status(&series(&[("2025Q2", 1900.0)]), Comparator::AtLeast, 2000.0);
+        assert_eq!(o.status, Status::OffTrack);
+        let o = standing_status(&series(&[("2025Q2", 800.0)]), Comparator::Equal, 800.0);
+        assert_eq!(o.status, Status::Achieved);
+        assert_eq!(standing_status(&[], Comparator::AtLeast, 1.0).status, Status::NoData);
+    }
+
+    #[test]
+    fn colours_follow_statuses() {
+        assert_eq!(Status::Achieved.color(), Color::Green);
+        assert_eq!(Status::OnTrack.color(), Color::Green);
+        assert_eq!(Status::NeedsAcceleration.color(), Color::Amber);
+        for s in [Status::OffTrack, Status::MovingAway, Status::Missed] {
+            assert_eq!(s.color(), Color::Red);
+        }
+        for s in [Status::NoData, Status::InsufficientData] {
+            assert_eq!(s.color(), Color::Grey);
+        }
+    }
+
+    #[test]
+    fn numbers_read_well_in_sentences() {
+        assert_eq!(format_number(20_826.48), "20,826");
+        assert_eq!(format_number(1.815), "1.81");
+        assert_eq!(format_number(1.0), "1");
+        assert_eq!(format_number(-1_234_567.0), "-1,234,567");
+        assert_eq!(format_number(0.5), "0.5");
+    }
+}

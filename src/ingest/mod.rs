@@ -1,0 +1,870 @@
+//! The importer: spreadsheet bytes → validated values, or every problem with its sheet and cell.
+//!
+//! The pipeline is `grid` (bytes → cells) → [`parse_file`] (find the table, recognise headers,
+//! resolve regions and periods, read numbers, check parts against wholes) → [`import_file`]
+//! (compare with the database and commit in one transaction, or preview). Errors reject the
+//! whole file; warnings never block.
+
+pub mod grid;
+pub mod text;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::catalog::{Catalog, Metric, MetricKind};
+use crate::period::Period;
+use crate::region::{normalize_name, RegionCode, Registry, ResolveError};
+use crate::store::{Change, NewSubmission, NewValue, Store, StoreError};
+use grid::{a1, Cell, Sheet};
+use text::{find_period, header_key, is_total_label, parse_number, parse_yes_no, unit_factor, ParsedNumber};
+
+/// What the user told the importer.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The period for sheets that do not state one.
+    pub period: Option<Period>,
+    /// Extra header → metric id mappings (`--map "列名=metric_id"`), on top of those remembered.
+    pub mappings: Vec<(String, String)>,
+}
+
+/// One problem, located.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The sheet name (empty for a file-level problem).
+    pub sheet: String,
+    /// The cell in A1 notation (empty when the problem is not about one cell).
+    pub cell: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.sheet.is_empty(), self.cell.is_empty()) {
+            (true, _) => write!(f, "{}", self.message),
+            (false, true) => write!(f, "sheet {}: {}", self.sheet, self.message),
+            (false, false) => write!(f, "sheet {}, cell {}: {}", self.sheet, self.cell, self.message),
+        }
+    }
+}
+
+/// A file read and checked, before anything touches the database.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ParsedFile {
+    /// The values, in sheet and row order.
+    pub values: Vec<NewValue>,
+    /// Problems that reject the file.
+    pub errors: Vec<Problem>,
+    /// Problems that do not.
+    pub warnings: Vec<Problem>,
+    /// The sheets that held values.
+    pub sheets: Vec<String>,
+    /// The jurisdiction the file is about (the lowest region containing all its rows).
+    pub scope: Option<RegionCode>,
+}
+
+fn problem(sheet: &str, cell: String, message: impl Into<String>) -> Problem {
+    Problem { sheet: sheet.to_string(), cell, message: message.into() }
+}
+
+/// Reads and checks one file. Nothing is written anywhere.
+pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &Registry, options: &Options) -> ParsedFile {
+    let mut out = ParsedFile::default();
+    let sheets = match grid::read_sheets(file_name, bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            out.errors.push(problem("", String::new(), e.to_string()));
+            return out;
+        }
+    };
+    let matcher = HeaderMatcher::new(catalog, &options.mappings);
+    let file_period = find_period(file_name);
+    let mut tables = Vec::new();
+    for sheet in sheets.iter().filter(|s| !s.hidden) {
+        if let Some(t) = find_table(sheet, &matcher) {
+            tables.push((sheet, t));
+        }
+    }
+    if tables.is_empty() {
+        out.errors.push(problem(
+            "",
+            String::new(),
+            "no sheet has a table Carestaff recognises: a header row with a region column (地区 / 行政区划代码) and metric columns such as 养老护理员数; \
+             use the fill-in template (carestaff template) or map unknown columns with --map \"列名=metric_id\"",
+        ));
+        return out;
+    }
+
+    // The jurisdiction: the lowest region containing every row that names a region
+    // unambiguously; ambiguous names are then resolved inside it.
+    let mut firm = Vec::new();
+    for (sheet, t) in &tables {
+        for r in t.data_rows(sheet) {
+            if let Some(text) = t.region_text(sheet, r) {
+                if let Ok(code) = registry.resolve(strip_own_level(&text), None) {
+                    firm.push(code);
+                }
+            }
+        }
+    }
+    out.scope = lowest_common_region(registry, &firm);
+
+    let mut seen: HashMap<(RegionCode, Period), String> = HashMap::new();
+    for (sheet, t) in &tables {
+        let before = out.values.len();
+        read_table(sheet, t, catalog, registry, options, file_period, &mut seen, &mut out);
+        if out.values.len() > before && !out.sheets.contains(&sheet.name) {
+            out.sheets.push(sheet.name.clone());
+        }
+    }
+    sibling_outliers(catalog, registry, &mut out);
+    if out.errors.is_empty() && out.values.is_empty() {
+        out.errors.push(problem("", String::new(), "the file has a table but no values in it: fill in the figures and import it again"));
+    }
+    out
+}
+
+/// `市本级`, `淄博市本级`: the reporting region's own row.
+fn strip_own_level(text: &str) -> &str {
+    text.trim().strip_suffix("本级").unwrap_or(text.trim())
+}
+
+fn lowest_common_region(registry: &Registry, codes: &[RegionCode]) -> Option<RegionCode> {
+    let first = *codes.first()?;
+    let mut chain: Vec<RegionCode> = std::iter::once(first).chain(registry.ancestors(first)).collect();
+    for &c in &codes[1..] {
+        let own: HashSet<RegionCode> = std::iter::once(c).chain(registry.ancestors(c)).collect();
+        chain.retain(|x| own.contains(x));
+    }
+    chain.first().copied()
+}
+
+/// Recognises metric headers: each metric's label and variants, folded by [`header_key`].
+struct HeaderMatcher<'a> {
+    by_key: HashMap<String, &'a Metric>,
+}
+
+impl<'a> HeaderMatcher<'a> {
+    fn new(catalog: &'a Catalog, mappings: &[(String, String)]) -> HeaderMatcher<'a> {
+        let mut by_key = HashMap::new();
+        for m in &catalog.metrics {
+            for label in std::iter::once(&m.label_zh).chain(m.variants.iter()).chain(std::iter::once(&m.id)) {
+                by_key.entry(header_key(label).key).or_insert(m);
+            }
+        }
+        for (header, metric) in mappings {
+            if let Some(m) = catalog.metric(metric) {
+                by_key.insert(header_key(header).key, m);
+            }
+        }
+        HeaderMatcher { by_key }
+    }
+
+    fn metric(&self, header: &str) -> Option<&'a Metric> {
+        let k = header_key(header).key;
+        if k.is_empty() {
+            return None;
+        }
+        self.by_key.get(&k).copied()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// One row per region, one column per metric.
+    Wide,
+    /// One row per value: 地区, 指标, 报告期, 数值.
+    Long { indicator: usize, value: usize, unit: Option<usize> },
+}
+
+/// Where the table is on a sheet.
+#[derive(Debug, Clone)]
+struct Table {
+    header_row: usize,
+    layout: Layout,
+    /// Column → (metric, header text) for the wide layout.
+    metric_cols: Vec<(usize, String, String)>,
+    code_col: Option<usize>,
+    name_col: Option<usize>,
+    period_col: Option<usize>,
+    ignored: Vec<(usize, String)>,
+}
+
+const REGION_WORDS: [&str; 12] = ["地区", "区县", "县区", "单位", "名称", "行政区划", "区划", "区域", "县市区", "县(市、区)", "市县", "地名"];
+const CODE_WORDS: [&str; 4] = ["代码", "编码", "编号", "code"];
+const PERIOD_WORDS: [&str; 7] = ["报告期", "统计期", "期间", "时期", "季度", "期别", "时间"];
+const SKIP_WORDS: [&str; 4] = ["序号", "备注", "说明", "填报人"];
+
+impl Table {
+    fn data_rows<'s>(&self, sheet: &'s Sheet) -> impl Iterator<Item = usize> + 's {
+        (self.header_row + 1)..sheet.cells.len()
+    }
+
+    fn region_text(&self, sheet: &Sheet, row: usize) -> Option<String> {
+        let pick = |c: Option<usize>| c.map(|c| sheet.get(row, c).text().trim().to_string()).filter(|s| !s.is_empty());
+        pick(self.code_col).or_else(|| pick(self.name_col))
+    }
+}
+
+fn header_text(sheet: &Sheet, row: usize, col: usize) -> String {
+    match sheet.shown(row, col) {
+        Cell::Text(s) => s.trim().to_string(),
+        Cell::Number(_) | Cell::Date(_) => sheet.shown(row, col).text(),
+        _ => String::new(),
+    }
+}
+
+/// The label of a column under a possible group header in the row above (a merged
+/// 养老护理员 over 总数 | 其中持证). Without merge information, a group cell is carried right
+/// over the empty cells after it.
+fn group_text(sheet: &Sheet, row: usize, col: usize) -> String {
+    if row == 0 {
+        return String::new();
+    }
+    let direct = header_text(sheet, row - 1, col);
+    if !direct.is_empty() || !sheet.merges.is_empty() {
+        return direct;
+    }
+    let mut c = col;
+    while c > 0 {
+        c -= 1;
+        if header_text(sheet, row, c).is_empty() {
+            return String::new();
+        }
+        let t = header_text(sheet, row - 1, c);
+        if !t.is_empty() {
+            return t;
+        }
+    }
+    String::new()
+}
+
+/// The metric a header cell names, trying the group + sub-header, then the sub-header alone,
+/// then (for a cell merged down over two header rows) the group alone.
+fn column_metric<'a>(sheet: &Sheet, row: usize, col: usize, m: &HeaderMatcher<'a>) -> Option<(&'a Metric, String)> {
+    let sub = header_text(sheet, row, col);
+    let group = group_text(sheet, row, col);
+    let combined = format!("{group}{sub}");
+    if !sub.is_empty() && !group.is_empty() && group != sub {
+        if let Some(metric) = m.metric(&combined) {
+            return Some((metric, combined));
+        }
+    }
+    if let Some(metric) = m.metric(&sub) {
+        return Some((metric, sub));
+    }
+    None
+}
+
+fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
+    let width = sheet.width();
+    let scan = sheet.cells.len().min(60);
+    let mut best: Option<(usize, usize)> = None;
+    let mut long: Option<(usize, usize, usize)> = None;
+    for r in 0..scan {
+        let mut score = 0;
+        let mut indicator = None;
+        let mut value = None;
+        let mut seen = HashSet::new();
+        for c in 0..width {
+            if let Some((metric, _)) = column_metric(sheet, r, c, m) {
+                if seen.insert(metric.id.as_str()) {
+                    score += 1;
+                }
+            }
+            let k = header_key(&header_text(sheet, r, c)).key;
+            if matches!(k.as_str(), "指标" | "指标名称" | "项目" | "统计指标" | "指标项") {
+                indicator = Some(c);
+            }
+            if matches!(k.as_str(), "数值" | "值" | "数据" | "指标值" | "填报值" | "本期" | "本期数" | "数") {
+                value = Some(c);
+            }
+        }
+        if score > best.map_or(0, |b| b.1) {
+            best = Some((r, score));
+        }
+        if let (Some(i), Some(v), None) = (indicator, value, long) {
+            long = Some((r, i, v));
+        }
+    }
+    let (header_row, layout) = match (best, long) {
+        (Some((r, score)), _) if score >= 2 || long.is_none() => (r, Layout::Wide),
+        (_, Some((r, i, v))) => {
+            let unit = (0..width).find(|&c| matches!(header_key(&header_text(sheet, r, c)).key.as_str(), "单位" | "计量单位"));
+            (r, Layout::Long { indicator: i, value: v, unit })
+        }
+        (Some((r, _)), None) => (r, Layout::Wide),
+        (None, None) => return None,
+    };
+
+    let mut t = Table { header_row, layout, metric_cols: Vec::new(), code_col: None, name_col: None, period_col: None, ignored: Vec::new() };
+    let mut used = HashSet::new();
+    if let Layout::Long { indicator, value, unit } = layout {
+        used.extend([indicator, value]);
+        used.extend(unit);
+    } else {
+        let mut taken = HashSet::new();
+        for c in 0..width {
+            if let Some((metric, label)) = column_metric(sheet, header_row, c, m) {
+                if taken.insert(metric.id.clone()) {
+                    t.metric_cols.push((c, metric.id.clone(), label));
+                    used.insert(c);
+                }
+            }
+        }
+    }
+
+    // Region and period columns: by header word first, then by what the cells hold.
+    let registry = Registry::builtin();
+    for c in (0..width).filter(|c| !used.contains(c)) {
+        let head = header_key(&format!("{}{}", group_text(sheet, header_row, c), header_text(sheet, header_row, c))).key;
+        let sample: Vec<String> =
+            t.data_rows(sheet).take(200).map(|r| sheet.get(r, c).text().trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let share = |f: &dyn Fn(&str) -> bool| if sample.is_empty() { 0.0 } else { sample.iter().filter(|s| f(s)).count() as f64 / sample.len() as f64 };
+        let codes = share(&|s| s.parse::<RegionCode>().is_ok_and(|c| registry.get(c).is_some()));
+        let names = share(&|s| {
+            let s = strip_own_level(s);
+            is_total_label(s) || registry.resolve(s, None).is_ok() || matches!(registry.resolve(s, None), Err(ResolveError::Ambiguous { .. }))
+        });
+        let periods = share(&|s| find_period(s).is_some());
+        let head_says = |words: &[&str]| words.iter().any(|w| head.contains(w));
+        if t.code_col.is_none() && (codes >= 0.5 || (head_says(&CODE_WORDS) && codes > 0.0)) {
+            t.code_col = Some(c);
+        } else if t.name_col.is_none() && (names >= 0.5 || (head_says(&REGION_WORDS) && !head_says(&CODE_WORDS) && periods < 0.5)) {
+            t.name_col = Some(c);
+        } else if t.period_col.is_none() && (periods >= 0.5 || (head_says(&PERIOD_WORDS) && periods > 0.0)) {
+            t.period_col = Some(c);
+        } else {
+            let label = header_text(sheet, header_row, c);
+            if !label.is_empty() && !SKIP_WORDS.iter().any(|w| label.contains(w)) && !sample.is_empty() {
+                t.ignored.push((c, label));
+            }
+        }
+    }
+    if t.code_col.is_none() && t.name_col.is_none() {
+        return None;
+    }
+    Some(t)
+}
+
+/// The period a sheet states outside its rows: its name, its title rows, the file name, or
+/// `--period`. A disagreement between what the sheet says and `--period` is an error.
+fn sheet_period(sheet: &Sheet, t: &Table, file_period: Option<Period>, options: &Options, out: &mut ParsedFile) -> Option<Period> {
+    let from_name = find_period(&sheet.name).map(|p| (p, String::new()));
+    let from_title = || {
+        (0..t.header_row).find_map(|r| {
+            (0..sheet.cells.get(r).map_or(0, Vec::len)).find_map(|c| match sheet.get(r, c) {
+                Cell::Text(s) => find_period(s).map(|p| (p, a1(r, c))),
+                _ => None,
+            })
+        })
+    };
+    let stated = from_name.or_else(from_title);
+    match (stated, options.period) {
+        (Some((p, cell)), Some(given)) if p != given => {
+            out.errors.push(problem(
+                &sheet.name,
+                cell,
+                format!("the sheet says {p} but --period says {given}: correct the sheet or leave out --period"),
+            ));
+            None
+        }
+        (Some((p, _)), _) => Some(p),
+        (None, Some(given)) => Some(given),
+        (None, None) => file_period,
+    }
+}
+
+struct RowValues {
+    row: usize,
+    region: RegionCode,
+    period: Period,
+    values: Vec<(String, f64, usize)>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_table(
+    sheet: &Sheet,
+    t: &Table,
+    catalog: &Catalog,
+    registry: &Registry,
+    options: &Options,
+    file_period: Option<Period>,
+    seen: &mut HashMap<(RegionCode, Period), String>,
+    out: &mut ParsedFile,
+) {
+    let name = sheet.name.as_str();
+    let default_period = if t.period_col.is_some() { None } else { sheet_period(sheet, t, file_period, options, out) };
+    if t.period_col.is_none() && default_period.is_none() && !out.errors.iter().any(|e| e.sheet == name) {
+        out.errors.push(problem(
+            name,
+            String::new(),
+            "no reporting period found: put it in the sheet name or title (2025年第二季度, 2025Q2) or a 报告期 column, or pass --period 2025Q2",
+        ));
+        return;
+    }
+    for (c, label) in &t.ignored {
+        out.warnings.push(problem(
+            name,
+            a1(t.header_row, *c),
+            format!("column `{label}` is not a metric Carestaff knows and was ignored; map it with --map \"{label}=metric_id\" if it is one"),
+        ));
+    }
+
+    let mut rows: Vec<RowValues> = Vec::new();
+    let mut totals: Vec<(usize, Option<Period>)> = Vec::new();
+    let mut long_rows: BTreeMap<(RegionCode, Period), RowValues> = BTreeMap::new();
+    for r in t.data_rows(sheet) {
+        let row_cells = sheet.cells.get(r).map_or(&[][..], Vec::as_slice);
+        if row_cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        let first_text = row_cells.iter().find(|c| !c.is_blank()).map(Cell::text).unwrap_or_default();
+        if ["注", "说明", "备注", "填表", "填报", "审核", "负责人", "制表", "数据来源", "联系"].iter().any(|w| first_text.trim().starts_with(w)) {
+            continue;
+        }
+        let region_col = t.code_col.or(t.name_col).unwrap_or(0);
+        let Some(region_text) = t.region_text(sheet, r) else {
+            let has_numbers = t.metric_cols.iter().any(|(c, _, _)| !sheet.get(r, *c).is_blank());
+            if has_numbers {
+                out.errors.push(problem(name, a1(r, region_col), "this row has figures but no region: fill in the region code or name"));
+            }
+            continue;
+        };
+        let row_period = match t.period_col {
+            Some(pc) => {
+                let cell = sheet.get(r, pc);
+                let p = match cell {
+                    Cell::Date(d) => Some(Period::containing(*d)),
+                    _ => find_period(&cell.text()),
+                };
+                match p.or(default_period) {
+                    Some(p) => Some(p),
+                    None => {
+                        out.errors.push(problem(
+                            name,
+                            a1(r, pc),
+                            format!("`{}` is not a reporting period: write it like 2025Q2 or 2025年第二季度", cell.text()),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            None => default_period,
+        };
+        if is_total_label(&region_text) {
+            totals.push((r, row_period));
+            continue;
+        }
+        let region = match registry.resolve(strip_own_level(&region_text), out.scope) {
+            Ok(code) => code,
+            Err(e) => {
+                out.errors.push(problem(name, a1(r, region_col), e.to_string()));
+                continue;
+            }
+        };
+        if let (Some(code_col), Some(name_col)) = (t.code_col, t.name_col) {
+            let written = normalize_name(&sheet.get(r, name_col).text());
+            let official = registry.get(region).map(|x| normalize_name(&x.name)).unwrap_or_default();
+            if !written.is_empty() && !written.ends_with(&official) && !official.ends_with(strip_own_level(&written)) {
+                out.warnings.push(problem(
+                    name,
+                    a1(r, name_col),
+                    format!("the name `{written}` does not match code {} ({official}); the code in {} was used", region, a1(r, code_col)),
+                ));
+            }
+        }
+        let Some(period) = row_period else { continue };
+
+        match t.layout {
+            Layout::Wide => {
+                let mut values = Vec::new();
+                for (c, metric_id, label) in &t.metric_cols {
+                    let Some(metric) = catalog.metric(metric_id) else { continue };
+                    if let Some(v) = read_value(sheet, r, *c, metric, label, out) {
+                        values.push((metric_id.clone(), v, *c));
+                    }
+                }
+                let key = (region, period);
+                let here = format!("{name}!{}", a1(r, region_col));
+                if let Some(first) = seen.get(&key) {
+                    out.errors.push(problem(
+                        name,
+                        a1(r, region_col),
+                        format!("{} appears twice for {period} (first at {first}): keep one row per region and period", registry.name_of(region)),
+                    ));
+                    continue;
+                }
+                seen.insert(key, here);
+                rows.push(RowValues { row: r, region, period, values });
+            }
+            Layout::Long { indicator, value, unit } => {
+                let label = sheet.get(r, indicator).text();
+                let unit_text = unit.map(|u| sheet.get(r, u).text()).unwrap_or_default();
+                let labelled = if unit_text.trim().is_empty() { label.clone() } else { format!("{label}（{}）", unit_text.trim()) };
+                let matcher = HeaderMatcher::new(catalog, &options.mappings);
+                let Some(metric) = matcher.metric(&label) else {
+                    out.warnings.push(problem(name, a1(r, indicator), format!("indicator `{label}` is not one Carestaff knows; the row was ignored")));
+                    continue;
+                };
+                let entry = long_rows.entry((region, period)).or_insert_with(|| RowValues { row: r, region, period, values: Vec::new() });
+                if entry.values.iter().any(|(m, _, _)| m == &metric.id) {
+                    out.errors.push(problem(
+                        name,
+                        a1(r, indicator),
+                        format!("{} has `{label}` twice for {period}: keep one row per region, indicator and period", registry.name_of(region)),
+                    ));
+                    continue;
+                }
+                if let Some(v) = read_value(sheet, r, value, metric, &labelled, out) {
+                    entry.values.push((metric.id.clone(), v, value));
+                }
+            }
+        }
+    }
+    rows.extend(long_rows.into_values());
+
+    for row in &rows {
+        check_parts(name, row, catalog, out);
+        for (metric, value, col) in &row.values {
+            out.values.push(NewValue {
+                region: row.region,
+                period: row.period,
+                metric: metric.clone(),
+                value: *value,
+                sheet: name.to_string(),
+                cell: a1(row.row, *col),
+            });
+        }
+    }
+    check_totals(sheet, t, catalog, &rows, &totals, out);
+}
+
+/// Reads one cell as a value of `metric`: numbers, text numbers, 是/否 for checklists, units
+/// from the header, percentages understood from the metric's unit.
+fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, out: &mut ParsedFile) -> Option<f64> {
+    let name = sheet.name.as_str();
+    let cell = sheet.get(r, c);
+    let bad = |out: &mut ParsedFile, msg: String| {
+        out.errors.push(problem(name, a1(r, c), msg));
+        None
+    };
+    let header_unit = header_key(header).unit;
+    let unit_mult = match header_unit.as_deref() {
+        Some(u) if metric.kind != MetricKind::Checklist => unit_factor(u, &metric.unit).unwrap_or(1.0),
+        _ => 1.0,
+    };
+    let percent_metric = metric.unit == "%";
+    let raw = match cell {
+        Cell::Empty => return None,
+        Cell::Number(v) => *v * unit_mult,
+        Cell::Bool(b) if metric.kind == MetricKind::Checklist => f64::from(u8::from(*b)),
+        Cell::Text(s) if metric.kind == MetricKind::Checklist => match parse_yes_no(s) {
+            Some(v) => v,
+            None if s.trim().is_empty() => return None,
+            None => return bad(out, format!("`{}` is not an answer for {}: write 是 or 否 (1 or 0)", s.trim(), metric.label_zh)),
+        },
+        Cell::Text(s) => match parse_number(s) {
+            ParsedNumber::Missing => return None,
+            ParsedNumber::Invalid => {
+                return bad(out, format!("`{}` is not a number: {} needs a number in {}", s.trim(), metric.label_zh, metric.unit))
+            }
+            ParsedNumber::Value { value, percent, scale } => {
+                if percent && !percent_metric {
+                    return bad(out, format!("`{}` is a percentage, but {} is a count in {}: write the count", s.trim(), metric.label_zh, metric.unit));
+                }
+                if percent {
+                    value
+                } else if scale != 1.0 {
+                    // 2.5万 in a cell: the cell's own multiplier, converted to the metric's unit.
+                    value * scale / text::unit_scale(&metric.unit).map_or(1.0, |(_, m)| m)
+                } else {
+                    value * unit_mult
+                }
+            }
+        },
+        Cell::Error(e) => {
+            return bad(out, format!("the cell shows an error ({e}) or a formula without a saved result: open the file, recalculate, save and import again"))
+        }
+        Cell::Date(d) => return bad(out, format!("a date ({d}) where {} needs a number", metric.label_zh)),
+        Cell::Bool(_) => return bad(out, format!("TRUE/FALSE where {} needs a number", metric.label_zh)),
+    };
+    let value = if percent_metric && matches!(cell, Cell::Number(_)) && raw > 0.0 && raw < 1.0 && header_unit.as_deref() != Some("%") {
+        raw * 100.0
+    } else {
+        raw
+    };
+    if value < 0.0 {
+        return bad(out, format!("{} cannot be negative ({}): correct the figure", metric.label_zh, crate::assess::format_number(value)));
+    }
+    if metric.kind == MetricKind::Checklist && value != 0.0 && value != 1.0 {
+        return bad(out, format!("{} is a yes/no item: write 是 or 否 (1 or 0), not {}", metric.label_zh, crate::assess::format_number(value)));
+    }
+    Some(value)
+}
+
+/// A part larger than its whole (certified caregivers > caregivers) is an error at the part.
+fn check_parts(sheet: &str, row: &RowValues, catalog: &Catalog, out: &mut ParsedFile) {
+    for (metric, value, col) in &row.values {
+        let Some(whole_id) = catalog.metric(metric).and_then(|m| m.part_of.as_deref()) else { continue };
+        let Some((_, whole, _)) = row.values.iter().find(|(m, _, _)| m == whole_id) else { continue };
+        if value > whole {
+            let (part_label, whole_label) = (
+                catalog.metric(metric).map_or(metric.as_str(), |m| m.label_zh.as_str()),
+                catalog.metric(whole_id).map_or(whole_id, |m| m.label_zh.as_str()),
+            );
+            out.errors.push(problem(
+                sheet,
+                a1(row.row, *col),
+                format!(
+                    "{part_label} ({}) is larger than {whole_label} ({}): a part cannot exceed its whole; check both figures",
+                    crate::assess::format_number(*value),
+                    crate::assess::format_number(*whole)
+                ),
+            ));
+        }
+    }
+}
+
+/// 合计 / 总计 rows are compared with the sum of the region rows above them.
+fn check_totals(sheet: &Sheet, t: &Table, catalog: &Catalog, rows: &[RowValues], totals: &[(usize, Option<Period>)], out: &mut ParsedFile) {
+    for &(r, period) in totals {
+        for (c, metric_id, _) in &t.metric_cols {
+            let Some(metric) = catalog.metric(metric_id) else { continue };
+            if !metric.kind.is_summed() {
+                continue;
+            }
+            let mut scratch = ParsedFile::default();
+            let Some(stated) = read_value(sheet, r, *c, metric, &header_text(sheet, t.header_row, *c), &mut scratch) else { continue };
+            let sum: f64 = rows
+                .iter()
+                .filter(|row| row.row < r && period.is_none_or(|p| p == row.period))
+                .filter_map(|row| row.values.iter().find(|(m, _, _)| m == metric_id).map(|v| v.1))
+                .sum();
+            if (stated - sum).abs() > 0.5 + 1e-6 * sum.abs() {
+                out.warnings.push(problem(
+                    &sheet.name,
+                    a1(r, *c),
+                    format!(
+                        "the total row says {} but the regions above add up to {}: the total row is not stored; check the figures",
+                        crate::assess::format_number(stated),
+                        crate::assess::format_number(sum)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Warns about values far from their sibling regions' (modified z-score > 3.5 on the value per
+/// 1,000 people aged 60+, among ≥ 5 siblings of one period).
+fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile) {
+    let elderly: HashMap<(RegionCode, Period), f64> =
+        out.values.iter().filter(|v| v.metric == "elderly_60plus" && v.value > 0.0).map(|v| ((v.region, v.period), v.value)).collect();
+    let mut groups: HashMap<(Option<RegionCode>, Period, &str), Vec<(usize, f64)>> = HashMap::new();
+    for (i, v) in out.values.iter().enumerate() {
+        if v.metric == "elderly_60plus" || !catalog.metric(&v.metric).is_some_and(|m| m.kind.is_summed()) {
+            continue;
+        }
+        if let Some(e) = elderly.get(&(v.region, v.period)) {
+            let parent = registry.get(v.region).and_then(|r| r.parent);
+            groups.entry((parent, v.period, v.metric.as_str())).or_default().push((i, v.value / e * 1000.0));
+        }
+    }
+    let mut warnings = Vec::new();
+    for ((_, _, metric), xs) in groups {
+        if xs.len() < 5 {
+            continue;
+        }
+        let mut sorted: Vec<f64> = xs.iter().map(|x| x.1).collect();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let mut dev: Vec<f64> = sorted.iter().map(|x| (x - median).abs()).collect();
+        dev.sort_by(f64::total_cmp);
+        let mad = dev[dev.len() / 2];
+        if mad == 0.0 {
+            continue;
+        }
+        for (i, x) in xs {
+            let z = 0.6745 * (x - median) / mad;
+            if z.abs() > 3.5 {
+                let v = &out.values[i];
+                let label = catalog.metric(metric).map_or(metric, |m| m.label_zh.as_str());
+                warnings.push(problem(
+                    &v.sheet,
+                    v.cell.clone(),
+                    format!(
+                        "{label} of {} looks unusual next to its neighbours ({:.2} per 1,000 people aged 60+, median {:.2}): please check the figure",
+                        registry.name_of(v.region),
+                        x,
+                        median
+                    ),
+                ));
+            }
+        }
+    }
+    warnings.sort_by(|a, b| (&a.sheet, &a.cell).cmp(&(&b.sheet, &b.cell)));
+    out.warnings.extend(warnings);
+}
+
+/// The outcome of importing one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Values were stored (or, in a dry run, would be).
+    Imported,
+    /// Every value equals the current one: nothing changed.
+    Unchanged,
+    /// The file was rejected; nothing changed.
+    Rejected,
+}
+
+/// What happened to one file, in the shape `import --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The path as given.
+    pub path: String,
+    /// Imported, unchanged or rejected.
+    pub outcome: Outcome,
+    /// How many values the file holds.
+    pub values: usize,
+    /// New values.
+    pub new: usize,
+    /// Values that replace different current ones.
+    pub changed: usize,
+    /// Values equal to the current ones.
+    pub unchanged: usize,
+    /// Problems that rejected the file.
+    pub errors: Vec<Problem>,
+    /// Problems that did not.
+    pub warnings: Vec<Problem>,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// The jurisdiction the file is about.
+    pub scope: Option<RegionCode>,
+    /// In a dry run: each value and how it compares with the database.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preview: Vec<crate::store::ValueDiff>,
+}
+
+/// Who imports and when: passed in so the core never reads the clock or the environment.
+#[derive(Debug, Clone)]
+pub struct ImportContext {
+    /// RFC 3339 time of the import.
+    pub now: String,
+    /// The operating-system user.
+    pub user: String,
+    /// Compare only; write nothing.
+    pub dry_run: bool,
+}
+
+/// Imports one file: parse, check, then commit in one transaction (or preview). A rejected
+/// file changes nothing.
+///
+/// # Errors
+///
+/// [`StoreError`] when the database fails; the file's transaction is then rolled back.
+pub fn import_file(
+    store: &mut Store,
+    path: &str,
+    bytes: &[u8],
+    catalog: &Catalog,
+    registry: &Registry,
+    options: &Options,
+    ctx: &ImportContext,
+) -> Result<FileReport, StoreError> {
+    let file_name = std::path::Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+    let sha256 = hex(&Sha256::digest(bytes));
+    let mut options = options.clone();
+    // Remembered mappings of the jurisdiction: a first pass finds the scope.
+    let first = parse_file(&file_name, bytes, catalog, registry, &options);
+    let mut parsed = first;
+    if let Some(scope) = parsed.scope {
+        let remembered = store.column_mappings(scope)?;
+        if !remembered.is_empty() {
+            let given: HashSet<String> = options.mappings.iter().map(|(h, _)| h.clone()).collect();
+            options.mappings.extend(remembered.into_iter().filter(|(h, _)| !given.contains(h)));
+            parsed = parse_file(&file_name, bytes, catalog, registry, &options);
+        }
+    }
+    let mut report = FileReport {
+        path: path.to_string(),
+        outcome: Outcome::Rejected,
+        values: parsed.values.len(),
+        new: 0,
+        changed: 0,
+        unchanged: 0,
+        errors: parsed.errors,
+        warnings: parsed.warnings,
+        sha256: sha256.clone(),
+        scope: parsed.scope,
+        preview: Vec::new(),
+    };
+    if !report.errors.is_empty() {
+        return Ok(report);
+    }
+    report.warnings.extend(jump_warnings(store, catalog, &parsed.values)?);
+    if ctx.dry_run {
+        let diff = store.diff(&parsed.values)?;
+        report.new = diff.iter().filter(|d| d.change == Change::New).count();
+        report.changed = diff.iter().filter(|d| d.change == Change::Changed).count();
+        report.unchanged = diff.iter().filter(|d| d.change == Change::Unchanged).count();
+        report.outcome = if report.new + report.changed == 0 { Outcome::Unchanged } else { Outcome::Imported };
+        report.preview = diff;
+        return Ok(report);
+    }
+    let submission = NewSubmission { file_name, sha256, imported_at: ctx.now.clone(), imported_by: ctx.user.clone(), sheets: parsed.sheets };
+    let summary = store.commit(&submission, &parsed.values)?;
+    if let Some(scope) = parsed.scope {
+        for (header, metric) in &options.mappings {
+            if catalog.metric(metric).is_some() {
+                store.remember_mapping(scope, header, metric)?;
+            }
+        }
+    }
+    report.new = summary.new;
+    report.changed = summary.changed;
+    report.unchanged = summary.unchanged;
+    report.outcome = if summary.submission.is_some() { Outcome::Imported } else { Outcome::Unchanged };
+    Ok(report)
+}
+
+/// Warns about quarter-on-quarter jumps: a value more than 50 % (and at least 10) away from the
+/// same region's value for the previous quarter, whether already stored or in the same file.
+fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Result<Vec<Problem>, StoreError> {
+    let in_file: HashMap<(RegionCode, Period, &str), f64> = values.iter().map(|v| ((v.region, v.period, v.metric.as_str()), v.value)).collect();
+    let mut out = Vec::new();
+    for v in values {
+        if !catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock) {
+            continue;
+        }
+        let prev_period = v.period.prev();
+        let prev = match in_file.get(&(v.region, prev_period, v.metric.as_str())) {
+            Some(p) => Some(*p),
+            None => store.current_value(v.region, prev_period, &v.metric)?,
+        };
+        if let Some(prev) = prev {
+            let delta = (v.value - prev).abs();
+            if prev > 0.0 && delta >= 10.0 && delta / prev > 0.5 {
+                let label = catalog.metric(&v.metric).map_or(v.metric.as_str(), |m| m.label_zh.as_str());
+                out.push(problem(
+                    &v.sheet,
+                    v.cell.clone(),
+                    format!(
+                        "{label} jumps from {} in {prev_period} to {} in {}: please check the figure",
+                        crate::assess::format_number(prev),
+                        crate::assess::format_number(v.value),
+                        v.period
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

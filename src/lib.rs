@@ -1,0 +1,31 @@
+//! Carestaff's core: the elder-care workforce targets of five 2024 policy documents, the region
+//! registry, the importer for quarterly returns, the SQLite store and the status method.
+//!
+//! The core has no user interface: the `carestaff` command line (`src/main.rs`) and the
+//! desktop shell are thin layers over it. Evaluation is a pure function of data and an
+//! explicit as-of date; the store is the only module that touches storage.
+//!
+//! ```
+//! use carestaff::{assess, Catalog, Observations, Registry, Store};
+//!
+//! let catalog = Catalog::builtin();
+//! let mut store = Store::open_in_memory()?;
+//! // … import returns with `ingest::import_file`, then:
+//! let obs: Observations = store.observations(catalog)?;
+//! let rows = assess::assess_all(catalog, Registry::builtin(), &obs, "2025-10-15".parse()?);
+//! assert_eq!(rows.len(), catalog.targets.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod assess;
+pub mod catalog;
+pub mod ingest;
+pub mod period;
+pub mod region;
+pub mod store;
+
+pub use assess::{Assessment, Observations, Status};
+pub use catalog::{Catalog, Metric, MetricKind, Target};
+pub use period::Period;
+pub use region::{Region, RegionCode, Registry};
+pub use store::Store;

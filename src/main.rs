@@ -1,0 +1,597 @@
+//! `carestaff`: the command line over the core. Arguments are parsed and validated into typed
+//! values first; each subcommand is then one call into the core plus printing.
+//!
+//! Exit status: 0 success, 1 the input was rejected (or the database failed), 2 usage error.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use carestaff::assess::{self, Assessment, Color};
+use carestaff::catalog::{Indicator, Scope, Timing};
+use carestaff::ingest::{self, ImportContext, Options, Outcome};
+use carestaff::{Catalog, Period, RegionCode, Registry, Store};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+#[derive(Parser, Debug)]
+#[command(name = "carestaff", version, about = "Track elder-care workforce policy targets against quarterly returns")]
+struct Cli {
+    /// The database file (default: $CARESTAFF_DB, else carestaff.db in the user's data folder).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Language of tables and sentences.
+    #[arg(long, global = true, value_enum, default_value_t = Lang::Zh)]
+    lang: Lang,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Import quarterly returns (.xlsx, .xls, .ods, .csv); each file whole or not at all.
+    Import {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The period for sheets that do not state one, like 2025Q2.
+        #[arg(long)]
+        period: Option<Period>,
+        /// Show what would be new, changed and unchanged; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Map a column Carestaff does not recognise: "列名=metric_id" (remembered for the region).
+        #[arg(long = "map", value_name = "HEADER=METRIC")]
+        maps: Vec<String>,
+    },
+    /// The current values.
+    Values {
+        /// Only this region (six-digit code).
+        #[arg(long)]
+        region: Option<RegionCode>,
+        /// Only this period.
+        #[arg(long)]
+        period: Option<Period>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The status of every target in its region.
+    Status {
+        /// Assess as of this date (default today); later periods are ignored.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<NaiveDate>,
+        /// Only this region (for an each_child target, a child region shows its own status).
+        #[arg(long)]
+        region: Option<RegionCode>,
+        /// Only this target.
+        #[arg(long)]
+        target: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The target catalog.
+    Targets {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The region registry.
+    Regions {
+        /// Only the children of this region.
+        #[arg(long)]
+        parent: Option<RegionCode>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every value a region's metric was given, and by which file.
+    History {
+        /// The region.
+        #[arg(long)]
+        region: RegionCode,
+        /// The metric id.
+        #[arg(long)]
+        metric: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A failure that is the user's input, not the program's: exit 1 after printing.
+#[derive(Debug)]
+struct Rejected;
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("rejected")
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+/// A usage error found after parsing (an unknown target id): exit 2.
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Rejected>() => ExitCode::from(1),
+        Err(e) if e.is::<Usage>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn db_path(cli_db: Option<PathBuf>) -> PathBuf {
+    if let Some(p) = cli_db {
+        return p;
+    }
+    if let Some(p) = std::env::var_os("CARESTAFF_DB").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("carestaff").join("carestaff.db")
+}
+
+/// Today in China (UTC+8), the default as-of date.
+fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn open_store(db: Option<PathBuf>) -> Result<Store> {
+    let path = db_path(db);
+    Store::open(&path).with_context(|| format!("opening the database {}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let lang = cli.lang;
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Import { files, period, dry_run, json, maps } => {
+            let mut mappings = Vec::new();
+            for m in &maps {
+                let (header, metric) = m.split_once('=').ok_or_else(|| Usage(format!("--map `{m}`: write it as \"列名=metric_id\"")))?;
+                if catalog.metric(metric.trim()).is_none() {
+                    return Err(Usage(format!("--map `{m}`: `{}` is not a metric id (see `carestaff targets`)", metric.trim())).into());
+                }
+                mappings.push((header.trim().to_string(), metric.trim().to_string()));
+            }
+            let mut store = open_store(cli.db)?;
+            let options = Options { period, mappings };
+            let ctx = ImportContext {
+                now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into()),
+                dry_run,
+            };
+            let mut reports = Vec::new();
+            for f in &files {
+                let shown = f.display().to_string();
+                let report = match std::fs::File::open(f).and_then(ingest::grid::read_limited) {
+                    Ok(bytes) => ingest::import_file(&mut store, &shown, &bytes, catalog, registry, &options, &ctx)?,
+                    Err(e) => unreadable_report(&shown, &e),
+                };
+                reports.push(report);
+            }
+            let rejected = reports.iter().any(|r| r.outcome == Outcome::Rejected);
+            if json {
+                #[derive(Serialize)]
+                struct ImportJson<'a> {
+                    files: &'a [ingest::FileReport],
+                }
+                serde_json::to_writer_pretty(&mut out, &ImportJson { files: &reports })?;
+                writeln!(out)?;
+            } else {
+                print_import(&mut out, &reports, dry_run, lang)?;
+            }
+            if rejected {
+                return Err(Rejected.into());
+            }
+        }
+        Command::Values { region, period, json } => {
+            let store = open_store(cli.db)?;
+            let rows = store.current_values(region, period)?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|v| {
+                        let label = catalog.metric(&v.metric).map_or(v.metric.clone(), |m| if lang == Lang::Zh { m.label_zh.clone() } else { m.label_en.clone() });
+                        vec![v.region.to_string(), registry.name_of(v.region), v.period.to_string(), v.metric.clone(), label, assess::format_number(v.value)]
+                    })
+                    .collect();
+                let head = pick(lang, &["代码", "地区", "报告期", "指标", "名称", "数值"], &["code", "region", "period", "metric", "label", "value"]);
+                print_table(&mut out, &head, &table, None)?;
+            }
+        }
+        Command::Status { as_of, region, target, json } => {
+            if let Some(t) = &target {
+                if catalog.target(t).is_none() {
+                    return Err(Usage(format!("no target `{t}` in the catalog (see `carestaff targets`)")).into());
+                }
+            }
+            let store = open_store(cli.db)?;
+            let obs = store.observations(catalog)?;
+            let as_of = as_of.unwrap_or_else(today);
+            let rows = status_rows(catalog, registry, &obs, as_of, region, target.as_deref());
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                print_status(&mut out, &rows, as_of, lang)?;
+            }
+        }
+        Command::Targets { json } => {
+            let rows: Vec<TargetJson> = catalog.targets.iter().map(|t| TargetJson::new(catalog, registry, t)).collect();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.id.clone(),
+                            t.region_name.clone(),
+                            if lang == Lang::Zh { t.label_zh.clone() } else { t.label_en.clone() },
+                            format!("{} {}{}", t.comparator, assess::format_number(t.goal), t.unit),
+                            t.deadline.map_or_else(|| t.recurrence.clone().unwrap_or_else(|| "standing".into()), |d| d.to_string()),
+                            t.scope.clone(),
+                            if t.interpretation { "*".into() } else { String::new() },
+                        ]
+                    })
+                    .collect();
+                let head = pick(lang, &["目标", "地区", "内容", "目标值", "期限", "范围", "解读"], &["target", "region", "what", "goal", "due", "scope", "interp."]);
+                print_table(&mut out, &head, &table, None)?;
+            }
+        }
+        Command::Regions { parent, json } => {
+            let list: Vec<&carestaff::Region> = match parent {
+                Some(p) => {
+                    if registry.get(p).is_none() {
+                        return Err(Usage(format!("no region has the code {p}")).into());
+                    }
+                    registry.children(p).iter().filter_map(|c| registry.get(*c)).collect()
+                }
+                None => registry.all().iter().collect(),
+            };
+            if json {
+                serde_json::to_writer_pretty(&mut out, &list)?;
+                writeln!(out)?;
+            } else {
+                let table: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.code.to_string(),
+                            r.name.clone(),
+                            r.level.label_zh().to_string(),
+                            r.parent.map_or_else(String::new, |p| p.to_string()),
+                            if r.functional_zone { "功能区".into() } else if r.optional { "统计区".into() } else { String::new() },
+                        ]
+                    })
+                    .collect();
+                let head = pick(lang, &["代码", "名称", "级别", "上级", "备注"], &["code", "name", "level", "parent", "note"]);
+                print_table(&mut out, &head, &table, None)?;
+            }
+        }
+        Command::History { region, metric, json } => {
+            if catalog.metric(&metric).is_none() {
+                return Err(Usage(format!("`{metric}` is not a metric id (see `carestaff targets --json`)")).into());
+            }
+            let store = open_store(cli.db)?;
+            let rows = store.history(region, &metric)?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|h| {
+                        vec![
+                            h.period.to_string(),
+                            assess::format_number(h.value),
+                            if h.current { "●".into() } else { "superseded".into() },
+                            h.file_name.clone(),
+                            format!("{}!{}", h.sheet, h.cell),
+                            h.sha256.chars().take(12).collect(),
+                            h.imported_at.clone(),
+                        ]
+                    })
+                    .collect();
+                writeln!(out, "{} {} — {}", region, registry.name_of(region), metric)?;
+                let head = pick(lang, &["报告期", "数值", "当前", "文件", "位置", "SHA-256", "导入时间"], &["period", "value", "current", "file", "cell", "sha-256", "imported"]);
+                print_table(&mut out, &head, &table, None)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unreadable_report(path: &str, e: &std::io::Error) -> ingest::FileReport {
+    ingest::FileReport {
+        path: path.to_string(),
+        outcome: Outcome::Rejected,
+        values: 0,
+        new: 0,
+        changed: 0,
+        unchanged: 0,
+        errors: vec![ingest::Problem { sheet: String::new(), cell: String::new(), message: format!("cannot read the file: {e}") }],
+        warnings: Vec::new(),
+        sha256: String::new(),
+        scope: None,
+        preview: Vec::new(),
+    }
+}
+
+/// The status rows: each target in its region, or (with `--region`) every target assessed in
+/// that region, including each_child targets of its parent.
+fn status_rows(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &carestaff::Observations,
+    as_of: NaiveDate,
+    region: Option<RegionCode>,
+    target: Option<&str>,
+) -> Vec<Assessment> {
+    let wanted = |id: &str| target.is_none_or(|t| t == id);
+    match region {
+        None => assess::assess_all(catalog, registry, obs, as_of).into_iter().filter(|a| wanted(&a.target)).collect(),
+        Some(code) => catalog
+            .targets
+            .iter()
+            .filter(|t| wanted(&t.id))
+            .filter(|t| t.region == code || (t.scope == Scope::EachChild && registry.get(code).and_then(|r| r.parent) == Some(t.region)))
+            .map(|t| assess::assess_target_in(catalog, registry, obs, as_of, t, code))
+            .collect(),
+    }
+}
+
+#[derive(Serialize)]
+struct TargetJson {
+    id: String,
+    document: DocumentJson,
+    clause: String,
+    quote: String,
+    region: RegionCode,
+    region_name: String,
+    label_zh: String,
+    label_en: String,
+    indicator: Indicator,
+    comparator: String,
+    goal: f64,
+    unit: String,
+    deadline: Option<NaiveDate>,
+    recurrence: Option<String>,
+    scope: String,
+    interpretation: bool,
+    interpretation_note: Option<String>,
+    inherited_from: Option<String>,
+    also: Vec<carestaff::catalog::Check>,
+}
+
+#[derive(Serialize)]
+struct DocumentJson {
+    id: String,
+    number: String,
+    issuer: String,
+    date: Option<NaiveDate>,
+    title: String,
+}
+
+impl TargetJson {
+    fn new(catalog: &Catalog, registry: &Registry, t: &carestaff::Target) -> TargetJson {
+        let doc = catalog.document(&t.document);
+        TargetJson {
+            id: t.id.clone(),
+            document: DocumentJson {
+                id: t.document.clone(),
+                number: doc.map(|d| d.number.clone()).unwrap_or_default(),
+                issuer: doc.map(|d| d.issuer.clone()).unwrap_or_default(),
+                date: doc.and_then(|d| d.date),
+                title: doc.map(|d| d.title.clone()).unwrap_or_default(),
+            },
+            clause: t.clause.clone(),
+            quote: t.quote.clone(),
+            region: t.region,
+            region_name: registry.name_of(t.region),
+            label_zh: t.label_zh.clone(),
+            label_en: t.label_en.clone(),
+            indicator: t.check.indicator.clone(),
+            comparator: t.check.comparator.symbol().to_string(),
+            goal: t.check.goal,
+            unit: t.unit.clone(),
+            deadline: t.deadline(),
+            recurrence: (t.timing == Timing::Annual).then(|| "annual".to_string()),
+            scope: match t.scope {
+                Scope::Region => "region".into(),
+                Scope::EachChild => "each_child".into(),
+            },
+            interpretation: t.interpretation.is_some(),
+            interpretation_note: t.interpretation.clone(),
+            inherited_from: t.inherited_from.clone(),
+            also: t.also.clone(),
+        }
+    }
+}
+
+fn pick(lang: Lang, zh: &[&str], en: &[&str]) -> Vec<String> {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn print_import(out: &mut impl Write, reports: &[ingest::FileReport], dry_run: bool, lang: Lang) -> Result<()> {
+    let zh = lang == Lang::Zh;
+    for r in reports {
+        let word = match (r.outcome, dry_run, zh) {
+            (Outcome::Imported, false, true) => "已导入",
+            (Outcome::Imported, true, true) => "将导入（预览）",
+            (Outcome::Unchanged, _, true) => "无变化",
+            (Outcome::Rejected, _, true) => "已拒绝，数据库未改动",
+            (Outcome::Imported, false, false) => "imported",
+            (Outcome::Imported, true, false) => "would import (dry run)",
+            (Outcome::Unchanged, _, false) => "unchanged",
+            (Outcome::Rejected, _, false) => "rejected, nothing changed",
+        };
+        writeln!(out, "{}: {word}", r.path)?;
+        if r.outcome != Outcome::Rejected {
+            if zh {
+                writeln!(out, "  {} 个数值：新增 {}，变更 {}，未变 {}", r.values, r.new, r.changed, r.unchanged)?;
+            } else {
+                writeln!(out, "  {} values: {} new, {} changed, {} unchanged", r.values, r.new, r.changed, r.unchanged)?;
+            }
+        }
+        for e in &r.errors {
+            writeln!(out, "  {} {e}", if zh { "错误" } else { "error" })?;
+        }
+        for w in &r.warnings {
+            writeln!(out, "  {} {w}", if zh { "提示" } else { "warning" })?;
+        }
+        if dry_run {
+            for d in r.preview.iter().filter(|d| d.change != carestaff::store::Change::Unchanged) {
+                writeln!(
+                    out,
+                    "  {:?} {} {} {} = {}{}",
+                    d.change,
+                    d.value.region,
+                    d.value.period,
+                    d.value.metric,
+                    assess::format_number(d.value.value),
+                    d.previous.map_or_else(String::new, |p| format!(" (was {})", assess::format_number(p)))
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_status(out: &mut impl Write, rows: &[Assessment], as_of: NaiveDate, lang: Lang) -> Result<()> {
+    let zh = lang == Lang::Zh;
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    writeln!(out, "{} {as_of}", if zh { "评估日期" } else { "as of" })?;
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|a| {
+            vec![
+                a.target.clone(),
+                a.region_name.clone(),
+                if zh { a.status.label_zh() } else { a.status.label_en() }.to_string(),
+                a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
+                a.outcome.period.map_or_else(|| "—".into(), |p| p.to_string()),
+                format!("{}{}", a.comparator.pretty(), assess::format_number(a.goal)),
+                a.outcome.deadline.map_or_else(|| "—".into(), |d| d.to_string()),
+                a.outcome.pace_ratio.map_or_else(|| "—".into(), assess::format_number),
+                if zh { a.explanation_zh.clone() } else { a.explanation_en.clone() },
+            ]
+        })
+        .collect();
+    let head = pick(lang, &["目标", "地区", "状态", "最新值", "报告期", "目标值", "期限", "进度比", "说明"], &["target", "region", "status", "latest", "period", "goal", "deadline", "pace", "explanation"]);
+    let colors: Vec<Color> = rows.iter().map(|a| a.color).collect();
+    print_table(out, &head, &table, color.then_some((2, colors.as_slice())))?;
+    let mut counts = std::collections::BTreeMap::new();
+    for a in rows {
+        *counts.entry(a.color.as_str()).or_insert(0) += 1;
+    }
+    let summary: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    writeln!(out, "{}", summary.join(" · "))?;
+    Ok(())
+}
+
+/// Display width: CJK and full-width characters take two columns.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let u = c as u32;
+            if (0x1100..=0x115F).contains(&u) || (0x2E80..=0xA4CF).contains(&u) || (0xAC00..=0xD7A3).contains(&u) || (0xF900..=0xFAFF).contains(&u) || (0xFF00..=0xFF60).contains(&u) || (0xFFE0..=0xFFE6).contains(&u) || (0x3000..=0x303F).contains(&u) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+fn print_table(out: &mut impl Write, head: &[String], rows: &[Vec<String>], colored: Option<(usize, &[Color])>) -> Result<()> {
+    let cols = head.len();
+    let mut widths: Vec<usize> = head.iter().map(|h| width(h)).collect();
+    for r in rows {
+        for (i, cell) in r.iter().enumerate().take(cols - 1) {
+            widths[i] = widths[i].max(width(cell));
+        }
+    }
+    let line = |cells: &[String], paint: Option<Color>| -> String {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = if i + 1 < cols { widths[i].saturating_sub(width(cell)) } else { 0 };
+            let text = match (paint, colored) {
+                (Some(c), Some((col, _))) if col == i => format!("{}{cell}\x1b[0m", ansi(c)),
+                _ => cell.clone(),
+            };
+            s.push_str(&text);
+            s.push_str(&" ".repeat(pad));
+            if i + 1 < cols {
+                s.push_str("  ");
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(head, None))?;
+    for (i, r) in rows.iter().enumerate() {
+        let paint = colored.and_then(|(_, colors)| colors.get(i).copied());
+        writeln!(out, "{}", line(r, paint))?;
+    }
+    if rows.is_empty() {
+        writeln!(out, "(none)")?;
+    }
+    Ok(())
+}
+
+fn ansi(c: Color) -> &'static str {
+    match c {
+        Color::Green => "\x1b[32m",
+        Color::Amber => "\x1b[33m",
+        Color::Red => "\x1b[31m",
+        Color::Grey => "\x1b[90m",
+    }
+}
