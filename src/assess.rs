@@ -379,7 +379,14 @@ pub fn indicator_series(
 
 /// A metric's value for a region: its own where reported, else the sum of its children's for
 /// stocks and flows (parameters and checklists are never summed).
-pub fn rolled_value(catalog: &Catalog, registry: &Registry, obs: &Observations, region: RegionCode, metric: &str, period: Period) -> Option<f64> {
+pub fn rolled_value(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    region: RegionCode,
+    metric: &str,
+    period: Period,
+) -> Option<f64> {
     let m = catalog.metrics.iter().position(|x| x.id == metric)?;
     Context::new(catalog, registry, obs, period.end_date()).rolled(region, m, period)
 }
@@ -398,14 +405,7 @@ struct Context<'a> {
 impl<'a> Context<'a> {
     fn new(catalog: &'a Catalog, registry: &'a Registry, obs: &'a Observations, as_of: NaiveDate) -> Context<'a> {
         let last = Period::last_ended_by(as_of);
-        Context {
-            catalog,
-            registry,
-            obs,
-            as_of,
-            last_period: Some(last),
-            periods: obs.periods().filter(|p| *p <= last).collect(),
-        }
+        Context { catalog, registry, obs, as_of, last_period: Some(last), periods: obs.periods().filter(|p| *p <= last).collect() }
     }
 
     fn metric_index(&self, id: &str) -> Option<usize> {
@@ -486,16 +486,17 @@ impl<'a> Context<'a> {
             (self.combine_children(target, &assessed), Vec::new())
         } else {
             let outcomes: Vec<Outcome> = target.checks().map(|c| self.assess_check(target, c, region)).collect();
-            let worst = outcomes
-                .iter()
-                .enumerate()
-                .max_by_key(|(i, o)| (o.status.severity(), std::cmp::Reverse(*i)))
-                .map_or(0, |(i, _)| i);
+            let worst = outcomes.iter().enumerate().max_by_key(|(i, o)| (o.status.severity(), std::cmp::Reverse(*i))).map_or(0, |(i, _)| i);
             let checks = if outcomes.len() > 1 {
                 target
                     .checks()
                     .zip(&outcomes)
-                    .map(|(c, o)| CheckOutcome { indicator: c.indicator.clone(), comparator: c.comparator, goal: c.goal, outcome: o.clone() })
+                    .map(|(c, o)| CheckOutcome {
+                        indicator: c.indicator.clone(),
+                        comparator: c.comparator,
+                        goal: c.goal,
+                        outcome: o.clone(),
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -702,7 +703,7 @@ pub fn format_number(v: f64) -> String {
         let digits = rounded.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(ch);
@@ -714,7 +715,11 @@ pub fn format_number(v: f64) -> String {
     } else {
         let s = format!("{v:.2}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".to_string() } else { s.to_string() }
+        if s == "-0" {
+            "0".to_string()
+        } else {
+            s.to_string()
+        }
     }
 }
 
@@ -769,7 +774,11 @@ fn explain(catalog: &Catalog, target: &Target, o: &Outcome, checks: &[CheckOutco
                 format!("；到{deadline}达到{goal}，每季度还需{}{}", if r >= 0.0 { "增加" } else { "减少" }, format_number(r.abs()))
             });
             let need_en = o.required_per_quarter.map_or_else(String::new, |r| {
-                format!("; {} {} a quarter needed to reach {goal} by {deadline}", format_number(r.abs()), if r >= 0.0 { "more" } else { "less" })
+                format!(
+                    "; {} {} a quarter needed to reach {goal} by {deadline}",
+                    format_number(r.abs()),
+                    if r >= 0.0 { "more" } else { "less" }
+                )
             });
             (
                 format!(
@@ -778,7 +787,12 @@ fn explain(catalog: &Catalog, target: &Target, o: &Outcome, checks: &[CheckOutco
                     n(o.expected),
                     n(o.pace_ratio)
                 ),
-                format!("{label_en}: {} at {per} against {} expected by now (pace ratio {}) — {status_en}{need_en}.", n(o.latest), n(o.expected), n(o.pace_ratio)),
+                format!(
+                    "{label_en}: {} at {per} against {} expected by now (pace ratio {}) — {status_en}{need_en}.",
+                    n(o.latest),
+                    n(o.expected),
+                    n(o.pace_ratio)
+                ),
             )
         }
     }

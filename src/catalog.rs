@@ -449,15 +449,12 @@ fn invalid(id: &str, message: String) -> CatalogError {
 fn raw_check(id: &str, ind: &RawIndicator, comparator: &str, goal: f64) -> Result<Check, CatalogError> {
     let indicator = match ind {
         RawIndicator { metric: Some(m), numerator: None, denominator: None, .. } => Indicator::Metric { metric: m.clone() },
-        RawIndicator { metric: None, numerator: Some(n), denominator: Some(d), factor } => Indicator::Ratio {
-            numerator: n.clone(),
-            denominator: d.clone(),
-            factor: factor.unwrap_or(1.0),
-        },
+        RawIndicator { metric: None, numerator: Some(n), denominator: Some(d), factor } => {
+            Indicator::Ratio { numerator: n.clone(), denominator: d.clone(), factor: factor.unwrap_or(1.0) }
+        }
         _ => return Err(invalid(id, "indicator is { metric } or { numerator, denominator, factor }".into())),
     };
-    let comparator =
-        Comparator::parse(comparator).ok_or_else(|| invalid(id, format!("comparator `{comparator}` is not >=, <= or =")))?;
+    let comparator = Comparator::parse(comparator).ok_or_else(|| invalid(id, format!("comparator `{comparator}` is not >=, <= or =")))?;
     if !goal.is_finite() {
         return Err(invalid(id, "goal must be a number".into()));
     }

@@ -232,11 +232,28 @@ fn run(cli: Cli) -> Result<()> {
                 let table: Vec<Vec<String>> = rows
                     .iter()
                     .map(|v| {
-                        let label = catalog.metric(&v.metric).map_or(v.metric.clone(), |m| if lang == Lang::Zh { m.label_zh.clone() } else { m.label_en.clone() });
-                        vec![v.region.to_string(), registry.name_of(v.region), v.period.to_string(), v.metric.clone(), label, assess::format_number(v.value)]
+                        let label = catalog.metric(&v.metric).map_or(v.metric.clone(), |m| {
+                            if lang == Lang::Zh {
+                                m.label_zh.clone()
+                            } else {
+                                m.label_en.clone()
+                            }
+                        });
+                        vec![
+                            v.region.to_string(),
+                            registry.name_of(v.region),
+                            v.period.to_string(),
+                            v.metric.clone(),
+                            label,
+                            assess::format_number(v.value),
+                        ]
                     })
                     .collect();
-                let head = pick(lang, &["代码", "地区", "报告期", "指标", "名称", "数值"], &["code", "region", "period", "metric", "label", "value"]);
+                let head = pick(
+                    lang,
+                    &["代码", "地区", "报告期", "指标", "名称", "数值"],
+                    &["code", "region", "period", "metric", "label", "value"],
+                );
                 print_table(&mut out, &head, &table, None)?;
             }
         }
@@ -277,7 +294,11 @@ fn run(cli: Cli) -> Result<()> {
                         ]
                     })
                     .collect();
-                let head = pick(lang, &["目标", "地区", "内容", "目标值", "期限", "范围", "解读"], &["target", "region", "what", "goal", "due", "scope", "interp."]);
+                let head = pick(
+                    lang,
+                    &["目标", "地区", "内容", "目标值", "期限", "范围", "解读"],
+                    &["target", "region", "what", "goal", "due", "scope", "interp."],
+                );
                 print_table(&mut out, &head, &table, None)?;
             }
         }
@@ -303,7 +324,13 @@ fn run(cli: Cli) -> Result<()> {
                             r.name.clone(),
                             r.level.label_zh().to_string(),
                             r.parent.map_or_else(String::new, |p| p.to_string()),
-                            if r.functional_zone { "功能区".into() } else if r.optional { "统计区".into() } else { String::new() },
+                            if r.functional_zone {
+                                "功能区".into()
+                            } else if r.optional {
+                                "统计区".into()
+                            } else {
+                                String::new()
+                            },
                         ]
                     })
                     .collect();
@@ -336,7 +363,11 @@ fn run(cli: Cli) -> Result<()> {
                     })
                     .collect();
                 writeln!(out, "{} {} — {}", region, registry.name_of(region), metric)?;
-                let head = pick(lang, &["报告期", "数值", "当前", "文件", "位置", "SHA-256", "导入时间"], &["period", "value", "current", "file", "cell", "sha-256", "imported"]);
+                let head = pick(
+                    lang,
+                    &["报告期", "数值", "当前", "文件", "位置", "SHA-256", "导入时间"],
+                    &["period", "value", "current", "file", "cell", "sha-256", "imported"],
+                );
                 print_table(&mut out, &head, &table, None)?;
             }
         }
@@ -517,16 +548,23 @@ fn print_status(out: &mut impl Write, rows: &[Assessment], as_of: NaiveDate, lan
                 a.target.clone(),
                 a.region_name.clone(),
                 if zh { a.status.label_zh() } else { a.status.label_en() }.to_string(),
-                a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
+                match (a.outcome.comply, a.outcome.children) {
+                    (Some(c), Some(n)) => format!("{c}/{n}"),
+                    _ => a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
+                },
                 a.outcome.period.map_or_else(|| "—".into(), |p| p.to_string()),
                 format!("{}{}", a.comparator.pretty(), assess::format_number(a.goal)),
                 a.outcome.deadline.map_or_else(|| "—".into(), |d| d.to_string()),
-                a.outcome.pace_ratio.map_or_else(|| "—".into(), assess::format_number),
+                a.outcome.pace_ratio.map_or_else(|| "—".into(), |r| format!("{r:.2}")),
                 if zh { a.explanation_zh.clone() } else { a.explanation_en.clone() },
             ]
         })
         .collect();
-    let head = pick(lang, &["目标", "地区", "状态", "最新值", "报告期", "目标值", "期限", "进度比", "说明"], &["target", "region", "status", "latest", "period", "goal", "deadline", "pace", "explanation"]);
+    let head = pick(
+        lang,
+        &["目标", "地区", "状态", "最新值", "报告期", "目标值", "期限", "进度比", "说明"],
+        &["target", "region", "status", "latest", "period", "goal", "deadline", "pace", "explanation"],
+    );
     let colors: Vec<Color> = rows.iter().map(|a| a.color).collect();
     print_table(out, &head, &table, color.then_some((2, colors.as_slice())))?;
     let mut counts = std::collections::BTreeMap::new();
@@ -543,7 +581,14 @@ fn width(s: &str) -> usize {
     s.chars()
         .map(|c| {
             let u = c as u32;
-            if (0x1100..=0x115F).contains(&u) || (0x2E80..=0xA4CF).contains(&u) || (0xAC00..=0xD7A3).contains(&u) || (0xF900..=0xFAFF).contains(&u) || (0xFF00..=0xFF60).contains(&u) || (0xFFE0..=0xFFE6).contains(&u) || (0x3000..=0x303F).contains(&u) {
+            if (0x1100..=0x115F).contains(&u)
+                || (0x2E80..=0xA4CF).contains(&u)
+                || (0xAC00..=0xD7A3).contains(&u)
+                || (0xF900..=0xFAFF).contains(&u)
+                || (0xFF00..=0xFF60).contains(&u)
+                || (0xFFE0..=0xFFE6).contains(&u)
+                || (0x3000..=0x303F).contains(&u)
+            {
                 2
             } else {
                 1

@@ -293,11 +293,9 @@ impl Registry {
 
     fn check_scope(&self, text: &str, code: RegionCode, scope: Option<RegionCode>) -> Result<RegionCode, ResolveError> {
         match scope {
-            Some(s) if !self.is_within(code, s) => Err(ResolveError::OutsideScope {
-                name: text.to_string(),
-                code,
-                scope: format!("{s} {}", self.name_of(s)),
-            }),
+            Some(s) if !self.is_within(code, s) => {
+                Err(ResolveError::OutsideScope { name: text.to_string(), code, scope: format!("{s} {}", self.name_of(s)) })
+            }
             _ => Ok(code),
         }
     }

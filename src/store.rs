@@ -317,9 +317,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached("SELECT value FROM current_value WHERE region = ?1 AND period = ?2 AND metric = ?3")?;
         let mut out = Vec::with_capacity(values.len());
         for v in values {
-            let previous: Option<f64> = stmt
-                .query_row(params![v.region.as_u32(), v.period.to_string(), v.metric], |r| r.get(0))
-                .optional()?;
+            let previous: Option<f64> =
+                stmt.query_row(params![v.region.as_u32(), v.period.to_string(), v.metric], |r| r.get(0)).optional()?;
             out.push(ValueDiff { change: classify(previous, v.value), previous, value: v.clone() });
         }
         Ok(out)

@@ -204,7 +204,8 @@ fn convert(d: &Data) -> Cell {
 }
 
 fn is_ods(bytes: &[u8]) -> bool {
-    bytes.get(30..38) == Some(b"mimetype") && bytes.get(38..84).is_some_and(|s| s.starts_with(b"application/vnd.oasis.opendocument.spreadsheet"))
+    bytes.get(30..38) == Some(b"mimetype")
+        && bytes.get(38..84).is_some_and(|s| s.starts_with(b"application/vnd.oasis.opendocument.spreadsheet"))
 }
 
 /// Checks the zip's central directory before any part is inflated: refuses archives whose

@@ -192,7 +192,8 @@ struct Table {
     ignored: Vec<(usize, String)>,
 }
 
-const REGION_WORDS: [&str; 12] = ["地区", "区县", "县区", "单位", "名称", "行政区划", "区划", "区域", "县市区", "县(市、区)", "市县", "地名"];
+const REGION_WORDS: [&str; 12] =
+    ["地区", "区县", "县区", "单位", "名称", "行政区划", "区划", "区域", "县市区", "县(市、区)", "市县", "地名"];
 const CODE_WORDS: [&str; 4] = ["代码", "编码", "编号", "code"];
 const PERIOD_WORDS: [&str; 7] = ["报告期", "统计期", "期间", "时期", "季度", "期别", "时间"];
 const SKIP_WORDS: [&str; 4] = ["序号", "备注", "说明", "填报人"];
@@ -299,7 +300,8 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
         (None, None) => return None,
     };
 
-    let mut t = Table { header_row, layout, metric_cols: Vec::new(), code_col: None, name_col: None, period_col: None, ignored: Vec::new() };
+    let mut t =
+        Table { header_row, layout, metric_cols: Vec::new(), code_col: None, name_col: None, period_col: None, ignored: Vec::new() };
     let mut used = HashSet::new();
     if let Layout::Long { indicator, value, unit } = layout {
         used.extend([indicator, value]);
@@ -322,11 +324,19 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
         let head = header_key(&format!("{}{}", group_text(sheet, header_row, c), header_text(sheet, header_row, c))).key;
         let sample: Vec<String> =
             t.data_rows(sheet).take(200).map(|r| sheet.get(r, c).text().trim().to_string()).filter(|s| !s.is_empty()).collect();
-        let share = |f: &dyn Fn(&str) -> bool| if sample.is_empty() { 0.0 } else { sample.iter().filter(|s| f(s)).count() as f64 / sample.len() as f64 };
+        let share = |f: &dyn Fn(&str) -> bool| {
+            if sample.is_empty() {
+                0.0
+            } else {
+                sample.iter().filter(|s| f(s)).count() as f64 / sample.len() as f64
+            }
+        };
         let codes = share(&|s| s.parse::<RegionCode>().is_ok_and(|c| registry.get(c).is_some()));
         let names = share(&|s| {
             let s = strip_own_level(s);
-            is_total_label(s) || registry.resolve(s, None).is_ok() || matches!(registry.resolve(s, None), Err(ResolveError::Ambiguous { .. }))
+            is_total_label(s)
+                || registry.resolve(s, None).is_ok()
+                || matches!(registry.resolve(s, None), Err(ResolveError::Ambiguous { .. }))
         });
         let periods = share(&|s| find_period(s).is_some());
         let head_says = |words: &[&str]| words.iter().any(|w| head.contains(w));
@@ -409,7 +419,9 @@ fn read_table(
         out.warnings.push(problem(
             name,
             a1(t.header_row, *c),
-            format!("column `{label}` is not a metric Carestaff knows and was ignored; map it with --map \"{label}=metric_id\" if it is one"),
+            format!(
+                "column `{label}` is not a metric Carestaff knows and was ignored; map it with --map \"{label}=metric_id\" if it is one"
+            ),
         ));
     }
 
@@ -422,7 +434,10 @@ fn read_table(
             continue;
         }
         let first_text = row_cells.iter().find(|c| !c.is_blank()).map(Cell::text).unwrap_or_default();
-        if ["注", "说明", "备注", "填表", "填报", "审核", "负责人", "制表", "数据来源", "联系"].iter().any(|w| first_text.trim().starts_with(w)) {
+        if ["注", "说明", "备注", "填表", "填报", "审核", "负责人", "制表", "数据来源", "联系"]
+            .iter()
+            .any(|w| first_text.trim().starts_with(w))
+        {
             continue;
         }
         let region_col = t.code_col.or(t.name_col).unwrap_or(0);
@@ -493,7 +508,10 @@ fn read_table(
                     out.errors.push(problem(
                         name,
                         a1(r, region_col),
-                        format!("{} appears twice for {period} (first at {first}): keep one row per region and period", registry.name_of(region)),
+                        format!(
+                            "{} appears twice for {period} (first at {first}): keep one row per region and period",
+                            registry.name_of(region)
+                        ),
                     ));
                     continue;
                 }
@@ -506,7 +524,11 @@ fn read_table(
                 let labelled = if unit_text.trim().is_empty() { label.clone() } else { format!("{label}（{}）", unit_text.trim()) };
                 let matcher = HeaderMatcher::new(catalog, &options.mappings);
                 let Some(metric) = matcher.metric(&label) else {
-                    out.warnings.push(problem(name, a1(r, indicator), format!("indicator `{label}` is not one Carestaff knows; the row was ignored")));
+                    out.warnings.push(problem(
+                        name,
+                        a1(r, indicator),
+                        format!("indicator `{label}` is not one Carestaff knows; the row was ignored"),
+                    ));
                     continue;
                 };
                 let entry = long_rows.entry((region, period)).or_insert_with(|| RowValues { row: r, region, period, values: Vec::new() });
@@ -514,7 +536,10 @@ fn read_table(
                     out.errors.push(problem(
                         name,
                         a1(r, indicator),
-                        format!("{} has `{label}` twice for {period}: keep one row per region, indicator and period", registry.name_of(region)),
+                        format!(
+                            "{} has `{label}` twice for {period}: keep one row per region, indicator and period",
+                            registry.name_of(region)
+                        ),
                     ));
                     continue;
                 }
@@ -573,7 +598,10 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
             }
             ParsedNumber::Value { value, percent, scale } => {
                 if percent && !percent_metric {
-                    return bad(out, format!("`{}` is a percentage, but {} is a count in {}: write the count", s.trim(), metric.label_zh, metric.unit));
+                    return bad(
+                        out,
+                        format!("`{}` is a percentage, but {} is a count in {}: write the count", s.trim(), metric.label_zh, metric.unit),
+                    );
                 }
                 if percent {
                     value
@@ -586,7 +614,12 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
             }
         },
         Cell::Error(e) => {
-            return bad(out, format!("the cell shows an error ({e}) or a formula without a saved result: open the file, recalculate, save and import again"))
+            return bad(
+                out,
+                format!(
+                    "the cell shows an error ({e}) or a formula without a saved result: open the file, recalculate, save and import again"
+                ),
+            )
         }
         Cell::Date(d) => return bad(out, format!("a date ({d}) where {} needs a number", metric.label_zh)),
         Cell::Bool(_) => return bad(out, format!("TRUE/FALSE where {} needs a number", metric.label_zh)),
@@ -600,7 +633,10 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
         return bad(out, format!("{} cannot be negative ({}): correct the figure", metric.label_zh, crate::assess::format_number(value)));
     }
     if metric.kind == MetricKind::Checklist && value != 0.0 && value != 1.0 {
-        return bad(out, format!("{} is a yes/no item: write 是 or 否 (1 or 0), not {}", metric.label_zh, crate::assess::format_number(value)));
+        return bad(
+            out,
+            format!("{} is a yes/no item: write 是 or 否 (1 or 0), not {}", metric.label_zh, crate::assess::format_number(value)),
+        );
     }
     Some(value)
 }
@@ -659,13 +695,16 @@ fn check_totals(sheet: &Sheet, t: &Table, catalog: &Catalog, rows: &[RowValues],
 }
 
 /// Warns about values far from their sibling regions' (modified z-score > 3.5 on the value per
-/// 1,000 people aged 60+, among ≥ 5 siblings of one period).
+/// 1,000 people aged 60+, among ≥ 5 siblings of one period, and more than 50 % off the median).
 fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile) {
     let elderly: HashMap<(RegionCode, Period), f64> =
         out.values.iter().filter(|v| v.metric == "elderly_60plus" && v.value > 0.0).map(|v| ((v.region, v.period), v.value)).collect();
-    let mut groups: HashMap<(Option<RegionCode>, Period, &str), Vec<(usize, f64)>> = HashMap::new();
+    // (parent region, period, metric) → (index into values, value per 1,000 aged 60+).
+    type Siblings<'a> = HashMap<(Option<RegionCode>, Period, &'a str), Vec<(usize, f64)>>;
+    let mut groups: Siblings = HashMap::new();
     for (i, v) in out.values.iter().enumerate() {
-        if v.metric == "elderly_60plus" || !catalog.metric(&v.metric).is_some_and(|m| m.kind.is_summed()) {
+        // Flows are lumpy by nature (a training held in one quarter): only stocks are compared.
+        if v.metric == "elderly_60plus" || !catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock) {
             continue;
         }
         if let Some(e) = elderly.get(&(v.region, v.period)) {
@@ -689,7 +728,9 @@ fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile
         }
         for (i, x) in xs {
             let z = 0.6745 * (x - median) / mad;
-            if z.abs() > 3.5 {
+            // A tight spread makes small differences look extreme: flag only values that are
+            // also far from the median in plain terms.
+            if z.abs() > 3.5 && (x - median).abs() > 0.5 * median.abs() {
                 let v = &out.values[i];
                 let label = catalog.metric(metric).map_or(metric, |m| m.label_zh.as_str());
                 warnings.push(problem(
@@ -815,7 +856,8 @@ pub fn import_file(
         report.preview = diff;
         return Ok(report);
     }
-    let submission = NewSubmission { file_name, sha256, imported_at: ctx.now.clone(), imported_by: ctx.user.clone(), sheets: parsed.sheets };
+    let submission =
+        NewSubmission { file_name, sha256, imported_at: ctx.now.clone(), imported_by: ctx.user.clone(), sheets: parsed.sheets };
     let summary = store.commit(&submission, &parsed.values)?;
     if let Some(scope) = parsed.scope {
         for (header, metric) in &options.mappings {
@@ -834,7 +876,8 @@ pub fn import_file(
 /// Warns about quarter-on-quarter jumps: a value more than 50 % (and at least 10) away from the
 /// same region's value for the previous quarter, whether already stored or in the same file.
 fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Result<Vec<Problem>, StoreError> {
-    let in_file: HashMap<(RegionCode, Period, &str), f64> = values.iter().map(|v| ((v.region, v.period, v.metric.as_str()), v.value)).collect();
+    let in_file: HashMap<(RegionCode, Period, &str), f64> =
+        values.iter().map(|v| ((v.region, v.period, v.metric.as_str()), v.value)).collect();
     let mut out = Vec::new();
     for v in values {
         if !catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock) {

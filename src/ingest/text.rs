@@ -156,7 +156,9 @@ pub enum ParsedNumber {
 /// 无/空 mean no value.
 pub fn parse_number(raw: &str) -> ParsedNumber {
     let s: String = to_half_width(raw).chars().filter(|c| !c.is_whitespace()).collect();
-    if s.is_empty() || matches!(s.as_str(), "-" | "--" | "—" | "——" | "/" | "\\" | "空" | "无数据" | "暂无" | "N/A" | "NA" | "n/a" | "…" | "...") {
+    if s.is_empty()
+        || matches!(s.as_str(), "-" | "--" | "—" | "——" | "/" | "\\" | "空" | "无数据" | "暂无" | "N/A" | "NA" | "n/a" | "…" | "...")
+    {
         return ParsedNumber::Missing;
     }
     let mut t = s.replace([',', '，', '\''], "");
@@ -257,7 +259,7 @@ fn quarter_after(year: i32, rest: &[char]) -> Option<Period> {
         let month: u32 = digits.parse().ok()?;
         let after = rest.get(j + digits.len());
         // 2025年1-6月 is a cumulative span, not a quarter end.
-        if after == Some(&'-') && rest.get(j + digits.len() + 1).is_some_and(char::is_ascii_digit) && rest.iter().any(|c| *c == '月') {
+        if after == Some(&'-') && rest.get(j + digits.len() + 1).is_some_and(char::is_ascii_digit) && rest.contains(&'月') {
             return None;
         }
         if matches!(month, 3 | 6 | 9 | 12) {
@@ -277,7 +279,12 @@ fn digit_quarter(c: Option<&char>) -> Option<u8> {
 /// Names that mark a total row rather than a region.
 pub fn is_total_label(s: &str) -> bool {
     let t: String = s.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
-    ["合计", "总计", "小计", "汇总", "总数"].iter().any(|w| t.contains(w)) || t == "全市" || t == "全省" || t == "全区" || t == "全县" || t == "总体"
+    ["合计", "总计", "小计", "汇总", "总数"].iter().any(|w| t.contains(w))
+        || t == "全市"
+        || t == "全省"
+        || t == "全区"
+        || t == "全县"
+        || t == "总体"
 }
 
 #[cfg(test)]
@@ -291,7 +298,15 @@ mod tests {
     #[test]
     fn headers_fold_to_the_same_key() {
         let base = key("养老护理员数");
-        for v in ["养老护理员数（人）", "养老护理员数(人)", "养老护理员\n数", "其中：养老护理员数", "养老护理员人数", "养老 护理员数 [人]", "养老护理员数/人"] {
+        for v in [
+            "养老护理员数（人）",
+            "养老护理员数(人)",
+            "养老护理员\n数",
+            "其中：养老护理员数",
+            "养老护理员人数",
+            "养老 护理员数 [人]",
+            "养老护理员数/人",
+        ] {
             assert_eq!(key(v), base, "{v}");
         }
         assert_eq!(key("60周岁及以上老年人口数（人）"), key("60岁以上老年人口数"));
