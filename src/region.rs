@@ -269,10 +269,19 @@ impl Registry {
         if candidates.is_empty() {
             return Err(ResolveError::Unknown(text.to_string()));
         }
-        let in_scope: Vec<RegionCode> = match scope {
-            Some(s) => candidates.iter().copied().filter(|c| self.is_within(*c, s)).collect(),
-            None => candidates.clone(),
-        };
+        // Same-named divisions are told apart inside the scope; when none lies inside it, the
+        // scope widens step by step up to its province (a file about one district may name
+        // its neighbours).
+        let mut in_scope: Vec<RegionCode> = candidates.clone();
+        if let Some(s) = scope {
+            let widening = std::iter::once(s).chain(self.ancestors(s));
+            for level in widening {
+                in_scope = candidates.iter().copied().filter(|c| self.is_within(*c, level)).collect();
+                if !in_scope.is_empty() {
+                    break;
+                }
+            }
+        }
         match in_scope.as_slice() {
             [one] => Ok(*one),
             [] if candidates.len() == 1 => self.check_scope(text, candidates[0], scope),
@@ -388,6 +397,8 @@ mod tests {
         assert_eq!(reg.resolve("朝阳区", Some(code("220000"))), Ok(code("220104")));
         assert!(matches!(reg.resolve("朝阳区", None), Err(ResolveError::Ambiguous { .. })));
         assert!(matches!(reg.resolve("张店区", Some(code("500000"))), Err(ResolveError::OutsideScope { .. })));
+        // A scope of one district widens to its province to tell 江北区 of Chongqing from Ningbo's.
+        assert_eq!(reg.resolve("江北区", Some(code("500103"))), Ok(code("500105")));
         assert!(matches!(reg.resolve("不存在区", None), Err(ResolveError::Unknown(_))));
         assert!(matches!(reg.resolve("999999", None), Err(ResolveError::Unknown(_))));
     }

@@ -17,7 +17,7 @@ use crate::period::Period;
 use crate::region::RegionCode;
 
 /// The schema, one entry per version: append only, never edit a released step.
-const MIGRATIONS: &[&str] = &[
+pub const MIGRATIONS: &[&str] = &[
     // 1: submissions, the history of values, the current values, remembered column mappings.
     r#"
     CREATE TABLE submission (
@@ -238,13 +238,24 @@ impl Store {
     /// [`StoreError::Newer`] for a database from a newer Carestaff, [`StoreError::Backup`] when
     /// the copy before migrating fails, [`StoreError::Sqlite`] otherwise.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_migrations(path, MIGRATIONS)
+    }
+
+    /// [`Store::open`] with a given list of migrations: lets tests exercise upgrades and the
+    /// backup before them with a schema history of their own.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    #[doc(hidden)]
+    pub fn open_with_migrations(path: &Path, migrations: &[&str]) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
         }
         let conn = Connection::open(path)?;
         Store::configure(&conn, true)?;
         let mut store = Store { conn };
-        store.migrate(Some(path))?;
+        store.migrate(Some(path), migrations)?;
         Ok(store)
     }
 
@@ -257,7 +268,7 @@ impl Store {
         let conn = Connection::open_in_memory()?;
         Store::configure(&conn, false)?;
         let mut store = Store { conn };
-        store.migrate(None)?;
+        store.migrate(None, MIGRATIONS)?;
         Ok(store)
     }
 
@@ -271,16 +282,17 @@ impl Store {
         Ok(())
     }
 
-    fn migrate(&mut self, path: Option<&Path>) -> Result<(), StoreError> {
+    fn migrate(&mut self, path: Option<&Path>, migrations: &[&str]) -> Result<(), StoreError> {
+        let latest = migrations.len() as i64;
         let found: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if found > Store::SCHEMA_VERSION {
+        if found > latest {
             return Err(StoreError::Newer {
                 path: path.map_or_else(|| ":memory:".into(), |p| p.display().to_string()),
                 found,
-                supported: Store::SCHEMA_VERSION,
+                supported: latest,
             });
         }
-        if found == Store::SCHEMA_VERSION {
+        if found == latest {
             return Ok(());
         }
         if let (Some(path), true) = (path, found > 0) {
@@ -291,7 +303,7 @@ impl Store {
                 .map_err(|source| StoreError::Backup { path: path.display().to_string(), source })?;
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }

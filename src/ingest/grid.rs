@@ -63,6 +63,8 @@ pub struct Sheet {
     pub name: String,
     /// Hidden sheets are skipped by the importer.
     pub hidden: bool,
+    /// Read from a CSV file, whose "sheet name" is only the file name.
+    pub csv: bool,
     /// Rows of cells.
     pub cells: Vec<Vec<Cell>>,
     /// Merged areas, as inclusive (row, col) corners, 0-based.
@@ -167,7 +169,7 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
 
 fn to_sheet(name: &str, hidden: bool, range: &Range<Data>, merges: Vec<Dimensions>) -> Result<Sheet, ReadError> {
     let Some((r0, c0)) = range.start() else {
-        return Ok(Sheet { name: name.to_string(), hidden, cells: Vec::new(), merges: Vec::new() });
+        return Ok(Sheet { name: name.to_string(), hidden, csv: false, cells: Vec::new(), merges: Vec::new() });
     };
     let (r1, c1) = range.end().unwrap_or((r0, c0));
     let declared = (u64::from(r1) + 1) * (u64::from(c1) + 1);
@@ -184,7 +186,7 @@ fn to_sheet(name: &str, hidden: bool, range: &Range<Data>, merges: Vec<Dimension
         cells.push(out);
     }
     let merges = merges.into_iter().map(|d| (d.start, d.end)).collect();
-    Ok(Sheet { name: name.to_string(), hidden, cells, merges })
+    Ok(Sheet { name: name.to_string(), hidden, csv: false, cells, merges })
 }
 
 fn convert(d: &Data) -> Cell {
@@ -279,8 +281,10 @@ pub fn decode_text(bytes: &[u8]) -> Option<String> {
 /// Parses CSV text (RFC 4180 quoting; the delimiter is a comma, tab or semicolon, whichever
 /// the first line uses most).
 pub fn csv_sheet(name: &str, text: &str) -> Sheet {
-    let first_line = text.lines().next().unwrap_or("");
-    let delim = [',', '\t', ';'].into_iter().max_by_key(|d| first_line.matches(*d).count()).unwrap_or(',');
+    // The delimiter used most over the first lines (a title line may have none); a comma wins ties.
+    let head: String = text.lines().take(20).collect::<Vec<_>>().join("\n");
+    let delim =
+        [(',', 2), ('\t', 1), (';', 0)].into_iter().max_by_key(|(d, rank)| (head.matches(*d).count(), *rank)).map_or(',', |(d, _)| d);
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();
@@ -324,7 +328,7 @@ pub fn csv_sheet(name: &str, text: &str) -> Sheet {
             r.pop();
         }
     }
-    Sheet { name: name.to_string(), hidden: false, cells: rows, merges: Vec::new() }
+    Sheet { name: name.to_string(), hidden: false, csv: true, cells: rows, merges: Vec::new() }
 }
 
 fn text_cell(s: String) -> Cell {

@@ -79,6 +79,7 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
             return out;
         }
     };
+    out.scope = sheets_scope(&sheets, registry);
     let matcher = HeaderMatcher::new(catalog, &options.mappings);
     let file_period = find_period(file_name);
     let mut tables = Vec::new();
@@ -97,20 +98,6 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
         return out;
     }
 
-    // The jurisdiction: the lowest region containing every row that names a region
-    // unambiguously; ambiguous names are then resolved inside it.
-    let mut firm = Vec::new();
-    for (sheet, t) in &tables {
-        for r in t.data_rows(sheet) {
-            if let Some(text) = t.region_text(sheet, r) {
-                if let Ok(code) = registry.resolve(strip_own_level(&text), None) {
-                    firm.push(code);
-                }
-            }
-        }
-    }
-    out.scope = lowest_common_region(registry, &firm);
-
     let mut seen: HashMap<(RegionCode, Period), String> = HashMap::new();
     for (sheet, t) in &tables {
         let before = out.values.len();
@@ -120,10 +107,47 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
         }
     }
     sibling_outliers(catalog, registry, &mut out);
+    let order: HashMap<&str, usize> = sheets.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    out.errors.sort_by_key(|p| (order.get(p.sheet.as_str()).copied(), cell_order(&p.cell)));
     if out.errors.is_empty() && out.values.is_empty() {
         out.errors.push(problem("", String::new(), "the file has a table but no values in it: fill in the figures and import it again"));
     }
     out
+}
+
+/// (row, column) of an A1 reference, for listing problems in reading order.
+fn cell_order(cell: &str) -> (u32, u32) {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    let row = cell[letters.len()..].parse().unwrap_or(0);
+    let col = letters.bytes().fold(0u32, |acc, b| acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
+    (row, col)
+}
+
+/// The jurisdiction a file is about: the lowest region containing every region that a cell in
+/// the first columns names unambiguously. Ambiguous names are then resolved inside it, and
+/// remembered column mappings are looked up by it.
+fn sheets_scope(sheets: &[Sheet], registry: &Registry) -> Option<RegionCode> {
+    let mut firm = Vec::new();
+    for sheet in sheets.iter().filter(|s| !s.hidden) {
+        for row in sheet.cells.iter().take(5_000) {
+            for cell in row.iter().take(4) {
+                let text = cell.text();
+                if text.is_empty() || text.chars().count() > 30 || is_total_label(&text) {
+                    continue;
+                }
+                if let Ok(code) = registry.resolve(strip_own_level(&text), None) {
+                    firm.push(code);
+                    break;
+                }
+            }
+        }
+    }
+    lowest_common_region(registry, &firm)
+}
+
+/// Reads only which jurisdiction a file is about (see [`parse_file`]'s `scope`).
+pub fn file_scope(file_name: &str, bytes: &[u8], registry: &Registry) -> Option<RegionCode> {
+    grid::read_sheets(file_name, bytes).ok().and_then(|s| sheets_scope(&s, registry))
 }
 
 /// `市本级`, `淄博市本级`: the reporting region's own row.
@@ -204,7 +228,13 @@ impl Table {
     }
 
     fn region_text(&self, sheet: &Sheet, row: usize) -> Option<String> {
-        let pick = |c: Option<usize>| c.map(|c| sheet.get(row, c).text().trim().to_string()).filter(|s| !s.is_empty());
+        self.region_cell(sheet, row).map(|(text, _)| text)
+    }
+
+    /// The region as written on a row and the column it was read from: the code where there
+    /// is one, else the name.
+    fn region_cell(&self, sheet: &Sheet, row: usize) -> Option<(String, usize)> {
+        let pick = |c: Option<usize>| c.map(|c| (sheet.get(row, c).text().trim().to_string(), c)).filter(|(s, _)| !s.is_empty());
         pick(self.code_col).or_else(|| pick(self.name_col))
     }
 }
@@ -225,6 +255,9 @@ fn group_text(sheet: &Sheet, row: usize, col: usize) -> String {
         return String::new();
     }
     let direct = header_text(sheet, row - 1, col);
+    if is_meta_line(&direct) {
+        return String::new();
+    }
     if !direct.is_empty() || !sheet.merges.is_empty() {
         return direct;
     }
@@ -236,10 +269,18 @@ fn group_text(sheet: &Sheet, row: usize, col: usize) -> String {
         }
         let t = header_text(sheet, row - 1, c);
         if !t.is_empty() {
-            return t;
+            return if is_meta_line(&t) { String::new() } else { t };
         }
     }
     String::new()
+}
+
+/// A title-area line (填报单位：…, 单位：人, 报告期：…) rather than a group header.
+fn is_meta_line(text: &str) -> bool {
+    let t = text.trim();
+    t.contains('：')
+        || t.contains(':')
+        || ["填报", "单位", "报告期", "制表", "统计表", "季报", "年报"].iter().any(|w| t.starts_with(w) || t.ends_with(w))
 }
 
 /// The metric a header cell names, trying the group + sub-header, then the sub-header alone,
@@ -255,6 +296,11 @@ fn column_metric<'a>(sheet: &Sheet, row: usize, col: usize, m: &HeaderMatcher<'a
     }
     if let Some(metric) = m.metric(&sub) {
         return Some((metric, sub));
+    }
+    if sub.is_empty() && !group.is_empty() {
+        if let Some(metric) = m.metric(&group) {
+            return Some((metric, group));
+        }
     }
     None
 }
@@ -362,7 +408,7 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
 /// The period a sheet states outside its rows: its name, its title rows, the file name, or
 /// `--period`. A disagreement between what the sheet says and `--period` is an error.
 fn sheet_period(sheet: &Sheet, t: &Table, file_period: Option<Period>, options: &Options, out: &mut ParsedFile) -> Option<Period> {
-    let from_name = find_period(&sheet.name).map(|p| (p, String::new()));
+    let from_name = if sheet.csv { None } else { find_period(&sheet.name).map(|p| (p, String::new())) };
     let from_title = || {
         (0..t.header_row).find_map(|r| {
             (0..sheet.cells.get(r).map_or(0, Vec::len)).find_map(|c| match sheet.get(r, c) {
@@ -440,9 +486,13 @@ fn read_table(
         {
             continue;
         }
-        let region_col = t.code_col.or(t.name_col).unwrap_or(0);
-        let Some(region_text) = t.region_text(sheet, r) else {
-            let has_numbers = t.metric_cols.iter().any(|(c, _, _)| !sheet.get(r, *c).is_blank());
+        let Some((region_text, region_col)) = t.region_cell(sheet, r) else {
+            let region_col = t.code_col.or(t.name_col).unwrap_or(0);
+            let has_numbers = t.metric_cols.iter().any(|(c, _, _)| match sheet.get(r, *c) {
+                Cell::Number(_) => true,
+                Cell::Text(s) => matches!(parse_number(s), ParsedNumber::Value { .. }),
+                _ => false,
+            });
             if has_numbers {
                 out.errors.push(problem(name, a1(r, region_col), "this row has figures but no region: fill in the region code or name"));
             }
@@ -769,7 +819,7 @@ pub struct FileReport {
     pub path: String,
     /// Imported, unchanged or rejected.
     pub outcome: Outcome,
-    /// How many values the file holds.
+    /// How many values the file brought (0 when rejected).
     pub values: usize,
     /// New values.
     pub new: usize,
@@ -819,17 +869,15 @@ pub fn import_file(
     let file_name = std::path::Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
     let sha256 = hex(&Sha256::digest(bytes));
     let mut options = options.clone();
-    // Remembered mappings of the jurisdiction: a first pass finds the scope.
-    let first = parse_file(&file_name, bytes, catalog, registry, &options);
-    let mut parsed = first;
-    if let Some(scope) = parsed.scope {
-        let remembered = store.column_mappings(scope)?;
-        if !remembered.is_empty() {
-            let given: HashSet<String> = options.mappings.iter().map(|(h, _)| h.clone()).collect();
-            options.mappings.extend(remembered.into_iter().filter(|(h, _)| !given.contains(h)));
-            parsed = parse_file(&file_name, bytes, catalog, registry, &options);
+    // Column mappings remembered for this jurisdiction (or any region above it) apply too;
+    // those given now take precedence.
+    if let Some(scope) = file_scope(&file_name, bytes, registry) {
+        let given: HashSet<String> = options.mappings.iter().map(|(h, _)| h.clone()).collect();
+        for level in std::iter::once(scope).chain(registry.ancestors(scope)) {
+            options.mappings.extend(store.column_mappings(level)?.into_iter().filter(|(h, _)| !given.contains(h)));
         }
     }
+    let parsed = parse_file(&file_name, bytes, catalog, registry, &options);
     let mut report = FileReport {
         path: path.to_string(),
         outcome: Outcome::Rejected,
@@ -844,6 +892,8 @@ pub fn import_file(
         preview: Vec::new(),
     };
     if !report.errors.is_empty() {
+        // Nothing from a rejected file is imported.
+        report.values = 0;
         return Ok(report);
     }
     report.warnings.extend(jump_warnings(store, catalog, &parsed.values)?);

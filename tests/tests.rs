@@ -1,0 +1,595 @@
+//! Integration tests: one binary, one module per feature, real files where files matter.
+
+use std::path::{Path, PathBuf};
+
+use carestaff::assess::{self, Status};
+use carestaff::ingest::{self, ImportContext, Options, Outcome};
+use carestaff::store::{NewSubmission, NewValue, StoreError};
+use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Store};
+use chrono::NaiveDate;
+
+fn code(s: &str) -> RegionCode {
+    s.parse().expect("region code")
+}
+
+fn period(s: &str) -> Period {
+    s.parse().expect("period")
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target").join("test-scratch");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let path = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+fn ctx(dry_run: bool) -> ImportContext {
+    ImportContext { now: "2025-10-01T08:00:00Z".into(), user: "tester".into(), dry_run }
+}
+
+fn import(store: &mut Store, path: &Path, options: &Options) -> ingest::FileReport {
+    let bytes = std::fs::read(path).expect("fixture");
+    ingest::import_file(store, &path.display().to_string(), &bytes, Catalog::builtin(), Registry::builtin(), options, &ctx(false))
+        .expect("database works")
+}
+
+mod catalog {
+    use super::*;
+
+    const POLICY_IDS: [&str; 35] = [
+        "JL-1", "JL-2", "JL-3", "SX-1", "SX-2", "SX-3", "SX-4", "SX-5", "SX-6", "SX-7", "SX-8", "AS-1", "AS-2", "AS-3", "AS-4", "AS-5",
+        "AS-6", "CQ-1", "CQ-2", "CQ-3", "CQ-4", "CQ-5", "CQ-6", "CQ-7", "CQ-8", "CQ-9", "CQ-10", "ZB-1", "ZB-2", "ZB-3", "ZB-4", "ZB-5",
+        "ZB-6", "ZB-7", "ZB-8",
+    ];
+
+    #[test]
+    fn every_target_of_the_policy_documents_is_in_the_catalog() {
+        let catalog = Catalog::builtin();
+        let mut ids: Vec<String> = POLICY_IDS.iter().map(|s| s.to_string()).collect();
+        // Also read the ids from the shared list itself when it is beside the project.
+        if let Ok(text) = std::fs::read_to_string(root().join("../shared/policy-targets.md")) {
+            for line in text.lines().filter(|l| l.starts_with('|')) {
+                let first = line.trim_matches('|').split('|').next().unwrap_or("").trim();
+                let looks_like_id = first.len() <= 6 && first.contains('-') && first.chars().last().is_some_and(|c| c.is_ascii_digit());
+                if looks_like_id && !ids.iter().any(|i| i == first) {
+                    ids.push(first.to_string());
+                }
+            }
+        }
+        for id in &ids {
+            let t = catalog.target(id).unwrap_or_else(|| panic!("{id} missing from the catalog"));
+            assert!(!t.quote.is_empty(), "{id} has no quote");
+            assert!(Registry::builtin().get(t.region).is_some());
+        }
+        assert!(ids.len() >= 35);
+    }
+
+    #[test]
+    fn interpretations_are_flagged() {
+        let catalog = Catalog::builtin();
+        for id in ["JL-3", "SX-5", "SX-8", "CQ-10", "ZB-8", "AS-I1"] {
+            assert!(catalog.target(id).and_then(|t| t.interpretation.as_ref()).is_some(), "{id} should be flagged as an interpretation");
+        }
+        assert!(catalog.target("CQ-1").is_some_and(|t| t.interpretation.is_none()));
+    }
+}
+
+mod store {
+    use super::*;
+
+    fn value(region: &str, p: &str, metric: &str, v: f64) -> NewValue {
+        NewValue { region: code(region), period: period(p), metric: metric.into(), value: v, sheet: "S".into(), cell: "C3".into() }
+    }
+
+    fn submission(name: &str) -> NewSubmission {
+        NewSubmission {
+            file_name: name.into(),
+            sha256: format!("sha-of-{name}"),
+            imported_at: "2025-07-01T00:00:00Z".into(),
+            imported_by: "tester".into(),
+            sheets: vec!["S".into()],
+        }
+    }
+
+    #[test]
+    fn a_fresh_database_is_at_the_latest_schema_with_wal() {
+        let path = scratch("fresh.db");
+        let store = Store::open(&path).expect("open");
+        assert_eq!(store.schema_version().expect("version"), Store::SCHEMA_VERSION);
+        drop(store);
+        let conn = rusqlite_check(&path);
+        assert_eq!(conn, "wal");
+    }
+
+    fn rusqlite_check(path: &Path) -> String {
+        // Read the journal mode back through a second, independent connection.
+        let store = Store::open(path).expect("reopen");
+        drop(store);
+        let bytes = std::fs::read(path).expect("db file");
+        // Byte 18 and 19 of the SQLite header are 2 for WAL.
+        if bytes[18] == 2 && bytes[19] == 2 {
+            "wal".into()
+        } else {
+            "rollback".into()
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_and_left_alone() {
+        let path = scratch("newer.db");
+        let mut future: Vec<&str> = carestaff::store::MIGRATIONS.to_vec();
+        future.push("CREATE TABLE from_the_future (x INTEGER);");
+        drop(Store::open_with_migrations(&path, &future).expect("future schema"));
+        let before = std::fs::read(&path).expect("db");
+        match Store::open(&path) {
+            Err(StoreError::Newer { found, supported, .. }) => {
+                assert_eq!(found, Store::SCHEMA_VERSION + 1);
+                assert_eq!(supported, Store::SCHEMA_VERSION);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).expect("db"), before);
+    }
+
+    #[test]
+    fn migrating_takes_a_backup_first_and_keeps_the_data() {
+        let path = scratch("upgrade.db");
+        let mut store = Store::open(&path).expect("open v1");
+        store.commit(&submission("a.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("commit");
+        drop(store);
+        let mut next: Vec<&str> = carestaff::store::MIGRATIONS.to_vec();
+        next.push("CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT NOT NULL);");
+        let store = Store::open_with_migrations(&path, &next).expect("upgrade");
+        assert_eq!(store.schema_version().expect("version"), Store::SCHEMA_VERSION + 1);
+        assert_eq!(store.current_values(None, None).expect("values").len(), 1);
+        let backup = carestaff::store::backup_path(&path, Store::SCHEMA_VERSION);
+        let old = Store::open(&backup).expect("the backup opens with the old schema");
+        assert_eq!(old.schema_version().expect("version"), Store::SCHEMA_VERSION);
+        assert_eq!(old.current_values(None, None).expect("values").len(), 1);
+    }
+
+    #[test]
+    fn a_failing_migration_changes_nothing() {
+        let path = scratch("bad-migration.db");
+        drop(Store::open(&path).expect("v1"));
+        let mut next: Vec<&str> = carestaff::store::MIGRATIONS.to_vec();
+        next.push("CREATE TABLE half (x INTEGER); THIS IS NOT SQL;");
+        assert!(Store::open_with_migrations(&path, &next).is_err());
+        let store = Store::open(&path).expect("still v1");
+        assert_eq!(store.schema_version().expect("version"), Store::SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn later_values_supersede_but_never_overwrite() {
+        let mut store = Store::open_in_memory().expect("db");
+        let first = store.commit(&submission("q1.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("first");
+        assert_eq!((first.new, first.changed), (1, 0));
+        let again = store.commit(&submission("q1-again.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("again");
+        assert_eq!((again.submission, again.unchanged), (None, 1), "an identical value records nothing");
+        let fix = store.commit(&submission("q1-fixed.xlsx"), &[value("370303", "2025Q1", "caregivers", 120.0)]).expect("fix");
+        assert_eq!(fix.changed, 1);
+
+        let current = store.current_values(Some(code("370303")), None).expect("values");
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0].value, 120.0);
+        let trail = store.history(code("370303"), "caregivers").expect("history");
+        assert_eq!(trail.len(), 2);
+        assert_eq!((trail[0].value, trail[0].current, trail[0].file_name.as_str()), (100.0, false, "q1.xlsx"));
+        assert_eq!((trail[1].value, trail[1].current, trail[1].file_name.as_str()), (120.0, true, "q1-fixed.xlsx"));
+        assert_eq!(store.submissions().expect("subs").len(), 2);
+    }
+}
+
+mod method {
+    use super::*;
+
+    /// Observations from (region, metric, period, value) tuples.
+    fn obs(rows: &[(&str, &str, &str, f64)]) -> Observations {
+        let mut o = Observations::new(Catalog::builtin());
+        for &(r, m, p, v) in rows {
+            assert!(o.insert(code(r), m, period(p), v), "unknown metric {m}");
+        }
+        o
+    }
+
+    fn status_of(o: &Observations, target: &str, as_of: &str) -> assess::Assessment {
+        let catalog = Catalog::builtin();
+        let t = catalog.target(target).expect("target");
+        assess::assess_target_in(catalog, Registry::builtin(), o, date(as_of), t, t.region)
+    }
+
+    #[test]
+    fn stocks_roll_up_from_counties_through_prefectures() {
+        // Two Jilin counties in two prefectures, plus a functional zone (an optional member).
+        let o = obs(&[
+            ("220102", "social_workers", "2025Q1", 100.0),
+            ("220202", "social_workers", "2025Q1", 50.0),
+            ("220171", "social_workers", "2025Q1", 7.0),
+        ]);
+        let v = assess::rolled_value(Catalog::builtin(), Registry::builtin(), &o, code("220000"), "social_workers", period("2025Q1"));
+        assert_eq!(v, Some(157.0));
+        let city = assess::rolled_value(Catalog::builtin(), Registry::builtin(), &o, code("220100"), "social_workers", period("2025Q1"));
+        assert_eq!(city, Some(107.0));
+    }
+
+    #[test]
+    fn a_region_own_value_wins_over_its_children_sum() {
+        let o = obs(&[("220102", "social_workers", "2025Q1", 100.0), ("220100", "social_workers", "2025Q1", 130.0)]);
+        let v = assess::rolled_value(Catalog::builtin(), Registry::builtin(), &o, code("220100"), "social_workers", period("2025Q1"));
+        assert_eq!(v, Some(130.0));
+    }
+
+    #[test]
+    fn parameters_and_checklists_are_never_summed() {
+        let o =
+            obs(&[("370303", "harmony_envoy_allowance_monthly", "2025Q1", 800.0), ("370302", "skills_competition_held", "2025Q1", 1.0)]);
+        let catalog = Catalog::builtin();
+        let reg = Registry::builtin();
+        assert_eq!(assess::rolled_value(catalog, reg, &o, code("370300"), "harmony_envoy_allowance_monthly", period("2025Q1")), None);
+        assert_eq!(assess::rolled_value(catalog, reg, &o, code("370300"), "skills_competition_held", period("2025Q1")), None);
+    }
+
+    #[test]
+    fn ratios_are_recomputed_from_summed_parts_not_averaged() {
+        // County A: 10 of 10 certified (100 %), county B: 0 of 90 (0 %). Average of ratios would
+        // be 50 %; the right figure is 10 / 100 = 10 %.
+        let o = obs(&[
+            ("500101", "caregivers", "2024Q4", 10.0),
+            ("500101", "caregivers_certified", "2024Q4", 10.0),
+            ("500102", "caregivers", "2024Q4", 90.0),
+            ("500102", "caregivers_certified", "2024Q4", 0.0),
+        ]);
+        let a = status_of(&o, "CQ-9", "2025-01-15");
+        assert_eq!(a.outcome.latest, Some(10.0));
+        assert_eq!(a.status, Status::InsufficientData);
+    }
+
+    #[test]
+    fn as_of_ignores_later_periods() {
+        let o = obs(&[
+            ("500101", "talent_total", "2024Q4", 20_000.0),
+            ("500101", "talent_total", "2025Q2", 21_500.0),
+            ("500101", "talent_total", "2025Q3", 26_000.0),
+        ]);
+        let before = status_of(&o, "CQ-1", "2025-09-29");
+        assert_eq!((before.status, before.outcome.period), (Status::OnTrack, Some(period("2025Q2"))));
+        let after = status_of(&o, "CQ-1", "2025-09-30");
+        assert_eq!((after.status, after.outcome.period), (Status::Achieved, Some(period("2025Q3"))));
+        let none = status_of(&o, "CQ-1", "2024-12-30");
+        assert_eq!(none.status, Status::NoData);
+    }
+
+    #[test]
+    fn the_worked_example_of_design_md() {
+        let o = obs(&[("500101", "talent_total", "2024Q4", 20_000.0), ("500101", "talent_total", "2025Q2", 21_500.0)]);
+        let a = status_of(&o, "CQ-1", "2025-07-15");
+        assert_eq!(a.status, Status::OnTrack);
+        assert_eq!(a.color, assess::Color::Green);
+        assert!((a.outcome.expected.expect("E") - 20_826.48).abs() < 0.01);
+        assert!((a.outcome.pace_ratio.expect("R") - 1.815).abs() < 0.001);
+        assert!(a.explanation_zh.contains("按进度推进") && a.explanation_en.contains("on track"));
+    }
+
+    #[test]
+    fn each_child_targets_count_the_children_that_comply() {
+        // ZB-1: every county of Zibo (8, functional zones excluded) needs a practice base.
+        let counties = Registry::builtin().regular_children(code("370300"));
+        assert_eq!(counties.len(), 8);
+        let mut rows: Vec<(String, f64)> = counties.iter().map(|c| (c.to_string(), 1.0)).collect();
+        rows[3].1 = 0.0;
+        let tuples: Vec<(&str, &str, &str, f64)> = rows.iter().map(|(c, v)| (c.as_str(), "practice_bases", "2025Q2", *v)).collect();
+        let a = status_of(&obs(&tuples), "ZB-1", "2025-07-15");
+        assert_eq!(a.status, Status::OffTrack);
+        assert_eq!((a.outcome.comply, a.outcome.children), (Some(7), Some(8)));
+        assert!(a.explanation_en.contains("7 of 8"));
+        assert_eq!(a.child_assessments.len(), 8);
+
+        rows[3].1 = 2.0;
+        let tuples: Vec<(&str, &str, &str, f64)> = rows.iter().map(|(c, v)| (c.as_str(), "practice_bases", "2025Q2", *v)).collect();
+        assert_eq!(status_of(&obs(&tuples), "ZB-1", "2025-07-15").status, Status::Achieved);
+    }
+
+    #[test]
+    fn each_child_after_the_deadline_is_missed() {
+        // ZB-2: every county signs with a college by 2024-12-31; one never did.
+        let counties = Registry::builtin().regular_children(code("370300"));
+        let tuples: Vec<(String, f64)> =
+            counties.iter().enumerate().map(|(i, c)| (c.to_string(), if i == 0 { 0.0 } else { 1.0 })).collect();
+        let rows: Vec<(&str, &str, &str, f64)> = tuples.iter().map(|(c, v)| (c.as_str(), "college_agreements", "2024Q4", *v)).collect();
+        assert_eq!(status_of(&obs(&rows), "ZB-2", "2024-12-31").status, Status::OffTrack);
+        assert_eq!(status_of(&obs(&rows), "ZB-2", "2025-01-01").status, Status::Missed);
+        assert_eq!(status_of(&obs(&[]), "ZB-2", "2025-01-01").status, Status::NoData);
+    }
+
+    #[test]
+    fn annual_flows_sum_the_year_to_date() {
+        // CQ-4: 20,000 training person-times a year.
+        let o = obs(&[
+            ("500101", "training_person_times", "2024Q4", 9_000.0),
+            ("500101", "training_person_times", "2025Q1", 3_000.0),
+            ("500102", "training_person_times", "2025Q1", 1_000.0),
+            ("500101", "training_person_times", "2025Q2", 6_000.0),
+        ]);
+        let a = status_of(&o, "CQ-4", "2025-07-15");
+        // 10,000 year to date against 10,000 pro-rated: on track.
+        assert_eq!((a.outcome.latest, a.outcome.expected, a.status), (Some(10_000.0), Some(10_000.0), Status::OnTrack));
+        let q1 = status_of(&o, "CQ-4", "2025-04-15");
+        // 4,000 against 5,000: R = 0.8.
+        assert_eq!(q1.status, Status::NeedsAcceleration);
+        // The 2024 year closed with 9,000 only: missed (judged when 2025 has no value yet).
+        assert_eq!(status_of(&o, "CQ-4", "2025-01-15").status, Status::Missed);
+    }
+
+    #[test]
+    fn annual_checklists_count_any_quarter_of_the_year() {
+        let o = obs(&[
+            ("370300", "skills_competition_held", "2025Q1", 0.0),
+            ("370300", "skills_competition_held", "2025Q2", 1.0),
+            ("370300", "skills_competition_held", "2025Q3", 0.0),
+        ]);
+        assert_eq!(status_of(&o, "ZB-8", "2025-10-15").status, Status::Achieved);
+        assert_eq!(status_of(&o, "ZB-8", "2025-04-15").status, Status::OffTrack);
+    }
+
+    #[test]
+    fn several_checks_take_the_worst_status() {
+        // ZB-7: credit ≤ 3,000 万元 and rate ≤ 4 %.
+        let ok = obs(&[("370300", "qigang_credit_max", "2025Q1", 3_000.0), ("370300", "qigang_interest_rate", "2025Q1", 3.85)]);
+        assert_eq!(status_of(&ok, "ZB-7", "2025-04-01").status, Status::Achieved);
+        let bad = obs(&[("370300", "qigang_credit_max", "2025Q1", 3_000.0), ("370300", "qigang_interest_rate", "2025Q1", 4.35)]);
+        let a = status_of(&bad, "ZB-7", "2025-04-01");
+        assert_eq!(a.status, Status::OffTrack);
+        assert_eq!(a.checks.len(), 2);
+        let missing = obs(&[("370300", "qigang_credit_max", "2025Q1", 3_000.0)]);
+        assert_eq!(status_of(&missing, "ZB-7", "2025-04-01").status, Status::NoData);
+    }
+
+    #[test]
+    fn ceilings_and_standing_ratios() {
+        // SX-5: at most 3.5 residents per professional, a standing requirement.
+        let o = obs(&[("140105", "tekun_residents", "2025Q1", 350.0), ("140105", "tekun_professional_staff", "2025Q1", 100.0)]);
+        assert_eq!(status_of(&o, "SX-5", "2025-04-01").status, Status::Achieved);
+        let o = obs(&[("140105", "tekun_residents", "2025Q1", 360.0), ("140105", "tekun_professional_staff", "2025Q1", 100.0)]);
+        assert_eq!(status_of(&o, "SX-5", "2025-04-01").status, Status::OffTrack);
+        // ZB-4: the subsidy must be at least the minimum wage.
+        let o =
+            obs(&[("370300", "public_post_subsidy_monthly", "2025Q1", 2_000.0), ("370300", "local_min_wage_monthly", "2025Q1", 2_100.0)]);
+        assert_eq!(status_of(&o, "ZB-4", "2025-04-01").status, Status::OffTrack);
+    }
+}
+
+mod import {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        root().join("tests/fixtures").join(name)
+    }
+
+    fn values(store: &Store) -> Vec<(String, String, String, f64)> {
+        store
+            .current_values(None, None)
+            .expect("values")
+            .into_iter()
+            .map(|v| (v.region.to_string(), v.period.to_string(), v.metric, v.value))
+            .collect()
+    }
+
+    fn check(name: &str, expected: &[(&str, &str, &str, f64)]) {
+        let mut store = Store::open_in_memory().expect("db");
+        let report = import(&mut store, &fixture(name), &Options::default());
+        assert_eq!(report.outcome, Outcome::Imported, "{name}: {:?}", report.errors);
+        let mut got = values(&store);
+        got.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+        let mut want: Vec<(String, String, String, f64)> =
+            expected.iter().map(|&(r, p, m, v)| (r.to_string(), p.to_string(), m.to_string(), v)).collect();
+        want.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+        assert_eq!(got, want, "{name}");
+    }
+
+    const CHONGQING_Q2: [(&str, &str, &str, f64); 12] = [
+        ("500103", "2025Q2", "caregivers", 1200.0),
+        ("500103", "2025Q2", "caregivers_certified", 700.0),
+        ("500103", "2025Q2", "social_workers", 150.0),
+        ("500103", "2025Q2", "institution_beds", 9000.0),
+        ("500105", "2025Q2", "caregivers", 1234.0),
+        ("500105", "2025Q2", "caregivers_certified", 610.0),
+        ("500105", "2025Q2", "social_workers", 98.0),
+        ("500105", "2025Q2", "institution_beds", 8800.0),
+        ("500106", "2025Q2", "caregivers", 980.0),
+        ("500106", "2025Q2", "caregivers_certified", 455.0),
+        ("500106", "2025Q2", "social_workers", 120.0),
+        ("500106", "2025Q2", "institution_beds", 7600.0),
+    ];
+
+    #[test]
+    fn openpyxl_merged_group_header_with_title_notes_and_hidden_sheet() {
+        check("openpyxl_merged_group_header_2025Q2.xlsx", &CHONGQING_Q2);
+    }
+
+    #[test]
+    fn libreoffice_xls_and_ods_of_the_same_return() {
+        for name in ["libreoffice_merged_group_header_2025Q2.xls", "libreoffice_merged_group_header_2025Q2.ods"] {
+            if fixture(name).exists() {
+                check(name, &CHONGQING_Q2);
+            } else {
+                panic!("fixture {name} missing: run python3 tests/fixtures/make_fixtures.py with LibreOffice installed");
+            }
+        }
+    }
+
+    #[test]
+    fn formula_cells_use_their_cached_values() {
+        let name = "libreoffice_formula_cached_values_2025Q2.xlsx";
+        assert!(fixture(name).exists(), "fixture {name} missing: run tests/fixtures/make_fixtures.py");
+        check(name, &CHONGQING_Q2);
+    }
+
+    #[test]
+    fn long_layout_with_units_and_percent_text() {
+        check(
+            "openpyxl_long_layout_2025Q3.xlsx",
+            &[
+                ("370303", "2025Q3", "staff_on_duty", 820.0),
+                ("370303", "2025Q3", "staff_on_duty_certified", 760.0),
+                ("370304", "2025Q3", "staff_on_duty", 500.0),
+                ("370304", "2025Q3", "staff_on_duty_certified", 430.0),
+                ("370300", "2025Q3", "harmony_envoy_allowance_monthly", 800.0),
+                ("370300", "2025Q3", "qigang_interest_rate", 3.85),
+            ],
+        );
+    }
+
+    #[test]
+    fn gbk_csv_as_excel_on_chinese_windows_saves_it() {
+        check(
+            "excel_gbk_crlf_2025Q1.csv",
+            &[
+                ("140105", "2025Q1", "talent_total", 1150.0),
+                ("140105", "2025Q1", "social_workers", 88.0),
+                ("140106", "2025Q1", "talent_total", 930.0),
+                ("140106", "2025Q1", "social_workers", 61.0),
+                ("140107", "2025Q1", "talent_total", 875.0),
+                ("140107", "2025Q1", "social_workers", 59.0),
+            ],
+        );
+    }
+
+    #[test]
+    fn every_cell_error_is_listed_and_nothing_is_stored() {
+        let mut store = Store::open_in_memory().expect("db");
+        let report = import(&mut store, &fixture("openpyxl_every_cell_error.xlsx"), &Options::default());
+        assert_eq!(report.outcome, Outcome::Rejected);
+        let cells: Vec<&str> = report.errors.iter().map(|e| e.cell.as_str()).collect();
+        assert_eq!(cells, ["C2", "D3", "B4", "E5", "A6"]);
+        assert!(report.errors.iter().all(|e| e.sheet == "2025年第一季度"));
+        assert!(report.errors[0].message.contains("一百"));
+        assert!(report.errors[1].message.contains("larger than"));
+        assert!(report.errors[2].message.contains("不存在区"));
+        assert!(report.errors[3].message.contains("negative"));
+        assert!(report.errors[4].message.contains("twice"));
+        assert!(values(&store).is_empty());
+        assert!(store.submissions().expect("subs").is_empty());
+    }
+
+    #[test]
+    fn importing_the_same_file_again_is_unchanged() {
+        let mut store = Store::open_in_memory().expect("db");
+        let path = fixture("openpyxl_merged_group_header_2025Q2.xlsx");
+        assert_eq!(import(&mut store, &path, &Options::default()).outcome, Outcome::Imported);
+        let again = import(&mut store, &path, &Options::default());
+        assert_eq!((again.outcome, again.unchanged), (Outcome::Unchanged, 12));
+        assert_eq!(store.submissions().expect("subs").len(), 1);
+    }
+
+    #[test]
+    fn a_dry_run_writes_nothing_and_reports_changes() {
+        let mut store = Store::open_in_memory().expect("db");
+        let path = fixture("openpyxl_merged_group_header_2025Q2.xlsx");
+        let bytes = std::fs::read(&path).expect("fixture");
+        let r = ingest::import_file(&mut store, "x.xlsx", &bytes, Catalog::builtin(), Registry::builtin(), &Options::default(), &ctx(true))
+            .expect("db");
+        assert_eq!((r.outcome, r.new, r.preview.len()), (Outcome::Imported, 12, 12));
+        assert!(values(&store).is_empty());
+    }
+
+    #[test]
+    fn a_period_from_the_command_line_fills_in_and_a_conflict_is_an_error() {
+        let text = "地区,养老护理员数\n渝中区,12\n";
+        let catalog = Catalog::builtin();
+        let reg = Registry::builtin();
+        let none = ingest::parse_file("return.csv", text.as_bytes(), catalog, reg, &Options::default());
+        assert!(none.errors.iter().any(|e| e.message.contains("no reporting period")), "{:?}", none.errors);
+        let given = ingest::parse_file(
+            "return.csv",
+            text.as_bytes(),
+            catalog,
+            reg,
+            &Options { period: Some(period("2025Q2")), ..Options::default() },
+        );
+        assert!(given.errors.is_empty(), "{:?}", given.errors);
+        assert_eq!(given.values[0].period, period("2025Q2"));
+        let conflict = ingest::parse_file(
+            "2025Q1.csv",
+            "报告期：2025年第三季度\n地区,养老护理员数\n渝中区,12\n".as_bytes(),
+            catalog,
+            reg,
+            &Options { period: Some(period("2025Q2")), ..Options::default() },
+        );
+        assert!(conflict.errors.iter().any(|e| e.cell == "A1" && e.message.contains("--period")), "{:?}", conflict.errors);
+    }
+
+    #[test]
+    fn an_unknown_column_is_a_warning_and_can_be_mapped_and_remembered() {
+        let text = "地区,报告期,护理队伍人数,备注\n渝中区,2025Q2,40,\n江北区,2025Q2,41,\n".as_bytes();
+        let mut store = Store::open_in_memory().expect("db");
+        let catalog = Catalog::builtin();
+        let reg = Registry::builtin();
+        let plain = ingest::import_file(&mut store, "a.csv", text, catalog, reg, &Options::default(), &ctx(false)).expect("db");
+        assert_eq!(plain.outcome, Outcome::Rejected, "no metric column at all is an error");
+        let mapped = Options { mappings: vec![("护理队伍人数".into(), "caregivers".into())], ..Options::default() };
+        let r = ingest::import_file(&mut store, "a.csv", text, catalog, reg, &mapped, &ctx(false)).expect("db");
+        assert_eq!((r.outcome, r.values), (Outcome::Imported, 2), "{:?}", r.errors);
+        // The next return of the same jurisdiction needs no --map.
+        let next = "地区,报告期,护理队伍人数\n渝中区,2025Q3,45\n江北区,2025Q3,46\n".as_bytes();
+        let r = ingest::import_file(&mut store, "b.csv", next, catalog, reg, &Options::default(), &ctx(false)).expect("db");
+        assert_eq!((r.outcome, r.values), (Outcome::Imported, 2), "{:?}", r.errors);
+    }
+
+    #[test]
+    fn broken_and_foreign_files_are_rejected_with_a_message() {
+        let catalog = Catalog::builtin();
+        let reg = Registry::builtin();
+        for (name, bytes) in [
+            ("truncated.xlsx", std::fs::read(fixture("openpyxl_long_layout_2025Q3.xlsx")).expect("fixture")[..2000].to_vec()),
+            ("not-a-workbook.xlsx", b"PK\x03\x04 this is not a workbook".to_vec()),
+            ("random.xls", vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0]),
+            ("binary.csv", vec![0, 1, 2, 3, 255, 254]),
+            ("empty.csv", Vec::new()),
+        ] {
+            let parsed = ingest::parse_file(name, &bytes, catalog, reg, &Options::default());
+            assert!(!parsed.errors.is_empty() && parsed.values.is_empty(), "{name} should be rejected");
+            assert!(parsed.errors.iter().all(|e| !e.message.is_empty()));
+        }
+    }
+}
+
+mod sample_data {
+    use super::*;
+
+    /// The committed sample returns import cleanly and show every colour.
+    #[test]
+    fn the_sample_data_imports_and_shows_every_colour() {
+        let mut store = Store::open_in_memory().expect("db");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("sample-data"))
+            .expect("sample-data")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "xlsx"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), 55);
+        for f in &files {
+            let r = import(&mut store, f, &Options::default());
+            assert_eq!(r.outcome, Outcome::Imported, "{}: {:?}", f.display(), r.errors);
+        }
+        let catalog = Catalog::builtin();
+        let obs = store.observations(catalog).expect("obs");
+        for as_of in ["2025-10-15", "2026-10-15"] {
+            let rows = assess::assess_all(catalog, Registry::builtin(), &obs, date(as_of));
+            assert_eq!(rows.len(), catalog.targets.len());
+            for colour in [assess::Color::Green, assess::Color::Amber, assess::Color::Red, assess::Color::Grey] {
+                assert!(rows.iter().any(|a| a.color == colour), "no {colour:?} as of {as_of}");
+            }
+        }
+    }
+}
