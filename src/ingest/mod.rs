@@ -227,10 +227,6 @@ impl Table {
         (self.header_row + 1)..sheet.cells.len()
     }
 
-    fn region_text(&self, sheet: &Sheet, row: usize) -> Option<String> {
-        self.region_cell(sheet, row).map(|(text, _)| text)
-    }
-
     /// The region as written on a row and the column it was read from: the code where there
     /// is one, else the name.
     fn region_cell(&self, sheet: &Sheet, row: usize) -> Option<(String, usize)> {
