@@ -131,13 +131,20 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
             }
             return Ok(out);
         }
-        let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+        let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
+            let msg = e.to_string();
+            if msg.to_lowercase().contains("password") {
+                ReadError::Encrypted
+            } else {
+                ReadError::Unreadable(msg)
+            }
+        })?;
         let metas = wb.sheets_metadata().to_vec();
         let mut out = Vec::new();
         for m in metas {
             let merges = wb.merge_cells_by_sheet_name(&m.name).unwrap_or_default();
-            let range = wb.worksheet_range(&m.name).map_err(|e| ReadError::Unreadable(e.to_string()))?;
-            out.push(to_sheet(&m.name, m.visible != SheetVisible::Visible, &range, merges)?);
+            let hidden = m.visible != SheetVisible::Visible;
+            out.push(stream_xlsx_sheet(&mut wb, &m.name, hidden, merges)?);
         }
         return Ok(out);
     }
@@ -165,6 +172,52 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
     let text = decode_text(bytes).ok_or_else(|| ReadError::Unreadable("the bytes are neither a workbook nor text".into()))?;
     let name = std::path::Path::new(file_name).file_stem().map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned());
     Ok(vec![csv_sheet(&name, &text)])
+}
+
+/// Reads an `.xlsx` sheet cell by cell: the declared dimension is checked before anything is
+/// read, and the cells' real extent while reading, so a forged sheet cannot make us allocate a
+/// dense grid of billions of cells (calamine's `worksheet_range` would).
+fn stream_xlsx_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str, hidden: bool, merges: Vec<Dimensions>) -> Result<Sheet, ReadError> {
+    let too_large = |rows: u64, cols: u64| ReadError::TooLarge(format!("sheet `{name}` spans {rows} rows × {cols} columns"));
+    let mut reader = match wb.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // A chart sheet or dialog sheet holds no cells.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => {
+            return Ok(Sheet { name: name.to_string(), hidden: true, csv: false, cells: Vec::new(), merges: Vec::new() });
+        }
+        Err(e) => return Err(ReadError::Unreadable(e.to_string())),
+    };
+    let declared = reader.dimensions();
+    let (rows, cols) = (u64::from(declared.end.0) + 1, u64::from(declared.end.1) + 1);
+    if rows * cols > MAX_CELLS {
+        return Err(too_large(rows, cols));
+    }
+    let mut cells: Vec<Vec<Cell>> = Vec::new();
+    let mut count: u64 = 0;
+    let mut widest: u64 = 0;
+    while let Some(record) = reader.next_cell_with_formula_metadata().map_err(|e| ReadError::Unreadable(e.to_string()))? {
+        let (r, c) = (record.pos.0 as usize, record.pos.1 as usize);
+        let cell = match convert(&Data::from(record.value)) {
+            Cell::Empty if record.formula.is_some() => Cell::Error("a formula without a saved result".into()),
+            Cell::Empty => continue,
+            cell => cell,
+        };
+        count += 1;
+        widest = widest.max(c as u64 + 1);
+        if count > MAX_CELLS || (r as u64 + 1) * widest > MAX_CELLS {
+            return Err(too_large(r as u64 + 1, widest));
+        }
+        if cells.len() <= r {
+            cells.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut cells[r];
+        if row.len() <= c {
+            row.resize(c + 1, Cell::Empty);
+        }
+        row[c] = cell;
+    }
+    let merges = merges.into_iter().map(|d| (d.start, d.end)).collect();
+    Ok(Sheet { name: name.to_string(), hidden, csv: false, cells, merges })
 }
 
 fn to_sheet(name: &str, hidden: bool, range: &Range<Data>, merges: Vec<Dimensions>) -> Result<Sheet, ReadError> {
