@@ -259,13 +259,21 @@ impl Registry {
         if name.is_empty() {
             return Err(ResolveError::Unknown(text.to_string()));
         }
-        if let Ok(code) = name.parse::<RegionCode>() {
+        // The 12-digit statistical form (370303000000) names the same county.
+        let code_text = match name.len() {
+            12 if name.bytes().all(|b| b.is_ascii_digit()) && name.ends_with("000000") => &name[..6],
+            _ => name.as_str(),
+        };
+        if let Ok(code) = code_text.parse::<RegionCode>() {
             return match self.get(code) {
                 Some(_) => self.check_scope(text, code, scope),
                 None => Err(ResolveError::Unknown(text.to_string())),
             };
         }
-        let candidates = self.name_candidates(&name);
+        let mut candidates = self.name_candidates(&name);
+        if candidates.is_empty() {
+            candidates = self.short_name_candidates(&name, scope);
+        }
         if candidates.is_empty() {
             return Err(ResolveError::Unknown(text.to_string()));
         }
@@ -333,6 +341,45 @@ impl Registry {
         out
     }
 
+    /// A name written without its suffix (张店 for 张店区, 鞍山 for 鞍山市): only inside a
+    /// scope, and only when exactly one division there starts with it.
+    fn short_name_candidates(&self, name: &str, scope: Option<RegionCode>) -> Vec<RegionCode> {
+        let Some(scope) = scope else { return Vec::new() };
+        if name.chars().count() < 2 {
+            return Vec::new();
+        }
+        let mut within: Vec<RegionCode> = vec![scope];
+        let mut i = 0;
+        while i < within.len() {
+            within.extend_from_slice(self.children(within[i]));
+            i += 1;
+        }
+        let matches: Vec<RegionCode> = within
+            .into_iter()
+            .filter(|c| self.get(*c).is_some_and(|r| r.name.starts_with(name) && r.name.chars().count() <= name.chars().count() + 3))
+            .collect();
+        if matches.len() == 1 {
+            matches
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The divisions whose full names appear in free text such as a title
+    /// (`淄博市养老服务人才统计表` → 370300): names of at least three characters that only one
+    /// division bears, in code order.
+    pub fn find_in_text(&self, text: &str) -> Vec<RegionCode> {
+        let t = normalize_name(text);
+        let mut found: Vec<RegionCode> = self
+            .by_name
+            .iter()
+            .filter(|(name, list)| list.len() == 1 && name.chars().count() >= 3 && t.contains(name.as_str()))
+            .map(|(_, list)| self.regions[list[0]].code)
+            .collect();
+        found.sort();
+        found
+    }
+
     fn prefix_matches_ancestors(&self, prefix: &str, code: RegionCode) -> bool {
         let mut rest = prefix;
         for anc in self.ancestors(code).iter().rev() {
@@ -397,6 +444,13 @@ mod tests {
         assert_eq!(reg.resolve("朝阳区", Some(code("220000"))), Ok(code("220104")));
         assert!(matches!(reg.resolve("朝阳区", None), Err(ResolveError::Ambiguous { .. })));
         assert!(matches!(reg.resolve("张店区", Some(code("500000"))), Err(ResolveError::OutsideScope { .. })));
+        // Short names and statistical codes.
+        assert_eq!(reg.resolve("张店", zibo), Ok(code("370303")));
+        assert!(reg.resolve("张店", None).is_err());
+        assert_eq!(reg.resolve("370303000000", None), Ok(code("370303")));
+        assert_eq!(reg.find_in_text("淄博市养老服务人才统计表（2025年第二季度）"), vec![code("370300")]);
+        assert_eq!(reg.find_in_text("重庆市渝中区统计表"), vec![code("500000"), code("500103")]);
+        assert!(reg.find_in_text("养老服务人才统计表").is_empty());
         // A scope of one district widens to its province to tell 江北区 of Chongqing from Ningbo's.
         assert_eq!(reg.resolve("江北区", Some(code("500103"))), Ok(code("500105")));
         assert!(matches!(reg.resolve("不存在区", None), Err(ResolveError::Unknown(_))));

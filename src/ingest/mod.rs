@@ -79,7 +79,7 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
             return out;
         }
     };
-    out.scope = sheets_scope(&sheets, registry);
+    out.scope = sheets_scope(&sheets, registry).or_else(|| lowest_common_region(registry, &registry.find_in_text(file_name)));
     let matcher = HeaderMatcher::new(catalog, &options.mappings);
     let file_period = find_period(file_name);
     let mut tables = Vec::new();
@@ -142,12 +142,27 @@ fn sheets_scope(sheets: &[Sheet], registry: &Registry) -> Option<RegionCode> {
             }
         }
     }
+    if firm.is_empty() {
+        // Only short or ambiguous names: the title may say whose return it is.
+        for sheet in sheets.iter().filter(|s| !s.hidden) {
+            for row in sheet.cells.iter().take(5) {
+                for cell in row {
+                    if let Cell::Text(t) = cell {
+                        firm.extend(registry.find_in_text(t));
+                    }
+                }
+            }
+        }
+    }
     lowest_common_region(registry, &firm)
 }
 
 /// Reads only which jurisdiction a file is about (see [`parse_file`]'s `scope`).
 pub fn file_scope(file_name: &str, bytes: &[u8], registry: &Registry) -> Option<RegionCode> {
-    grid::read_sheets(file_name, bytes).ok().and_then(|s| sheets_scope(&s, registry))
+    grid::read_sheets(file_name, bytes)
+        .ok()
+        .and_then(|s| sheets_scope(&s, registry))
+        .or_else(|| lowest_common_region(registry, &registry.find_in_text(file_name)))
 }
 
 /// `市本级`, `淄博市本级`: the reporting region's own row.
@@ -360,8 +375,11 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
         }
     }
 
-    // Region and period columns: by header word first, then by what the cells hold.
+    // Region and period columns: by header word first, then by what the cells hold. Where
+    // several columns hold region names (a prefecture column merged down over its counties),
+    // the one with the most names — the finest level — is the region column.
     let registry = Registry::builtin();
+    let mut name_cols: Vec<(usize, usize)> = Vec::new();
     for c in (0..width).filter(|c| !used.contains(c)) {
         let head = header_key(&format!("{}{}", group_text(sheet, header_row, c), header_text(sheet, header_row, c))).key;
         let sample: Vec<String> =
@@ -384,8 +402,8 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
         let head_says = |words: &[&str]| words.iter().any(|w| head.contains(w));
         if t.code_col.is_none() && (codes >= 0.5 || (head_says(&CODE_WORDS) && codes > 0.0)) {
             t.code_col = Some(c);
-        } else if t.name_col.is_none() && (names >= 0.5 || (head_says(&REGION_WORDS) && !head_says(&CODE_WORDS) && periods < 0.5)) {
-            t.name_col = Some(c);
+        } else if names >= 0.5 || (head_says(&REGION_WORDS) && !head_says(&CODE_WORDS) && periods < 0.5 && codes == 0.0) {
+            name_cols.push((c, sample.len()));
         } else if t.period_col.is_none() && (periods >= 0.5 || (head_says(&PERIOD_WORDS) && periods > 0.0)) {
             t.period_col = Some(c);
         } else {
@@ -395,6 +413,7 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
             }
         }
     }
+    t.name_col = name_cols.iter().max_by_key(|(c, n)| (*n, *c)).map(|(c, _)| *c);
     if t.code_col.is_none() && t.name_col.is_none() {
         return None;
     }
