@@ -71,6 +71,17 @@ pub struct Metric {
     /// The metric this one is a part of (certified caregivers ⊂ caregivers): a part larger
     /// than its whole is an import error.
     pub part_of: Option<String>,
+    /// Reported by the jurisdiction itself (its 本级 row) rather than by every region.
+    pub jurisdiction_only: bool,
+}
+
+impl Metric {
+    /// Whether every child region is expected to report this metric in its return (stocks and
+    /// flows not reserved to the jurisdiction); parameters and checklists are the
+    /// jurisdiction's own unless a target asks each child for them.
+    pub fn reported_by_children(&self) -> bool {
+        self.kind.is_summed() && !self.jurisdiction_only
+    }
 }
 
 /// A policy document.
@@ -343,10 +354,14 @@ impl Catalog {
                 note: d.note,
             });
         }
-        let metrics: Vec<Metric> = raw
-            .metrics
-            .into_iter()
-            .map(|m| Metric {
+        let mut metrics = Vec::with_capacity(raw.metrics.len());
+        for m in raw.metrics {
+            let jurisdiction_only = match m.reported_by.as_deref() {
+                None | Some("each_region") => false,
+                Some("jurisdiction") => true,
+                Some(other) => return Err(invalid(&m.id, format!("reported_by `{other}` is not each_region or jurisdiction"))),
+            };
+            metrics.push(Metric {
                 id: m.id,
                 label_zh: m.label_zh,
                 label_en: m.label_en,
@@ -354,8 +369,9 @@ impl Catalog {
                 unit: m.unit,
                 variants: m.variants,
                 part_of: m.part_of,
-            })
-            .collect();
+                jurisdiction_only,
+            });
+        }
         let metric_index: HashMap<String, usize> = metrics.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
         if metric_index.len() != metrics.len() {
             return Err(invalid("metrics", "metric ids must be unique".into()));
@@ -496,6 +512,7 @@ struct RawMetric {
     #[serde(default)]
     variants: Vec<String>,
     part_of: Option<String>,
+    reported_by: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -54,6 +54,21 @@ enum Command {
         /// Map a column Carestaff does not recognise: "列名=metric_id" (remembered for the region).
         #[arg(long = "map", value_name = "HEADER=METRIC")]
         maps: Vec<String>,
+        /// Write the file back with each bad cell marked red and explained (one file only).
+        #[arg(long, value_name = "OUT.xlsx")]
+        feedback: Option<PathBuf>,
+    },
+    /// The child regions whose return for a quarter is missing or incomplete.
+    Completeness {
+        /// The region whose children are checked.
+        #[arg(long)]
+        region: RegionCode,
+        /// The quarter.
+        #[arg(long)]
+        period: Period,
+        /// Print JSON (every child, with its state).
+        #[arg(long)]
+        json: bool,
     },
     /// The current values.
     Values {
@@ -182,7 +197,10 @@ fn run(cli: Cli) -> Result<()> {
     let lang = cli.lang;
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Import { files, period, dry_run, json, maps } => {
+        Command::Import { files, period, dry_run, json, maps, feedback } => {
+            if feedback.is_some() && files.len() != 1 {
+                return Err(Usage("--feedback writes one workbook: import one file at a time with it".into()).into());
+            }
             let mut mappings = Vec::new();
             for m in &maps {
                 let (header, metric) = m.split_once('=').ok_or_else(|| Usage(format!("--map `{m}`: write it as \"列名=metric_id\"")))?;
@@ -202,7 +220,13 @@ fn run(cli: Cli) -> Result<()> {
             for f in &files {
                 let shown = f.display().to_string();
                 let report = match std::fs::File::open(f).and_then(ingest::grid::read_limited) {
-                    Ok(bytes) => ingest::import_file(&mut store, &shown, &bytes, catalog, registry, &options, &ctx)?,
+                    Ok(bytes) => {
+                        let report = ingest::import_file(&mut store, &shown, &bytes, catalog, registry, &options, &ctx)?;
+                        if let Some(out_path) = &feedback {
+                            write_feedback(f, &bytes, &report, out_path)?;
+                        }
+                        report
+                    }
                     Err(e) => unreadable_report(&shown, &e),
                 };
                 reports.push(report);
@@ -220,6 +244,47 @@ fn run(cli: Cli) -> Result<()> {
             }
             if rejected {
                 return Err(Rejected.into());
+            }
+        }
+        Command::Completeness { region, period, json } => {
+            if registry.get(region).is_none() {
+                return Err(Usage(format!("no region has the code {region}")).into());
+            }
+            let store = open_store(cli.db)?;
+            let obs = store.observations(catalog)?;
+            let rows = carestaff::completeness::child_returns(catalog, registry, &obs, region, period);
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                use carestaff::completeness::ReturnState;
+                let done = rows.iter().filter(|r| r.state == ReturnState::Complete).count();
+                let zh = lang == Lang::Zh;
+                if zh {
+                    writeln!(out, "{} {period}：{} 个下级地区中 {done} 个已完整报送", registry.name_of(region), rows.len())?;
+                } else {
+                    writeln!(out, "{} {period}: {done} of {} child regions reported in full", registry.name_of(region), rows.len())?;
+                }
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .filter(|r| r.state != ReturnState::Complete)
+                    .map(|r| {
+                        let state = match (r.state, zh) {
+                            (ReturnState::Missing, true) => "未报送",
+                            (ReturnState::Missing, false) => "missing",
+                            (_, true) => "不完整",
+                            (_, false) => "incomplete",
+                        };
+                        let labels: Vec<String> = r
+                            .missing_metrics
+                            .iter()
+                            .map(|m| catalog.metric(m).map_or(m.clone(), |x| if zh { x.label_zh.clone() } else { x.label_en.clone() }))
+                            .collect();
+                        vec![r.region.to_string(), r.region_name.clone(), state.to_string(), labels.join("、")]
+                    })
+                    .collect();
+                let head = pick(lang, &["代码", "地区", "情况", "缺少的指标"], &["code", "region", "state", "missing metrics"]);
+                print_table(&mut out, &head, &table, None)?;
             }
         }
         Command::Values { region, period, json } => {
@@ -371,6 +436,18 @@ fn run(cli: Cli) -> Result<()> {
                 print_table(&mut out, &head, &table, None)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Writes the feedback workbook for one imported file (for a file that is not a readable
+/// spreadsheet there are no cells to mark: the printed errors are all there is).
+fn write_feedback(source: &std::path::Path, bytes: &[u8], report: &ingest::FileReport, out_path: &std::path::Path) -> Result<()> {
+    let name = source.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    match ingest::feedback::feedback_workbook(&name, bytes, &report.errors, &report.warnings) {
+        Ok(book) => std::fs::write(out_path, book).with_context(|| format!("writing {}", out_path.display()))?,
+        Err(ingest::feedback::FeedbackError::Read(e)) => eprintln!("no feedback workbook: {e}"),
+        Err(e) => return Err(e.into()),
     }
     Ok(())
 }

@@ -593,3 +593,241 @@ mod sample_data {
         }
     }
 }
+
+mod guards {
+    use super::*;
+
+    fn rejected_with(name: &str, words: &str) {
+        let bytes = std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
+        let parsed = ingest::parse_file(name, &bytes, Catalog::builtin(), Registry::builtin(), &Options::default());
+        assert!(parsed.values.is_empty(), "{name}");
+        assert_eq!(parsed.errors.len(), 1, "{name}: {:?}", parsed.errors);
+        assert!(parsed.errors[0].message.contains(words), "{name}: {}", parsed.errors[0].message);
+    }
+
+    #[test]
+    fn absurd_sizes_are_refused_before_allocating() {
+        rejected_with("guard_declared_dimension_huge.xlsx", "1048576 rows × 16384 columns");
+        rejected_with("guard_two_cells_far_apart.xlsx", "far larger than any return");
+        rejected_with("guard_zip_bomb_400mb_sheet.xlsx", "inflates");
+    }
+
+    #[test]
+    fn an_encrypted_workbook_says_so() {
+        rejected_with("excel_password_protected.xlsx", "password");
+    }
+
+    /// A small deterministic generator for the mutation test.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn mutated_real_files_give_a_clear_error_or_values_never_a_panic() {
+        let mut rng = Rng(0x5EED_CA4E);
+        let catalog = Catalog::builtin();
+        let reg = Registry::builtin();
+        for name in [
+            "openpyxl_merged_group_header_2025Q2.xlsx",
+            "libreoffice_merged_group_header_2025Q2.xls",
+            "libreoffice_merged_group_header_2025Q2.ods",
+            "excel_gbk_crlf_2025Q1.csv",
+            "openpyxl_long_layout_2025Q3.xlsx",
+        ] {
+            let original = std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
+            for round in 0..120 {
+                let mut bytes = original.clone();
+                match round % 4 {
+                    0 => bytes.truncate(rng.below(bytes.len())),
+                    1 => {
+                        for _ in 0..1 + rng.below(8) {
+                            let i = rng.below(bytes.len());
+                            bytes[i] ^= 1 << rng.below(8);
+                        }
+                    }
+                    2 => {
+                        let i = rng.below(bytes.len());
+                        let junk: Vec<u8> = (0..1 + rng.below(64)).map(|_| rng.below(256) as u8).collect();
+                        bytes.splice(i..i, junk);
+                    }
+                    _ => {
+                        let i = rng.below(bytes.len());
+                        let j = (i + rng.below(512)).min(bytes.len());
+                        bytes.drain(i..j);
+                    }
+                }
+                let parsed = std::panic::catch_unwind(|| ingest::parse_file(name, &bytes, catalog, reg, &Options::default()))
+                    .unwrap_or_else(|_| panic!("{name}, mutation round {round}: the importer panicked"));
+                if parsed.values.is_empty() || !parsed.errors.is_empty() {
+                    assert!(!parsed.errors.is_empty(), "{name} round {round}: rejected without a message");
+                    assert!(parsed.errors.iter().all(|e| e.message.len() > 10), "{name} round {round}: {:?}", parsed.errors);
+                }
+            }
+        }
+    }
+}
+
+mod feedback {
+    use super::*;
+    use calamine::{open_workbook_auto_from_rs, Data, Reader};
+
+    #[test]
+    fn bad_cells_come_back_marked_and_text_stays_text() {
+        let name = "openpyxl_every_cell_error.xlsx";
+        let bytes = std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
+        let parsed = ingest::parse_file(name, &bytes, Catalog::builtin(), Registry::builtin(), &Options::default());
+        let book = ingest::feedback::feedback_workbook(name, &bytes, &parsed.errors, &parsed.warnings).expect("feedback");
+        let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(book)).expect("readable");
+        assert_eq!(wb.sheet_names(), ["错误清单", "2025年第一季度"]);
+        let list = wb.worksheet_range("错误清单").expect("list");
+        let cells: Vec<String> = (3..8).map(|r| list.get_value((r, 2)).map(|d| d.to_string()).unwrap_or_default()).collect();
+        assert_eq!(cells, ["C2", "D3", "B4", "E5", "A6"]);
+        let sheet = wb.worksheet_range("2025年第一季度").expect("sheet");
+        assert_eq!(sheet.get_value((1, 2)), Some(&Data::String("一百".into())));
+        assert_eq!(sheet.get_value((4, 4)), Some(&Data::Float(-3.0)));
+    }
+
+    #[test]
+    fn formula_like_text_is_written_back_as_text() {
+        let text = "地区,报告期,养老护理员数\n=cmd|' /C calc'!A0,2025Q1,5\n<img src=x onerror=alert(1)>,2025Q1,6\n";
+        let parsed = ingest::parse_file("hostile.csv", text.as_bytes(), Catalog::builtin(), Registry::builtin(), &Options::default());
+        assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
+        let book = ingest::feedback::feedback_workbook("hostile.csv", text.as_bytes(), &parsed.errors, &parsed.warnings).expect("feedback");
+        let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(book)).expect("readable");
+        let sheet = wb.worksheet_range("hostile").expect("sheet");
+        assert_eq!(sheet.get_value((1, 0)), Some(&Data::String("=cmd|' /C calc'!A0".into())));
+        assert_eq!(sheet.get_value((2, 0)), Some(&Data::String("<img src=x onerror=alert(1)>".into())));
+        let formulas = wb.worksheet_formula("hostile").expect("formulas");
+        assert!(formulas.used_cells().next().is_none(), "no cell may hold a formula");
+    }
+}
+
+mod completeness {
+    use super::*;
+    use carestaff::completeness::{child_returns, expected_metrics, ReturnState};
+
+    #[test]
+    fn children_expected_metrics_follow_the_targets_above_them() {
+        let catalog = Catalog::builtin();
+        let reg = Registry::builtin();
+        let zibo = expected_metrics(catalog, reg, code("370300"));
+        assert_eq!(zibo, ["staff_on_duty", "staff_on_duty_certified", "practice_bases", "college_agreements"]);
+        // A Jilin prefecture's counties owe the province's social-worker ratio figures.
+        let changchun = expected_metrics(catalog, reg, code("220100"));
+        assert_eq!(changchun, ["social_workers", "elderly_60plus", "institution_beds"]);
+        // City-level trainings are the jurisdiction's own, not its counties'.
+        assert!(!expected_metrics(catalog, reg, code("500000")).contains(&"director_trainings_city".to_string()));
+    }
+
+    #[test]
+    fn missing_and_incomplete_returns_are_listed() {
+        let mut obs = Observations::new(Catalog::builtin());
+        let counties = Registry::builtin().regular_children(code("370300"));
+        for (i, c) in counties.iter().enumerate().skip(1) {
+            for m in ["staff_on_duty", "staff_on_duty_certified", "practice_bases", "college_agreements"] {
+                if !(i == 2 && m == "college_agreements") {
+                    obs.insert(*c, m, period("2025Q2"), 1.0);
+                }
+            }
+        }
+        let rows = child_returns(Catalog::builtin(), Registry::builtin(), &obs, code("370300"), period("2025Q2"));
+        assert_eq!(rows.len(), 8);
+        assert_eq!(rows[0].state, ReturnState::Missing);
+        assert_eq!((rows[2].state, rows[2].missing_metrics.as_slice()), (ReturnState::Incomplete, &["college_agreements".to_string()][..]));
+        assert_eq!(rows.iter().filter(|r| r.state == ReturnState::Complete).count(), 6);
+    }
+}
+
+mod crash_safety {
+    use super::*;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// A return of every county in the country for 24 quarters: big enough that its import
+    /// transaction spills pages into the WAL before it commits.
+    fn big_return() -> String {
+        let reg = Registry::builtin();
+        let mut out = String::from("行政区划代码,报告期,养老护理员数,养老服务社会工作者数,养老机构床位数,60周岁及以上老年人口数\n");
+        for q in 0..24 {
+            let p = Period::new(2020 + q / 4, (q % 4) as u8 + 1).expect("quarter");
+            for r in reg.all().iter().filter(|r| r.level == carestaff::region::Level::County && !r.optional) {
+                let n = r.code.as_u32() % 997;
+                out.push_str(&format!("{},{p},{},{},{},{}\n", r.code, 100 + n, 10 + n % 50, 1000 + n, 50_000 + n * 7));
+            }
+        }
+        out
+    }
+
+    fn count_and_check(db: &Path) -> (i64, String) {
+        let conn = rusqlite::Connection::open(db).expect("open");
+        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity");
+        let n: i64 = conn.query_row("SELECT count(*) FROM current_value", [], |r| r.get(0)).expect("count");
+        (n, integrity)
+    }
+
+    #[test]
+    fn a_process_killed_mid_import_leaves_the_database_as_it_was() {
+        let bin = env!("CARGO_BIN_EXE_carestaff");
+        let file = scratch("national-return.csv");
+        std::fs::write(&file, big_return()).expect("write return");
+        let db = scratch("crash.db");
+        let seed = root().join("tests/fixtures/openpyxl_merged_group_header_2025Q2.xlsx");
+        let status =
+            Command::new(bin).args(["--db"]).arg(&db).arg("import").arg(&seed).stdout(Stdio::null()).status().expect("seed import");
+        assert!(status.success());
+        let before = count_and_check(&db);
+        assert_eq!(before, (12, "ok".to_string()));
+
+        let wal = PathBuf::from(format!("{}-wal", db.display()));
+        let base_wal = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        let mut killed_mid_write = false;
+        for _attempt in 0..5 {
+            let mut child = Command::new(bin)
+                .arg("--db")
+                .arg(&db)
+                .arg("import")
+                .arg(&file)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let started = Instant::now();
+            // Kill as soon as the import transaction has written pages to the WAL.
+            loop {
+                let grown = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > base_wal + 256 * 1024;
+                if grown {
+                    child.kill().expect("kill");
+                    killed_mid_write = true;
+                    break;
+                }
+                if child.try_wait().expect("wait").is_some() || started.elapsed() > Duration::from_secs(120) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let _ = child.wait();
+            if killed_mid_write {
+                break;
+            }
+            // The import finished before we caught it: start again from the seed.
+            let _ = std::fs::remove_file(&db);
+            let _ = std::fs::remove_file(&wal);
+            Command::new(bin).arg("--db").arg(&db).arg("import").arg(&seed).stdout(Stdio::null()).status().expect("reseed");
+        }
+        assert!(killed_mid_write, "the import always finished before it could be killed mid-transaction");
+        assert_eq!(count_and_check(&db), before, "the database must be exactly as before the killed import");
+        // And the same import, left alone, then succeeds.
+        let status = Command::new(bin).arg("--db").arg(&db).arg("import").arg(&file).stdout(Stdio::null()).status().expect("import");
+        assert!(status.success());
+        // Every county × 24 quarters × 4 metrics, plus the seed's 3 certified-caregiver values
+        // (its other 9 values share keys with the national return, which supersedes them).
+        assert_eq!(count_and_check(&db).0, 24 * 2846 * 4 + 3);
+    }
+}

@@ -116,6 +116,14 @@ pub enum ReadError {
 /// [`ReadError`] when the bytes are not a readable spreadsheet, are encrypted, or are absurdly
 /// large.
 pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    // The readers are third-party parsers of a binary format; a damaged file has been seen to
+    // trip an assertion inside one. A panic there must not take the program down: it means
+    // the file is damaged.
+    std::panic::catch_unwind(|| read_sheets_unguarded(file_name, bytes))
+        .unwrap_or_else(|_| Err(ReadError::Unreadable("the file is damaged (its internal structure is inconsistent)".into())))
+}
+
+fn read_sheets_unguarded(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     if bytes.len() > MAX_FILE {
         return Err(ReadError::TooLarge(format!("the file is {} MB", bytes.len() >> 20)));
     }

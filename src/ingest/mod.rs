@@ -5,6 +5,7 @@
 //! (compare with the database and commit in one transaction, or preview). Errors reject the
 //! whole file; warnings never block.
 
+pub mod feedback;
 pub mod grid;
 pub mod text;
 
@@ -116,7 +117,7 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
 }
 
 /// (row, column) of an A1 reference, for listing problems in reading order.
-fn cell_order(cell: &str) -> (u32, u32) {
+pub(crate) fn cell_order(cell: &str) -> (u32, u32) {
     let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
     let row = cell[letters.len()..].parse().unwrap_or(0);
     let col = letters.bytes().fold(0u32, |acc, b| acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
