@@ -90,12 +90,13 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
         }
     }
     if tables.is_empty() {
-        out.errors.push(problem(
-            "",
-            String::new(),
-            "no sheet has a table Carestaff recognises: a header row with a region column (地区 / 行政区划代码) and metric columns such as 养老护理员数; \
-             use the fill-in template (carestaff template) or map unknown columns with --map \"列名=metric_id\"",
-        ));
+        let visible: Vec<&Sheet> = sheets.iter().filter(|s| !s.hidden && !s.cells.is_empty()).collect();
+        if visible.is_empty() {
+            out.errors.push(problem("", String::new(), "the file has no visible sheet with any cell: fill in the return and import it again"));
+        }
+        for sheet in visible {
+            out.errors.push(explain_no_table(sheet, registry));
+        }
         return out;
     }
 
@@ -164,6 +165,53 @@ pub fn file_scope(file_name: &str, bytes: &[u8], registry: &Registry) -> Option<
         .ok()
         .and_then(|s| sheets_scope(&s, registry))
         .or_else(|| lowest_common_region(registry, &registry.find_in_text(file_name)))
+}
+
+/// Why a sheet holds no table Carestaff can read, pointing at what it did find: the column
+/// that lists regions and the header row above it, or the lack of any region column.
+fn explain_no_table(sheet: &Sheet, registry: &Registry) -> Problem {
+    let what_to_do = "use the fill-in template (carestaff template), or name the metric columns as in the template \
+                      (e.g. 养老护理员数（人）), or map a column with --map \"列名=metric_id\"";
+    // The column with the most cells that name a region, and its first such cell.
+    let mut best: Option<(usize, usize, usize)> = None;
+    for c in 0..sheet.width().min(30) {
+        let mut hits = 0;
+        let mut first = None;
+        for (r, row) in sheet.cells.iter().enumerate().take(2_000) {
+            let text = row.get(c).map(Cell::text).unwrap_or_default();
+            if !text.is_empty() && text.chars().count() <= 30 && registry.resolve(strip_own_level(&text), None).is_ok() {
+                hits += 1;
+                first.get_or_insert(r);
+            }
+        }
+        if let Some(r) = first {
+            if best.is_none_or(|(_, _, h)| hits > h) {
+                best = Some((c, r, hits));
+            }
+        }
+    }
+    match best {
+        Some((c, r, hits)) if hits >= 2 => {
+            let header_row = r.saturating_sub(1);
+            let headers: Vec<String> =
+                (0..sheet.width().min(12)).map(|c| header_text(sheet, header_row, c)).filter(|h| !h.is_empty()).collect();
+            problem(
+                &sheet.name,
+                a1(r, c),
+                format!(
+                    "column {} lists regions from here on, but no column is a metric Carestaff knows (headers in row {}: {}): {what_to_do}",
+                    a1(r, c).trim_end_matches(|ch: char| ch.is_ascii_digit()),
+                    header_row + 1,
+                    if headers.is_empty() { "none".to_string() } else { headers.join(" | ") }
+                ),
+            )
+        }
+        _ => problem(
+            &sheet.name,
+            String::new(),
+            format!("no column of region codes or names (地区 / 行政区划代码) and no metric columns were found: {what_to_do}"),
+        ),
+    }
 }
 
 /// `市本级`, `淄博市本级`: the reporting region's own row.
