@@ -155,6 +155,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<Rejected>() => ExitCode::from(1),
+        // The reader went away (`carestaff status | head`): nothing more to say.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => ExitCode::SUCCESS,
         Err(e) if e.is::<Usage>() => {
             eprintln!("error: {e}");
             ExitCode::from(2)
@@ -460,7 +462,12 @@ fn unreadable_report(path: &str, e: &std::io::Error) -> ingest::FileReport {
         new: 0,
         changed: 0,
         unchanged: 0,
-        errors: vec![ingest::Problem { sheet: String::new(), cell: String::new(), message: format!("cannot read the file: {e}") }],
+        errors: vec![ingest::Problem {
+            sheet: String::new(),
+            cell: String::new(),
+            message: format!("cannot read the file: {e}"),
+            message_zh: format!("无法读取文件：{e}"),
+        }],
         warnings: Vec::new(),
         sha256: String::new(),
         scope: None,
@@ -590,11 +597,17 @@ fn print_import(out: &mut impl Write, reports: &[ingest::FileReport], dry_run: b
                 writeln!(out, "  {} values: {} new, {} changed, {} unchanged", r.values, r.new, r.changed, r.unchanged)?;
             }
         }
-        for e in &r.errors {
-            writeln!(out, "  {} {e}", if zh { "错误" } else { "error" })?;
-        }
-        for w in &r.warnings {
-            writeln!(out, "  {} {w}", if zh { "提示" } else { "warning" })?;
+        for (kind, problems) in [(if zh { "错误" } else { "error" }, &r.errors), (if zh { "提示" } else { "warning" }, &r.warnings)] {
+            for p in problems {
+                let place = match (p.sheet.is_empty(), p.cell.is_empty(), zh) {
+                    (true, _, _) => String::new(),
+                    (false, true, true) => format!("工作表“{}”：", p.sheet),
+                    (false, false, true) => format!("工作表“{}”{}单元格：", p.sheet, p.cell),
+                    (false, true, false) => format!("sheet {}: ", p.sheet),
+                    (false, false, false) => format!("sheet {}, cell {}: ", p.sheet, p.cell),
+                };
+                writeln!(out, "  {kind} {place}{}", p.message_in(zh))?;
+            }
         }
         if dry_run {
             for d in r.preview.iter().filter(|d| d.change != carestaff::store::Change::Unchanged) {

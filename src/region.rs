@@ -132,6 +132,19 @@ pub enum ResolveError {
     },
 }
 
+impl ResolveError {
+    /// The message in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            ResolveError::Unknown(t) => format!("没有名称或代码为“{t}”的地区：请填写六位行政区划代码或规范名称（如 张店区）"),
+            ResolveError::Ambiguous { name, candidates } => {
+                format!("“{name}”有重名（{}）：请填写代码，或在前面加上上级地区名称", candidates.join("、"))
+            }
+            ResolveError::OutsideScope { name, code, scope } => format!("“{name}”（{code}）不属于{scope}：请确认这是该地区的报表"),
+        }
+    }
+}
+
 /// The registry of divisions.
 #[derive(Debug)]
 pub struct Registry {

@@ -55,7 +55,7 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
             list.write_string(row, 0, kind)?;
             list.write_string(row, 1, &p.sheet)?;
             list.write_string(row, 2, &p.cell)?;
-            list.write_string(row, 3, &p.message)?;
+            list.write_string(row, 3, &p.message_zh)?;
             row += 1;
         }
     }
@@ -66,7 +66,7 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
         for p in problems.iter().filter(|p| !p.cell.is_empty()) {
             let entry = marks.entry((p.sheet.as_str(), p.cell.as_str())).or_insert((is_error, Vec::new()));
             entry.0 |= is_error;
-            entry.1.push(&p.message);
+            entry.1.push(&p.message_zh);
         }
     }
     let mut used_names = vec!["错误清单".to_string()];

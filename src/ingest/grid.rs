@@ -109,6 +109,17 @@ pub enum ReadError {
     TooLarge(String),
 }
 
+impl ReadError {
+    /// The message in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            ReadError::Unreadable(why) => format!("不是可读取的电子表格（{why}）：请另存为 .xlsx、.xls、.ods 或 .csv 后重新导入"),
+            ReadError::Encrypted => "工作簿已加密或设有密码：请在 Excel 或 WPS 中取消密码（文件 → 信息 → 保护工作簿）后重新导入".into(),
+            ReadError::TooLarge(what) => format!("{what}：远超任何报表的大小，请确认选择了正确的文件"),
+        }
+    }
+}
+
 /// Reads every sheet of a file.
 ///
 /// # Errors

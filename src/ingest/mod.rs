@@ -37,8 +37,21 @@ pub struct Problem {
     pub sheet: String,
     /// The cell in A1 notation (empty when the problem is not about one cell).
     pub cell: String,
-    /// What is wrong and what to do.
+    /// What is wrong and what to do, in English.
     pub message: String,
+    /// The same in Chinese, for the people who fix the file.
+    pub message_zh: String,
+}
+
+impl Problem {
+    /// The message in the requested language.
+    pub fn message_in(&self, chinese: bool) -> &str {
+        if chinese {
+            &self.message_zh
+        } else {
+            &self.message
+        }
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -66,8 +79,8 @@ pub struct ParsedFile {
     pub scope: Option<RegionCode>,
 }
 
-fn problem(sheet: &str, cell: String, message: impl Into<String>) -> Problem {
-    Problem { sheet: sheet.to_string(), cell, message: message.into() }
+fn problem(sheet: &str, cell: String, en: impl Into<String>, zh: impl Into<String>) -> Problem {
+    Problem { sheet: sheet.to_string(), cell, message: en.into(), message_zh: zh.into() }
 }
 
 /// Reads and checks one file. Nothing is written anywhere.
@@ -76,7 +89,7 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
     let sheets = match grid::read_sheets(file_name, bytes) {
         Ok(s) => s,
         Err(e) => {
-            out.errors.push(problem("", String::new(), e.to_string()));
+            out.errors.push(problem("", String::new(), e.to_string(), e.message_zh()));
             return out;
         }
     };
@@ -92,7 +105,12 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
     if tables.is_empty() {
         let visible: Vec<&Sheet> = sheets.iter().filter(|s| !s.hidden && !s.cells.is_empty()).collect();
         if visible.is_empty() {
-            out.errors.push(problem("", String::new(), "the file has no visible sheet with any cell: fill in the return and import it again"));
+            out.errors.push(problem(
+                "",
+                String::new(),
+                "the file has no visible sheet with any cell: fill in the return and import it again",
+                "文件中没有任何有内容的可见工作表：请填写报表后重新导入",
+            ));
         }
         for sheet in visible {
             out.errors.push(explain_no_table(sheet, registry));
@@ -112,7 +130,12 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
     let order: HashMap<&str, usize> = sheets.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
     out.errors.sort_by_key(|p| (order.get(p.sheet.as_str()).copied(), cell_order(&p.cell)));
     if out.errors.is_empty() && out.values.is_empty() {
-        out.errors.push(problem("", String::new(), "the file has a table but no values in it: fill in the figures and import it again"));
+        out.errors.push(problem(
+            "",
+            String::new(),
+            "the file has a table but no values in it: fill in the figures and import it again",
+            "表格中没有任何数值：请填写数据后重新导入",
+        ));
     }
     out
 }
@@ -172,6 +195,8 @@ pub fn file_scope(file_name: &str, bytes: &[u8], registry: &Registry) -> Option<
 fn explain_no_table(sheet: &Sheet, registry: &Registry) -> Problem {
     let what_to_do = "use the fill-in template (carestaff template), or name the metric columns as in the template \
                       (e.g. 养老护理员数（人）), or map a column with --map \"列名=metric_id\"";
+    let what_to_do_zh =
+        "请使用填报模板（carestaff template），或按模板命名指标列（如 养老护理员数（人）），或用 --map \"列名=指标代码\" 指定";
     // The column with the most cells that name a region, and its first such cell.
     let mut best: Option<(usize, usize, usize)> = None;
     for c in 0..sheet.width().min(30) {
@@ -195,21 +220,23 @@ fn explain_no_table(sheet: &Sheet, registry: &Registry) -> Problem {
             let header_row = r.saturating_sub(1);
             let headers: Vec<String> =
                 (0..sheet.width().min(12)).map(|c| header_text(sheet, header_row, c)).filter(|h| !h.is_empty()).collect();
+            let column = a1(r, c).trim_end_matches(|ch: char| ch.is_ascii_digit()).to_string();
+            let listed = if headers.is_empty() { "—".to_string() } else { headers.join(" | ") };
             problem(
                 &sheet.name,
                 a1(r, c),
                 format!(
-                    "column {} lists regions from here on, but no column is a metric Carestaff knows (headers in row {}: {}): {what_to_do}",
-                    a1(r, c).trim_end_matches(|ch: char| ch.is_ascii_digit()),
-                    header_row + 1,
-                    if headers.is_empty() { "none".to_string() } else { headers.join(" | ") }
+                    "column {column} lists regions from here on, but no column is a metric Carestaff knows (headers in row {}: {listed}): {what_to_do}",
+                    header_row + 1
                 ),
+                format!("{column}列从此处起是地区，但没有可识别的指标列（第{}行表头：{listed}）：{what_to_do_zh}", header_row + 1),
             )
         }
         _ => problem(
             &sheet.name,
             String::new(),
             format!("no column of region codes or names (地区 / 行政区划代码) and no metric columns were found: {what_to_do}"),
+            format!("找不到地区列（地区 / 行政区划代码）和指标列：{what_to_do_zh}"),
         ),
     }
 }
@@ -488,6 +515,7 @@ fn sheet_period(sheet: &Sheet, t: &Table, file_period: Option<Period>, options: 
                 &sheet.name,
                 cell,
                 format!("the sheet says {p} but --period says {given}: correct the sheet or leave out --period"),
+                format!("工作表写的是{p}，但 --period 指定的是{given}：请更正工作表或去掉 --period"),
             ));
             None
         }
@@ -522,6 +550,7 @@ fn read_table(
             name,
             String::new(),
             "no reporting period found: put it in the sheet name or title (2025年第二季度, 2025Q2) or a 报告期 column, or pass --period 2025Q2",
+            "找不到报告期：请在工作表名或标题中写明（如 2025年第二季度、2025Q2），或增加“报告期”列，或使用 --period 2025Q2",
         ));
         return;
     }
@@ -532,6 +561,7 @@ fn read_table(
             format!(
                 "column `{label}` is not a metric Carestaff knows and was ignored; map it with --map \"{label}=metric_id\" if it is one"
             ),
+            format!("“{label}”列不是可识别的指标，已忽略；如果它是某个指标，请用 --map \"{label}=指标代码\" 指定"),
         ));
     }
 
@@ -558,7 +588,12 @@ fn read_table(
                 _ => false,
             });
             if has_numbers {
-                out.errors.push(problem(name, a1(r, region_col), "this row has figures but no region: fill in the region code or name"));
+                out.errors.push(problem(
+                    name,
+                    a1(r, region_col),
+                    "this row has figures but no region: fill in the region code or name",
+                    "此行有数据但没有地区：请填写行政区划代码或地区名称",
+                ));
             }
             continue;
         };
@@ -576,6 +611,7 @@ fn read_table(
                             name,
                             a1(r, pc),
                             format!("`{}` is not a reporting period: write it like 2025Q2 or 2025年第二季度", cell.text()),
+                            format!("“{}”不是报告期：请写成 2025Q2 或 2025年第二季度", cell.text()),
                         ));
                         continue;
                     }
@@ -590,7 +626,7 @@ fn read_table(
         let region = match registry.resolve(strip_own_level(&region_text), out.scope) {
             Ok(code) => code,
             Err(e) => {
-                out.errors.push(problem(name, a1(r, region_col), e.to_string()));
+                out.errors.push(problem(name, a1(r, region_col), e.to_string(), e.message_zh()));
                 continue;
             }
         };
@@ -602,6 +638,7 @@ fn read_table(
                     name,
                     a1(r, name_col),
                     format!("the name `{written}` does not match code {} ({official}); the code in {} was used", region, a1(r, code_col)),
+                    format!("地区名称“{written}”与代码{region}（{official}）不符，已按{}中的代码导入", a1(r, code_col)),
                 ));
             }
         }
@@ -626,6 +663,7 @@ fn read_table(
                             "{} appears twice for {period} (first at {first}): keep one row per region and period",
                             registry.name_of(region)
                         ),
+                        format!("{}在{period}出现了两次（第一次在{first}）：每个地区每期只保留一行", registry.name_of(region)),
                     ));
                     continue;
                 }
@@ -642,6 +680,7 @@ fn read_table(
                         name,
                         a1(r, indicator),
                         format!("indicator `{label}` is not one Carestaff knows; the row was ignored"),
+                        format!("指标“{label}”无法识别，该行已忽略"),
                     ));
                     continue;
                 };
@@ -654,6 +693,7 @@ fn read_table(
                             "{} has `{label}` twice for {period}: keep one row per region, indicator and period",
                             registry.name_of(region)
                         ),
+                        format!("{}的“{label}”在{period}出现了两次：每个地区、指标、报告期只保留一行", registry.name_of(region)),
                     ));
                     continue;
                 }
@@ -686,8 +726,8 @@ fn read_table(
 fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, out: &mut ParsedFile) -> Option<f64> {
     let name = sheet.name.as_str();
     let cell = sheet.get(r, c);
-    let bad = |out: &mut ParsedFile, msg: String| {
-        out.errors.push(problem(name, a1(r, c), msg));
+    let bad = |out: &mut ParsedFile, en: String, zh: String| {
+        out.errors.push(problem(name, a1(r, c), en, zh));
         None
     };
     let header_unit = header_key(header).unit;
@@ -703,18 +743,29 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
         Cell::Text(s) if metric.kind == MetricKind::Checklist => match parse_yes_no(s) {
             Some(v) => v,
             None if s.trim().is_empty() => return None,
-            None => return bad(out, format!("`{}` is not an answer for {}: write 是 or 否 (1 or 0)", s.trim(), metric.label_zh)),
+            None => {
+                return bad(
+                    out,
+                    format!("`{}` is not an answer for {}: write 是 or 否 (1 or 0)", s.trim(), metric.label_zh),
+                    format!("“{}”不是“{}”的有效填写：请填“是”或“否”（1 或 0）", s.trim(), metric.label_zh),
+                )
+            }
         },
         Cell::Text(s) => match parse_number(s) {
             ParsedNumber::Missing => return None,
             ParsedNumber::Invalid => {
-                return bad(out, format!("`{}` is not a number: {} needs a number in {}", s.trim(), metric.label_zh, metric.unit))
+                return bad(
+                    out,
+                    format!("`{}` is not a number: {} needs a number in {}", s.trim(), metric.label_zh, metric.unit),
+                    format!("“{}”不是数字：{}应填写以{}为单位的数字", s.trim(), metric.label_zh, metric.unit),
+                )
             }
             ParsedNumber::Value { value, percent, scale } => {
                 if percent && !percent_metric {
                     return bad(
                         out,
                         format!("`{}` is a percentage, but {} is a count in {}: write the count", s.trim(), metric.label_zh, metric.unit),
+                        format!("“{}”是百分比，但{}是以{}计的数量：请填写数量", s.trim(), metric.label_zh, metric.unit),
                     );
                 }
                 if percent {
@@ -733,10 +784,23 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
                 format!(
                     "the cell shows an error ({e}) or a formula without a saved result: open the file, recalculate, save and import again"
                 ),
+                format!("单元格显示错误值（{e}）或公式没有保存计算结果：请打开文件、重新计算并保存后再导入"),
             )
         }
-        Cell::Date(d) => return bad(out, format!("a date ({d}) where {} needs a number", metric.label_zh)),
-        Cell::Bool(_) => return bad(out, format!("TRUE/FALSE where {} needs a number", metric.label_zh)),
+        Cell::Date(d) => {
+            return bad(
+                out,
+                format!("a date ({d}) where {} needs a number", metric.label_zh),
+                format!("此处是日期（{d}），{}应填写数字", metric.label_zh),
+            )
+        }
+        Cell::Bool(_) => {
+            return bad(
+                out,
+                format!("TRUE/FALSE where {} needs a number", metric.label_zh),
+                format!("此处是 TRUE/FALSE，{}应填写数字", metric.label_zh),
+            )
+        }
     };
     let value = if percent_metric && matches!(cell, Cell::Number(_)) && raw > 0.0 && raw < 1.0 && header_unit.as_deref() != Some("%") {
         raw * 100.0
@@ -744,12 +808,18 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
         raw
     };
     if value < 0.0 {
-        return bad(out, format!("{} cannot be negative ({}): correct the figure", metric.label_zh, crate::assess::format_number(value)));
+        let shown = crate::assess::format_number(value);
+        return bad(
+            out,
+            format!("{} cannot be negative ({shown}): correct the figure", metric.label_zh),
+            format!("{}不能为负数（{shown}）：请更正", metric.label_zh),
+        );
     }
     if metric.kind == MetricKind::Checklist && value != 0.0 && value != 1.0 {
         return bad(
             out,
             format!("{} is a yes/no item: write 是 or 否 (1 or 0), not {}", metric.label_zh, crate::assess::format_number(value)),
+            format!("{}是“是/否”项：请填“是”或“否”（1 或 0），而不是{}", metric.label_zh, crate::assess::format_number(value)),
         );
     }
     Some(value)
@@ -770,6 +840,11 @@ fn check_parts(sheet: &str, row: &RowValues, catalog: &Catalog, out: &mut Parsed
                 a1(row.row, *col),
                 format!(
                     "{part_label} ({}) is larger than {whole_label} ({}): a part cannot exceed its whole; check both figures",
+                    crate::assess::format_number(*value),
+                    crate::assess::format_number(*whole)
+                ),
+                format!(
+                    "{part_label}（{}）大于{whole_label}（{}）：部分不能超过总数，请核对这两个数字",
                     crate::assess::format_number(*value),
                     crate::assess::format_number(*whole)
                 ),
@@ -799,6 +874,11 @@ fn check_totals(sheet: &Sheet, t: &Table, catalog: &Catalog, rows: &[RowValues],
                     a1(r, *c),
                     format!(
                         "the total row says {} but the regions above add up to {}: the total row is not stored; check the figures",
+                        crate::assess::format_number(stated),
+                        crate::assess::format_number(sum)
+                    ),
+                    format!(
+                        "合计行为{}，但上方各地区相加为{}：合计行不入库，请核对",
                         crate::assess::format_number(stated),
                         crate::assess::format_number(sum)
                     ),
@@ -852,6 +932,12 @@ fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile
                     v.cell.clone(),
                     format!(
                         "{label} of {} looks unusual next to its neighbours ({:.2} per 1,000 people aged 60+, median {:.2}): please check the figure",
+                        registry.name_of(v.region),
+                        x,
+                        median
+                    ),
+                    format!(
+                        "{}的{label}与同级地区相比异常（每千名60岁及以上老人{:.2}，中位数{:.2}），请核对",
                         registry.name_of(v.region),
                         x,
                         median
@@ -1014,6 +1100,12 @@ fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Resul
                         crate::assess::format_number(prev),
                         crate::assess::format_number(v.value),
                         v.period
+                    ),
+                    format!(
+                        "{label}从{prev_period}的{}跳到{}的{}，请核对",
+                        crate::assess::format_number(prev),
+                        v.period,
+                        crate::assess::format_number(v.value)
                     ),
                 ));
             }
