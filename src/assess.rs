@@ -12,6 +12,7 @@
 //! assert_eq!(cq1.status, assess::Status::OnTrack);
 //! ```
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -347,6 +348,26 @@ pub fn assess_all(catalog: &Catalog, registry: &Registry, obs: &Observations, as
     catalog.targets.iter().map(|t| ctx.assess_target(t, t.region)).collect()
 }
 
+/// Assesses every target in each of `regions` (a target's region-wide check applied to other
+/// regions too, as a national dashboard does), sharing one evaluation so that roll-ups are
+/// computed once.
+pub fn assess_many(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    regions: &[RegionCode],
+) -> Vec<Assessment> {
+    let ctx = Context::new(catalog, registry, obs, as_of);
+    let mut out = Vec::with_capacity(regions.len() * catalog.targets.len());
+    for &region in regions {
+        for t in &catalog.targets {
+            out.push(ctx.assess_target(t, region));
+        }
+    }
+    out
+}
+
 /// Assesses one target in any region (a child of its region, for each_child targets).
 pub fn assess_target_in(
     catalog: &Catalog,
@@ -397,15 +418,26 @@ struct Context<'a> {
     obs: &'a Observations,
     as_of: NaiveDate,
     /// The last quarter ending on or before `as_of`; later values are ignored.
-    last_period: Option<Period>,
+    last_period: Period,
     /// The periods with data, up to `last_period`.
     periods: Vec<Period>,
+    /// Rolled-up values already computed: a province's sum is asked for by many targets and
+    /// by every quarter of their series.
+    rolled_cache: RefCell<HashMap<(RegionCode, usize, Period), Option<f64>>>,
 }
 
 impl<'a> Context<'a> {
     fn new(catalog: &'a Catalog, registry: &'a Registry, obs: &'a Observations, as_of: NaiveDate) -> Context<'a> {
         let last = Period::last_ended_by(as_of);
-        Context { catalog, registry, obs, as_of, last_period: Some(last), periods: obs.periods().filter(|p| *p <= last).collect() }
+        Context {
+            catalog,
+            registry,
+            obs,
+            as_of,
+            last_period: last,
+            periods: obs.periods().filter(|p| *p <= last).collect(),
+            rolled_cache: RefCell::new(HashMap::new()),
+        }
     }
 
     fn metric_index(&self, id: &str) -> Option<usize> {
@@ -416,8 +448,11 @@ impl<'a> Context<'a> {
         if let Some(v) = self.obs.own_by_index(region, m, period) {
             return Some(v);
         }
-        if !self.obs.kinds[m].is_summed() {
+        if !self.obs.kinds[m].is_summed() || self.registry.children(region).is_empty() {
             return None;
+        }
+        if let Some(v) = self.rolled_cache.borrow().get(&(region, m, period)) {
+            return *v;
         }
         let mut sum = None;
         for &child in self.registry.children(region) {
@@ -425,6 +460,7 @@ impl<'a> Context<'a> {
                 *sum.get_or_insert(0.0) += v;
             }
         }
+        self.rolled_cache.borrow_mut().insert((region, m, period), sum);
         sum
     }
 
@@ -563,7 +599,7 @@ impl<'a> Context<'a> {
     /// quarter. The current year is that of the last quarter ended by the as-of date; when it
     /// has no value yet, the previous year is judged as a closed year.
     fn annual(&self, check: &Check, region: RegionCode) -> Outcome {
-        let Some(last) = self.last_period else { return Outcome::bare(Status::NoData) };
+        let last = self.last_period;
         let with_data = |year: i32| -> Vec<Period> {
             self.periods.iter().copied().filter(|p| p.year() == year && self.value(&check.indicator, region, *p).is_some()).collect()
         };

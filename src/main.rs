@@ -7,6 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod bench;
+
 use anyhow::{Context, Result};
 use carestaff::assess::{self, Assessment, Color};
 use carestaff::catalog::{Indicator, Scope, Timing};
@@ -69,6 +71,36 @@ enum Command {
         /// Print JSON (every child, with its state).
         #[arg(long)]
         json: bool,
+    },
+    /// Time import, status and report on one file against a bare calamine read of it (and
+    /// against the pandas peer in benches/peer when Python is present).
+    Bench {
+        /// The workbook (see `cargo run --release --example make-national`).
+        file: PathBuf,
+        /// Rounds of every step; medians are printed.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The as-of date for status and report.
+        #[arg(long, default_value = "2026-12-31")]
+        as_of: NaiveDate,
+        /// Folder for the databases and reports written.
+        #[arg(long, default_value = "out/bench")]
+        work: PathBuf,
+        /// Skip the Python peer.
+        #[arg(long)]
+        no_peer: bool,
+    },
+    /// One step of `bench`, run in a child process so its peak memory is its own.
+    #[command(hide = true)]
+    BenchStep {
+        step: String,
+        file: PathBuf,
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        as_of: NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// The current values.
     Values {
@@ -288,6 +320,12 @@ fn run(cli: Cli) -> Result<()> {
                 let head = pick(lang, &["代码", "地区", "情况", "缺少的指标"], &["code", "region", "state", "missing metrics"]);
                 print_table(&mut out, &head, &table, None)?;
             }
+        }
+        Command::Bench { file, runs, as_of, work, no_peer } => {
+            bench::run(&file, runs.max(1), as_of, &work, !no_peer, &mut out)?;
+        }
+        Command::BenchStep { step, file, db, as_of, out: report } => {
+            bench::run_step(&step, &file, &db, as_of, &report)?;
         }
         Command::Values { region, period, json } => {
             let store = open_store(cli.db)?;

@@ -83,6 +83,11 @@ impl Period {
     pub fn index(self) -> i32 {
         self.year * 4 + i32::from(self.quarter) - 1
     }
+
+    /// The period of a dense index; `None` outside the years [`Period::new`] accepts.
+    pub fn from_index(index: i32) -> Option<Period> {
+        Period::new(index.div_euclid(4), (index.rem_euclid(4) + 1) as u8)
+    }
 }
 
 impl fmt::Display for Period {
@@ -158,5 +163,6 @@ mod tests {
         assert_eq!(p("2025Q1").prev(), p("2024Q4"));
         assert_eq!(p("2024Q4").next(), p("2025Q1"));
         assert_eq!(p("2025Q3").index() - p("2024Q1").index(), 6);
+        assert_eq!(Period::from_index(p("2025Q3").index()), Some(p("2025Q3")));
     }
 }

@@ -5,6 +5,7 @@
 //! value that is new or different and points `current_value` at it; the earlier observation
 //! stays, so `history` can show the whole trail. Each import is one immediate transaction.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,7 +19,10 @@ use crate::region::RegionCode;
 
 /// The schema, one entry per version: append only, never edit a released step.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: submissions, the history of values, the current values, remembered column mappings.
+    // 1: submissions; what each file said about each region and quarter (append-only); the
+    // current values of each region and quarter; remembered column mappings. Values are packed
+    // per region and quarter (see `codec` below): one row per region-quarter instead of one
+    // per value keeps an import of a national return close to the speed of reading it.
     r#"
     CREATE TABLE submission (
         id            INTEGER PRIMARY KEY,
@@ -31,24 +35,24 @@ pub const MIGRATIONS: &[&str] = &[
         changed_count INTEGER NOT NULL
     );
     CREATE INDEX submission_sha ON submission(sha256);
+    CREATE TABLE metric_key (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
     CREATE TABLE observation (
         id            INTEGER PRIMARY KEY,
         submission_id INTEGER NOT NULL REFERENCES submission(id),
         region        INTEGER NOT NULL,
-        period        TEXT NOT NULL,
-        metric        TEXT NOT NULL,
-        value         REAL NOT NULL,
+        period        INTEGER NOT NULL,
         sheet         TEXT NOT NULL,
-        cell          TEXT NOT NULL
+        vals          BLOB NOT NULL
     );
-    CREATE INDEX observation_trail ON observation(region, metric, period, id);
+    CREATE INDEX observation_trail ON observation(region, period, id);
     CREATE TABLE current_value (
-        region         INTEGER NOT NULL,
-        period         TEXT NOT NULL,
-        metric         TEXT NOT NULL,
-        value          REAL NOT NULL,
-        observation_id INTEGER NOT NULL REFERENCES observation(id),
-        PRIMARY KEY (region, period, metric)
+        region INTEGER NOT NULL,
+        period INTEGER NOT NULL,
+        vals   BLOB NOT NULL,
+        PRIMARY KEY (region, period)
     ) WITHOUT ROWID;
     CREATE TABLE column_mapping (
         scope   INTEGER NOT NULL,
@@ -58,6 +62,62 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     "#,
 ];
+
+/// The packed values of one region and quarter. Little-endian, fixed-size entries sorted by
+/// metric key; the key is a row of `metric_key`, so the codes are stable within a database.
+mod codec {
+    /// `observation.vals`: metric key, value, and the cell it came from.
+    pub const OBSERVED: usize = 2 + 8 + 4 + 2;
+    /// `current_value.vals`: metric key, value, and the observation that brought it.
+    pub const CURRENT: usize = 2 + 8 + 8;
+
+    /// One observed value: (metric key, value, row, column), row and column 0-based.
+    pub type Observed = (u16, f64, u32, u16);
+    /// One current value: (metric key, value, observation id).
+    pub type Current = (u16, f64, i64);
+
+    pub fn encode_observed(entries: &[Observed]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(entries.len() * OBSERVED);
+        for &(m, v, r, c) in entries {
+            out.extend_from_slice(&m.to_le_bytes());
+            out.extend_from_slice(&v.to_le_bytes());
+            out.extend_from_slice(&r.to_le_bytes());
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        out
+    }
+
+    pub fn decode_observed(bytes: &[u8]) -> impl Iterator<Item = Observed> + '_ {
+        bytes.chunks_exact(OBSERVED).map(|e| {
+            (
+                u16::from_le_bytes([e[0], e[1]]),
+                f64::from_le_bytes(e[2..10].try_into().unwrap_or_default()),
+                u32::from_le_bytes(e[10..14].try_into().unwrap_or_default()),
+                u16::from_le_bytes([e[14], e[15]]),
+            )
+        })
+    }
+
+    pub fn encode_current(entries: &[Current]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(entries.len() * CURRENT);
+        for &(m, v, o) in entries {
+            out.extend_from_slice(&m.to_le_bytes());
+            out.extend_from_slice(&v.to_le_bytes());
+            out.extend_from_slice(&o.to_le_bytes());
+        }
+        out
+    }
+
+    pub fn decode_current(bytes: &[u8]) -> impl Iterator<Item = Current> + '_ {
+        bytes.chunks_exact(CURRENT).map(|e| {
+            (
+                u16::from_le_bytes([e[0], e[1]]),
+                f64::from_le_bytes(e[2..10].try_into().unwrap_or_default()),
+                i64::from_le_bytes(e[10..18].try_into().unwrap_or_default()),
+            )
+        })
+    }
+}
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -326,19 +386,25 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn diff(&self, values: &[NewValue]) -> Result<Vec<ValueDiff>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT value FROM current_value WHERE region = ?1 AND period = ?2 AND metric = ?3")?;
+        let keys = self.metric_keys()?;
+        let mut current = self.conn.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
         let mut out = Vec::with_capacity(values.len());
-        for v in values {
-            let previous: Option<f64> =
-                stmt.query_row(params![v.region.as_u32(), v.period.to_string(), v.metric], |r| r.get(0)).optional()?;
-            out.push(ValueDiff { change: classify(previous, v.value), previous, value: v.clone() });
+        for group in group_by_region_period(values) {
+            let first = group[0];
+            let blob: Option<Vec<u8>> = current.query_row(params![first.region.as_u32(), first.period.index()], |r| r.get(0)).optional()?;
+            let existing: Vec<codec::Current> = blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
+            for v in group {
+                let previous = keys.get(&v.metric).and_then(|k| existing.iter().find(|e| e.0 == *k)).map(|e| e.1);
+                out.push(ValueDiff { change: classify(previous, v.value), previous, value: v.clone() });
+            }
         }
         Ok(out)
     }
 
-    /// Stores one file's values in one immediate transaction: an observation for each new or
-    /// changed value, the current value pointed at it. When nothing differs from the current
-    /// values, nothing is written and `submission` is `None`.
+    /// Stores one file's values in one immediate transaction. For each region and quarter, the
+    /// values that are new or different become one `observation` (what this file said), and
+    /// the current values point at it; identical values write nothing, and when nothing
+    /// differs at all no submission is recorded and `submission` is `None`.
     ///
     /// # Errors
     ///
@@ -347,25 +413,46 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut summary = CommitSummary { submission: None, new: 0, changed: 0, unchanged: 0 };
         {
-            let mut current = tx.prepare_cached("SELECT value FROM current_value WHERE region = ?1 AND period = ?2 AND metric = ?3")?;
-            let mut insert_obs = tx.prepare_cached(
-                "INSERT INTO observation (submission_id, region, period, metric, value, sheet, cell) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
+            let mut keys = load_metric_keys(&tx)?;
+            let mut add_key = tx.prepare_cached("INSERT INTO metric_key (name) VALUES (?1)")?;
+            let mut current = tx.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
+            let mut insert_obs =
+                tx.prepare_cached("INSERT INTO observation (submission_id, region, period, sheet, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO current_value (region, period, metric, value, observation_id) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (region, period, metric) DO UPDATE SET value = excluded.value, observation_id = excluded.observation_id",
+                "INSERT INTO current_value (region, period, vals) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
             )?;
-            for v in values {
-                let period = v.period.to_string();
-                let region = v.region.as_u32();
-                let previous: Option<f64> = current.query_row(params![region, period, v.metric], |r| r.get(0)).optional()?;
-                match classify(previous, v.value) {
-                    Change::Unchanged => {
-                        summary.unchanged += 1;
-                        continue;
+            for group in group_by_region_period(values) {
+                let (region, period) = (group[0].region.as_u32(), group[0].period.index());
+                let blob: Option<Vec<u8>> = current.query_row(params![region, period], |r| r.get(0)).optional()?;
+                let mut existing: Vec<codec::Current> = blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
+                // The values of this group that are new or different, by sheet (a file may
+                // give one region and quarter on two sheets only through the long layout).
+                let mut fresh: Vec<(&NewValue, u16)> = Vec::new();
+                for v in &group {
+                    let key = match keys.get(&v.metric) {
+                        Some(k) => *k,
+                        None => {
+                            add_key.execute([&v.metric])?;
+                            let k = u16::try_from(tx.last_insert_rowid()).unwrap_or(u16::MAX);
+                            keys.insert(v.metric.clone(), k);
+                            k
+                        }
+                    };
+                    match classify(existing.iter().find(|e| e.0 == key).map(|e| e.1), v.value) {
+                        Change::Unchanged => summary.unchanged += 1,
+                        Change::New => {
+                            summary.new += 1;
+                            fresh.push((v, key));
+                        }
+                        Change::Changed => {
+                            summary.changed += 1;
+                            fresh.push((v, key));
+                        }
                     }
-                    Change::New => summary.new += 1,
-                    Change::Changed => summary.changed += 1,
+                }
+                if fresh.is_empty() {
+                    continue;
                 }
                 let sub_id = match summary.submission {
                     Some(id) => id,
@@ -387,8 +474,26 @@ impl Store {
                         id
                     }
                 };
-                insert_obs.execute(params![sub_id, region, period, v.metric, v.value, v.sheet, v.cell])?;
-                upsert.execute(params![region, period, v.metric, v.value, tx.last_insert_rowid()])?;
+                let mut sheets: Vec<&str> = fresh.iter().map(|(v, _)| v.sheet.as_str()).collect();
+                sheets.dedup();
+                let mut observed: Vec<codec::Observed> = fresh
+                    .iter()
+                    .map(|(v, k)| {
+                        let (row, col) = crate::ingest::cell_order(&v.cell);
+                        (*k, v.value, row.saturating_sub(1), col.saturating_sub(1) as u16)
+                    })
+                    .collect();
+                observed.sort_by_key(|e| e.0);
+                insert_obs.execute(params![sub_id, region, period, sheets.join(", "), codec::encode_observed(&observed)])?;
+                let obs_id = tx.last_insert_rowid();
+                for (v, k) in &fresh {
+                    match existing.iter_mut().find(|e| e.0 == *k) {
+                        Some(e) => *e = (*k, v.value, obs_id),
+                        None => existing.push((*k, v.value, obs_id)),
+                    }
+                }
+                existing.sort_by_key(|e| e.0);
+                upsert.execute(params![region, period, codec::encode_current(&existing)])?;
             }
         }
         if let Some(id) = summary.submission {
@@ -398,6 +503,37 @@ impl Store {
         Ok(summary)
     }
 
+    fn metric_keys(&self) -> Result<HashMap<String, u16>, StoreError> {
+        load_metric_keys(&self.conn)
+    }
+
+    /// Calls `f(region, period, metric, value)` for every current value, optionally of one
+    /// region and one period, in region and period order.
+    fn for_each_current(
+        &self,
+        region: Option<RegionCode>,
+        period: Option<Period>,
+        mut f: impl FnMut(RegionCode, Period, &str, f64),
+    ) -> Result<(), StoreError> {
+        let names: HashMap<u16, String> = self.metric_keys()?.into_iter().map(|(n, k)| (k, n)).collect();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT region, period, vals FROM current_value
+             WHERE (?1 IS NULL OR region = ?1) AND (?2 IS NULL OR period = ?2)
+             ORDER BY region, period",
+        )?;
+        let mut rows = stmt.query(params![region.map(RegionCode::as_u32), period.map(Period::index)])?;
+        while let Some(row) = rows.next()? {
+            let (Some(region), Some(period)) = (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?)) else { continue };
+            let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            for (k, v, _) in codec::decode_current(blob) {
+                if let Some(name) = names.get(&k) {
+                    f(region, period, name, v);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The current values, optionally for one region and one period, ordered by region,
     /// period and metric.
     ///
@@ -405,21 +541,11 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn current_values(&self, region: Option<RegionCode>, period: Option<Period>) -> Result<Vec<ValueRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT region, period, metric, value FROM current_value
-             WHERE (?1 IS NULL OR region = ?1) AND (?2 IS NULL OR period = ?2)
-             ORDER BY region, period, metric",
-        )?;
-        let rows = stmt.query_map(params![region.map(RegionCode::as_u32), period.map(|p| p.to_string())], |r| {
-            Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, f64>(3)?))
-        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (region, period, metric, value) = row?;
-            if let (Some(region), Ok(period)) = (RegionCode::from_u32(region), period.parse()) {
-                out.push(ValueRow { region, period, metric, value });
-            }
-        }
+        self.for_each_current(region, period, |region, period, metric, value| {
+            out.push(ValueRow { region, period, metric: metric.to_string(), value });
+        })?;
+        out.sort_by(|a, b| (a.region, a.period, &a.metric).cmp(&(b.region, b.period, &b.metric)));
         Ok(out)
     }
 
@@ -429,8 +555,10 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn current_value(&self, region: RegionCode, period: Period, metric: &str) -> Result<Option<f64>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT value FROM current_value WHERE region = ?1 AND period = ?2 AND metric = ?3")?;
-        Ok(stmt.query_row(params![region.as_u32(), period.to_string(), metric], |r| r.get(0)).optional()?)
+        let Some(key) = self.metric_keys()?.get(metric).copied() else { return Ok(None) };
+        let mut stmt = self.conn.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
+        let blob: Option<Vec<u8>> = stmt.query_row(params![region.as_u32(), period.index()], |r| r.get(0)).optional()?;
+        Ok(blob.and_then(|b| codec::decode_current(&b).find(|e| e.0 == key).map(|e| e.1)))
     }
 
     /// Every current value, ready for the status method.
@@ -440,49 +568,54 @@ impl Store {
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn observations(&self, catalog: &Catalog) -> Result<Observations, StoreError> {
         let mut obs = Observations::new(catalog);
-        for v in self.current_values(None, None)? {
-            obs.insert(v.region, &v.metric, v.period, v.value);
-        }
+        self.for_each_current(None, None, |region, period, metric, value| {
+            obs.insert(region, metric, period, value);
+        })?;
         Ok(obs)
     }
 
-    /// The trail of one region's metric: every value any file brought, oldest first.
+    /// The trail of one region's metric: every value any file brought, oldest period first.
     ///
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn history(&self, region: RegionCode, metric: &str) -> Result<Vec<HistoryRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT o.period, o.value, (c.observation_id IS NOT NULL), s.file_name, s.sha256, s.imported_at, s.imported_by, o.sheet, o.cell
-             FROM observation o
-             JOIN submission s ON s.id = o.submission_id
-             LEFT JOIN current_value c ON c.observation_id = o.id
-             WHERE o.region = ?1 AND o.metric = ?2
-             ORDER BY o.period, o.id",
-        )?;
-        let rows = stmt.query_map(params![region.as_u32(), metric], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                HistoryRow {
-                    period: Period::new(1900, 1).expect("placeholder period is valid"),
-                    value: r.get(1)?,
-                    current: r.get(2)?,
-                    file_name: r.get(3)?,
-                    sha256: r.get(4)?,
-                    imported_at: r.get(5)?,
-                    imported_by: r.get(6)?,
-                    sheet: r.get(7)?,
-                    cell: r.get(8)?,
-                },
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (period, mut h) = row?;
-            if let Ok(p) = period.parse() {
-                h.period = p;
-                out.push(h);
+        let Some(key) = self.metric_keys()?.get(metric).copied() else { return Ok(Vec::new()) };
+        let mut current = self.conn.prepare_cached("SELECT period, vals FROM current_value WHERE region = ?1")?;
+        let mut current_obs: HashMap<i32, i64> = HashMap::new();
+        let mut rows = current.query([region.as_u32()])?;
+        while let Some(row) = rows.next()? {
+            let period: i32 = row.get(0)?;
+            if let Some(e) = codec::decode_current(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?).find(|e| e.0 == key) {
+                current_obs.insert(period, e.2);
             }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.id, o.period, o.sheet, o.vals, s.file_name, s.sha256, s.imported_at, s.imported_by
+             FROM observation o JOIN submission s ON s.id = o.submission_id
+             WHERE o.region = ?1 ORDER BY o.period, o.id",
+        )?;
+        let mut rows = stmt.query([region.as_u32()])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let (id, period_index): (i64, i32) = (row.get(0)?, row.get(1)?);
+            let Some((_, value, r, c)) =
+                codec::decode_observed(row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?).find(|e| e.0 == key)
+            else {
+                continue;
+            };
+            let Some(period) = Period::from_index(period_index) else { continue };
+            out.push(HistoryRow {
+                period,
+                value,
+                current: current_obs.get(&period_index) == Some(&id),
+                file_name: row.get(4)?,
+                sha256: row.get(5)?,
+                imported_at: row.get(6)?,
+                imported_by: row.get(7)?,
+                sheet: row.get(2)?,
+                cell: crate::ingest::grid::a1(r as usize, c as usize),
+            });
         }
         Ok(out)
     }
@@ -535,6 +668,26 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+fn load_metric_keys(conn: &Connection) -> Result<HashMap<String, u16>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT name, id FROM metric_key")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u16>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The values grouped by region and quarter, groups in order of first appearance.
+fn group_by_region_period(values: &[NewValue]) -> Vec<Vec<&NewValue>> {
+    let mut index: HashMap<(RegionCode, Period), usize> = HashMap::new();
+    let mut groups: Vec<Vec<&NewValue>> = Vec::new();
+    for v in values {
+        let i = *index.entry((v.region, v.period)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(v);
+    }
+    groups
 }
 
 fn classify(previous: Option<f64>, value: f64) -> Change {
