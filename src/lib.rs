@@ -22,7 +22,10 @@ pub mod catalog;
 pub mod ingest;
 pub mod period;
 pub mod region;
+pub mod report;
 pub mod store;
+pub mod template;
+mod xlsx;
 
 pub use assess::{Assessment, Observations, Status};
 pub use catalog::{Catalog, Metric, MetricKind, Target};
