@@ -208,9 +208,20 @@ fn decimals_for(a: &Assessment) -> usize {
     }
 }
 
-/// `≥ 25,000人`.
-fn goal_text(a: &Assessment) -> String {
-    format!("{} {}{}", a.comparator.pretty(), assess::format_number(a.goal), a.unit)
+/// Whether the row is an each_child target judged at the parent (its figure is the share of
+/// children that comply).
+fn is_each_child_parent(target: &Target, a: &Assessment) -> bool {
+    target.scope == Scope::EachChild && a.region == target.region
+}
+
+/// `≥ 25,000人`, or `每个下级地区 ≥ 1处` for an each_child target at the parent.
+fn goal_text(target: &Target, a: &Assessment) -> String {
+    let goal = format!("{} {}{}", target.check.comparator.pretty(), assess::format_number(target.check.goal), target.unit);
+    if is_each_child_parent(target, a) {
+        format!("每个下级地区 {goal}")
+    } else {
+        goal
+    }
 }
 
 /// `2027-12-31`, `每年`, or `长期`.
@@ -271,9 +282,10 @@ fn summary_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, 
         s.text(r, 1, &source_text(input.catalog, target), &plain)?;
         s.text(r, 2, &target.label_zh, &plain)?;
         s.text(r, 3, &a.region_name, &plain)?;
-        s.text(r, 4, &goal_text(a), &plain)?;
+        s.text(r, 4, &goal_text(target, a), &plain)?;
         s.text(r, 5, &timing_text(target), &plain)?;
-        s.number(r, 6, a.outcome.latest, &number_format(dec))?;
+        let latest_format = if is_each_child_parent(target, a) { cell_format().set_num_format("0.0\"%\"") } else { number_format(dec) };
+        s.number(r, 6, a.outcome.latest, &latest_format)?;
         s.text(r, 7, &a.outcome.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
         s.text(r, 8, &status_word(a), &status_format(&plain, a.color))?;
         s.number(r, 9, a.outcome.pace_ratio, &number_format(2))?;
@@ -399,8 +411,7 @@ fn expected_on_line(baseline: (NaiveDate, f64), goal: f64, deadline: NaiveDate, 
 }
 
 fn track_rows(input: &ReportInput, target: &Target, a: &Assessment) -> Vec<TrackRow> {
-    let each_child_parent = target.scope == Scope::EachChild && a.region == target.region;
-    if each_child_parent {
+    if is_each_child_parent(target, a) {
         // The share of children that comply, as it stood at the end of each quarter.
         return input
             .observations
@@ -456,10 +467,13 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment) -> Result<
     let mut s = Sheet::new(&target.id)?;
     let head = header_format();
     let plain = cell_format();
-    let label = Format::new().set_bold();
-    let each_child_parent = target.scope == Scope::EachChild && a.region == target.region;
-    let (goal, goal_shown) =
-        if each_child_parent { (100.0, "100%（每个下级地区均达标）".to_string()) } else { (a.goal, goal_text(a)) };
+    let label = Format::new().set_bold().set_align(FormatAlign::Top);
+    let each_child_parent = is_each_child_parent(target, a);
+    let (goal, goal_shown) = if each_child_parent {
+        (100.0, format!("{}（达标地区占比 100%）", goal_text(target, a)))
+    } else {
+        (a.goal, goal_text(target, a))
+    };
     let dec = if each_child_parent { 1 } else { decimals_for(a) };
 
     s.ws.write_string_with_format(0, 0, format!("{} {}", target.id, target.label_zh), &title_format())?;
@@ -600,7 +614,7 @@ fn sources_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, 
         s.text(r, 0, "尚无导入的数据", &plain)?;
     }
     s.fit(8.0, 44.0)?;
-    s.width(8, 20.0)?;
+    s.width(8, 66.0)?;
     s.ws.set_freeze_panes(3, 0)?;
     s.ws.autofilter(2, 0, r.max(3), heads.len() as u16 - 1)?;
     Ok(s.ws)
@@ -651,7 +665,8 @@ fn method_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, X
         let mut lines = 1;
         for (c, text) in cells.iter().enumerate() {
             s.ws.write_string_with_format(r, c as u16, text, &wrap)?;
-            let width = [10, 30, 18, 60, 36, 10][c];
+            // LibreOffice and Excel set CJK a little narrower than two units: allow for it.
+            let width = [12, 36, 22, 70, 42, 12][c];
             lines = lines.max(text.lines().map(|l| display_width(l) / width + 1).sum::<usize>());
         }
         s.ws.set_row_height(r, 15.0 * lines.min(12) as f64 + 4.0)?;
@@ -662,4 +677,45 @@ fn method_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, X
     }
     s.ws.set_repeat_rows(header_row, header_row)?;
     Ok(s.ws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn p(s: &str) -> Period {
+        s.parse().expect("period")
+    }
+
+    #[test]
+    fn expected_values_follow_the_line_from_baseline_to_goal() {
+        let base = (d("2024-12-31"), 20_000.0);
+        assert_eq!(expected_on_line(base, 25_000.0, d("2027-12-31"), p("2024Q4")), 20_000.0);
+        assert_eq!(expected_on_line(base, 25_000.0, d("2027-12-31"), p("2027Q4")), 25_000.0);
+        // The worked example of DESIGN.md: 181 of 1,095 days.
+        let e = expected_on_line(base, 25_000.0, d("2027-12-31"), p("2025Q2"));
+        assert!((e - 20_826.484).abs() < 0.01, "{e}");
+        // Before the baseline and after the deadline the line is flat.
+        assert_eq!(expected_on_line(base, 25_000.0, d("2027-12-31"), p("2024Q1")), 20_000.0);
+        assert_eq!(expected_on_line(base, 25_000.0, d("2027-12-31"), p("2028Q2")), 25_000.0);
+    }
+
+    #[test]
+    fn percent_of_goal_reads_ceilings_the_other_way() {
+        assert_eq!(percent_of_goal(Comparator::AtLeast, 50.0, 200.0), Some(25.0));
+        assert_eq!(percent_of_goal(Comparator::AtMost, 7.0, 3.5), Some(50.0));
+        assert_eq!(percent_of_goal(Comparator::AtLeast, 1.0, 0.0), None);
+    }
+
+    #[test]
+    fn chart_axis_starts_near_the_data_only_when_it_is_narrow() {
+        assert_eq!(axis_floor([19_995.0, 23_365.0, 25_000.0].into_iter()), Some(19_000.0));
+        assert_eq!(axis_floor([0.0, 1.0].into_iter()), None);
+        assert_eq!(axis_floor([10.0, 100.0].into_iter()), None);
+        assert_eq!(axis_floor(std::iter::empty()), None);
+    }
 }

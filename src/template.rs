@@ -223,8 +223,12 @@ fn data_sheet(
     }
     ws.set_column_width(0, 14.0)?;
     ws.set_column_width(1, (name_width + 2) as f64)?;
-    ws.set_column_width(last_col, 30.0)?;
-    ws.set_row_height(HEADER_ROW, 75.0)?;
+    let note_width = rows.iter().map(|r| display_width(r.3)).max().unwrap_or(0).max(8);
+    ws.set_column_width(last_col, (note_width + 2) as f64)?;
+    ws.set_row_height(HEADER_ROW, 48.0)?;
+    for r in first_row..=last_row {
+        ws.set_row_height(r, 18.0)?;
+    }
     ws.set_freeze_panes(HEADER_ROW + 1, FIRST_METRIC_COL)?;
     ws.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
     // The header and region cells are locked; only the data cells and notes can be edited.
@@ -262,6 +266,8 @@ fn validation(metric: &Metric) -> Result<DataValidation, XlsxError> {
 fn instructions_sheet(name: &str, period: Option<Period>, cols: &[Column]) -> Result<Worksheet, XlsxError> {
     let mut ws = Worksheet::new();
     ws.set_name(INSTRUCTIONS_SHEET)?;
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     let para = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let mut lines: Vec<String> = vec![
         format!("{name}养老服务人才队伍建设情况统计表 填报说明"),
@@ -291,9 +297,10 @@ fn instructions_sheet(name: &str, period: Option<Period>, cols: &[Column]) -> Re
     for (i, line) in lines.iter().enumerate() {
         let format = if i == 0 { para.clone().set_bold().set_font_size(14) } else { para.clone() };
         ws.write_string_with_format(i as u32, 0, line, &format)?;
-        ws.set_row_height(i as u32, 15.0 * (display_width(line) / 100 + 1) as f64 + 4.0)?;
+        // Allow for CJK being set a little narrower than two units per character.
+        ws.set_row_height(i as u32, 15.0 * (display_width(line) / 60 + 1) as f64 + 5.0)?;
     }
-    ws.set_column_width(0, 104.0)?;
+    ws.set_column_width(0, 64.0)?;
     Ok(ws)
 }
 
