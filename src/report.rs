@@ -199,9 +199,11 @@ fn number_format(decimals: usize) -> Format {
     cell_format().set_num_format(pattern)
 }
 
-/// Decimals to show for values in a target's unit: none for counts, two for ratios.
-fn decimals_for(a: &Assessment) -> usize {
-    if a.goal.fract() == 0.0 && a.goal.abs() >= 100.0 {
+/// Decimals to show for values in a target's unit: none for counts and whole-number metrics
+/// (a checklist's 1 or 0, a subsidy in yuan), two for ratios and fractional goals.
+fn decimals_for(target: &Target, a: &Assessment) -> usize {
+    let whole_metric = matches!(target.check.indicator, Indicator::Metric { .. }) && a.goal.fract() == 0.0;
+    if whole_metric || (a.goal.fract() == 0.0 && a.goal.abs() >= 100.0) {
         0
     } else {
         2
@@ -277,7 +279,7 @@ fn summary_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, 
     for (i, a) in rows.iter().enumerate() {
         let r = header_row + 1 + i as u32;
         let Some(target) = input.catalog.target(&a.target) else { continue };
-        let dec = decimals_for(a);
+        let dec = decimals_for(target, a);
         s.text(r, 0, &a.target, &plain)?;
         s.text(r, 1, &source_text(input.catalog, target), &plain)?;
         s.text(r, 2, &target.label_zh, &plain)?;
@@ -307,10 +309,13 @@ fn summary_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, 
     Ok(s.ws)
 }
 
-/// Whether a target can be judged in a child region on the child's own figure: ratios and
-/// each_child targets can; an absolute total of the whole jurisdiction cannot.
-fn applies_to_children(target: &Target) -> bool {
-    target.scope == Scope::EachChild || matches!(target.check.indicator, Indicator::Ratio { .. })
+/// Whether a target can be judged in a child region on the child's own figure: each_child
+/// targets and ratios of counts can; an absolute total of the whole jurisdiction, or a ratio of
+/// standards set by the jurisdiction itself (a subsidy against the minimum wage), cannot.
+fn applies_to_children(catalog: &Catalog, target: &Target) -> bool {
+    let summed = |m: &str| catalog.metric(m).is_some_and(|m| m.kind.is_summed());
+    target.scope == Scope::EachChild
+        || matches!(&target.check.indicator, Indicator::Ratio { numerator, denominator, .. } if summed(numerator) && summed(denominator))
 }
 
 /// Adds the text-keyed conditional colours for every status word to a range.
@@ -370,7 +375,7 @@ fn scorecard_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet
             s.text(r, 0, &format!("  {}", input.registry.name_of(child)), &plain)?;
             for (i, a) in list.iter().enumerate() {
                 let Some(target) = input.catalog.target(&a.target) else { continue };
-                if applies_to_children(target) && a.region == target.region {
+                if applies_to_children(input.catalog, target) && a.region == target.region {
                     let c = assess::assess_target_in(input.catalog, input.registry, input.observations, input.as_of, target, child);
                     s.text(r, 1 + i as u16, c.status.label_zh(), &centre)?;
                 } else {
@@ -447,7 +452,7 @@ fn track_rows(input: &ReportInput, target: &Target, a: &Assessment) -> Vec<Track
 /// spread widely or reach zero.
 fn axis_floor(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if !(lo.is_finite() && hi.is_finite()) || lo <= 0.0 || lo < 0.5 * hi {
+    if !(lo.is_finite() && hi.is_finite()) || lo <= 0.0 || lo < 0.5 * hi || hi - lo < 0.01 * hi {
         return None;
     }
     let step = 10f64.powf(((hi - lo).max(hi * 0.01)).log10().floor());
@@ -474,7 +479,7 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment) -> Result<
     } else {
         (a.goal, goal_text(target, a))
     };
-    let dec = if each_child_parent { 1 } else { decimals_for(a) };
+    let dec = if each_child_parent { 1 } else { decimals_for(target, a) };
 
     s.ws.write_string_with_format(0, 0, format!("{} {}", target.id, target.label_zh), &title_format())?;
     let info: [(&str, String); 6] = [
@@ -523,9 +528,25 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment) -> Result<
     if rows.is_empty() {
         s.text(header_row + 1, 0, "尚无数据", &plain)?;
     }
+    let mut next_row = header_row + 2 + rows.len().max(1) as u32;
     if !target.also.is_empty() {
-        let note_row = header_row + 2 + rows.len().max(1) as u32;
-        s.ws.write_string(note_row, 0, "注：本目标还有其他条件，见“汇总”表的说明；此表只列主要条件。")?;
+        s.ws.write_string(next_row, 0, "注：本目标还有其他条件，见“汇总”表的说明；此表只列主要条件。")?;
+        next_row += 2;
+    }
+    if !a.child_assessments.is_empty() {
+        // Each child's own status, worst first, so the ones to follow up are on top.
+        for (c, h) in ["下级地区", "最新值", "报告期", "状态"].iter().enumerate() {
+            s.text(next_row, c as u16, h, &head)?;
+        }
+        let mut children: Vec<&assess::ChildOutcome> = a.child_assessments.iter().collect();
+        children.sort_by_key(|c| (c.status == Status::Achieved, c.region));
+        for (i, c) in children.iter().enumerate() {
+            let r = next_row + 1 + i as u32;
+            s.text(r, 0, &c.region_name, &plain)?;
+            s.number(r, 1, c.latest, &number_format(if target.check.goal.fract() == 0.0 { 0 } else { 2 }))?;
+            s.text(r, 2, &c.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
+            s.text(r, 3, c.status.label_zh(), &status_format(&plain, c.color))?;
+        }
     }
     s.fit(12.0, 18.0)?;
 
