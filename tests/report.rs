@@ -133,6 +133,17 @@ fn report_has_every_sheet_and_the_status_rows() {
         assert_eq!(text(&card, cq_head + 2 + k, col), own.status.label_zh());
     }
 
+    // The scorecard's colours are conditional formats keyed on the status words.
+    let card_xml = worksheet_xml(&bytes).into_iter().find(|(n, _)| n == "xl/worksheets/sheet2.xml").map(|(_, x)| x).expect("sheet2");
+    for status in assess::Status::ALL {
+        assert!(card_xml.contains(&format!("<formula>NOT(ISERROR(SEARCH(\"{}\"", status.label_zh())), "{status:?}");
+    }
+    // Standards set by the city itself are not judged district by district.
+    let zb_head = (0..card.height()).find(|&r| text(&card, r, 1).starts_with("ZB-1\n")).expect("Zibo block");
+    let zb4 = (1..card.width()).find(|&c| text(&card, zb_head, c).starts_with("ZB-4\n")).expect("ZB-4 column");
+    assert_eq!(text(&card, zb_head + 2, zb4), "—");
+    assert_ne!(text(&card, zb_head + 2, zb4 - 1), "—");
+
     // A per-target sheet lists the quarters with actual, expected and goal.
     let cq1 = wb.worksheet_range("CQ-1").expect("CQ-1 sheet");
     let head = find_row(&cq1, 0, "报告期").expect("tracking table header");
@@ -334,4 +345,35 @@ fn worksheet_xml(bytes: &[u8]) -> Vec<(String, String)> {
 /// The first worksheet's XML.
 fn sheet_xml(bytes: &[u8]) -> String {
     worksheet_xml(bytes).into_iter().find(|(n, _)| n == "xl/worksheets/sheet1.xml").map(|(_, x)| x).expect("sheet1")
+}
+
+#[test]
+fn command_line_writes_the_report_and_the_template() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("out/tests/cli");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("out/tests/cli");
+    let bin = env!("CARGO_BIN_EXE_carestaff");
+    let db = dir.join("cli.db");
+    let run = |args: &[&str]| std::process::Command::new(bin).arg("--db").arg(&db).args(args).output().expect("carestaff runs");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/370300-淄博市-2025Q2.xlsx");
+    assert!(run(&["import", &sample.display().to_string()]).status.success());
+
+    let report = dir.join("report.xlsx");
+    let out = run(&["report", "-o", &report.display().to_string(), "--as-of", "2025-10-15", "--region", "370300"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut wb = open(&std::fs::read(&report).expect("report written"));
+    assert_eq!(wb.sheet_names()[2], "ZB-1");
+    assert!(wb.worksheet_range("数据来源").is_ok());
+
+    let tpl = dir.join("template.xlsx");
+    let out = run(&["template", "-o", &tpl.display().to_string(), "--region", "370300", "--period", "2025Q3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut wb = open(&std::fs::read(&tpl).expect("template written"));
+    let sheet = wb.worksheet_range(template::DATA_SHEET).expect("data sheet");
+    assert!(text(&sheet, 0, 0).contains("2025年第三季度"));
+
+    // Usage errors exit 2: no --region, an unknown region.
+    assert_eq!(run(&["template", "-o", &tpl.display().to_string()]).status.code(), Some(2));
+    assert_eq!(run(&["template", "-o", &tpl.display().to_string(), "--region", "990000"]).status.code(), Some(2));
+    assert_eq!(run(&["report", "-o", &report.display().to_string(), "--region", "990000"]).status.code(), Some(2));
 }
