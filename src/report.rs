@@ -360,7 +360,10 @@ fn scorecard_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet
             let label = input.catalog.target(&a.target).map_or_else(String::new, |t| t.label_zh.clone());
             s.ws.write_string_with_format(r, 1 + i as u16, format!("{}\n{label}", a.target), &head)?;
         }
-        s.ws.set_row_height(r, 60.0)?;
+        // Column width 18 holds about 11 bold CJK characters a line as rendered; the id takes a line.
+        let label_lines =
+            list.iter().filter_map(|a| input.catalog.target(&a.target)).map(|t| display_width(&t.label_zh).div_ceil(20)).max().unwrap_or(1);
+        s.ws.set_row_height(r, 15.0 * (label_lines + 1) as f64 + 8.0)?;
         max_col = max_col.max(list.len() as u16);
         r += 1;
         s.text(r, 0, &input.registry.name_of(*jurisdiction), &plain.clone().set_bold())?;
@@ -394,7 +397,7 @@ fn scorecard_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet
     )?;
     s.fit(10.0, 24.0)?;
     for c in 1..=max_col {
-        s.width(c, 16.0)?;
+        s.width(c, 18.0)?;
     }
     s.ws.set_freeze_panes(0, 1)?;
     Ok(s.ws)
