@@ -428,14 +428,6 @@ fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-/// Writes a workbook the core built, creating the folder if needed.
-fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
-    }
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
-}
-
 fn unreadable_report(path: &str, e: &std::io::Error) -> ingest::FileReport {
     ingest::FileReport {
         path: path.to_string(),
@@ -700,4 +692,12 @@ fn ansi(c: Color) -> &'static str {
         Color::Red => "\x1b[31m",
         Color::Grey => "\x1b[90m",
     }
+}
+
+/// Writes a workbook the core built, creating the folder if needed.
+fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
