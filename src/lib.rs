@@ -23,7 +23,10 @@ pub mod completeness;
 pub mod ingest;
 pub mod period;
 pub mod region;
+pub mod report;
 pub mod store;
+pub mod template;
+mod xlsx;
 
 pub use assess::{Assessment, Observations, Status};
 pub use catalog::{Catalog, Metric, MetricKind, Target};

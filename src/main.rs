@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use carestaff::assess::{self, Assessment, Color};
 use carestaff::catalog::{Indicator, Scope, Timing};
 use carestaff::ingest::{self, ImportContext, Options, Outcome};
-use carestaff::{Catalog, Period, RegionCode, Registry, Store};
+use carestaff::{report, template, Catalog, Period, RegionCode, Registry, Store};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -143,6 +143,30 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Write the compliance report (Excel): summary, scorecard, one sheet per target, sources, method.
+    Report {
+        /// The workbook to write (.xlsx).
+        #[arg(short = 'o', long = "output", value_name = "FILE.xlsx")]
+        output: PathBuf,
+        /// Assess as of this date (default today); later periods are ignored.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<NaiveDate>,
+        /// Only the targets assessed in this region.
+        #[arg(long)]
+        region: Option<RegionCode>,
+    },
+    /// Write the fill-in return (Excel) for a region's children, with the columns its targets need.
+    Template {
+        /// The workbook to write (.xlsx).
+        #[arg(short = 'o', long = "output", value_name = "FILE.xlsx")]
+        output: PathBuf,
+        /// The region whose children fill it in.
+        #[arg(long)]
+        region: RegionCode,
+        /// The period printed in the title, like 2025Q2.
+        #[arg(long)]
+        period: Option<Period>,
     },
     /// Every value a region's metric was given, and by which file.
     History {
@@ -442,6 +466,35 @@ fn run(cli: Cli) -> Result<()> {
                 let head = pick(lang, &["代码", "名称", "级别", "上级", "备注"], &["code", "name", "level", "parent", "note"]);
                 print_table(&mut out, &head, &table, None)?;
             }
+        }
+        Command::Report { output, as_of, region } => {
+            let store = open_store(cli.db)?;
+            let obs = store.observations(catalog)?;
+            let sources = store.current_values_with_sources()?;
+            let input = report::ReportInput {
+                catalog,
+                registry,
+                observations: &obs,
+                sources: &sources,
+                as_of: as_of.unwrap_or_else(today),
+                region,
+            };
+            let bytes = report::compliance_report(&input).map_err(|e| match e {
+                report::ReportError::UnknownRegion(_) => anyhow::Error::new(Usage(e.to_string())),
+                other => other.into(),
+            })?;
+            write_output(&output, &bytes)?;
+            writeln!(out, "{}", output.display())?;
+        }
+        Command::Template { output, region, period } => {
+            let bytes = template::fill_in_template(catalog, registry, region, period, &[]).map_err(|e| match e {
+                template::TemplateError::UnknownRegion(_) | template::TemplateError::NoTargets(_) => {
+                    anyhow::Error::new(Usage(e.to_string()))
+                }
+                other => other.into(),
+            })?;
+            write_output(&output, &bytes)?;
+            writeln!(out, "{}", output.display())?;
         }
         Command::History { region, metric, json } => {
             if catalog.metric(&metric).is_none() {
@@ -767,4 +820,12 @@ fn ansi(c: Color) -> &'static str {
         Color::Red => "\x1b[31m",
         Color::Grey => "\x1b[90m",
     }
+}
+
+/// Writes a workbook the core built, creating the folder if needed.
+fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }

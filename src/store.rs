@@ -258,6 +258,29 @@ pub struct HistoryRow {
     pub cell: String,
 }
 
+/// A current value with the file it came from, for reports that cite their sources.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourcedValue {
+    /// The region code.
+    pub region: RegionCode,
+    /// The quarter.
+    pub period: Period,
+    /// The metric id.
+    pub metric: String,
+    /// The value.
+    pub value: f64,
+    /// The file it came from.
+    pub file_name: String,
+    /// SHA-256 of that file, hex.
+    pub sha256: String,
+    /// When that file was imported (RFC 3339).
+    pub imported_at: String,
+    /// The sheet it was read from.
+    pub sheet: String,
+    /// The cell in A1 notation.
+    pub cell: String,
+}
+
 /// A recorded import.
 #[derive(Debug, Clone, Serialize)]
 pub struct SubmissionRow {
@@ -642,6 +665,36 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The current values with the submission each came from, ordered by region, period and
+    /// metric.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn current_values_with_sources(&self) -> Result<Vec<SourcedValue>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.region, c.period, c.metric, c.value, s.file_name, s.sha256, s.imported_at, o.sheet, o.cell
+             FROM current_value c
+             JOIN observation o ON o.id = c.observation_id
+             JOIN submission s ON s.id = o.submission_id
+             ORDER BY c.region, c.period, c.metric",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let place = (r.get::<_, u32>(0)?, r.get::<_, String>(1)?);
+            let source =
+                (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get::<_, String>(7)?, r.get::<_, String>(8)?);
+            Ok((place, r.get::<_, String>(2)?, r.get::<_, f64>(3)?, source))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let ((region, period), metric, value, (file_name, sha256, imported_at, sheet, cell)) = row?;
+            if let (Some(region), Ok(period)) = (RegionCode::from_u32(region), period.parse()) {
+                out.push(SourcedValue { region, period, metric, value, file_name, sha256, imported_at, sheet, cell });
+            }
+        }
+        Ok(out)
     }
 
     /// The column mappings remembered for a jurisdiction: header text → metric id.

@@ -1,0 +1,379 @@
+//! The compliance report and the fill-in template, read back with calamine.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
+use carestaff::assess;
+use carestaff::ingest::{self, ImportContext, Options};
+use carestaff::report::{self, ReportInput};
+use carestaff::store::SourcedValue;
+use carestaff::template;
+use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Store};
+use chrono::NaiveDate;
+
+const AS_OF: &str = "2026-10-15";
+
+fn code(s: &str) -> RegionCode {
+    s.parse().expect("region code")
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// A store with the sample returns of the given jurisdictions (file name prefixes).
+fn sample_store(prefixes: &[&str]) -> Store {
+    let mut store = Store::open_in_memory().expect("in-memory store");
+    let ctx = ImportContext { now: "2026-10-01T08:00:00Z".into(), user: "test".into(), dry_run: false };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("sample-data/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "xlsx"))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| prefixes.iter().any(|x| n.starts_with(x))))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no sample files for {prefixes:?}");
+    for f in files {
+        let bytes = std::fs::read(&f).expect("read sample");
+        let report = ingest::import_file(
+            &mut store,
+            &f.display().to_string(),
+            &bytes,
+            Catalog::builtin(),
+            Registry::builtin(),
+            &Options::default(),
+            &ctx,
+        )
+        .expect("import");
+        assert!(report.errors.is_empty(), "{}: {:?}", f.display(), report.errors);
+    }
+    store
+}
+
+fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+    open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("the workbook opens")
+}
+
+fn text(range: &Range<Data>, row: usize, col: usize) -> String {
+    match range.get((row, col)) {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Float(f)) => f.to_string(),
+        Some(Data::Empty) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The row whose first cell is `first`, searching the used range (which calamine starts at the
+/// first non-empty cell, so the indices are relative to `range.start()`).
+fn find_row(range: &Range<Data>, col: usize, first: &str) -> Option<usize> {
+    (0..range.height()).find(|&r| text(range, r, col) == first)
+}
+
+fn save(name: &str, bytes: &[u8]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("out/tests");
+    std::fs::create_dir_all(&dir).expect("out/tests");
+    std::fs::write(dir.join(name), bytes).expect("write output");
+}
+
+#[test]
+fn report_has_every_sheet_and_the_status_rows() {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let store = sample_store(&["500000", "370300", "210300"]);
+    let obs = store.observations(catalog).expect("observations");
+    let sources = store.current_values_with_sources().expect("sources");
+    let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: None };
+    let bytes = report::compliance_report(&input).expect("report");
+    save("report.xlsx", &bytes);
+    let mut wb = open(&bytes);
+
+    // Sheet names: summary, scorecard, one per target, sources, method.
+    let expected_rows = assess::assess_all(catalog, registry, &obs, date(AS_OF));
+    let names = wb.sheet_names();
+    assert_eq!(names, report::sheet_names(&expected_rows));
+    assert_eq!(names.len(), catalog.targets.len() + 4);
+    assert_eq!(&names[..2], ["汇总", "计分卡"]);
+    assert!(names.contains(&"CQ-1".to_string()));
+    assert_eq!(&names[names.len() - 2..], ["数据来源", "方法"]);
+
+    // Summary: one row per target, with the same status words as assess_all.
+    let summary = wb.worksheet_range("汇总").expect("summary");
+    let header = find_row(&summary, 0, "目标编号").expect("summary header");
+    assert_eq!(text(&summary, header, 8), "状态");
+    for (i, a) in expected_rows.iter().enumerate() {
+        let r = header + 1 + i;
+        assert_eq!(text(&summary, r, 0), a.target);
+        assert!(text(&summary, r, 8).starts_with(a.status.label_zh()), "{}: {} vs {:?}", a.target, text(&summary, r, 8), a.status);
+        assert_eq!(text(&summary, r, 12), a.explanation_zh);
+        match a.outcome.latest {
+            Some(v) => assert!(matches!(summary.get((r, 6)), Some(Data::Float(f)) if (f - v).abs() < 1e-9), "{} latest", a.target),
+            None => assert!(matches!(summary.get((r, 6)), Some(Data::Empty) | None)),
+        }
+    }
+    assert_eq!(text(&summary, header + expected_rows.len() + 1, 0), "");
+
+    // Scorecard: a block per jurisdiction, target ids across, the jurisdiction then its children down.
+    let card = wb.worksheet_range("计分卡").expect("scorecard");
+    let cq_head = (0..card.height()).find(|&r| text(&card, r, 1).starts_with("CQ-1\n")).expect("Chongqing block");
+    let cq_targets: Vec<&assess::Assessment> = expected_rows.iter().filter(|a| a.target.starts_with("CQ-")).collect();
+    for (i, a) in cq_targets.iter().enumerate() {
+        assert!(text(&card, cq_head, 1 + i).starts_with(&format!("{}\n", a.target)));
+        assert!(text(&card, cq_head + 1, 1 + i).starts_with(a.status.label_zh()));
+    }
+    assert_eq!(text(&card, cq_head + 1, 0), "重庆市");
+    let children = registry.regular_children(code("500000"));
+    for (k, child) in children.iter().enumerate() {
+        assert_eq!(text(&card, cq_head + 2 + k, 0).trim(), registry.name_of(*child));
+        // CQ-7 (per 1,000 elderly) is judged on each district's own figures.
+        let cq7 = catalog.target("CQ-7").expect("CQ-7");
+        let own = assess::assess_target_in(catalog, registry, &obs, date(AS_OF), cq7, *child);
+        let col = 1 + cq_targets.iter().position(|a| a.target == "CQ-7").expect("CQ-7 column");
+        assert_eq!(text(&card, cq_head + 2 + k, col), own.status.label_zh());
+    }
+
+    // The scorecard's colours are conditional formats keyed on the status words.
+    let card_xml = worksheet_xml(&bytes).into_iter().find(|(n, _)| n == "xl/worksheets/sheet2.xml").map(|(_, x)| x).expect("sheet2");
+    for status in assess::Status::ALL {
+        assert!(card_xml.contains(&format!("<formula>NOT(ISERROR(SEARCH(\"{}\"", status.label_zh())), "{status:?}");
+    }
+    // Standards set by the city itself are not judged district by district.
+    let zb_head = (0..card.height()).find(|&r| text(&card, r, 1).starts_with("ZB-1\n")).expect("Zibo block");
+    let zb4 = (1..card.width()).find(|&c| text(&card, zb_head, c).starts_with("ZB-4\n")).expect("ZB-4 column");
+    assert_eq!(text(&card, zb_head + 2, zb4), "—");
+    assert_ne!(text(&card, zb_head + 2, zb4 - 1), "—");
+
+    // A per-target sheet lists the quarters with actual, expected and goal.
+    let cq1 = wb.worksheet_range("CQ-1").expect("CQ-1 sheet");
+    let head = find_row(&cq1, 0, "报告期").expect("tracking table header");
+    assert_eq!(text(&cq1, head, 1), "实际值");
+    let quarters: Vec<String> = (head + 1..cq1.height()).map(|r| text(&cq1, r, 0)).take_while(|s| !s.is_empty()).collect();
+    assert_eq!(quarters.first().map(String::as_str), Some("2024Q1"));
+    assert_eq!(quarters.last().map(String::as_str), Some("2026Q3"));
+    assert_eq!(quarters.len(), 11);
+    assert!(matches!(cq1.get((head + 1, 3)), Some(Data::Float(g)) if *g == 25_000.0));
+    // The first expected value is the baseline itself.
+    assert_eq!(cq1.get((head + 1, 1)), cq1.get((head + 1, 2)));
+
+    // Sources: every value with the file it came from.
+    let src = wb.worksheet_range("数据来源").expect("sources sheet");
+    let src_head = find_row(&src, 0, "地区代码").expect("sources header");
+    let used = sources.iter().filter(|v| v.period <= Period::last_ended_by(date(AS_OF))).count();
+    let listed = (src_head + 1..src.height()).filter(|&r| !text(&src, r, 0).is_empty()).count();
+    assert_eq!(listed, used);
+    assert!(text(&src, src_head + 1, 7).ends_with(".xlsx"));
+    assert_eq!(text(&src, src_head + 1, 8).len(), 64);
+
+    // Method: the cut-offs and every target's clause.
+    let method = wb.worksheet_range("方法").expect("method sheet");
+    let all: String = method.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect::<Vec<_>>().join("\n");
+    assert!(all.contains("0.95") && all.contains("0.6") && all.contains("G·q/4"));
+    for t in &catalog.targets {
+        assert!(all.contains(&t.quote), "{} quote missing", t.id);
+    }
+    assert!(all.contains("【解读】"));
+}
+
+#[test]
+fn report_for_one_region_has_only_its_targets() {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let store = sample_store(&["370300"]);
+    let obs = store.observations(catalog).expect("observations");
+    let sources = store.current_values_with_sources().expect("sources");
+    let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: Some(code("370300")) };
+    let mut wb = open(&report::compliance_report(&input).expect("report"));
+    let zb: Vec<String> = catalog.targets.iter().filter(|t| t.id.starts_with("ZB-")).map(|t| t.id.clone()).collect();
+    let names = wb.sheet_names();
+    assert_eq!(names[2..names.len() - 2], zb[..]);
+    let summary = wb.worksheet_range("汇总").expect("summary");
+    let header = find_row(&summary, 0, "目标编号").expect("header");
+    assert_eq!(text(&summary, header + 1 + zb.len(), 0), "");
+
+    // A district gets the each_child targets of its city, judged on its own figures.
+    let input = ReportInput { region: Some(code("370303")), ..input };
+    let wb = open(&report::compliance_report(&input).expect("report"));
+    assert_eq!(wb.sheet_names()[2..4], ["ZB-1".to_string(), "ZB-2".to_string()]);
+
+    let input = ReportInput { region: Some(code("990000")), ..input };
+    assert!(matches!(report::compliance_report(&input), Err(report::ReportError::UnknownRegion(_))));
+}
+
+#[test]
+fn hostile_text_is_written_as_text_never_as_a_formula() {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let mut obs = Observations::new(catalog);
+    obs.insert(code("500101"), "talent_total", "2025Q1".parse().expect("period"), 1_000.0);
+    let hostile = ["=cmd|' /C calc'!A0", "<img src=x onerror=alert(1)>", "+SUM(A1:A2)", "@HYPERLINK(\"http://x\")"];
+    let sources: Vec<SourcedValue> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, h)| SourcedValue {
+            region: code("500101"),
+            period: "2025Q1".parse().expect("period"),
+            metric: "talent_total".into(),
+            value: 1_000.0 + i as f64,
+            file_name: (*h).to_string(),
+            sha256: (*h).to_string(),
+            imported_at: "2026-01-01T00:00:00Z".into(),
+            sheet: (*h).to_string(),
+            cell: "C5".into(),
+        })
+        .collect();
+    let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: None };
+    let bytes = report::compliance_report(&input).expect("report");
+    save("hostile.xlsx", &bytes);
+    let mut wb = open(&bytes);
+    let src = wb.worksheet_range("数据来源").expect("sources");
+    let head = find_row(&src, 0, "地区代码").expect("header");
+    for (i, h) in hostile.iter().enumerate() {
+        for col in [7, 8, 10] {
+            assert_eq!(src.get((head + 1 + i, col)), Some(&Data::String((*h).to_string())));
+        }
+    }
+    for name in wb.sheet_names() {
+        let formulas = wb.worksheet_formula(&name).expect("formulas");
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "sheet {name} has a formula");
+    }
+    // No cell anywhere is stored as a formula in the XML either.
+    for (name, xml) in worksheet_xml(&bytes) {
+        assert!(!xml.contains("<f>") && !xml.contains("<f "), "{name} has a formula");
+    }
+}
+
+#[test]
+fn a_filled_template_imports_back_exactly() {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    for (region, period) in [("370300", "2025Q2"), ("500000", "2026Q1"), ("210300", "2024Q4"), ("220000", "2025Q3"), ("500101", "2025Q2")] {
+        let region = code(region);
+        let period: Period = period.parse().expect("period");
+        let columns = template::columns(catalog, registry, region);
+        let own_rows: Vec<RegionCode> = registry.children(region).to_vec();
+        // A value for every fillable cell, distinct per cell and valid for its metric.
+        let mut prefill = Vec::new();
+        for (j, c) in columns.iter().enumerate() {
+            let targets: Vec<RegionCode> = match (c.rows, own_rows.is_empty()) {
+                (template::RowKind::Own, _) | (_, true) => vec![region],
+                (template::RowKind::Children, false) => own_rows.clone(),
+            };
+            for (k, r) in targets.iter().enumerate() {
+                let v = match c.metric.kind {
+                    carestaff::MetricKind::Checklist => ((j + k) % 2) as f64,
+                    _ if c.metric.unit == "%" => 3.5 + k as f64 * 0.25,
+                    // Parts stay below their wholes: a whole gets a larger base.
+                    _ if c.metric.part_of.is_some() => 100.0 + k as f64,
+                    _ => 1_000.0 + (j * 10 + k) as f64,
+                };
+                prefill.push((*r, c.metric.id.clone(), v));
+            }
+        }
+        assert!(prefill.len() >= columns.len(), "{region}: every column gets a value");
+        let bytes = template::fill_in_template(catalog, registry, region, Some(period), &prefill).expect("template");
+        save(&format!("template-{region}.xlsx"), &bytes);
+        let parsed = ingest::parse_file(&format!("template-{region}.xlsx"), &bytes, catalog, registry, &Options::default());
+        assert!(parsed.errors.is_empty(), "{region}: {:?}", parsed.errors);
+        let mut got: Vec<(RegionCode, Period, String, f64)> =
+            parsed.values.iter().map(|v| (v.region, v.period, v.metric.clone(), v.value)).collect();
+        let mut want: Vec<(RegionCode, Period, String, f64)> = prefill.iter().map(|(r, m, v)| (*r, period, m.clone(), *v)).collect();
+        got.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+        want.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+        assert_eq!(got, want, "{region}");
+        assert!(parsed.warnings.iter().all(|w| !w.message.contains("ignored")), "{region}: {:?}", parsed.warnings);
+    }
+}
+
+#[test]
+fn template_layout_headers_validation_and_title() {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let bytes =
+        template::fill_in_template(catalog, registry, code("370300"), Some("2025Q2".parse().expect("period")), &[]).expect("template");
+    let mut wb = open(&bytes);
+    assert_eq!(wb.sheet_names(), [template::DATA_SHEET, template::INSTRUCTIONS_SHEET]);
+    let sheet = wb.worksheet_range(template::DATA_SHEET).expect("data sheet");
+    assert!(text(&sheet, 0, 0).contains("2025年第二季度"));
+    let header = find_row(&sheet, 0, "行政区划代码").expect("header row");
+    let headers: Vec<String> = (0..sheet.width()).map(|c| text(&sheet, header, c)).collect();
+    assert!(headers.contains(&"实习实训基地数（处）".to_string()));
+    assert!(headers.contains(&"是否举办养老护理职业技能竞赛（是/否）".to_string()));
+    let regions: Vec<String> = (header + 1..sheet.height()).map(|r| text(&sheet, r, 1)).collect();
+    assert_eq!(regions.last().map(String::as_str), Some("淄博市本级"));
+    assert!(regions.contains(&"张店区".to_string()));
+    // Functional zones are listed as optional rows.
+    let zones = registry.children(code("370300")).iter().filter(|c| registry.get(**c).is_some_and(|r| r.optional)).count();
+    assert_eq!(regions.len(), registry.regular_children(code("370300")).len() + zones + 1);
+
+    // Validation, protection and unlocked data cells are in the sheet XML.
+    let xml = sheet_xml(&bytes);
+    assert!(xml.contains("<sheetProtection"));
+    assert!(xml.contains("type=\"whole\"") && xml.contains("type=\"list\"") && xml.contains("type=\"decimal\""));
+    let blank = template::fill_in_template(catalog, registry, code("370300"), None, &[]).expect("template");
+    let mut wb = open(&blank);
+    let sheet = wb.worksheet_range(template::DATA_SHEET).expect("data sheet");
+    assert!(text(&sheet, 0, 0).contains("____年第__季度"));
+    // An empty template is not a return: importing it says what to do.
+    let parsed = ingest::parse_file(
+        "blank.xlsx",
+        &blank,
+        catalog,
+        registry,
+        &Options { period: Some("2025Q2".parse().expect("p")), ..Options::default() },
+    );
+    assert!(parsed.values.is_empty() && !parsed.errors.is_empty());
+    assert!(matches!(template::fill_in_template(catalog, registry, code("110000"), None, &[]), Err(template::TemplateError::NoTargets(_))));
+}
+
+/// Every worksheet's XML, inflated, by part name.
+fn worksheet_xml(bytes: &[u8]) -> Vec<(String, String)> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("zip");
+    let names: Vec<String> =
+        archive.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).filter(|n| n.starts_with("xl/worksheets/sheet")).collect();
+    names
+        .into_iter()
+        .map(|n| {
+            let mut file = archive.by_name(&n).expect("part");
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut file, &mut s).expect("utf-8");
+            (n, s)
+        })
+        .collect()
+}
+
+/// The first worksheet's XML.
+fn sheet_xml(bytes: &[u8]) -> String {
+    worksheet_xml(bytes).into_iter().find(|(n, _)| n == "xl/worksheets/sheet1.xml").map(|(_, x)| x).expect("sheet1")
+}
+
+#[test]
+fn command_line_writes_the_report_and_the_template() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("out/tests/cli");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("out/tests/cli");
+    let bin = env!("CARGO_BIN_EXE_carestaff");
+    let db = dir.join("cli.db");
+    let run = |args: &[&str]| std::process::Command::new(bin).arg("--db").arg(&db).args(args).output().expect("carestaff runs");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/370300-淄博市-2025Q2.xlsx");
+    assert!(run(&["import", &sample.display().to_string()]).status.success());
+
+    let report = dir.join("report.xlsx");
+    let out = run(&["report", "-o", &report.display().to_string(), "--as-of", "2025-10-15", "--region", "370300"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut wb = open(&std::fs::read(&report).expect("report written"));
+    assert_eq!(wb.sheet_names()[2], "ZB-1");
+    assert!(wb.worksheet_range("数据来源").is_ok());
+
+    let tpl = dir.join("template.xlsx");
+    let out = run(&["template", "-o", &tpl.display().to_string(), "--region", "370300", "--period", "2025Q3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut wb = open(&std::fs::read(&tpl).expect("template written"));
+    let sheet = wb.worksheet_range(template::DATA_SHEET).expect("data sheet");
+    assert!(text(&sheet, 0, 0).contains("2025年第三季度"));
+
+    // Usage errors exit 2: no --region, an unknown region.
+    assert_eq!(run(&["template", "-o", &tpl.display().to_string()]).status.code(), Some(2));
+    assert_eq!(run(&["template", "-o", &tpl.display().to_string(), "--region", "990000"]).status.code(), Some(2));
+    assert_eq!(run(&["report", "-o", &report.display().to_string(), "--region", "990000"]).status.code(), Some(2));
+}
