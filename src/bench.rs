@@ -105,9 +105,12 @@ fn floor(file: &Path) -> Result<u64> {
     Ok(cells)
 }
 
-/// The compliance report of the whole country, written to `out`.
-fn report_step(_db: &Path, _as_of: NaiveDate, _out: &Path) -> Result<u64> {
-    bail!("the compliance report is not part of this build yet")
+/// The compliance report of every target, written to `out`; returns its size in bytes.
+fn report_step(db: &Path, as_of: NaiveDate, out: &Path) -> Result<u64> {
+    let store = Store::open(db)?;
+    let bytes = crate::report_bytes(&store, as_of, None)?;
+    std::fs::write(out, &bytes)?;
+    Ok(bytes.len() as u64)
 }
 
 /// A step as measured by its child process.
@@ -162,9 +165,6 @@ pub fn run(file: &Path, runs: usize, as_of: NaiveDate, work: &Path, with_peer: b
         for (step, list) in &mut results {
             match measure(&bin, step, file, &db, as_of, &report_out) {
                 Ok(r) => list.push(r),
-                Err(e) if step == "report" => {
-                    writeln!(out, "report: skipped ({e:#})")?;
-                }
                 Err(e) => return Err(e),
             }
         }

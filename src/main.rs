@@ -469,20 +469,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Report { output, as_of, region } => {
             let store = open_store(cli.db)?;
-            let obs = store.observations(catalog)?;
-            let sources = store.current_values_with_sources()?;
-            let input = report::ReportInput {
-                catalog,
-                registry,
-                observations: &obs,
-                sources: &sources,
-                as_of: as_of.unwrap_or_else(today),
-                region,
-            };
-            let bytes = report::compliance_report(&input).map_err(|e| match e {
-                report::ReportError::UnknownRegion(_) => anyhow::Error::new(Usage(e.to_string())),
-                other => other.into(),
-            })?;
+            let bytes = report_bytes(&store, as_of.unwrap_or_else(today), region)?;
             write_output(&output, &bytes)?;
             writeln!(out, "{}", output.display())?;
         }
@@ -531,6 +518,26 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The compliance report as workbook bytes, reading only the values the report can use: those
+/// inside the report's region, or inside the targets' jurisdictions (a national database holds
+/// far more).
+fn report_bytes(store: &Store, as_of: NaiveDate, region: Option<RegionCode>) -> Result<Vec<u8>> {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let scopes: Vec<RegionCode> = match region {
+        Some(code) => vec![code],
+        None => catalog.targets.iter().map(|t| t.region).collect(),
+    };
+    let keep = |r: RegionCode| scopes.iter().any(|s| registry.is_within(r, *s));
+    let obs = store.observations_where(catalog, keep)?;
+    let sources = store.current_values_with_sources(keep)?;
+    let input = report::ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of, region };
+    report::compliance_report(&input).map_err(|e| match e {
+        report::ReportError::UnknownRegion(_) => anyhow::Error::new(Usage(e.to_string())),
+        other => other.into(),
+    })
 }
 
 /// Writes the feedback workbook for one imported file (for a file that is not a readable

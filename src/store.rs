@@ -590,9 +590,21 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn observations(&self, catalog: &Catalog) -> Result<Observations, StoreError> {
+        self.observations_where(catalog, |_| true)
+    }
+
+    /// The current values of the regions `keep` accepts, ready for the status method (a report
+    /// of five jurisdictions need not load a national database).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn observations_where(&self, catalog: &Catalog, keep: impl Fn(RegionCode) -> bool) -> Result<Observations, StoreError> {
         let mut obs = Observations::new(catalog);
         self.for_each_current(None, None, |region, period, metric, value| {
-            obs.insert(region, metric, period, value);
+            if keep(region) {
+                obs.insert(region, metric, period, value);
+            }
         })?;
         Ok(obs)
     }
@@ -673,27 +685,47 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn current_values_with_sources(&self) -> Result<Vec<SourcedValue>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT c.region, c.period, c.metric, c.value, s.file_name, s.sha256, s.imported_at, o.sheet, o.cell
-             FROM current_value c
-             JOIN observation o ON o.id = c.observation_id
-             JOIN submission s ON s.id = o.submission_id
-             ORDER BY c.region, c.period, c.metric",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let place = (r.get::<_, u32>(0)?, r.get::<_, String>(1)?);
-            let source =
-                (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get::<_, String>(7)?, r.get::<_, String>(8)?);
-            Ok((place, r.get::<_, String>(2)?, r.get::<_, f64>(3)?, source))
-        })?;
+    pub fn current_values_with_sources(&self, keep: impl Fn(RegionCode) -> bool) -> Result<Vec<SourcedValue>, StoreError> {
+        let names: HashMap<u16, String> = self.metric_keys()?.into_iter().map(|(n, k)| (k, n)).collect();
+        let mut subs_stmt = self.conn.prepare_cached("SELECT id, file_name, sha256, imported_at FROM submission")?;
+        let submissions: HashMap<i64, (String, String, String)> =
+            subs_stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?.collect::<Result<_, _>>()?;
+        let mut obs_stmt = self.conn.prepare_cached("SELECT submission_id, sheet, vals FROM observation WHERE id = ?1")?;
+        let mut cur = self.conn.prepare_cached("SELECT region, period, vals FROM current_value ORDER BY region, period")?;
+        let mut rows = cur.query([])?;
         let mut out = Vec::new();
-        for row in rows {
-            let ((region, period), metric, value, (file_name, sha256, imported_at, sheet, cell)) = row?;
-            if let (Some(region), Ok(period)) = (RegionCode::from_u32(region), period.parse()) {
-                out.push(SourcedValue { region, period, metric, value, file_name, sha256, imported_at, sheet, cell });
+        while let Some(row) = rows.next()? {
+            let (Some(region), Some(period)) = (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?)) else { continue };
+            if !keep(region) {
+                continue;
+            }
+            let entries: Vec<codec::Current> = codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?).collect();
+            let mut observations: HashMap<i64, (i64, String, Vec<codec::Observed>)> = HashMap::new();
+            for (key, value, obs_id) in entries {
+                let Some(metric) = names.get(&key) else { continue };
+                if !observations.contains_key(&obs_id) {
+                    let (sub, sheet, vals): (i64, String, Vec<u8>) =
+                        obs_stmt.query_row([obs_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                    observations.insert(obs_id, (sub, sheet, codec::decode_observed(&vals).collect()));
+                }
+                let (sub, sheet, observed) = &observations[&obs_id];
+                let cell =
+                    observed.iter().find(|e| e.0 == key).map_or_else(String::new, |e| crate::ingest::grid::a1(e.2 as usize, e.3 as usize));
+                let (file_name, sha256, imported_at) = submissions.get(sub).cloned().unwrap_or_default();
+                out.push(SourcedValue {
+                    region,
+                    period,
+                    metric: metric.clone(),
+                    value,
+                    file_name,
+                    sha256,
+                    imported_at,
+                    sheet: sheet.clone(),
+                    cell,
+                });
             }
         }
+        out.sort_by(|a, b| (a.region, a.period, &a.metric).cmp(&(b.region, b.period, &b.metric)));
         Ok(out)
     }
 

@@ -83,7 +83,7 @@ fn report_has_every_sheet_and_the_status_rows() {
     let registry = Registry::builtin();
     let store = sample_store(&["500000", "370300", "210300"]);
     let obs = store.observations(catalog).expect("observations");
-    let sources = store.current_values_with_sources().expect("sources");
+    let sources = store.current_values_with_sources(|_| true).expect("sources");
     let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: None };
     let bytes = report::compliance_report(&input).expect("report");
     save("report.xlsx", &bytes);
@@ -181,7 +181,7 @@ fn report_for_one_region_has_only_its_targets() {
     let registry = Registry::builtin();
     let store = sample_store(&["370300"]);
     let obs = store.observations(catalog).expect("observations");
-    let sources = store.current_values_with_sources().expect("sources");
+    let sources = store.current_values_with_sources(|_| true).expect("sources");
     let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: Some(code("370300")) };
     let mut wb = open(&report::compliance_report(&input).expect("report"));
     let zb: Vec<String> = catalog.targets.iter().filter(|t| t.id.starts_with("ZB-")).map(|t| t.id.clone()).collect();
