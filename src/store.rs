@@ -703,12 +703,14 @@ impl Store {
             let mut observations: HashMap<i64, (i64, String, Vec<codec::Observed>)> = HashMap::new();
             for (key, value, obs_id) in entries {
                 let Some(metric) = names.get(&key) else { continue };
-                if !observations.contains_key(&obs_id) {
-                    let (sub, sheet, vals): (i64, String, Vec<u8>) =
-                        obs_stmt.query_row([obs_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                    observations.insert(obs_id, (sub, sheet, codec::decode_observed(&vals).collect()));
-                }
-                let (sub, sheet, observed) = &observations[&obs_id];
+                let (sub, sheet, observed) = match observations.entry(obs_id) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let (sub, sheet, vals): (i64, String, Vec<u8>) =
+                            obs_stmt.query_row([obs_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                        e.insert((sub, sheet, codec::decode_observed(&vals).collect()))
+                    }
+                };
                 let cell =
                     observed.iter().find(|e| e.0 == key).map_or_else(String::new, |e| crate::ingest::grid::a1(e.2 as usize, e.3 as usize));
                 let (file_name, sha256, imported_at) = submissions.get(sub).cloned().unwrap_or_default();
