@@ -13,12 +13,13 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Check, Comparator, Indicator, MetricKind, Scope, Target, Timing};
+use crate::fxhash::FxHashMap;
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
 
@@ -30,9 +31,9 @@ pub const NEEDS_ACCELERATION: f64 = 0.60;
 /// The reported values: each region's own figures, by metric and period.
 #[derive(Debug, Clone)]
 pub struct Observations {
-    metric_ids: HashMap<String, usize>,
+    metric_ids: FxHashMap<String, usize>,
     kinds: Vec<MetricKind>,
-    values: HashMap<(RegionCode, usize), BTreeMap<Period, f64>>,
+    values: FxHashMap<(RegionCode, usize), BTreeMap<Period, f64>>,
     periods: BTreeSet<Period>,
 }
 
@@ -42,7 +43,7 @@ impl Observations {
         Observations {
             metric_ids: catalog.metrics.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect(),
             kinds: catalog.metrics.iter().map(|m| m.kind).collect(),
-            values: HashMap::new(),
+            values: FxHashMap::default(),
             periods: BTreeSet::new(),
         }
     }
@@ -423,7 +424,7 @@ struct Context<'a> {
     periods: Vec<Period>,
     /// Rolled-up values already computed: a province's sum is asked for by many targets and
     /// by every quarter of their series.
-    rolled_cache: RefCell<HashMap<(RegionCode, usize, Period), Option<f64>>>,
+    rolled_cache: RefCell<FxHashMap<(RegionCode, usize, Period), Option<f64>>>,
 }
 
 impl<'a> Context<'a> {
@@ -436,7 +437,7 @@ impl<'a> Context<'a> {
             as_of,
             last_period: last,
             periods: obs.periods().filter(|p| *p <= last).collect(),
-            rolled_cache: RefCell::new(HashMap::new()),
+            rolled_cache: RefCell::new(FxHashMap::default()),
         }
     }
 

@@ -20,6 +20,7 @@
 pub mod assess;
 pub mod catalog;
 pub mod completeness;
+mod fxhash;
 pub mod ingest;
 pub mod period;
 pub mod region;

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -153,21 +154,45 @@ pub enum StoreError {
     },
 }
 
-/// One value to store.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One value to store. The metric id and sheet name are shared between the values of a file
+/// (`Arc<str>`), and the cell is kept as numbers: a national return brings millions of values.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewValue {
     /// The region.
     pub region: RegionCode,
     /// The quarter.
     pub period: Period,
     /// The metric id.
-    pub metric: String,
+    pub metric: Arc<str>,
     /// The value in the metric's unit.
     pub value: f64,
     /// The sheet it came from.
-    pub sheet: String,
-    /// The cell it came from (A1 notation).
-    pub cell: String,
+    pub sheet: Arc<str>,
+    /// The row it came from, 0-based.
+    pub row: u32,
+    /// The column it came from, 0-based.
+    pub col: u16,
+}
+
+impl NewValue {
+    /// The cell it came from, in A1 notation.
+    pub fn cell(&self) -> String {
+        crate::ingest::grid::a1(self.row as usize, usize::from(self.col))
+    }
+}
+
+impl Serialize for NewValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("NewValue", 6)?;
+        st.serialize_field("region", &self.region)?;
+        st.serialize_field("period", &self.period)?;
+        st.serialize_field("metric", &*self.metric)?;
+        st.serialize_field("value", &self.value)?;
+        st.serialize_field("sheet", &*self.sheet)?;
+        st.serialize_field("cell", &self.cell())?;
+        st.end()
+    }
 }
 
 /// The file an import comes from.
@@ -417,7 +442,7 @@ impl Store {
             let blob: Option<Vec<u8>> = current.query_row(params![first.region.as_u32(), first.period.index()], |r| r.get(0)).optional()?;
             let existing: Vec<codec::Current> = blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
             for v in group {
-                let previous = keys.get(&v.metric).and_then(|k| existing.iter().find(|e| e.0 == *k)).map(|e| e.1);
+                let previous = keys.get(&*v.metric).and_then(|k| existing.iter().find(|e| e.0 == *k)).map(|e| e.1);
                 out.push(ValueDiff { change: classify(previous, v.value), previous, value: v.clone() });
             }
         }
@@ -453,12 +478,12 @@ impl Store {
                 // give one region and quarter on two sheets only through the long layout).
                 let mut fresh: Vec<(&NewValue, u16)> = Vec::new();
                 for v in &group {
-                    let key = match keys.get(&v.metric) {
+                    let key = match keys.get(&*v.metric) {
                         Some(k) => *k,
                         None => {
-                            add_key.execute([&v.metric])?;
+                            add_key.execute([&*v.metric])?;
                             let k = u16::try_from(tx.last_insert_rowid()).unwrap_or(u16::MAX);
-                            keys.insert(v.metric.clone(), k);
+                            keys.insert(v.metric.to_string(), k);
                             k
                         }
                     };
@@ -497,15 +522,9 @@ impl Store {
                         id
                     }
                 };
-                let mut sheets: Vec<&str> = fresh.iter().map(|(v, _)| v.sheet.as_str()).collect();
+                let mut sheets: Vec<&str> = fresh.iter().map(|(v, _)| &*v.sheet).collect();
                 sheets.dedup();
-                let mut observed: Vec<codec::Observed> = fresh
-                    .iter()
-                    .map(|(v, k)| {
-                        let (row, col) = crate::ingest::cell_order(&v.cell);
-                        (*k, v.value, row.saturating_sub(1), col.saturating_sub(1) as u16)
-                    })
-                    .collect();
+                let mut observed: Vec<codec::Observed> = fresh.iter().map(|(v, k)| (*k, v.value, v.row, v.col)).collect();
                 observed.sort_by_key(|e| e.0);
                 insert_obs.execute(params![sub_id, region, period, sheets.join(", "), codec::encode_observed(&observed)])?;
                 let obs_id = tx.last_insert_rowid();
@@ -582,6 +601,17 @@ impl Store {
         let mut stmt = self.conn.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
         let blob: Option<Vec<u8>> = stmt.query_row(params![region.as_u32(), period.index()], |r| r.get(0)).optional()?;
         Ok(blob.and_then(|b| codec::decode_current(&b).find(|e| e.0 == key).map(|e| e.1)))
+    }
+
+    /// The current values of one region and quarter, as (metric id, value).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn values_at(&self, region: RegionCode, period: Period) -> Result<Vec<(String, f64)>, StoreError> {
+        let mut out = Vec::new();
+        self.for_each_current(Some(region), Some(period), |_, _, metric, value| out.push((metric.to_string(), value)))?;
+        Ok(out)
     }
 
     /// Every current value, ready for the status method.
@@ -765,7 +795,7 @@ fn load_metric_keys(conn: &Connection) -> Result<HashMap<String, u16>, StoreErro
 
 /// The values grouped by region and quarter, groups in order of first appearance.
 fn group_by_region_period(values: &[NewValue]) -> Vec<Vec<&NewValue>> {
-    let mut index: HashMap<(RegionCode, Period), usize> = HashMap::new();
+    let mut index: crate::fxhash::FxHashMap<(RegionCode, Period), usize> = Default::default();
     let mut groups: Vec<Vec<&NewValue>> = Vec::new();
     for v in values {
         let i = *index.entry((v.region, v.period)).or_insert_with(|| {

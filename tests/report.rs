@@ -276,7 +276,7 @@ fn a_filled_template_imports_back_exactly() {
         let parsed = ingest::parse_file(&format!("template-{region}.xlsx"), &bytes, catalog, registry, &Options::default());
         assert!(parsed.errors.is_empty(), "{region}: {:?}", parsed.errors);
         let mut got: Vec<(RegionCode, Period, String, f64)> =
-            parsed.values.iter().map(|v| (v.region, v.period, v.metric.clone(), v.value)).collect();
+            parsed.values.iter().map(|v| (v.region, v.period, v.metric.to_string(), v.value)).collect();
         let mut want: Vec<(RegionCode, Period, String, f64)> = prefill.iter().map(|(r, m, v)| (*r, period, m.clone(), *v)).collect();
         got.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
         want.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));

@@ -89,7 +89,7 @@ mod store {
     use super::*;
 
     fn value(region: &str, p: &str, metric: &str, v: f64) -> NewValue {
-        NewValue { region: code(region), period: period(p), metric: metric.into(), value: v, sheet: "S".into(), cell: "C3".into() }
+        NewValue { region: code(region), period: period(p), metric: metric.into(), value: v, sheet: "S".into(), row: 2, col: 2 }
     }
 
     fn submission(name: &str) -> NewSubmission {

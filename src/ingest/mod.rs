@@ -10,11 +10,13 @@ pub mod grid;
 pub mod text;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{Catalog, Metric, MetricKind};
+use crate::fxhash::FxHashMap;
 use crate::period::Period;
 use crate::region::{normalize_name, RegionCode, Registry, ResolveError};
 use crate::store::{Change, NewSubmission, NewValue, Store, StoreError};
@@ -85,6 +87,19 @@ fn problem(sheet: &str, cell: String, en: impl Into<String>, zh: impl Into<Strin
 
 /// Reads and checks one file. Nothing is written anywhere.
 pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &Registry, options: &Options) -> ParsedFile {
+    parse_file_with(file_name, bytes, catalog, registry, options, &mut |_| Vec::new())
+}
+
+/// [`parse_file`], with the column mappings remembered for a region (asked for the file's
+/// scope and every region above it) added to those given in `options`.
+fn parse_file_with(
+    file_name: &str,
+    bytes: &[u8],
+    catalog: &Catalog,
+    registry: &Registry,
+    options: &Options,
+    remembered: &mut dyn FnMut(RegionCode) -> Vec<(String, String)>,
+) -> ParsedFile {
     let mut out = ParsedFile::default();
     let sheets = match grid::read_sheets(file_name, bytes) {
         Ok(s) => s,
@@ -94,7 +109,14 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
         }
     };
     out.scope = sheets_scope(&sheets, registry).or_else(|| lowest_common_region(registry, &registry.find_in_text(file_name)));
-    let matcher = HeaderMatcher::new(catalog, &options.mappings);
+    let mut mappings = options.mappings.clone();
+    if let Some(scope) = out.scope {
+        let given: HashSet<String> = options.mappings.iter().map(|(h, _)| h.clone()).collect();
+        for level in std::iter::once(scope).chain(registry.ancestors(scope)) {
+            mappings.extend(remembered(level).into_iter().filter(|(h, _)| !given.contains(h)));
+        }
+    }
+    let matcher = HeaderMatcher::new(catalog, &mappings);
     let file_period = find_period(file_name);
     let mut tables = Vec::new();
     for sheet in sheets.iter().filter(|s| !s.hidden) {
@@ -118,10 +140,11 @@ pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &R
         return out;
     }
 
-    let mut seen: HashMap<(RegionCode, Period), String> = HashMap::new();
-    for (sheet, t) in &tables {
+    let mut seen: FxHashMap<(RegionCode, Period), (usize, usize, usize)> = FxHashMap::default();
+    for (i, (sheet, t)) in tables.iter().enumerate() {
         let before = out.values.len();
-        read_table(sheet, t, catalog, registry, options, file_period, &mut seen, &mut out);
+        let ctx = TableContext { catalog, registry, options, matcher: &matcher, file_period, sheet_index: i };
+        read_table(sheet, t, &ctx, &mut seen, &mut out);
         if out.values.len() > before && !out.sheets.contains(&sheet.name) {
             out.sheets.push(sheet.name.clone());
         }
@@ -180,14 +203,6 @@ fn sheets_scope(sheets: &[Sheet], registry: &Registry) -> Option<RegionCode> {
         }
     }
     lowest_common_region(registry, &firm)
-}
-
-/// Reads only which jurisdiction a file is about (see [`parse_file`]'s `scope`).
-pub fn file_scope(file_name: &str, bytes: &[u8], registry: &Registry) -> Option<RegionCode> {
-    grid::read_sheets(file_name, bytes)
-        .ok()
-        .and_then(|s| sheets_scope(&s, registry))
-        .or_else(|| lowest_common_region(registry, &registry.find_in_text(file_name)))
 }
 
 /// Why a sheet holds no table Carestaff can read, pointing at what it did find: the column
@@ -300,6 +315,7 @@ struct Table {
     header_row: usize,
     layout: Layout,
     /// Column → (metric, header text) for the wide layout.
+    /// Column → (metric id, header text).
     metric_cols: Vec<(usize, String, String)>,
     code_col: Option<usize>,
     name_col: Option<usize>,
@@ -525,25 +541,53 @@ fn sheet_period(sheet: &Sheet, t: &Table, file_period: Option<Period>, options: 
     }
 }
 
-struct RowValues {
+struct RowValues<'c> {
     row: usize,
     region: RegionCode,
     period: Period,
-    values: Vec<(String, f64, usize)>,
+    values: Vec<(&'c Metric, f64, usize)>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read_table(
+/// What reading a table needs besides the sheet.
+struct TableContext<'c> {
+    catalog: &'c Catalog,
+    registry: &'c Registry,
+    options: &'c Options,
+    matcher: &'c HeaderMatcher<'c>,
+    file_period: Option<Period>,
+    sheet_index: usize,
+}
+
+/// How a column's header unit turns cell numbers into the metric's unit, folded once per
+/// column rather than once per cell.
+#[derive(Debug, Clone, Copy)]
+struct ColumnUnit {
+    /// 10,000 for 万人 against 人, and so on.
+    mult: f64,
+    /// The header says the column is in percent.
+    percent_header: bool,
+}
+
+fn column_unit(header: &str, metric: &Metric) -> ColumnUnit {
+    let unit = header_key(header).unit;
+    let mult = match unit.as_deref() {
+        Some(u) if metric.kind != MetricKind::Checklist => unit_factor(u, &metric.unit).unwrap_or(1.0),
+        _ => 1.0,
+    };
+    ColumnUnit { mult, percent_header: unit.as_deref() == Some("%") }
+}
+
+fn read_table<'c>(
     sheet: &Sheet,
     t: &Table,
-    catalog: &Catalog,
-    registry: &Registry,
-    options: &Options,
-    file_period: Option<Period>,
-    seen: &mut HashMap<(RegionCode, Period), String>,
+    ctx: &TableContext<'c>,
+    seen: &mut FxHashMap<(RegionCode, Period), (usize, usize, usize)>,
     out: &mut ParsedFile,
 ) {
+    let (catalog, registry, options, file_period) = (ctx.catalog, ctx.registry, ctx.options, ctx.file_period);
     let name = sheet.name.as_str();
+    let columns: Vec<(usize, &'c Metric, ColumnUnit)> =
+        t.metric_cols.iter().filter_map(|(c, id, label)| catalog.metric(id).map(|m| (*c, m, column_unit(label, m)))).collect();
     let default_period = if t.period_col.is_some() { None } else { sheet_period(sheet, t, file_period, options, out) };
     if t.period_col.is_none() && default_period.is_none() && !out.errors.iter().any(|e| e.sheet == name) {
         out.errors.push(problem(
@@ -565,9 +609,9 @@ fn read_table(
         ));
     }
 
-    let mut rows: Vec<RowValues> = Vec::new();
+    let mut rows: Vec<RowValues<'c>> = Vec::new();
     let mut totals: Vec<(usize, Option<Period>)> = Vec::new();
-    let mut long_rows: BTreeMap<(RegionCode, Period), RowValues> = BTreeMap::new();
+    let mut long_rows: BTreeMap<(RegionCode, Period), RowValues<'c>> = BTreeMap::new();
     for r in t.data_rows(sheet) {
         let row_cells = sheet.cells.get(r).map_or(&[][..], Vec::as_slice);
         if row_cells.iter().all(Cell::is_blank) {
@@ -582,7 +626,7 @@ fn read_table(
         }
         let Some((region_text, region_col)) = t.region_cell(sheet, r) else {
             let region_col = t.code_col.or(t.name_col).unwrap_or(0);
-            let has_numbers = t.metric_cols.iter().any(|(c, _, _)| match sheet.get(r, *c) {
+            let has_numbers = columns.iter().any(|(c, _, _)| match sheet.get(r, *c) {
                 Cell::Number(_) => true,
                 Cell::Text(s) => matches!(parse_number(s), ParsedNumber::Value { .. }),
                 _ => false,
@@ -646,16 +690,16 @@ fn read_table(
 
         match t.layout {
             Layout::Wide => {
-                let mut values = Vec::new();
-                for (c, metric_id, label) in &t.metric_cols {
-                    let Some(metric) = catalog.metric(metric_id) else { continue };
-                    if let Some(v) = read_value(sheet, r, *c, metric, label, out) {
-                        values.push((metric_id.clone(), v, *c));
+                let mut values = Vec::with_capacity(columns.len());
+                for &(c, metric, unit) in &columns {
+                    if let Some(v) = read_value(sheet, r, c, metric, unit, out) {
+                        values.push((metric, v, c));
                     }
                 }
                 let key = (region, period);
-                let here = format!("{name}!{}", a1(r, region_col));
-                if let Some(first) = seen.get(&key) {
+                if let Some(&(first_sheet, first_row, first_col)) = seen.get(&key) {
+                    let first_name = if first_sheet == ctx.sheet_index { name.to_string() } else { format!("#{}", first_sheet + 1) };
+                    let first = format!("{first_name}!{}", a1(first_row, first_col));
                     out.errors.push(problem(
                         name,
                         a1(r, region_col),
@@ -667,15 +711,14 @@ fn read_table(
                     ));
                     continue;
                 }
-                seen.insert(key, here);
+                seen.insert(key, (ctx.sheet_index, r, region_col));
                 rows.push(RowValues { row: r, region, period, values });
             }
             Layout::Long { indicator, value, unit } => {
                 let label = sheet.get(r, indicator).text();
                 let unit_text = unit.map(|u| sheet.get(r, u).text()).unwrap_or_default();
                 let labelled = if unit_text.trim().is_empty() { label.clone() } else { format!("{label}（{}）", unit_text.trim()) };
-                let matcher = HeaderMatcher::new(catalog, &options.mappings);
-                let Some(metric) = matcher.metric(&label) else {
+                let Some(metric) = ctx.matcher.metric(&label) else {
                     out.warnings.push(problem(
                         name,
                         a1(r, indicator),
@@ -685,7 +728,7 @@ fn read_table(
                     continue;
                 };
                 let entry = long_rows.entry((region, period)).or_insert_with(|| RowValues { row: r, region, period, values: Vec::new() });
-                if entry.values.iter().any(|(m, _, _)| m == &metric.id) {
+                if entry.values.iter().any(|(m, _, _)| m.id == metric.id) {
                     out.errors.push(problem(
                         name,
                         a1(r, indicator),
@@ -697,44 +740,46 @@ fn read_table(
                     ));
                     continue;
                 }
-                if let Some(v) = read_value(sheet, r, value, metric, &labelled, out) {
-                    entry.values.push((metric.id.clone(), v, value));
+                if let Some(v) = read_value(sheet, r, value, metric, column_unit(&labelled, metric), out) {
+                    entry.values.push((metric, v, value));
                 }
             }
         }
     }
     rows.extend(long_rows.into_values());
 
+    // The metric ids and the sheet name are shared by every value that carries them.
+    let sheet_name: Arc<str> = Arc::from(name);
+    let mut ids: FxHashMap<&str, Arc<str>> = FxHashMap::default();
+    out.values.reserve(rows.iter().map(|r| r.values.len()).sum());
     for row in &rows {
-        check_parts(name, row, catalog, out);
-        for (metric, value, col) in &row.values {
+        check_parts(name, row, out);
+        for &(metric, value, col) in &row.values {
+            let id = ids.entry(metric.id.as_str()).or_insert_with(|| Arc::from(metric.id.as_str())).clone();
             out.values.push(NewValue {
                 region: row.region,
                 period: row.period,
-                metric: metric.clone(),
-                value: *value,
-                sheet: name.to_string(),
-                cell: a1(row.row, *col),
+                metric: id,
+                value,
+                sheet: sheet_name.clone(),
+                row: row.row as u32,
+                col: col as u16,
             });
         }
     }
-    check_totals(sheet, t, catalog, &rows, &totals, out);
+    check_totals(sheet, &columns, &rows, &totals, out);
 }
 
 /// Reads one cell as a value of `metric`: numbers, text numbers, 是/否 for checklists, units
 /// from the header, percentages understood from the metric's unit.
-fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, out: &mut ParsedFile) -> Option<f64> {
+fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, unit: ColumnUnit, out: &mut ParsedFile) -> Option<f64> {
     let name = sheet.name.as_str();
     let cell = sheet.get(r, c);
     let bad = |out: &mut ParsedFile, en: String, zh: String| {
         out.errors.push(problem(name, a1(r, c), en, zh));
         None
     };
-    let header_unit = header_key(header).unit;
-    let unit_mult = match header_unit.as_deref() {
-        Some(u) if metric.kind != MetricKind::Checklist => unit_factor(u, &metric.unit).unwrap_or(1.0),
-        _ => 1.0,
-    };
+    let unit_mult = unit.mult;
     let percent_metric = metric.unit == "%";
     let raw = match cell {
         Cell::Empty => return None,
@@ -802,11 +847,8 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
             )
         }
     };
-    let value = if percent_metric && matches!(cell, Cell::Number(_)) && raw > 0.0 && raw < 1.0 && header_unit.as_deref() != Some("%") {
-        raw * 100.0
-    } else {
-        raw
-    };
+    let value =
+        if percent_metric && matches!(cell, Cell::Number(_)) && raw > 0.0 && raw < 1.0 && !unit.percent_header { raw * 100.0 } else { raw };
     if value < 0.0 {
         let shown = crate::assess::format_number(value);
         return bad(
@@ -826,15 +868,12 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, header: &str, 
 }
 
 /// A part larger than its whole (certified caregivers > caregivers) is an error at the part.
-fn check_parts(sheet: &str, row: &RowValues, catalog: &Catalog, out: &mut ParsedFile) {
+fn check_parts(sheet: &str, row: &RowValues, out: &mut ParsedFile) {
     for (metric, value, col) in &row.values {
-        let Some(whole_id) = catalog.metric(metric).and_then(|m| m.part_of.as_deref()) else { continue };
-        let Some((_, whole, _)) = row.values.iter().find(|(m, _, _)| m == whole_id) else { continue };
+        let Some(whole_id) = metric.part_of.as_deref() else { continue };
+        let Some((whole_metric, whole, _)) = row.values.iter().find(|(m, _, _)| m.id == whole_id) else { continue };
         if value > whole {
-            let (part_label, whole_label) = (
-                catalog.metric(metric).map_or(metric.as_str(), |m| m.label_zh.as_str()),
-                catalog.metric(whole_id).map_or(whole_id, |m| m.label_zh.as_str()),
-            );
+            let (part_label, whole_label) = (metric.label_zh.as_str(), whole_metric.label_zh.as_str());
             out.errors.push(problem(
                 sheet,
                 a1(row.row, *col),
@@ -854,24 +893,29 @@ fn check_parts(sheet: &str, row: &RowValues, catalog: &Catalog, out: &mut Parsed
 }
 
 /// 合计 / 总计 rows are compared with the sum of the region rows above them.
-fn check_totals(sheet: &Sheet, t: &Table, catalog: &Catalog, rows: &[RowValues], totals: &[(usize, Option<Period>)], out: &mut ParsedFile) {
+fn check_totals(
+    sheet: &Sheet,
+    columns: &[(usize, &Metric, ColumnUnit)],
+    rows: &[RowValues],
+    totals: &[(usize, Option<Period>)],
+    out: &mut ParsedFile,
+) {
     for &(r, period) in totals {
-        for (c, metric_id, _) in &t.metric_cols {
-            let Some(metric) = catalog.metric(metric_id) else { continue };
+        for &(c, metric, unit) in columns {
             if !metric.kind.is_summed() {
                 continue;
             }
             let mut scratch = ParsedFile::default();
-            let Some(stated) = read_value(sheet, r, *c, metric, &header_text(sheet, t.header_row, *c), &mut scratch) else { continue };
+            let Some(stated) = read_value(sheet, r, c, metric, unit, &mut scratch) else { continue };
             let sum: f64 = rows
                 .iter()
                 .filter(|row| row.row < r && period.is_none_or(|p| p == row.period))
-                .filter_map(|row| row.values.iter().find(|(m, _, _)| m == metric_id).map(|v| v.1))
+                .filter_map(|row| row.values.iter().find(|(m, _, _)| m.id == metric.id).map(|v| v.1))
                 .sum();
             if (stated - sum).abs() > 0.5 + 1e-6 * sum.abs() {
                 out.warnings.push(problem(
                     &sheet.name,
-                    a1(r, *c),
+                    a1(r, c),
                     format!(
                         "the total row says {} but the regions above add up to {}: the total row is not stored; check the figures",
                         crate::assess::format_number(stated),
@@ -891,19 +935,22 @@ fn check_totals(sheet: &Sheet, t: &Table, catalog: &Catalog, rows: &[RowValues],
 /// Warns about values far from their sibling regions' (modified z-score > 3.5 on the value per
 /// 1,000 people aged 60+, among ≥ 5 siblings of one period, and more than 50 % off the median).
 fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile) {
-    let elderly: HashMap<(RegionCode, Period), f64> =
-        out.values.iter().filter(|v| v.metric == "elderly_60plus" && v.value > 0.0).map(|v| ((v.region, v.period), v.value)).collect();
+    let elderly: FxHashMap<(RegionCode, Period), f64> =
+        out.values.iter().filter(|v| &*v.metric == "elderly_60plus" && v.value > 0.0).map(|v| ((v.region, v.period), v.value)).collect();
+    if elderly.is_empty() {
+        return;
+    }
     // (parent region, period, metric) → (index into values, value per 1,000 aged 60+).
-    type Siblings<'a> = HashMap<(Option<RegionCode>, Period, &'a str), Vec<(usize, f64)>>;
-    let mut groups: Siblings = HashMap::new();
+    type Siblings<'a> = FxHashMap<(Option<RegionCode>, Period, &'a str), Vec<(usize, f64)>>;
+    let mut groups: Siblings = FxHashMap::default();
     for (i, v) in out.values.iter().enumerate() {
         // Flows are lumpy by nature (a training held in one quarter): only stocks are compared.
-        if v.metric == "elderly_60plus" || !catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock) {
+        if &*v.metric == "elderly_60plus" || !catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock) {
             continue;
         }
         if let Some(e) = elderly.get(&(v.region, v.period)) {
             let parent = registry.get(v.region).and_then(|r| r.parent);
-            groups.entry((parent, v.period, v.metric.as_str())).or_default().push((i, v.value / e * 1000.0));
+            groups.entry((parent, v.period, &*v.metric)).or_default().push((i, v.value / e * 1000.0));
         }
     }
     let mut warnings = Vec::new();
@@ -929,7 +976,7 @@ fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile
                 let label = catalog.metric(metric).map_or(metric, |m| m.label_zh.as_str());
                 warnings.push(problem(
                     &v.sheet,
-                    v.cell.clone(),
+                    v.cell(),
                     format!(
                         "{label} of {} looks unusual next to its neighbours ({:.2} per 1,000 people aged 60+, median {:.2}): please check the figure",
                         registry.name_of(v.region),
@@ -1018,16 +1065,18 @@ pub fn import_file(
 ) -> Result<FileReport, StoreError> {
     let file_name = std::path::Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
     let sha256 = hex(&Sha256::digest(bytes));
-    let mut options = options.clone();
     // Column mappings remembered for this jurisdiction (or any region above it) apply too;
     // those given now take precedence.
-    if let Some(scope) = file_scope(&file_name, bytes, registry) {
-        let given: HashSet<String> = options.mappings.iter().map(|(h, _)| h.clone()).collect();
-        for level in std::iter::once(scope).chain(registry.ancestors(scope)) {
-            options.mappings.extend(store.column_mappings(level)?.into_iter().filter(|(h, _)| !given.contains(h)));
-        }
+    let mut lookup_failed = None;
+    let parsed = parse_file_with(&file_name, bytes, catalog, registry, options, &mut |level| {
+        store.column_mappings(level).unwrap_or_else(|e| {
+            lookup_failed.get_or_insert(e);
+            Vec::new()
+        })
+    });
+    if let Some(e) = lookup_failed {
+        return Err(e);
     }
-    let parsed = parse_file(&file_name, bytes, catalog, registry, &options);
     let mut report = FileReport {
         path: path.to_string(),
         outcome: Outcome::Rejected,
@@ -1053,7 +1102,8 @@ pub fn import_file(
         report.changed = diff.iter().filter(|d| d.change == Change::Changed).count();
         report.unchanged = diff.iter().filter(|d| d.change == Change::Unchanged).count();
         report.outcome = if report.new + report.changed == 0 { Outcome::Unchanged } else { Outcome::Imported };
-        report.preview = diff;
+        // The preview lists what would change; the counts cover the rest.
+        report.preview = diff.into_iter().filter(|d| d.change != Change::Unchanged).collect();
         return Ok(report);
     }
     let submission =
@@ -1076,25 +1126,32 @@ pub fn import_file(
 /// Warns about quarter-on-quarter jumps: a value more than 50 % (and at least 10) away from the
 /// same region's value for the previous quarter, whether already stored or in the same file.
 fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Result<Vec<Problem>, StoreError> {
-    let in_file: HashMap<(RegionCode, Period, &str), f64> =
-        values.iter().map(|v| ((v.region, v.period, v.metric.as_str()), v.value)).collect();
+    let is_stock = |v: &NewValue| catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock);
+    let in_file: FxHashMap<(RegionCode, Period, &str), f64> =
+        values.iter().filter(|v| is_stock(v)).map(|v| ((v.region, v.period, &*v.metric), v.value)).collect();
+    // The stored values of the quarters before the file's first ones, one query per region
+    // and quarter.
+    let mut stored: FxHashMap<(RegionCode, Period), Vec<(String, f64)>> = FxHashMap::default();
     let mut out = Vec::new();
-    for v in values {
-        if !catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock) {
-            continue;
-        }
+    for v in values.iter().filter(|v| is_stock(v)) {
         let prev_period = v.period.prev();
-        let prev = match in_file.get(&(v.region, prev_period, v.metric.as_str())) {
+        let prev = match in_file.get(&(v.region, prev_period, &*v.metric)) {
             Some(p) => Some(*p),
-            None => store.current_value(v.region, prev_period, &v.metric)?,
+            None => {
+                let row = match stored.entry((v.region, prev_period)) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(store.values_at(v.region, prev_period)?),
+                };
+                row.iter().find(|(m, _)| *m == *v.metric).map(|(_, x)| *x)
+            }
         };
         if let Some(prev) = prev {
             let delta = (v.value - prev).abs();
             if prev > 0.0 && delta >= 10.0 && delta / prev > 0.5 {
-                let label = catalog.metric(&v.metric).map_or(v.metric.as_str(), |m| m.label_zh.as_str());
+                let label = catalog.metric(&v.metric).map_or(&*v.metric, |m| m.label_zh.as_str());
                 out.push(problem(
                     &v.sheet,
-                    v.cell.clone(),
+                    v.cell(),
                     format!(
                         "{label} jumps from {} in {prev_period} to {} in {}: please check the figure",
                         crate::assess::format_number(prev),
