@@ -3,7 +3,7 @@
 //!
 //! The registry is immutable data compiled into the binary (`data/regions/`), parsed once.
 
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -149,9 +149,9 @@ impl ResolveError {
 #[derive(Debug)]
 pub struct Registry {
     regions: Vec<Region>,
-    by_code: HashMap<RegionCode, usize>,
-    by_name: HashMap<String, Vec<usize>>,
-    children: HashMap<RegionCode, Vec<RegionCode>>,
+    by_code: FxHashMap<RegionCode, usize>,
+    by_name: FxHashMap<String, Vec<usize>>,
+    children: FxHashMap<RegionCode, Vec<RegionCode>>,
 }
 
 impl Registry {
@@ -194,9 +194,9 @@ impl Registry {
     }
 
     fn from_regions(regions: Vec<Region>) -> Registry {
-        let mut by_code = HashMap::with_capacity(regions.len());
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut children: HashMap<RegionCode, Vec<RegionCode>> = HashMap::new();
+        let mut by_code = FxHashMap::default();
+        let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let mut children: FxHashMap<RegionCode, Vec<RegionCode>> = FxHashMap::default();
         for (i, r) in regions.iter().enumerate() {
             by_code.insert(r.code, i);
             by_name.entry(normalize_name(&r.name)).or_default().push(i);

@@ -387,6 +387,9 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A 32 MiB page cache keeps a large import's pages in memory until it commits, instead
+        // of spilling and rewriting them.
+        conn.pragma_update(None, "cache_size", -32_768)?;
         Ok(())
     }
 
@@ -470,9 +473,15 @@ impl Store {
                 "INSERT INTO current_value (region, period, vals) VALUES (?1, ?2, ?3)
                  ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
             )?;
-            for group in group_by_region_period(values) {
+            // An empty database (a first import) has no current values to compare with.
+            let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM current_value)", [], |r| r.get(0))?;
+            // In key order, so the B-tree inserts append rather than split pages all over.
+            let mut groups = group_by_region_period(values);
+            groups.sort_by_key(|g| (g[0].region, g[0].period));
+            for group in groups {
                 let (region, period) = (group[0].region.as_u32(), group[0].period.index());
-                let blob: Option<Vec<u8>> = current.query_row(params![region, period], |r| r.get(0)).optional()?;
+                let blob: Option<Vec<u8>> =
+                    if empty { None } else { current.query_row(params![region, period], |r| r.get(0)).optional()? };
                 let mut existing: Vec<codec::Current> = blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
                 // The values of this group that are new or different, by sheet (a file may
                 // give one region and quarter on two sheets only through the long layout).

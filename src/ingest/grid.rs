@@ -216,7 +216,7 @@ fn stream_xlsx_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str, hidden: bool, mer
     let mut widest: u64 = 0;
     while let Some(record) = reader.next_cell_with_formula_metadata().map_err(|e| ReadError::Unreadable(e.to_string()))? {
         let (r, c) = (record.pos.0 as usize, record.pos.1 as usize);
-        let cell = match convert(&Data::from(record.value)) {
+        let cell = match convert_ref(record.value) {
             Cell::Empty if record.formula.is_some() => Cell::Error("a formula without a saved result".into()),
             Cell::Empty => continue,
             cell => cell,
@@ -231,6 +231,9 @@ fn stream_xlsx_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str, hidden: bool, mer
         }
         let row = &mut cells[r];
         if row.len() <= c {
+            if row.capacity() == 0 {
+                row.reserve(cols.min(256) as usize);
+            }
             row.resize(c + 1, Cell::Empty);
         }
         row[c] = cell;
@@ -259,6 +262,21 @@ fn to_sheet(name: &str, hidden: bool, range: &Range<Data>, merges: Vec<Dimension
     }
     let merges = merges.into_iter().map(|d| (d.start, d.end)).collect();
     Ok(Sheet { name: name.to_string(), hidden, csv: false, cells, merges })
+}
+
+/// A streamed `.xlsx` value to a cell, without the intermediate owned `Data` (shared strings
+/// are copied once, not twice).
+fn convert_ref(d: calamine::DataRef<'_>) -> Cell {
+    use calamine::DataRef;
+    match d {
+        DataRef::Empty => Cell::Empty,
+        DataRef::Int(i) => Cell::Number(i as f64),
+        DataRef::Float(f) => Cell::Number(f),
+        DataRef::String(s) => Cell::Text(s),
+        DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        DataRef::Bool(b) => Cell::Bool(b),
+        other => convert(&Data::from(other)),
+    }
 }
 
 fn convert(d: &Data) -> Cell {

@@ -932,6 +932,24 @@ fn check_totals(
     }
 }
 
+/// The kind of each metric, looked up by the address of the shared id: the values of a file
+/// share one `Arc<str>` per metric, so this avoids hashing a string per value.
+struct MetricKinds<'c> {
+    catalog: &'c Catalog,
+    seen: std::cell::RefCell<FxHashMap<usize, Option<MetricKind>>>,
+}
+
+impl<'c> MetricKinds<'c> {
+    fn new(catalog: &'c Catalog) -> MetricKinds<'c> {
+        MetricKinds { catalog, seen: Default::default() }
+    }
+
+    fn of(&self, id: &Arc<str>) -> Option<MetricKind> {
+        let key = Arc::as_ptr(id) as *const u8 as usize;
+        *self.seen.borrow_mut().entry(key).or_insert_with(|| self.catalog.metric(id).map(|m| m.kind))
+    }
+}
+
 /// Warns about values far from their sibling regions' (modified z-score > 3.5 on the value per
 /// 1,000 people aged 60+, among ≥ 5 siblings of one period, and more than 50 % off the median).
 fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile) {
@@ -940,12 +958,13 @@ fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile
     if elderly.is_empty() {
         return;
     }
+    let kinds = MetricKinds::new(catalog);
     // (parent region, period, metric) → (index into values, value per 1,000 aged 60+).
     type Siblings<'a> = FxHashMap<(Option<RegionCode>, Period, &'a str), Vec<(usize, f64)>>;
     let mut groups: Siblings = FxHashMap::default();
     for (i, v) in out.values.iter().enumerate() {
         // Flows are lumpy by nature (a training held in one quarter): only stocks are compared.
-        if &*v.metric == "elderly_60plus" || !catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock) {
+        if &*v.metric == "elderly_60plus" || kinds.of(&v.metric) != Some(MetricKind::Stock) {
             continue;
         }
         if let Some(e) = elderly.get(&(v.region, v.period)) {
@@ -1126,17 +1145,30 @@ pub fn import_file(
 /// Warns about quarter-on-quarter jumps: a value more than 50 % (and at least 10) away from the
 /// same region's value for the previous quarter, whether already stored or in the same file.
 fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Result<Vec<Problem>, StoreError> {
-    let is_stock = |v: &NewValue| catalog.metric(&v.metric).is_some_and(|m| m.kind == MetricKind::Stock);
-    let in_file: FxHashMap<(RegionCode, Period, &str), f64> =
-        values.iter().filter(|v| is_stock(v)).map(|v| ((v.region, v.period, &*v.metric), v.value)).collect();
+    let kinds = MetricKinds::new(catalog);
+    let is_stock = |v: &NewValue| kinds.of(&v.metric) == Some(MetricKind::Stock);
+    // The values of one region and quarter are contiguous (one row, or one group of the long
+    // layout): index the ranges, not every value.
+    let mut ranges: FxHashMap<(RegionCode, Period), (usize, usize)> = FxHashMap::default();
+    let mut start = 0;
+    for i in 1..=values.len() {
+        if i == values.len() || (values[i].region, values[i].period) != (values[start].region, values[start].period) {
+            ranges.entry((values[start].region, values[start].period)).or_insert((start, i));
+            start = i;
+        }
+    }
+    let in_file = |region: RegionCode, period: Period, metric: &str| -> Option<f64> {
+        let &(a, b) = ranges.get(&(region, period))?;
+        values[a..b].iter().find(|v| &*v.metric == metric).map(|v| v.value)
+    };
     // The stored values of the quarters before the file's first ones, one query per region
     // and quarter.
     let mut stored: FxHashMap<(RegionCode, Period), Vec<(String, f64)>> = FxHashMap::default();
     let mut out = Vec::new();
     for v in values.iter().filter(|v| is_stock(v)) {
         let prev_period = v.period.prev();
-        let prev = match in_file.get(&(v.region, prev_period, &*v.metric)) {
-            Some(p) => Some(*p),
+        let prev = match in_file(v.region, prev_period, &v.metric) {
+            Some(p) => Some(p),
             None => {
                 let row = match stored.entry((v.region, prev_period)) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
