@@ -19,6 +19,7 @@
 
 pub mod assess;
 pub mod catalog;
+pub mod chart;
 pub mod ingest;
 pub mod period;
 pub mod region;
