@@ -230,7 +230,11 @@ pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &Char
     if let Some(latest) = fig.latest {
         let end = x(latest);
         svg.rect(left, band_top + 14.0, (end - left).max(3.0), band_h - 28.0, a.color.hex(), None);
-        let label = format!("{}{}", format_number(latest), fig.unit);
+        let label = match (fig.each_child, lang) {
+            (true, Lang::Zh) => format!("{}个达标", format_number(latest)),
+            (true, Lang::En) => format!("{} comply", format_number(latest)),
+            (false, _) => format!("{}{}", format_number(latest), fig.unit),
+        };
         let size = 20.0;
         let lw = text_width(&label, size);
         let y = band_top + band_h / 2.0 + 7.0;
@@ -245,7 +249,11 @@ pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &Char
     // The goal: a tall mark with its label above the band.
     let gx = x(fig.goal);
     svg.line(gx, band_top - 16.0, gx, band_bottom + 8.0, INK, 4.0, None);
-    let goal_label = format!("{} {}{}{}", lang.pick("目标", "Goal"), fig.comparator.pretty(), format_number(fig.goal), fig.unit);
+    let goal_label = match (fig.each_child, lang) {
+        (true, Lang::Zh) => format!("目标：全部{}个地区达标", format_number(fig.goal)),
+        (true, Lang::En) => format!("Goal: all {} comply", format_number(fig.goal)),
+        (false, _) => format!("{} {}{}{}", lang.pick("目标", "Goal"), fig.comparator.pretty(), format_number(fig.goal), fig.unit),
+    };
     place_label(&mut svg, gx, band_top - 26.0, &goal_label, 18.0, INK, left, right);
     // The expected-to-date value: a mark across the band with its label below it.
     if let Some(expected) = fig.expected.filter(|_| a.status != Status::Missed) {
@@ -285,6 +293,8 @@ struct Figures {
     expected: Option<f64>,
     comparator: Comparator,
     unit: String,
+    /// The bar counts complying child regions.
+    each_child: bool,
 }
 
 fn figures(a: &Assessment, target: &Target) -> Figures {
@@ -295,6 +305,7 @@ fn figures(a: &Assessment, target: &Target) -> Figures {
             expected: None,
             comparator: Comparator::AtLeast,
             unit: String::new(),
+            each_child: true,
         },
         _ => Figures {
             goal: a.goal,
@@ -303,6 +314,7 @@ fn figures(a: &Assessment, target: &Target) -> Figures {
             expected: a.outcome.expected.filter(|_| target.timing != Timing::Standing),
             comparator: a.comparator,
             unit: display_unit(&a.unit),
+            each_child: false,
         },
     }
 }
@@ -402,7 +414,9 @@ pub fn trend(data: &ChartData, target: &Target, region: RegionCode, opts: &Chart
         svg.text(left - 12.0, y(t) + 5.0, &format_number(t), 15.0, MUTED, Anchor::End, false);
     }
     svg.line(left, bottom, right, bottom, "#9E9E9E", 1.5, None);
-    let quarters = quarters_between(d_lo, d_hi);
+    // Ticks stop at the deadline (or the last value): the padding beyond gets no label.
+    let tick_end = plan.deadline.into_iter().chain(plan.points.last().map(|p| p.0)).max().map_or(d_hi, |d| d.min(d_hi));
+    let quarters = quarters_between(d_lo, tick_end);
     let widest = quarters.iter().map(|q| text_width(&quarter_label(*q, plan.annual, lang), 14.0)).fold(0.0, f64::max);
     let step = label_step(quarters.len(), widest + 14.0, right - left);
     for (i, q) in quarters.iter().enumerate() {
