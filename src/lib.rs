@@ -19,6 +19,7 @@
 
 pub mod assess;
 pub mod catalog;
+pub mod chart;
 pub mod completeness;
 mod fxhash;
 pub mod ingest;

@@ -168,6 +168,8 @@ enum Command {
         #[arg(long)]
         period: Option<Period>,
     },
+    /// Draw a chart of a target (bullet, trend, ranking) or the scorecard, as SVG or PNG.
+    Chart(ChartArgs),
     /// Every value a region's metric was given, and by which file.
     History {
         /// The region.
@@ -483,6 +485,7 @@ fn run(cli: Cli) -> Result<()> {
             write_output(&output, &bytes)?;
             writeln!(out, "{}", output.display())?;
         }
+        Command::Chart(args) => chart_command(catalog, registry, cli.db, lang, args)?,
         Command::History { region, metric, json } => {
             if catalog.metric(&metric).is_none() {
                 return Err(Usage(format!("`{metric}` is not a metric id (see `carestaff targets --json`)")).into());
@@ -835,4 +838,85 @@ fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
     }
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+#[derive(clap::Args, Debug)]
+struct ChartArgs {
+    /// The target id (required except for the scorecard).
+    #[arg(long)]
+    target: Option<String>,
+    /// The region (default: the target's own region; for the scorecard, only its targets).
+    #[arg(long)]
+    region: Option<RegionCode>,
+    /// What to draw.
+    #[arg(long, value_enum, default_value_t = ChartKind::Bullet)]
+    kind: ChartKind,
+    /// Assess as of this date (default today); later periods are ignored.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<NaiveDate>,
+    /// The output file: .svg, or .png for a picture.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// Pixels per SVG unit in a PNG (2 gives 2400×1350 for a slide).
+    #[arg(long, default_value_t = 2.0)]
+    scale: f32,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum ChartKind {
+    Bullet,
+    Trend,
+    Ranking,
+    Scorecard,
+}
+
+/// `carestaff chart`: validates the arguments (exit 2 on a bad one), draws, writes the file.
+fn chart_command(catalog: &Catalog, registry: &Registry, db: Option<PathBuf>, lang: Lang, args: ChartArgs) -> Result<()> {
+    use carestaff::chart::{self, ChartData, ChartError, ChartOptions};
+
+    let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let png = match ext.as_deref() {
+        Some("svg") => false,
+        Some("png") => true,
+        _ => return Err(Usage(format!("-o {}: the file name must end in .svg or .png", args.output.display())).into()),
+    };
+    if png && !(args.scale > 0.0 && args.scale <= 8.0) {
+        return Err(Usage(format!("--scale {}: give a number greater than 0 and at most 8", args.scale)).into());
+    }
+    let target = match &args.target {
+        Some(id) => Some(catalog.target(id).ok_or_else(|| Usage(format!("no target `{id}` in the catalog (see `carestaff targets`)")))?),
+        None if args.kind == ChartKind::Scorecard => None,
+        None => return Err(Usage("--target ID is needed for this kind of chart (see `carestaff targets`)".into()).into()),
+    };
+    if let Some(r) = args.region {
+        if registry.get(r).is_none() {
+            return Err(Usage(format!("no region has the code {r}")).into());
+        }
+    }
+    let store = open_store(db)?;
+    let obs = store.observations(catalog)?;
+    let data = ChartData::new(catalog, registry, &obs, args.as_of.unwrap_or_else(today));
+    let opts = ChartOptions::new(match lang {
+        Lang::Zh => chart::Lang::Zh,
+        Lang::En => chart::Lang::En,
+    });
+    let drawn = match (args.kind, target) {
+        (ChartKind::Scorecard, _) => chart::scorecard(&data, args.region, &opts),
+        (kind, Some(t)) => {
+            let region = args.region.unwrap_or(t.region);
+            match kind {
+                ChartKind::Trend => chart::trend(&data, t, region, &opts),
+                ChartKind::Ranking => chart::ranking(&data, t, region, &opts),
+                _ => chart::bullet(&data, t, region, &opts),
+            }
+        }
+        (_, None) => return Err(Usage("--target ID is needed for this kind of chart".into()).into()),
+    };
+    let svg = drawn.map_err(|e| match e {
+        ChartError::UnknownRegion(_) | ChartError::NoChildren(_) | ChartError::NoTargets(_) => anyhow::Error::from(Usage(e.to_string())),
+        other => anyhow::Error::from(other),
+    })?;
+    let bytes = if png { chart::svg_to_png(&svg, args.scale)? } else { svg.into_bytes() };
+    std::fs::write(&args.output, bytes).with_context(|| format!("writing {}", args.output.display()))?;
+    Ok(())
 }

@@ -1,0 +1,328 @@
+//! Chart tests: SVG snapshots of every chart kind on a small fixed data set, escaping of
+//! hostile text, labels that stay on the canvas, PNG output with a Chinese font, and the
+//! `carestaff chart` usage errors.
+//!
+//! Snapshots live in `tests/snapshots/*.svg` and are compared byte for byte. After an
+//! intended change, rewrite them with `UPDATE_SNAPSHOTS=1 cargo test --test charts` and look
+//! at the difference before committing.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use carestaff::chart::{self, ChartData, ChartError, ChartOptions, Lang};
+use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Target};
+use chrono::NaiveDate;
+
+const AS_OF: &str = "2025-10-20";
+const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+
+fn code(s: &str) -> RegionCode {
+    s.parse().expect("region code")
+}
+
+fn period(s: &str) -> Period {
+    s.parse().expect("period")
+}
+
+fn as_of() -> NaiveDate {
+    AS_OF.parse().expect("date")
+}
+
+/// A small, fixed set of returns: Chongqing's talent total and training person-times,
+/// Zibo's certification rate and practice bases in each district.
+fn observations(catalog: &Catalog) -> Observations {
+    let mut obs = Observations::new(catalog);
+    let mut put = |region: &str, metric: &str, p: &str, v: f64| {
+        assert!(obs.insert(code(region), metric, period(p), v), "unknown metric {metric}");
+    };
+    for (p, v) in [("2024Q4", 20_000.0), ("2025Q1", 20_350.0), ("2025Q2", 20_600.0), ("2025Q3", 21_050.0)] {
+        put("500000", "talent_total", p, v);
+    }
+    for (p, v) in [("2025Q1", 4_200.0), ("2025Q2", 4_000.0), ("2025Q3", 4_400.0)] {
+        put("500000", "training_person_times", p, v);
+    }
+    // Zibo: staff on duty and certified staff on duty (ZB-3, ≥ 90 % by 2025-12-31), and
+    // practice bases in each district (ZB-1, each ≥ 1).
+    let zibo = [
+        ("370302", 410.0, 330.0, 1.0),
+        ("370303", 820.0, 760.0, 2.0),
+        ("370304", 300.0, 280.0, 1.0),
+        ("370305", 520.0, 455.0, 0.0),
+        ("370306", 260.0, 236.0, 1.0),
+        ("370321", 240.0, 170.0, 1.0),
+        ("370322", 180.0, 171.0, 1.0),
+    ];
+    for (region, on_duty, certified, bases) in zibo {
+        put(region, "staff_on_duty", "2024Q4", on_duty);
+        put(region, "staff_on_duty_certified", "2024Q4", certified * 0.9);
+        put(region, "staff_on_duty", "2025Q3", on_duty + 10.0);
+        put(region, "staff_on_duty_certified", "2025Q3", certified);
+        put(region, "practice_bases", "2025Q3", bases);
+    }
+    obs
+}
+
+fn target<'a>(catalog: &'a Catalog, id: &str) -> &'a Target {
+    catalog.target(id).unwrap_or_else(|| panic!("target {id} is in the catalog"))
+}
+
+fn snapshot_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("snapshots").join(format!("{name}.svg"))
+}
+
+/// Compares `svg` with the stored snapshot (or rewrites it with `UPDATE_SNAPSHOTS=1`), after
+/// checking that it is well-formed SVG whose labels stay on the canvas.
+fn check_snapshot(name: &str, svg: &str) {
+    check_well_formed(svg);
+    check_labels_fit(name, svg);
+    let path = snapshot_path(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("snapshot folder")).expect("create tests/snapshots");
+        std::fs::write(&path, svg).expect("write snapshot");
+        return;
+    }
+    let stored = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; create it with UPDATE_SNAPSHOTS=1 cargo test --test charts", path.display()));
+    if stored != svg {
+        let first = stored.lines().zip(svg.lines()).position(|(a, b)| a != b).unwrap_or(stored.lines().count().min(svg.lines().count()));
+        panic!(
+            "{name}: the SVG differs from {} from line {}:\n  stored: {:?}\n  now:    {:?}\nIf the change is intended, rerun with UPDATE_SNAPSHOTS=1 and review the diff.",
+            path.display(),
+            first + 1,
+            stored.lines().nth(first),
+            svg.lines().nth(first)
+        );
+    }
+}
+
+fn check_well_formed(svg: &str) {
+    resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).unwrap_or_else(|e| panic!("not valid SVG: {e}\n{svg}"));
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].to_string())
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// Every `<text>` element, measured as the charts measure text, lies inside the canvas.
+fn check_labels_fit(name: &str, svg: &str) {
+    let width: f64 = svg.split_once("width=\"").and_then(|(_, r)| r.split_once('"')).and_then(|(w, _)| w.parse().ok()).expect("svg width");
+    let height: f64 =
+        svg.split_once("height=\"").and_then(|(_, r)| r.split_once('"')).and_then(|(h, _)| h.parse().ok()).expect("svg height");
+    let mut rest = svg;
+    let mut count = 0;
+    while let Some(i) = rest.find("<text ") {
+        let tail = &rest[i..];
+        let open_end = tail.find('>').expect("text tag ends");
+        let tag = &tail[..open_end];
+        let close = tail.find("</text>").expect("text closes");
+        let content = unescape(&tail[open_end + 1..close]);
+        let num = |n: &str| attr(tag, n).and_then(|v| v.parse::<f64>().ok()).expect("numeric attribute");
+        let (x, y, size) = (num("x"), num("y"), num("font-size"));
+        let w = chart::text_width(&content, size);
+        let (x0, x1) = match attr(tag, "text-anchor").as_deref() {
+            Some("middle") => (x - w / 2.0, x + w / 2.0),
+            Some("end") => (x - w, x),
+            _ => (x, x + w),
+        };
+        assert!(x0 >= 0.0 && x1 <= width, "{name}: `{content}` runs off the canvas ({x0:.0}..{x1:.0} of {width})");
+        assert!(y - size >= 0.0 && y <= height, "{name}: `{content}` is cut at the top or bottom (y {y} of {height})");
+        count += 1;
+        rest = &tail[close..];
+    }
+    assert!(count > 3, "{name}: only {count} labels");
+}
+
+#[test]
+fn bullet_snapshots() {
+    let catalog = Catalog::builtin();
+    let obs = observations(catalog);
+    let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
+    let cq1 = target(catalog, "CQ-1");
+    let svg = chart::bullet(&data, cq1, cq1.region, &ChartOptions::new(Lang::Zh)).expect("bullet");
+    assert!(svg.contains("CQ-1 全市养老服务人才数") && svg.contains("需加快") && svg.contains("#F9A825"), "{svg}");
+    check_snapshot("bullet_cq1_zh", &svg);
+    check_snapshot("bullet_cq1_en", &chart::bullet(&data, cq1, cq1.region, &ChartOptions::new(Lang::En)).expect("bullet"));
+    // An each_child target in its own region: districts that comply out of all of them.
+    let zb1 = target(catalog, "ZB-1");
+    let svg = chart::bullet(&data, zb1, zb1.region, &ChartOptions::new(Lang::Zh)).expect("bullet");
+    assert!(svg.contains("6 / 8"), "6 of 8 districts have a practice base: {svg}");
+    check_snapshot("bullet_zb1_each_child_zh", &svg);
+}
+
+#[test]
+fn trend_snapshots() {
+    let catalog = Catalog::builtin();
+    let obs = observations(catalog);
+    let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
+    let cq1 = target(catalog, "CQ-1");
+    let svg = chart::trend(&data, cq1, cq1.region, &ChartOptions::new(Lang::Zh)).expect("trend");
+    assert!(svg.contains("期限 2027-12-31") && svg.contains("按近4个季度速度推算"), "{svg}");
+    check_snapshot("trend_cq1_zh", &svg);
+    // Annual: year to date against the pro-rated goal.
+    let cq4 = target(catalog, "CQ-4");
+    let svg = chart::trend(&data, cq4, cq4.region, &ChartOptions::new(Lang::Zh)).expect("trend");
+    assert!(svg.contains("本年累计") && svg.contains("按年度目标分摊") && svg.contains("12,600"), "{svg}");
+    check_snapshot("trend_cq4_annual_zh", &svg);
+    check_snapshot("trend_cq4_annual_en", &chart::trend(&data, cq4, cq4.region, &ChartOptions::new(Lang::En)).expect("trend"));
+}
+
+#[test]
+fn ranking_snapshots() {
+    let catalog = Catalog::builtin();
+    let obs = observations(catalog);
+    let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
+    let zb3 = target(catalog, "ZB-3");
+    let svg = chart::ranking(&data, zb3, zb3.region, &ChartOptions::new(Lang::Zh)).expect("ranking");
+    // Largest first: 张店区 (760/830) before 淄川区 (330/420); 沂源县 reported nothing.
+    let pos = |name: &str| svg.find(name).unwrap_or_else(|| panic!("{name} is on the chart"));
+    assert!(pos("张店区") < pos("淄川区") && pos("淄川区") < pos("沂源县"), "{svg}");
+    check_snapshot("ranking_zb3_zh", &svg);
+    // A total goal (CQ-1) is not coloured per district.
+    let cq1 = target(catalog, "CQ-1");
+    let svg = chart::ranking(&data, cq1, cq1.region, &ChartOptions::new(Lang::Zh)).expect("ranking");
+    assert!(svg.contains("不分解到下属地区"), "{svg}");
+    check_labels_fit("ranking_cq1", &svg);
+    // A county has no children to rank.
+    assert!(matches!(chart::ranking(&data, zb3, code("370303"), &ChartOptions::default()), Err(ChartError::NoChildren(_))));
+}
+
+#[test]
+fn scorecard_snapshots() {
+    let catalog = Catalog::builtin();
+    let obs = observations(catalog);
+    let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
+    let svg = chart::scorecard(&data, None, &ChartOptions::new(Lang::Zh)).expect("scorecard");
+    for name in ["吉林省", "山西省", "鞍山市", "重庆市", "淄博市"] {
+        assert!(svg.contains(name), "{name} has a column");
+    }
+    assert!(svg.contains(&format!("{}项目标", catalog.targets.len())), "{svg}");
+    check_snapshot("scorecard_zh", &svg);
+    let svg = chart::scorecard(&data, Some(code("370300")), &ChartOptions::new(Lang::En)).expect("scorecard");
+    assert!(svg.contains("ZB-3") && !svg.contains("CQ-1"), "{svg}");
+    check_snapshot("scorecard_zibo_en", &svg);
+    assert!(matches!(chart::scorecard(&data, Some(code("110000")), &ChartOptions::default()), Err(ChartError::NoTargets(_))));
+}
+
+#[test]
+fn hostile_text_is_drawn_literally() {
+    let mut catalog = Catalog::builtin().clone();
+    let registry = Registry::builtin();
+    for t in &mut catalog.targets {
+        t.label_zh = format!("{HOSTILE}{}", t.label_zh);
+        t.label_en = format!("{HOSTILE}{}", t.label_en);
+        t.clause = format!("\"'&{HOSTILE}");
+    }
+    for d in &mut catalog.documents {
+        d.title = HOSTILE.to_string();
+        d.title_en = HOSTILE.to_string();
+    }
+    let obs = observations(&catalog);
+    let data = ChartData::new(&catalog, registry, &obs, as_of());
+    let mut svgs = Vec::new();
+    for lang in [Lang::Zh, Lang::En] {
+        let opts = ChartOptions::new(lang);
+        for id in ["CQ-1", "CQ-4", "ZB-1", "ZB-3"] {
+            let t = target(&catalog, id);
+            svgs.push(chart::bullet(&data, t, t.region, &opts).expect("bullet"));
+            svgs.push(chart::trend(&data, t, t.region, &opts).expect("trend"));
+            svgs.push(chart::ranking(&data, t, t.region, &opts).expect("ranking"));
+        }
+        svgs.push(chart::scorecard(&data, None, &opts).expect("scorecard"));
+    }
+    for svg in &svgs {
+        assert!(!svg.contains("<img"), "markup leaked into the SVG:\n{svg}");
+        assert!(svg.contains("&lt;img src=x onerror=alert(1)&gt;"), "the hostile label is drawn as text:\n{svg}");
+        check_well_formed(svg);
+        let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).expect("parses");
+        assert!(tree.root().children().iter().all(|n| !matches!(n, resvg::usvg::Node::Image(_))), "no image element");
+    }
+}
+
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&png[12..16], b"IHDR", "IHDR first");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&png[16..20]), be(&png[20..24]))
+}
+
+fn png_or_explain(svg: &str, scale: f32) -> Vec<u8> {
+    chart::svg_to_png(svg, scale).unwrap_or_else(|e| match e {
+        ChartError::NoCjkFont => panic!("{e}\nThe PNG tests need a Chinese font: install fonts-noto-cjk (apt-get install fonts-noto-cjk)."),
+        other => panic!("PNG failed: {other}"),
+    })
+}
+
+#[test]
+fn png_has_the_chart_size_and_draws_chinese() {
+    let catalog = Catalog::builtin();
+    let obs = observations(catalog);
+    let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
+    let cq1 = target(catalog, "CQ-1");
+    let svg = chart::bullet(&data, cq1, cq1.region, &ChartOptions::new(Lang::Zh)).expect("bullet");
+    assert_eq!(png_size(&png_or_explain(&svg, 1.0)), (1200, 675));
+    assert_eq!(png_size(&png_or_explain(&svg, 2.0)), (2400, 1350));
+
+    // Chinese glyphs really are drawn (an empty box would be a few thin lines).
+    let text = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"60\"><rect width=\"200\" height=\"60\" fill=\"#fff\"/>\
+                <text x=\"10\" y=\"48\" font-size=\"44\" font-family=\"sans-serif\" fill=\"#000\">养老服务</text></svg>";
+    let png = png_or_explain(text, 1.0);
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png).expect("decodes");
+    let dark = pixmap.pixels().iter().filter(|p| p.red() < 100 && p.alpha() > 200).count();
+    assert!(dark > 1500, "only {dark} dark pixels: are the Chinese characters drawn?");
+
+    assert!(matches!(chart::svg_to_png(&svg, 0.0), Err(ChartError::BadScale(_))));
+    assert!(matches!(chart::svg_to_png("not svg", 1.0), Err(ChartError::Svg(_)) | Err(ChartError::NoCjkFont)));
+}
+
+#[test]
+fn sizes_too_small_for_labels_are_refused() {
+    let catalog = Catalog::builtin();
+    let obs = observations(catalog);
+    let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
+    let t = target(catalog, "CQ-1");
+    let opts = ChartOptions { width: 300, ..ChartOptions::default() };
+    assert!(matches!(chart::bullet(&data, t, t.region, &opts), Err(ChartError::BadSize(300, 675))));
+    assert!(matches!(chart::bullet(&data, t, code("999999"), &ChartOptions::default()), Err(ChartError::UnknownRegion(_))));
+}
+
+fn carestaff(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_carestaff")).args(args).output().expect("run carestaff")
+}
+
+#[test]
+fn chart_command_writes_svg_and_png_and_rejects_bad_usage() {
+    let dir = std::env::temp_dir().join(format!("carestaff-chart-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("t.db");
+    let db = db.to_str().expect("utf-8 path");
+    let svg = dir.join("cq1.svg");
+    let out = carestaff(&["--db", db, "chart", "--target", "CQ-1", "--region", "500000", "-o", svg.to_str().expect("path")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&svg).expect("svg written");
+    assert!(text.starts_with("<svg") && text.contains("无数据"), "an empty database draws no data");
+    let png = dir.join("board.png");
+    let out = carestaff(&["--db", db, "chart", "--kind", "scorecard", "--scale", "1", "-o", png.to_str().expect("path")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(png_size(&std::fs::read(&png).expect("png written")).0, 1200);
+
+    for bad in [
+        vec!["chart", "--target", "XX-9", "-o", "x.svg"],
+        vec!["chart", "--target", "CQ-1", "-o", "x.pdf"],
+        vec!["chart", "--kind", "trend", "-o", "x.svg"],
+        vec!["chart", "--target", "CQ-1", "--region", "999999", "-o", "x.svg"],
+        vec!["chart", "--target", "CQ-1", "--kind", "ranking", "--region", "500101", "-o", "x.svg"],
+    ] {
+        let mut args = vec!["--db", db];
+        args.extend(bad.iter().copied());
+        let out = carestaff(&args);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
