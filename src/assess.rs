@@ -13,7 +13,7 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -33,7 +33,9 @@ pub const NEEDS_ACCELERATION: f64 = 0.60;
 pub struct Observations {
     metric_ids: FxHashMap<String, usize>,
     kinds: Vec<MetricKind>,
-    values: FxHashMap<(RegionCode, usize), BTreeMap<Period, f64>>,
+    /// Each region's own series of a metric, sorted by period (values usually arrive in order,
+    /// so inserting is a push and reading a binary search).
+    values: FxHashMap<(RegionCode, usize), Vec<(Period, f64)>>,
     periods: BTreeSet<Period>,
 }
 
@@ -52,9 +54,26 @@ impl Observations {
     /// `false` returned.
     pub fn insert(&mut self, region: RegionCode, metric: &str, period: Period, value: f64) -> bool {
         let Some(&m) = self.metric_ids.get(metric) else { return false };
-        self.values.entry((region, m)).or_default().insert(period, value);
-        self.periods.insert(period);
+        self.insert_index(region, m, period, value);
         true
+    }
+
+    /// The index of a metric in the catalog these observations were made for.
+    pub fn metric_index(&self, metric: &str) -> Option<usize> {
+        self.metric_ids.get(metric).copied()
+    }
+
+    /// [`Observations::insert`] by metric index (see [`Observations::metric_index`]).
+    pub fn insert_index(&mut self, region: RegionCode, m: usize, period: Period, value: f64) {
+        let series = self.values.entry((region, m)).or_default();
+        match series.last() {
+            Some(&(p, _)) if p < period => series.push((period, value)),
+            _ => match series.binary_search_by_key(&period, |e| e.0) {
+                Ok(i) => series[i].1 = value,
+                Err(i) => series.insert(i, (period, value)),
+            },
+        }
+        self.periods.insert(period);
     }
 
     /// The region's own reported value.
@@ -64,7 +83,8 @@ impl Observations {
     }
 
     fn own_by_index(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
-        self.values.get(&(region, m)).and_then(|s| s.get(&period)).copied()
+        let series = self.values.get(&(region, m))?;
+        series.binary_search_by_key(&period, |e| e.0).ok().map(|i| series[i].1)
     }
 
     /// Every period that has at least one value, in order.

@@ -640,11 +640,26 @@ impl Store {
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn observations_where(&self, catalog: &Catalog, keep: impl Fn(RegionCode) -> bool) -> Result<Observations, StoreError> {
         let mut obs = Observations::new(catalog);
-        self.for_each_current(None, None, |region, period, metric, value| {
-            if keep(region) {
-                obs.insert(region, metric, period, value);
+        // Metric key → the catalog's index, once, instead of a name lookup per value.
+        let mut index: Vec<Option<usize>> = Vec::new();
+        for (name, key) in self.metric_keys()? {
+            let k = usize::from(key);
+            if index.len() <= k {
+                index.resize(k + 1, None);
             }
-        })?;
+            index[k] = obs.metric_index(&name);
+        }
+        let mut stmt = self.conn.prepare_cached("SELECT region, period, vals FROM current_value ORDER BY region, period")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let Some(region) = RegionCode::from_u32(row.get(0)?).filter(|r| keep(*r)) else { continue };
+            let Some(period) = Period::from_index(row.get(1)?) else { continue };
+            for (k, v, _) in codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?) {
+                if let Some(&Some(m)) = index.get(usize::from(k)) {
+                    obs.insert_index(region, m, period, v);
+                }
+            }
+        }
         Ok(obs)
     }
 
