@@ -104,15 +104,17 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     }
     let rows = summary_rows(input.catalog, input.registry, input.observations, input.as_of, input.region);
     let mut workbook = Workbook::new();
-    workbook.push_worksheet(summary_sheet(input, &rows)?);
-    workbook.push_worksheet(scorecard_sheet(input, &rows)?);
+    summary_sheet(input, &rows, workbook.add_worksheet())?;
+    scorecard_sheet(input, &rows, workbook.add_worksheet())?;
     for a in &rows {
         if let Some(target) = input.catalog.target(&a.target) {
-            workbook.push_worksheet(target_sheet(input, target, a)?);
+            target_sheet(input, target, a, workbook.add_worksheet())?;
         }
     }
-    workbook.push_worksheet(sources_sheet(input, &rows)?);
-    workbook.push_worksheet(method_sheet(input, &rows)?);
+    // The values sheet can hold every value of five jurisdictions over years: its rows go to a
+    // temporary file as they are written instead of staying in memory.
+    sources_sheet(input, &rows, workbook.add_worksheet_with_constant_memory()?)?;
+    method_sheet(input, &rows, workbook.add_worksheet())?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -135,14 +137,13 @@ pub const SOURCES: &str = "数据来源";
 pub const METHOD: &str = "方法";
 
 /// A worksheet plus the widths of what was written, so columns can be sized at the end.
-struct Sheet {
-    ws: Worksheet,
+struct Sheet<'w> {
+    ws: &'w mut Worksheet,
     widths: Widths,
 }
 
-impl Sheet {
-    fn new(name: &str) -> Result<Sheet, XlsxError> {
-        let mut ws = Worksheet::new();
+impl<'w> Sheet<'w> {
+    fn new(ws: &'w mut Worksheet, name: &str) -> Result<Sheet<'w>, XlsxError> {
         ws.set_name(name)?;
         ws.set_landscape();
         ws.set_paper_size(9);
@@ -266,8 +267,8 @@ const SUMMARY_HEAD: [&str; 14] = [
     "解读",
 ];
 
-fn summary_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, XlsxError> {
-    let mut s = Sheet::new(SUMMARY)?;
+fn summary_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(ws, SUMMARY)?;
     let head = header_format();
     let plain = cell_format();
     let wrap = wrap_format();
@@ -306,7 +307,7 @@ fn summary_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, 
     s.ws.set_freeze_panes(header_row + 1, 1)?;
     s.ws.autofilter(header_row, 0, last.max(header_row + 1), SUMMARY_HEAD.len() as u16 - 1)?;
     s.ws.set_repeat_rows(header_row, header_row)?;
-    Ok(s.ws)
+    Ok(())
 }
 
 /// Whether a target can be judged in a child region on the child's own figure: each_child
@@ -330,8 +331,8 @@ fn status_conditional_formats(ws: &mut Worksheet, r0: u32, c0: u16, r1: u32, c1:
     Ok(())
 }
 
-fn scorecard_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, XlsxError> {
-    let mut s = Sheet::new(SCORECARD)?;
+fn scorecard_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(ws, SCORECARD)?;
     let head = header_format();
     let plain = cell_format();
     let centre = cell_format().set_align(FormatAlign::Center);
@@ -389,7 +390,7 @@ fn scorecard_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet
         }
         r += 1;
     }
-    status_conditional_formats(&mut s.ws, 1, 1, r.max(first), max_col)?;
+    status_conditional_formats(s.ws, 1, 1, r.max(first), max_col)?;
     s.ws.write_string(
         r,
         0,
@@ -400,7 +401,7 @@ fn scorecard_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet
         s.width(c, 18.0)?;
     }
     s.ws.set_freeze_panes(0, 1)?;
-    Ok(s.ws)
+    Ok(())
 }
 
 /// One row of a target's tracking table.
@@ -471,8 +472,8 @@ fn percent_of_goal(cmp: Comparator, value: f64, goal: f64) -> Option<f64> {
     p.is_finite().then_some(p)
 }
 
-fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment) -> Result<Worksheet, XlsxError> {
-    let mut s = Sheet::new(&target.id)?;
+fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment, ws: &mut Worksheet) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(ws, &target.id)?;
     let head = header_format();
     let plain = cell_format();
     let label = Format::new().set_bold().set_align(FormatAlign::Top);
@@ -588,11 +589,11 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment) -> Result<
         chart.set_width(640).set_height(340);
         s.ws.insert_chart(header_row, 6, &chart)?;
     }
-    Ok(s.ws)
+    Ok(())
 }
 
-fn sources_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, XlsxError> {
-    let mut s = Sheet::new(SOURCES)?;
+fn sources_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(ws, SOURCES)?;
     let head = header_format();
     let plain = cell_format();
     let heads = ["地区代码", "地区", "报告期", "指标", "指标名称", "数值", "单位", "来源文件", "SHA-256", "导入时间", "工作表", "单元格"];
@@ -641,11 +642,11 @@ fn sources_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, 
     s.width(8, 66.0)?;
     s.ws.set_freeze_panes(3, 0)?;
     s.ws.autofilter(2, 0, r.max(3), heads.len() as u16 - 1)?;
-    Ok(s.ws)
+    Ok(())
 }
 
-fn method_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, XlsxError> {
-    let mut s = Sheet::new(METHOD)?;
+fn method_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+    let s = Sheet::new(ws, METHOD)?;
     let head = header_format();
     let wrap = wrap_format();
     let para = Format::new().set_text_wrap().set_align(FormatAlign::Top);
@@ -700,7 +701,7 @@ fn method_sheet(input: &ReportInput, rows: &[Assessment]) -> Result<Worksheet, X
         s.ws.set_column_width(c as u16, *w)?;
     }
     s.ws.set_repeat_rows(header_row, header_row)?;
-    Ok(s.ws)
+    Ok(())
 }
 
 #[cfg(test)]
