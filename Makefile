@@ -1,50 +1,104 @@
 # Carestaff — two commands on a fresh machine:
-#   make run    import the sample data into a fresh demo database and print the status table
-#   make test   build, lint and run every test, then check the command-line contract
+#   make run    build the desktop app and start it (the sample data is loaded on first start)
+#   make test   install what is missing, lint, run every test (the desktop end-to-end tests
+#               under Xvfb), then check the command-line contract and the real files
 #
-# Needs only Rust (cargo) and Python 3; installs what else is missing.
+# Needs only Rust (cargo) and Python 3; installs the Debian packages and tauri-driver when
+# they are missing (as root, or through sudo).
 
-CARGO   ?= cargo
-SHARED  ?= ../shared
-DEMO_DB ?= out/demo.db
-BIN     := target/debug/carestaff
+CARGO      ?= cargo
+SHARED     ?= ../shared
+DEMO_DB    ?= out/demo.db
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+BIN        := $(TARGET_DIR)/debug/carestaff
+APP        := $(TARGET_DIR)/debug/carestaff-desktop
+XVFB       := xvfb-run -a -s "-screen 0 1366x768x24"
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build lint fmt sample-data contract real-files clean
+# Debian packages: to build the webview shell, to run and test it, to take screenshots.
+BUILD_PKGS := build-essential pkg-config libwebkit2gtk-4.1-dev
+RUN_PKGS   := xvfb webkit2gtk-driver fonts-noto-cjk
+SHOT_PKGS  := imagemagick xdotool
+
+.PHONY: run test app build lint fmt deps-build deps-run deps-shots tauri-driver demo-cli \
+	sample-data contract real-files screenshots clean
+
+# Installs the packages in $(1) that dpkg does not report as installed.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+endef
+
+deps-build:
+	$(call apt_install,$(BUILD_PKGS))
+
+deps-run:
+	$(call apt_install,$(RUN_PKGS))
+
+deps-shots:
+	$(call apt_install,$(SHOT_PKGS))
+
+tauri-driver:
+	@command -v tauri-driver >/dev/null 2>&1 || [ -x "$${CARGO_HOME:-$$HOME/.cargo}/bin/tauri-driver" ] || \
+		$(CARGO) install tauri-driver --version "^2" --locked
+
+# The app is built by `cargo test --no-run` rather than `cargo build`: both would compile Tauri
+# with different features (twice the time); this way `make test` and `make run` share one build.
+app: deps-build
+	$(CARGO) test --workspace --no-run
+
+run: app deps-run
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(APP); \
+	else \
+		echo "no display: starting the app under Xvfb (nothing to see; tools/screenshots.sh shows it)"; \
+		$(XVFB) $(APP); \
+	fi
+
+test: deps-build deps-run tauri-driver lint
+	PATH="$$PATH:$${CARGO_HOME:-$$HOME/.cargo}/bin" $(XVFB) $(CARGO) test --workspace
+	$(MAKE) contract real-files SKIP_BUILD=1
 
 build:
 	$(CARGO) build --bin carestaff
 
-run: build
-	@mkdir -p out
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(BIN) --db $(DEMO_DB) import sample-data/*.xlsx > out/demo-import.log
-	@echo "imported sample-data/ into $(DEMO_DB) (log: out/demo-import.log)"
-	$(BIN) --db $(DEMO_DB) status
-
-test: lint
-	$(CARGO) test --workspace
-	$(MAKE) contract
-	$(MAKE) real-files
-
-lint:
+lint: deps-build
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
 
+# The command line on the sample data: a fresh demo database and the status table.
+demo-cli: build
+	@mkdir -p out
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN) --db $(DEMO_DB) import sample-data/*.xlsx > out/demo-import.log
+	@echo "imported sample-data/ into $(DEMO_DB) (log: out/demo-import.log)"
+	$(BIN) --db $(DEMO_DB) status
+
 # The command-line contract fixed in DESIGN.md, checked by the shared tool when it is there.
-contract: build
+# `cargo test --workspace` has just built $(BIN) for the integration tests; `make test` passes
+# SKIP_BUILD=1 so it is not compiled again with `cargo build`'s features.
+contract: $(if $(SKIP_BUILD),,build)
 	@if [ -f $(SHARED)/tools/cli-contract-check.py ]; then \
 		python3 $(SHARED)/tools/cli-contract-check.py $(BIN) sample-data; \
 	else echo "contract: $(SHARED)/tools/cli-contract-check.py not found, skipped"; fi
 
 # Real government spreadsheets (not in the project: no licence): each must be imported or
 # rejected with a located error, never crash.
-real-files: build
+real-files: $(if $(SKIP_BUILD),,build)
 	@if [ -d $(SHARED)/data/real-xlsx ]; then \
 		python3 tests/real_files.py $(BIN) $(SHARED)/data/real-xlsx; \
 	else echo "real-files: $(SHARED)/data/real-xlsx not found, skipped"; fi
+
+# The README screenshots (docs/screenshots/*.png), taken from the real app under Xvfb.
+screenshots: app deps-run deps-shots
+	APP=$(APP) tools/screenshots.sh
 
 # Regenerate sample-data/ (deterministic).
 sample-data:

@@ -458,6 +458,126 @@ impl Catalog {
     }
 }
 
+/// A target an office adds for a document that is not in the built-in catalog (a local plan,
+/// a leader's instruction). Stored in the database; [`Catalog::with_local`] merges the enabled
+/// ones into an owned catalog, so the status method treats them like built-in targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalTarget {
+    /// A unique id; it must not clash with a built-in target id.
+    pub id: String,
+    /// The title of the document the target comes from.
+    pub document_title: String,
+    /// The document number (文号), may be empty.
+    #[serde(default)]
+    pub document_number: String,
+    /// The clause, e.g. `第三条`.
+    #[serde(default)]
+    pub clause: String,
+    /// The exact words of the clause.
+    #[serde(default)]
+    pub quote: String,
+    /// The region the target is about.
+    pub region: RegionCode,
+    /// A short Chinese name.
+    pub label_zh: String,
+    /// A short English name (the Chinese name is used when empty).
+    #[serde(default)]
+    pub label_en: String,
+    /// The metric id measured.
+    pub metric: String,
+    /// `>=`, `<=` or `=`.
+    pub comparator: String,
+    /// The goal value in the metric's unit.
+    pub goal: f64,
+    /// The deadline; `None` for a standing requirement.
+    pub deadline: Option<NaiveDate>,
+    /// Switched-off targets stay stored but are not assessed.
+    pub enabled: bool,
+}
+
+impl Catalog {
+    /// This catalog plus the enabled local targets, each under a document of its own
+    /// (`local:ID`); switched-off ones are left out.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError::Invalid`] when a local target reuses an id, names an unknown metric or
+    /// region, has an unknown comparator or a goal that is not a number.
+    pub fn with_local(&self, locals: &[LocalTarget]) -> Result<Catalog, CatalogError> {
+        let mut out = self.clone();
+        for l in locals.iter().filter(|l| l.enabled) {
+            out.push_local(l)?;
+        }
+        Ok(out)
+    }
+
+    /// Checks a local target as [`Catalog::with_local`] would, without keeping it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Catalog::with_local`].
+    pub fn validate_local(&self, local: &LocalTarget) -> Result<(), CatalogError> {
+        self.clone().push_local(local)
+    }
+
+    fn push_local(&mut self, l: &LocalTarget) -> Result<(), CatalogError> {
+        let id = l.id.trim();
+        if id.is_empty() || id.chars().count() > 40 {
+            return Err(invalid(&l.id, "a local target needs an id of 1 to 40 characters".into()));
+        }
+        if self.target(id).is_some() {
+            return Err(invalid(id, "a target with this id exists already".into()));
+        }
+        if l.document_title.trim().is_empty() || l.label_zh.trim().is_empty() {
+            return Err(invalid(id, "a local target needs its document title and a Chinese name".into()));
+        }
+        let Some(metric) = self.metric(&l.metric) else {
+            return Err(invalid(id, format!("unknown metric `{}`", l.metric)));
+        };
+        let unit = metric.unit.clone();
+        if Registry::builtin().get(l.region).is_none() {
+            return Err(invalid(id, format!("region {} is not in the registry", l.region)));
+        }
+        let indicator = RawIndicator { metric: Some(l.metric.clone()), ..RawIndicator::default() };
+        let check = raw_check(id, &indicator, &l.comparator, l.goal)?;
+        let document = format!("local:{id}");
+        self.documents.push(Document {
+            id: document.clone(),
+            number: l.document_number.trim().to_string(),
+            issuer: String::new(),
+            date: None,
+            title: l.document_title.trim().to_string(),
+            title_en: l.document_title.trim().to_string(),
+            region: l.region,
+            source_file: String::new(),
+            note: Some("本地目标（非内置文件）".into()),
+        });
+        self.targets.push(Target {
+            id: id.to_string(),
+            document,
+            clause: l.clause.trim().to_string(),
+            quote: l.quote.trim().to_string(),
+            region: l.region,
+            label_zh: l.label_zh.trim().to_string(),
+            label_en: if l.label_en.trim().is_empty() { l.label_zh.trim().to_string() } else { l.label_en.trim().to_string() },
+            check,
+            also: Vec::new(),
+            unit,
+            timing: l.deadline.map_or(Timing::Standing, Timing::Deadline),
+            scope: Scope::Region,
+            baseline: None,
+            interpretation: None,
+            inherited_from: None,
+        });
+        Ok(())
+    }
+
+    /// Whether a target was added locally rather than compiled in.
+    pub fn is_local(&self, target: &Target) -> bool {
+        target.document.starts_with("local:")
+    }
+}
+
 fn invalid(id: &str, message: String) -> CatalogError {
     CatalogError::Invalid { id: id.to_string(), message }
 }
@@ -585,6 +705,49 @@ mod tests {
         let bad_cmp = base.replacen("comparator = \">=\"", "comparator = \"gte\"", 1);
         assert!(matches!(Catalog::from_toml(&bad_cmp), Err(CatalogError::Invalid { .. })));
         assert!(matches!(Catalog::from_toml("version = "), Err(CatalogError::Syntax(_))));
+    }
+
+    fn local(id: &str, enabled: bool) -> LocalTarget {
+        LocalTarget {
+            id: id.into(),
+            document_title: "区级养老服务人才三年行动".into(),
+            document_number: String::new(),
+            clause: "三(一)".into(),
+            quote: "到2026年底，社会工作者不少于300人。".into(),
+            region: "500103".parse().expect("valid code"),
+            label_zh: "社会工作者".into(),
+            label_en: String::new(),
+            metric: "social_workers".into(),
+            comparator: ">=".into(),
+            goal: 300.0,
+            deadline: Some(NaiveDate::from_ymd_opt(2026, 12, 31).expect("valid date")),
+            enabled,
+        }
+    }
+
+    #[test]
+    fn local_targets_join_only_when_enabled() {
+        let base = Catalog::builtin();
+        let c = base.with_local(&[local("YZ-1", true), local("YZ-2", false)]).expect("valid local targets");
+        assert_eq!(c.targets.len(), base.targets.len() + 1);
+        let t = c.target("YZ-1").expect("enabled local target is in");
+        assert!(c.is_local(t));
+        assert_eq!(t.unit, "人");
+        assert_eq!(t.label_en, "社会工作者");
+        assert_eq!(c.document(&t.document).map(|d| d.title.as_str()), Some("区级养老服务人才三年行动"));
+        assert!(c.target("YZ-2").is_none());
+    }
+
+    #[test]
+    fn local_targets_are_validated() {
+        let base = Catalog::builtin();
+        let check = |l: LocalTarget| matches!(base.validate_local(&l), Err(CatalogError::Invalid { .. }));
+        assert!(check(local("CQ-1", true)), "clashes with a built-in id");
+        assert!(check(LocalTarget { metric: "nope".into(), ..local("YZ-1", true) }));
+        assert!(check(LocalTarget { comparator: "gt".into(), ..local("YZ-1", true) }));
+        assert!(check(LocalTarget { goal: f64::NAN, ..local("YZ-1", true) }));
+        assert!(check(LocalTarget { document_title: " ".into(), ..local("YZ-1", true) }));
+        assert!(base.validate_local(&local("YZ-1", true)).is_ok());
     }
 
     #[test]

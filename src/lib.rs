@@ -31,7 +31,7 @@ pub mod template;
 mod xlsx;
 
 pub use assess::{Assessment, Observations, Status};
-pub use catalog::{Catalog, Metric, MetricKind, Target};
+pub use catalog::{Catalog, LocalTarget, Metric, MetricKind, Target};
 pub use period::Period;
 pub use region::{Region, RegionCode, Registry};
 pub use store::Store;

@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::assess::Observations;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, LocalTarget};
 use crate::period::Period;
 use crate::region::RegionCode;
 
@@ -60,6 +60,30 @@ pub const MIGRATIONS: &[&str] = &[
         header  TEXT NOT NULL,
         metric  TEXT NOT NULL,
         PRIMARY KEY (scope, header)
+    ) WITHOUT ROWID;
+    "#,
+    // 2: the desktop app's settings, demonstration submissions, local targets.
+    r#"
+    ALTER TABLE submission ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE setting (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE local_target (
+        id              TEXT PRIMARY KEY,
+        document_title  TEXT NOT NULL,
+        document_number TEXT NOT NULL,
+        clause          TEXT NOT NULL,
+        quote           TEXT NOT NULL,
+        region          INTEGER NOT NULL,
+        label_zh        TEXT NOT NULL,
+        label_en        TEXT NOT NULL,
+        metric          TEXT NOT NULL,
+        comparator      TEXT NOT NULL,
+        goal            REAL NOT NULL,
+        deadline        TEXT,
+        enabled         INTEGER NOT NULL DEFAULT 1,
+        position        INTEGER NOT NULL
     ) WITHOUT ROWID;
     "#,
 ];
@@ -283,7 +307,8 @@ pub struct HistoryRow {
     pub cell: String,
 }
 
-/// A current value with the file it came from, for reports that cite their sources.
+/// A current value with the file it came from, for reports that cite their sources. The
+/// strings repeated across values (metric, file, sheet) are shared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourcedValue {
     /// The region code.
@@ -291,17 +316,17 @@ pub struct SourcedValue {
     /// The quarter.
     pub period: Period,
     /// The metric id.
-    pub metric: String,
+    pub metric: Arc<str>,
     /// The value.
     pub value: f64,
     /// The file it came from.
-    pub file_name: String,
+    pub file_name: Arc<str>,
     /// SHA-256 of that file, hex.
-    pub sha256: String,
+    pub sha256: Arc<str>,
     /// When that file was imported (RFC 3339).
-    pub imported_at: String,
+    pub imported_at: Arc<str>,
     /// The sheet it was read from.
-    pub sheet: String,
+    pub sheet: Arc<str>,
     /// The cell in A1 notation.
     pub cell: String,
 }
@@ -325,6 +350,8 @@ pub struct SubmissionRow {
     pub value_count: i64,
     /// How many of them were new or changed.
     pub changed_count: i64,
+    /// Whether it is demonstration data, removable with [`Store::remove_demo_data`].
+    pub demo: bool,
 }
 
 /// An open database.
@@ -387,9 +414,6 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A 32 MiB page cache keeps a large import's pages in memory until it commits, instead
-        // of spilling and rewriting them.
-        conn.pragma_update(None, "cache_size", -32_768)?;
         Ok(())
     }
 
@@ -461,6 +485,15 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails; the transaction is then rolled back whole.
     pub fn commit(&mut self, submission: &NewSubmission, values: &[NewValue]) -> Result<CommitSummary, StoreError> {
+        // A 32 MiB page cache keeps a large import's pages in memory until it commits, instead
+        // of spilling and rewriting them; reads keep SQLite's small default.
+        self.conn.pragma_update(None, "cache_size", -32_768)?;
+        let result = self.commit_in_transaction(submission, values);
+        self.conn.pragma_update(None, "cache_size", -2_000)?;
+        result
+    }
+
+    fn commit_in_transaction(&mut self, submission: &NewSubmission, values: &[NewValue]) -> Result<CommitSummary, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut summary = CommitSummary { submission: None, new: 0, changed: 0, unchanged: 0 };
         {
@@ -716,7 +749,7 @@ impl Store {
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn submissions(&self) -> Result<Vec<SubmissionRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, file_name, sha256, imported_at, imported_by, sheets, value_count, changed_count FROM submission ORDER BY id DESC",
+            "SELECT id, file_name, sha256, imported_at, imported_by, sheets, value_count, changed_count, demo FROM submission ORDER BY id DESC",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(SubmissionRow {
@@ -728,6 +761,7 @@ impl Store {
                 sheets: r.get(5)?,
                 value_count: r.get(6)?,
                 changed_count: r.get(7)?,
+                demo: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -740,21 +774,27 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn current_values_with_sources(&self, keep: impl Fn(RegionCode) -> bool) -> Result<Vec<SourcedValue>, StoreError> {
-        let names: HashMap<u16, String> = self.metric_keys()?.into_iter().map(|(n, k)| (k, n)).collect();
+        let names: HashMap<u16, Arc<str>> = self.metric_keys()?.into_iter().map(|(n, k)| (k, Arc::from(n))).collect();
         let mut subs_stmt = self.conn.prepare_cached("SELECT id, file_name, sha256, imported_at FROM submission")?;
-        let submissions: HashMap<i64, (String, String, String)> =
-            subs_stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?.collect::<Result<_, _>>()?;
+        type Source = (Arc<str>, Arc<str>, Arc<str>);
+        let submissions: HashMap<i64, Source> = subs_stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, (Arc::from(r.get::<_, String>(1)?), Arc::from(r.get::<_, String>(2)?), Arc::from(r.get::<_, String>(3)?))))
+            })?
+            .collect::<Result<_, _>>()?;
+        let empty: Arc<str> = Arc::from("");
         let mut obs_stmt = self.conn.prepare_cached("SELECT submission_id, sheet, vals FROM observation WHERE id = ?1")?;
         let mut cur = self.conn.prepare_cached("SELECT region, period, vals FROM current_value ORDER BY region, period")?;
         let mut rows = cur.query([])?;
         let mut out = Vec::new();
+        // Observations seen so far: the values of one file share its sheet name.
+        let mut observations: HashMap<i64, (i64, Arc<str>, Vec<codec::Observed>)> = HashMap::new();
         while let Some(row) = rows.next()? {
             let (Some(region), Some(period)) = (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?)) else { continue };
             if !keep(region) {
                 continue;
             }
             let entries: Vec<codec::Current> = codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?).collect();
-            let mut observations: HashMap<i64, (i64, String, Vec<codec::Observed>)> = HashMap::new();
             for (key, value, obs_id) in entries {
                 let Some(metric) = names.get(&key) else { continue };
                 let (sub, sheet, observed) = match observations.entry(obs_id) {
@@ -762,12 +802,13 @@ impl Store {
                     std::collections::hash_map::Entry::Vacant(e) => {
                         let (sub, sheet, vals): (i64, String, Vec<u8>) =
                             obs_stmt.query_row([obs_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                        e.insert((sub, sheet, codec::decode_observed(&vals).collect()))
+                        e.insert((sub, Arc::from(sheet), codec::decode_observed(&vals).collect()))
                     }
                 };
                 let cell =
                     observed.iter().find(|e| e.0 == key).map_or_else(String::new, |e| crate::ingest::grid::a1(e.2 as usize, e.3 as usize));
-                let (file_name, sha256, imported_at) = submissions.get(sub).cloned().unwrap_or_default();
+                let (file_name, sha256, imported_at) =
+                    submissions.get(sub).cloned().unwrap_or_else(|| (empty.clone(), empty.clone(), empty.clone()));
                 out.push(SourcedValue {
                     region,
                     period,
@@ -780,6 +821,8 @@ impl Store {
                     cell,
                 });
             }
+            // An observation covers one region and quarter: done with it.
+            observations.clear();
         }
         out.sort_by(|a, b| (a.region, a.period, &a.metric).cmp(&(b.region, b.period, &b.metric)));
         Ok(out)
@@ -808,6 +851,198 @@ impl Store {
             params![scope.as_u32(), header, metric],
         )?;
         Ok(())
+    }
+}
+
+/// Settings, demonstration data and local targets: what the desktop app keeps besides values.
+impl Store {
+    /// A stored setting.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT value FROM setting WHERE key = ?1")?;
+        Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
+    }
+
+    /// Stores a setting, replacing any earlier value.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Marks the submissions of files with these SHA-256 sums as demonstration data; returns
+    /// how many were marked.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn mark_demo(&mut self, sha256: &[String]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached("UPDATE submission SET demo = 1 WHERE sha256 = ?1")?;
+            for sha in sha256 {
+                n += stmt.execute([sha])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Deletes the demonstration submissions and the values they brought, in one transaction.
+    /// Where a later real file had superseded a demonstration value nothing changes; where a
+    /// demonstration value had superseded a real one, the real one becomes current again. (A
+    /// real file that repeated a demonstration value recorded nothing, since identical values
+    /// are not stored; the real value before it becomes current.) Returns how many submissions
+    /// were removed.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails; nothing is then removed.
+    pub fn remove_demo_data(&mut self) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut touched = tx.prepare(
+                "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo = 1",
+            )?;
+            let groups: Vec<(u32, i32)> = touched.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let mut real = tx.prepare_cached(
+                "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
+                 WHERE o.region = ?1 AND o.period = ?2 AND s.demo = 0 ORDER BY o.id",
+            )?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO current_value (region, period, vals) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
+            )?;
+            let mut delete = tx.prepare_cached("DELETE FROM current_value WHERE region = ?1 AND period = ?2")?;
+            for (region, period) in groups {
+                // The group's current values from the real observations alone: the latest wins.
+                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> = std::collections::BTreeMap::new();
+                let mut rows = real.query(params![region, period])?;
+                while let Some(row) = rows.next()? {
+                    let id: i64 = row.get(0)?;
+                    for (key, value, _, _) in codec::decode_observed(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?) {
+                        latest.insert(key, (value, id));
+                    }
+                }
+                if latest.is_empty() {
+                    delete.execute(params![region, period])?;
+                } else {
+                    let entries: Vec<codec::Current> = latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
+                    upsert.execute(params![region, period, codec::encode_current(&entries)])?;
+                }
+            }
+        }
+        tx.execute("DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo = 1)", [])?;
+        let removed = tx.execute("DELETE FROM submission WHERE demo = 1", [])?;
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// Whether any demonstration submission is stored.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn has_demo_data(&self) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM submission WHERE demo = 1)", [], |r| r.get(0))?)
+    }
+
+    /// Whether no submission at all is stored.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(!self.conn.query_row("SELECT EXISTS (SELECT 1 FROM submission)", [], |r| r.get::<_, bool>(0))?)
+    }
+
+    /// The local targets, in the order they were added.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn local_targets(&self) -> Result<Vec<LocalTarget>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, document_title, document_number, clause, quote, region, label_zh, label_en, metric, comparator, goal, deadline, enabled
+             FROM local_target ORDER BY position",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, u32>(5)?,
+                r.get::<_, Option<String>>(11)?,
+                LocalTarget {
+                    id: r.get(0)?,
+                    document_title: r.get(1)?,
+                    document_number: r.get(2)?,
+                    clause: r.get(3)?,
+                    quote: r.get(4)?,
+                    region: RegionCode::from_u32(110_000).expect("110000 is a six-digit code"),
+                    label_zh: r.get(6)?,
+                    label_en: r.get(7)?,
+                    metric: r.get(8)?,
+                    comparator: r.get(9)?,
+                    goal: r.get(10)?,
+                    deadline: None,
+                    enabled: r.get(12)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (region, deadline, mut t) = row?;
+            let Some(region) = RegionCode::from_u32(region) else { continue };
+            t.region = region;
+            t.deadline = deadline.and_then(|d| d.parse().ok());
+            out.push(t);
+        }
+        Ok(out)
+    }
+
+    /// Adds a local target (validate it first with [`Catalog::validate_local`]).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails, for instance when the id is taken.
+    pub fn add_local_target(&mut self, t: &LocalTarget) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO local_target (id, document_title, document_number, clause, quote, region, label_zh, label_en, metric, comparator, goal, deadline, enabled, position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, (SELECT coalesce(max(position), 0) + 1 FROM local_target))",
+            params![
+                t.id.trim(),
+                t.document_title.trim(),
+                t.document_number.trim(),
+                t.clause.trim(),
+                t.quote.trim(),
+                t.region.as_u32(),
+                t.label_zh.trim(),
+                t.label_en.trim(),
+                t.metric,
+                t.comparator,
+                t.goal,
+                t.deadline.map(|d| d.to_string()),
+                t.enabled
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Switches a local target on or off; returns whether it exists.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn set_local_target_enabled(&mut self, id: &str, enabled: bool) -> Result<bool, StoreError> {
+        Ok(self.conn.execute("UPDATE local_target SET enabled = ?2 WHERE id = ?1", params![id, enabled])? > 0)
     }
 }
 

@@ -189,6 +189,62 @@ mod store {
         assert_eq!((trail[1].value, trail[1].current, trail[1].file_name.as_str()), (120.0, true, "q1-fixed.xlsx"));
         assert_eq!(store.submissions().expect("subs").len(), 2);
     }
+    #[test]
+    fn removing_demo_data_restores_the_real_values_it_had_superseded() {
+        let mut store = Store::open_in_memory().expect("db");
+        store.commit(&submission("real.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("real");
+        store
+            .commit(
+                &submission("demo.xlsx"),
+                &[value("370303", "2025Q1", "caregivers", 150.0), value("370303", "2025Q2", "caregivers", 160.0)],
+            )
+            .expect("demo");
+        store.commit(&submission("later.xlsx"), &[value("370303", "2025Q2", "caregivers", 170.0)]).expect("later real");
+        assert_eq!(store.mark_demo(&["sha-of-demo.xlsx".into()]).expect("mark"), 1);
+        assert!(store.has_demo_data().expect("demo?"));
+
+        assert_eq!(store.remove_demo_data().expect("remove"), 1);
+        assert!(!store.has_demo_data().expect("demo?"));
+        let current: Vec<(String, f64)> =
+            store.current_values(None, None).expect("values").into_iter().map(|v| (v.period.to_string(), v.value)).collect();
+        assert_eq!(current, vec![("2025Q1".to_string(), 100.0), ("2025Q2".to_string(), 170.0)]);
+        let files: Vec<String> = store.submissions().expect("subs").into_iter().map(|s| s.file_name).collect();
+        assert_eq!(files, vec!["later.xlsx", "real.xlsx"]);
+        assert_eq!(store.history(code("370303"), "caregivers").expect("history").len(), 2);
+    }
+
+    #[test]
+    fn settings_and_local_targets_are_kept() {
+        let path = scratch("settings.db");
+        let mut store = Store::open(&path).expect("open");
+        assert_eq!(store.setting("language").expect("get"), None);
+        store.set_setting("language", "en").expect("set");
+        store.set_setting("language", "zh").expect("set again");
+        let target = carestaff::LocalTarget {
+            id: "YZ-1".into(),
+            document_title: "渝中区养老服务人才三年行动".into(),
+            document_number: String::new(),
+            clause: "三".into(),
+            quote: "社会工作者不少于300人".into(),
+            region: code("500103"),
+            label_zh: "社会工作者".into(),
+            label_en: "Social workers".into(),
+            metric: "social_workers".into(),
+            comparator: ">=".into(),
+            goal: 300.0,
+            deadline: Some(date("2026-12-31")),
+            enabled: true,
+        };
+        store.add_local_target(&target).expect("add");
+        assert!(store.add_local_target(&target).is_err(), "ids are unique");
+        assert!(store.set_local_target_enabled("YZ-1", false).expect("switch off"));
+        assert!(!store.set_local_target_enabled("nope", false).expect("unknown id"));
+        drop(store);
+        let store = Store::open(&path).expect("reopen");
+        assert_eq!(store.setting("language").expect("get").as_deref(), Some("zh"));
+        let stored = store.local_targets().expect("local targets");
+        assert_eq!(stored, vec![carestaff::LocalTarget { enabled: false, ..target }]);
+    }
 }
 
 mod method {

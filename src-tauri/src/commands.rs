@@ -1,0 +1,471 @@
+//! The command set the front end may call: each a short adapter, DTO in → one core call → DTO
+//! out. Database work runs on a blocking thread so the window never waits; the state's mutex
+//! is held only around the database calls.
+
+use carestaff::ingest::{self, FileReport, ImportContext, Options, Outcome, Problem};
+use carestaff::store::SubmissionRow;
+use carestaff::{LocalTarget, Period, RegionCode, Registry};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::samples::SAMPLE_FILES;
+use crate::state::{effective_catalog, AppState, SAMPLE_DATA_SETTING};
+use crate::views;
+
+/// Progress of a long task, sent on the channel the front end passes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// Steps done.
+    pub done: usize,
+    /// Steps in all.
+    pub total: usize,
+    /// What is being worked on (a file name).
+    pub item: String,
+}
+
+/// What the front end needs to know at start.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfo {
+    /// The database file.
+    pub db_path: String,
+    /// Whether demonstration data is loaded.
+    pub demo: bool,
+    /// The remembered language, `zh` or `en`.
+    pub language: String,
+    /// Whether the test hooks are on.
+    pub test_hooks: bool,
+    /// Today in China, the default as-of date.
+    pub today: NaiveDate,
+    /// What the Reports page can offer.
+    pub exports: Vec<&'static str>,
+    /// The page to open first, if one was asked for.
+    pub start_page: Option<String>,
+}
+
+/// Runs `f` with the state on a blocking thread.
+async fn blocking<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
+    f: impl FnOnce(&AppState) -> CommandResult<T> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the task stopped: {e}")))?
+}
+
+fn parse_date(s: &str) -> CommandResult<NaiveDate> {
+    s.trim().parse().map_err(|_| CommandError::invalid(format!("`{s}` is not a date: write it like 2025-09-30")))
+}
+
+fn parse_region(s: &str) -> CommandResult<RegionCode> {
+    let code: RegionCode = s.parse().map_err(|e| CommandError::invalid(format!("{e}")))?;
+    Registry::builtin().get(code).map(|_| code).ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
+}
+
+/// Today in China (UTC+8).
+fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn import_context(dry_run: bool) -> ImportContext {
+    ImportContext {
+        now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into()),
+        dry_run,
+    }
+}
+
+/// Opens the app: on a new, empty database imports the sample returns first (marked as
+/// demonstration data), reporting each file on `on_progress`.
+#[tauri::command]
+pub async fn start<R: Runtime>(app: AppHandle<R>, on_progress: Channel<Progress>) -> CommandResult<AppInfo> {
+    blocking(app, move |state| {
+        seed_sample_data(state, &on_progress)?;
+        let store = state.store()?;
+        Ok(AppInfo {
+            db_path: state.db_path.clone(),
+            demo: store.has_demo_data()?,
+            language: store.setting("language")?.unwrap_or_else(|| "zh".into()),
+            test_hooks: state.test_hooks,
+            today: today(),
+            exports: crate::exports::available(),
+            start_page: state.start_page.clone(),
+        })
+    })
+    .await
+}
+
+fn seed_sample_data(state: &AppState, progress: &Channel<Progress>) -> CommandResult<()> {
+    {
+        let store = state.store()?;
+        if !store.is_empty()? || store.setting(SAMPLE_DATA_SETTING)?.is_some() {
+            return Ok(());
+        }
+    }
+    let ctx = import_context(false);
+    let (catalog, registry) = (carestaff::Catalog::builtin(), Registry::builtin());
+    let mut sums = Vec::with_capacity(SAMPLE_FILES.len());
+    for (i, (name, bytes)) in SAMPLE_FILES.iter().enumerate() {
+        let _ = progress.send(Progress { done: i, total: SAMPLE_FILES.len(), item: (*name).to_string() });
+        let report = ingest::import_file(&mut *state.store()?, name, bytes, catalog, registry, &Options::default(), &ctx)?;
+        sums.push(report.sha256);
+    }
+    let mut store = state.store()?;
+    store.mark_demo(&sums)?;
+    store.set_setting(SAMPLE_DATA_SETTING, "loaded")?;
+    Ok(())
+}
+
+/// Remembers the language, `zh` or `en`.
+#[tauri::command]
+pub async fn set_language<R: Runtime>(app: AppHandle<R>, language: String) -> CommandResult<()> {
+    if language != "zh" && language != "en" {
+        return Err(CommandError::invalid(format!("unknown language `{language}`: use zh or en")));
+    }
+    blocking(app, move |state| Ok(state.store()?.set_setting("language", &language)?)).await
+}
+
+/// The Overview page as of a date.
+#[tauri::command]
+pub async fn overview<R: Runtime>(app: AppHandle<R>, as_of: String) -> CommandResult<views::OverviewView> {
+    let as_of = parse_date(&as_of)?;
+    blocking(app, move |state| {
+        let (catalog, _) = state.catalog()?;
+        let obs = state.store()?.observations(&catalog)?;
+        Ok(views::overview(&catalog, Registry::builtin(), &obs, as_of))
+    })
+    .await
+}
+
+/// The Region page.
+#[tauri::command]
+pub async fn region<R: Runtime>(
+    app: AppHandle<R>,
+    code: String,
+    as_of: String,
+    rank_by: Option<String>,
+) -> CommandResult<views::RegionView> {
+    let as_of = parse_date(&as_of)?;
+    let code = parse_region(&code)?;
+    blocking(app, move |state| {
+        let (catalog, _) = state.catalog()?;
+        let period = Period::last_ended_by(as_of);
+        let (obs, current) = {
+            let store = state.store()?;
+            (store.observations(&catalog)?, store.current_values(None, Some(period))?)
+        };
+        views::region(&catalog, Registry::builtin(), &obs, as_of, code, rank_by.as_deref(), &current)
+            .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
+    })
+    .await
+}
+
+/// The Target page, for the target's own region or another (a child for each-child targets).
+#[tauri::command]
+pub async fn target<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    region: Option<String>,
+    as_of: String,
+    lang: Option<String>,
+) -> CommandResult<views::TargetView> {
+    let lang = crate::exports::chart_lang(lang.as_deref().unwrap_or("zh"));
+    let as_of = parse_date(&as_of)?;
+    let region = region.as_deref().map(parse_region).transpose()?;
+    blocking(app, move |state| {
+        let (catalog, _) = state.catalog()?;
+        let t = catalog.target(&id).ok_or_else(|| CommandError::not_found(format!("no target `{id}` in the catalog")))?;
+        let region = region.unwrap_or(t.region);
+        let registry = Registry::builtin();
+        let (obs, history) = {
+            let store = state.store()?;
+            let obs = store.observations(&catalog)?;
+            let mut history = Vec::new();
+            for (code, metric) in views::source_keys(registry, &obs, t, region) {
+                let rows = views::recent_history(store.history(code, &metric)?, 2);
+                history.push((code, metric, rows));
+            }
+            (obs, history)
+        };
+        let data = carestaff::chart::ChartData::new(&catalog, registry, &obs, as_of);
+        let (chart_svg, bullet_svg) = crate::exports::target_charts(&data, t, region, lang);
+        Ok(views::target(&catalog, registry, &obs, as_of, (t, region), views::TargetExtras { history, chart_svg, bullet_svg }))
+    })
+    .await
+}
+
+/// A file to import: a path (from the dialog) or the bytes of a dropped file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileInput {
+    /// The file name shown to the user.
+    pub name: String,
+    /// Where to read it.
+    pub path: Option<String>,
+    /// Its contents, for dropped files.
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Previews (`dry_run`) or imports returns, one file at a time, each whole or not at all.
+#[tauri::command]
+pub async fn import_files<R: Runtime>(
+    app: AppHandle<R>,
+    files: Vec<FileInput>,
+    dry_run: bool,
+    period: Option<String>,
+    on_progress: Channel<Progress>,
+) -> CommandResult<Vec<FileReport>> {
+    let period = period
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.trim().parse::<Period>().map_err(|e| CommandError::invalid(e.to_string())))
+        .transpose()?;
+    blocking(app, move |state| {
+        let options = Options { period, mappings: Vec::new() };
+        let ctx = import_context(dry_run);
+        let mut reports = Vec::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
+            let _ = on_progress.send(Progress { done: i, total: files.len(), item: f.name.clone() });
+            let bytes = match (&f.bytes, &f.path) {
+                (Some(b), _) => Ok(b.clone()),
+                (None, Some(p)) => std::fs::File::open(p).and_then(ingest::grid::read_limited),
+                (None, None) => Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no path and no contents")),
+            };
+            let report = match bytes {
+                Ok(bytes) => ingest::import_file(
+                    &mut *state.store()?,
+                    &f.name,
+                    &bytes,
+                    carestaff::Catalog::builtin(),
+                    Registry::builtin(),
+                    &options,
+                    &ctx,
+                )?,
+                Err(e) => unreadable(&f.name, &e),
+            };
+            reports.push(report);
+        }
+        let _ = on_progress.send(Progress { done: files.len(), total: files.len(), item: String::new() });
+        Ok(reports)
+    })
+    .await
+}
+
+fn unreadable(name: &str, e: &std::io::Error) -> FileReport {
+    FileReport {
+        path: name.to_string(),
+        outcome: Outcome::Rejected,
+        values: 0,
+        new: 0,
+        changed: 0,
+        unchanged: 0,
+        errors: vec![Problem {
+            sheet: String::new(),
+            cell: String::new(),
+            message: format!("cannot read the file: {e}"),
+            message_zh: format!("无法读取文件：{e}"),
+        }],
+        warnings: Vec::new(),
+        sha256: String::new(),
+        scope: None,
+        preview: Vec::new(),
+    }
+}
+
+/// The import history, newest first.
+#[tauri::command]
+pub async fn submissions<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<SubmissionRow>> {
+    blocking(app, |state| Ok(state.store()?.submissions()?)).await
+}
+
+/// Removes the demonstration data (and keeps it from coming back); returns how many files'
+/// worth of values were removed.
+#[tauri::command]
+pub async fn remove_demo_data<R: Runtime>(app: AppHandle<R>) -> CommandResult<usize> {
+    blocking(app, |state| {
+        let mut store = state.store()?;
+        let n = store.remove_demo_data()?;
+        store.set_setting(SAMPLE_DATA_SETTING, "removed")?;
+        Ok(n)
+    })
+    .await
+}
+
+/// The Catalog page: documents, targets (local ones too, switched off or not), metrics.
+#[tauri::command]
+pub async fn catalog<R: Runtime>(app: AppHandle<R>) -> CommandResult<views::CatalogView> {
+    blocking(app, |state| {
+        let locals = state.store()?.local_targets()?;
+        let off: Vec<String> = locals.iter().filter(|l| !l.enabled).map(|l| l.id.clone()).collect();
+        let all: Vec<LocalTarget> = locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect();
+        Ok(views::catalog(&effective_catalog(&all), Registry::builtin(), &off))
+    })
+    .await
+}
+
+/// A local target as the form sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LocalTargetInput {
+    /// The id.
+    pub id: String,
+    /// The document title.
+    pub document_title: String,
+    /// The document number.
+    #[serde(default)]
+    pub document_number: String,
+    /// The clause.
+    #[serde(default)]
+    pub clause: String,
+    /// The exact words.
+    #[serde(default)]
+    pub quote: String,
+    /// The six-digit region code.
+    pub region: String,
+    /// The Chinese name.
+    pub label_zh: String,
+    /// The English name.
+    #[serde(default)]
+    pub label_en: String,
+    /// The metric id.
+    pub metric: String,
+    /// `>=`, `<=` or `=`.
+    pub comparator: String,
+    /// The goal.
+    pub goal: f64,
+    /// `YYYY-MM-DD`, empty for a standing requirement.
+    #[serde(default)]
+    pub deadline: String,
+}
+
+/// Adds a local target, checked like a catalog entry.
+#[tauri::command]
+pub async fn add_local_target<R: Runtime>(app: AppHandle<R>, target: LocalTargetInput) -> CommandResult<()> {
+    let deadline = Some(target.deadline.trim()).filter(|d| !d.is_empty()).map(parse_date).transpose()?;
+    let local = LocalTarget {
+        id: target.id.trim().to_string(),
+        document_title: target.document_title,
+        document_number: target.document_number,
+        clause: target.clause,
+        quote: target.quote,
+        region: parse_region(&target.region)?,
+        label_zh: target.label_zh,
+        label_en: target.label_en,
+        metric: target.metric,
+        comparator: target.comparator,
+        goal: target.goal,
+        deadline,
+        enabled: true,
+    };
+    blocking(app, move |state| {
+        let mut store = state.store()?;
+        let existing = store.local_targets()?;
+        let others = effective_catalog(&existing.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect::<Vec<_>>());
+        others.validate_local(&local)?;
+        Ok(store.add_local_target(&local)?)
+    })
+    .await
+}
+
+/// Switches a local target on or off.
+#[tauri::command]
+pub async fn set_local_target_enabled<R: Runtime>(app: AppHandle<R>, id: String, enabled: bool) -> CommandResult<()> {
+    blocking(app, move |state| {
+        if state.store()?.set_local_target_enabled(&id, enabled)? {
+            Ok(())
+        } else {
+            Err(CommandError::not_found(format!("no local target `{id}`")))
+        }
+    })
+    .await
+}
+
+/// Lets the user choose returns to import with the system dialog; an empty list when closed.
+#[tauri::command]
+pub async fn pick_files<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog().file().add_filter("报表 returns", &["xlsx", "xls", "ods", "csv"]).blocking_pick_files()
+    })
+    .await
+    .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
+    Ok(picked.unwrap_or_default().into_iter().filter_map(|p| p.into_path().ok()).map(|p| p.display().to_string()).collect())
+}
+
+/// What to export: `report` (the compliance workbook, for `region` or all), `template` (the
+/// fill-in return for `region`'s children) or `chart_png` (the trend chart of `target`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExportRequest {
+    /// `report`, `template` or `chart_png`.
+    pub kind: String,
+    /// The assessment date.
+    pub as_of: String,
+    /// The region, if any.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The target, for `chart_png`.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// `zh` or `en`, for the chart's words.
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// Where to write; only honoured with the test hooks on (otherwise the dialog asks).
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// Exports a report, template or chart as of a date; asks where to save with the system dialog
+/// (with the test hooks on, the front end may give the path). Returns the path written.
+#[tauri::command]
+pub async fn export_file<R: Runtime>(app: AppHandle<R>, request: ExportRequest, on_progress: Channel<Progress>) -> CommandResult<String> {
+    use tauri_plugin_dialog::DialogExt;
+    let ExportRequest { kind, as_of, region, target: target_id, lang, path } = request;
+    let as_of = parse_date(&as_of)?;
+    let region = region.filter(|r| !r.is_empty()).as_deref().map(parse_region).transpose()?;
+    if !crate::exports::available().contains(&kind.as_str()) {
+        return Err(CommandError::invalid(format!("unknown export `{kind}`")));
+    }
+    let given = match path.filter(|p| !p.trim().is_empty()) {
+        Some(p) if app.state::<AppState>().test_hooks => Some(std::path::PathBuf::from(p)),
+        Some(_) => return Err(CommandError::invalid("the save location is chosen in the dialog")),
+        None => None,
+    };
+    let target = match given {
+        Some(p) => p,
+        None => {
+            let (filter, ext) = if kind == "chart_png" { ("PNG", "png") } else { ("Excel", "xlsx") };
+            let dialog =
+                app.dialog().file().set_file_name(crate::exports::default_file_name(&kind, as_of, region)).add_filter(filter, &[ext]);
+            let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+                .await
+                .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
+            chosen.and_then(|p| p.into_path().ok()).ok_or_else(|| CommandError::new(ErrorCode::Cancelled, "no file was chosen"))?
+        }
+    };
+    blocking(app, move |state| {
+        let step = |done: usize, item: &str| {
+            let _ = on_progress.send(Progress { done, total: 3, item: item.to_string() });
+        };
+        step(0, "data");
+        let (catalog, _) = state.catalog()?;
+        let bytes = if kind == "template" {
+            step(1, "workbook");
+            crate::exports::fill_in_template(&catalog, as_of, region)?
+        } else if kind == "chart_png" {
+            let id = target_id.unwrap_or_default();
+            let t = catalog.target(&id).ok_or_else(|| CommandError::not_found(format!("no target `{id}` in the catalog")))?;
+            let obs = state.store()?.observations(&catalog)?;
+            step(1, "chart");
+            let data = carestaff::chart::ChartData::new(&catalog, Registry::builtin(), &obs, as_of);
+            crate::exports::trend_png(&data, t, t.region, crate::exports::chart_lang(lang.as_deref().unwrap_or("zh")))?
+        } else {
+            let data = crate::exports::report_input_data(&*state.store()?, &catalog, region)?;
+            step(1, "workbook");
+            crate::exports::compliance_report(&catalog, &data, as_of, region)?
+        };
+        step(2, "file");
+        std::fs::write(&target, bytes).map_err(|e| CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display())))?;
+        step(3, "");
+        Ok(target.display().to_string())
+    })
+    .await
+}

@@ -1,0 +1,120 @@
+//! What the core can draw and export. Charts and reports live in the core (`carestaff::chart`,
+//! `carestaff::report`, `carestaff::template`); this module adapts them and tells the Reports
+//! page which exports exist, so it never shows a button that cannot work.
+
+use carestaff::chart::{self, ChartData, ChartError, ChartOptions, Lang};
+use carestaff::report::{self, ReportError, ReportInput};
+use carestaff::template::{self, TemplateError};
+use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Store, Target};
+use chrono::NaiveDate;
+
+use crate::error::{CommandError, CommandResult};
+
+/// The exports this build offers, by id: the compliance report, the fill-in template and a
+/// target's trend chart as PNG.
+pub fn available() -> Vec<&'static str> {
+    vec!["report", "template", "chart_png"]
+}
+
+/// The chart language for a UI language.
+pub fn chart_lang(lang: &str) -> Lang {
+    if lang == "en" {
+        Lang::En
+    } else {
+        Lang::Zh
+    }
+}
+
+/// The trend chart and the bullet chart of a target in a region, as SVG; `None` for a chart
+/// the core cannot draw (the page then shows the series as a table).
+pub fn target_charts(data: &ChartData, target: &Target, region: RegionCode, lang: Lang) -> (Option<String>, Option<String>) {
+    // The smallest size the core draws: shown half the window wide, its text stays readable.
+    let opts = ChartOptions { lang, width: 800, height: 450 };
+    (chart::trend(data, target, region, &opts).ok(), chart::bullet(data, target, region, &opts).ok())
+}
+
+/// A target's trend chart as PNG (twice the slide size, for projectors and documents).
+///
+/// # Errors
+///
+/// [`CommandError`] with code `io` when no CJK font is installed (the PNG would show empty
+/// boxes), `internal` otherwise.
+pub fn trend_png(data: &ChartData, target: &Target, region: RegionCode, lang: Lang) -> CommandResult<Vec<u8>> {
+    let svg = chart::trend(data, target, region, &ChartOptions::new(lang)).map_err(chart_error)?;
+    chart::svg_to_png(&svg, 2.0).map_err(chart_error)
+}
+
+fn chart_error(e: ChartError) -> CommandError {
+    match e {
+        ChartError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
+        ChartError::NoCjkFont => CommandError::new(crate::error::ErrorCode::Io, e.to_string()),
+        other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
+    }
+}
+
+/// The file name offered in the save dialog.
+pub fn default_file_name(kind: &str, as_of: NaiveDate, region: Option<RegionCode>) -> String {
+    let region = region.map_or_else(|| "全部地区".to_string(), |r| format!("{r}-{}", Registry::builtin().name_of(r)));
+    match kind {
+        "template" => format!("填报模板-{region}-{}.xlsx", Period::last_ended_by(as_of).next()),
+        "chart_png" => format!("趋势图-{region}-{as_of}.png"),
+        _ => format!("合规报告-{region}-{as_of}.xlsx"),
+    }
+}
+
+/// The compliance report as of `as_of`, for every jurisdiction or one region; the store is
+/// read under the caller's lock, the workbook built after.
+///
+/// # Errors
+///
+/// [`CommandError`] when the store fails or the region is unknown.
+pub fn report_input_data(
+    store: &Store,
+    catalog: &Catalog,
+    region: Option<RegionCode>,
+) -> CommandResult<(Observations, Vec<carestaff::store::SourcedValue>)> {
+    let registry = Registry::builtin();
+    let scopes: Vec<RegionCode> = match region {
+        Some(code) => vec![code],
+        None => catalog.targets.iter().map(|t| t.region).collect(),
+    };
+    let keep = |r: RegionCode| scopes.iter().any(|s| registry.is_within(r, *s));
+    Ok((store.observations_where(catalog, keep)?, store.current_values_with_sources(keep)?))
+}
+
+/// Builds the compliance workbook.
+///
+/// # Errors
+///
+/// [`CommandError`] with code `not_found` for an unknown region, `internal` otherwise.
+pub fn compliance_report(
+    catalog: &Catalog,
+    data: &(Observations, Vec<carestaff::store::SourcedValue>),
+    as_of: NaiveDate,
+    region: Option<RegionCode>,
+) -> CommandResult<Vec<u8>> {
+    let input = ReportInput { catalog, registry: Registry::builtin(), observations: &data.0, sources: &data.1, as_of, region };
+    report::compliance_report(&input).map_err(|e| match e {
+        ReportError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
+        other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
+    })
+}
+
+/// Builds the fill-in return for the children of `region`, for the quarter after the last one
+/// ended by `as_of` (the one being collected).
+///
+/// # Errors
+///
+/// [`CommandError`] with code `invalid_input` when no region is given or no target needs data
+/// from it, `not_found` for an unknown region, `internal` otherwise.
+pub fn fill_in_template(catalog: &Catalog, as_of: NaiveDate, region: Option<RegionCode>) -> CommandResult<Vec<u8>> {
+    let Some(region) = region else {
+        return Err(CommandError::invalid("choose the region whose children fill in the template"));
+    };
+    let period = Period::last_ended_by(as_of).next();
+    template::fill_in_template(catalog, Registry::builtin(), region, Some(period), &[]).map_err(|e| match e {
+        TemplateError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
+        TemplateError::NoTargets(_) => CommandError::invalid(e.to_string()),
+        other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
+    })
+}

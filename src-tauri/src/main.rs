@@ -1,0 +1,16 @@
+//! The `carestaff-desktop` binary: opens the database and runs the app through the shared
+//! builder setup in the library.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match carestaff_desktop::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("carestaff-desktop: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

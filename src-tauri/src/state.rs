@@ -1,0 +1,83 @@
+//! The app's state, managed by Tauri and passed to commands explicitly: the open database
+//! behind a mutex (held only around database calls), where it lives, and whether the test
+//! hooks are on.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use carestaff::{Catalog, LocalTarget, Store};
+
+use crate::error::{CommandError, CommandResult, ErrorCode};
+
+/// The setting that remembers the sample data was removed, so it is not imported again.
+pub const SAMPLE_DATA_SETTING: &str = "sample_data";
+
+/// Everything the commands share.
+#[derive(Debug)]
+pub struct AppState {
+    store: Mutex<Store>,
+    /// The database file (`:memory:` in tests).
+    pub db_path: String,
+    /// `CARESTAFF_TEST_HOOKS=1`: the Import page offers a path field instead of only the
+    /// native dialog, for the end-to-end tests.
+    pub test_hooks: bool,
+    /// The page to open first (`#/target/CQ-1`), from `CARESTAFF_PAGE`; for screenshots.
+    pub start_page: Option<String>,
+}
+
+impl AppState {
+    /// Opens the database at `path`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    pub fn open(path: &Path, test_hooks: bool) -> CommandResult<AppState> {
+        Ok(AppState::with_store(Store::open(path)?, &path.display().to_string(), test_hooks))
+    }
+
+    /// A state over an already open store (tests use an in-memory one).
+    pub fn with_store(store: Store, db_path: &str, test_hooks: bool) -> AppState {
+        AppState { store: Mutex::new(store), db_path: db_path.to_string(), test_hooks, start_page: None }
+    }
+
+    /// Locks the database; keep the guard only around database calls.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorCode::Internal`] when a command panicked while holding the lock.
+    pub fn store(&self) -> CommandResult<MutexGuard<'_, Store>> {
+        self.store.lock().map_err(|_| CommandError::new(ErrorCode::Internal, "the database lock was poisoned by an earlier failure"))
+    }
+
+    /// The built-in catalog plus the enabled local targets, and every local target stored.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::local_targets`].
+    pub fn catalog(&self) -> CommandResult<(Catalog, Vec<LocalTarget>)> {
+        let locals = self.store()?.local_targets()?;
+        Ok((effective_catalog(&locals), locals))
+    }
+}
+
+/// The built-in catalog with the enabled local targets that are still valid (a later built-in
+/// target could take a local target's id; such a local target is then left out, not fatal).
+pub fn effective_catalog(locals: &[LocalTarget]) -> Catalog {
+    let base = Catalog::builtin();
+    let valid: Vec<LocalTarget> = locals.iter().filter(|l| base.validate_local(l).is_ok()).cloned().collect();
+    base.with_local(&valid).unwrap_or_else(|_| base.clone())
+}
+
+/// The database file: `$CARESTAFF_DB`, else `carestaff.db` in the user's data folder (the same
+/// default as the command line, so both see the same data).
+pub fn default_db_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("CARESTAFF_DB").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("carestaff").join("carestaff.db")
+}

@@ -1,0 +1,387 @@
+//! End to end: the real app in the real WebKit webview, driven through tauri-driver and
+//! WebKitWebDriver (fantoccini as the WebDriver client) under Xvfb.
+//!
+//! Each test starts tauri-driver in its own process group with its output discarded, on a
+//! fresh database, and kills the whole group afterwards (WebKitWebDriver and the app included),
+//! even when the test fails. The tests share the WebDriver port, so they run one at a time.
+//! Nothing here skips: a missing display, driver or tool fails the test and says why.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use carestaff::assess::{self, Color};
+use carestaff::{Catalog, Registry, Store};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const PORT: u16 = 4444;
+const NATIVE_PORT: u16 = 4445;
+const AS_OF: &str = "2026-10-15";
+
+/// The tests share the WebDriver ports: one at a time (an async mutex: the guard lives across
+/// the awaits of a whole test).
+static PORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Where generated files go (ignored by git).
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let p = dir.join(name);
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    if let Some(home) =
+        std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
+        dirs.push(home.join("bin"));
+    }
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// The app running under tauri-driver, with a WebDriver session on it.
+struct Session {
+    client: Client,
+    driver: Child,
+    _lock: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// Kills tauri-driver's whole process group: tauri-driver, WebKitWebDriver and the app. Killing
+/// tauri-driver alone leaves WebKitWebDriver on the port and can keep the app alive. The group
+/// is the one `launch` created for tauri-driver (its pid), checked before the signal is sent.
+fn kill_group(driver: &mut Child) {
+    let pid = rustix::process::Pid::from_child(driver);
+    if rustix::process::getpgid(Some(pid)).ok() == Some(pid) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        kill_group(&mut self.driver);
+    }
+}
+
+async fn launch(db: &Path) -> Session {
+    let lock = PORTS.lock().await;
+    if std::env::var_os("DISPLAY").is_none() {
+        panic!("no X display: run the end-to-end tests under Xvfb, e.g. `xvfb-run -a cargo test --workspace` (`make test` does this)");
+    }
+    let driver_path = find_program("tauri-driver").unwrap_or_else(|| {
+        panic!("tauri-driver is not installed: `cargo install tauri-driver --version \"^2\" --locked` (`make test` does this)")
+    });
+    if find_program("WebKitWebDriver").is_none() {
+        panic!("WebKitWebDriver is missing: `apt-get install webkit2gtk-driver` (`make test` does this)");
+    }
+    let mut cmd = Command::new(&driver_path);
+    cmd.args(["--port", &PORT.to_string(), "--native-port", &NATIVE_PORT.to_string()])
+        .env("CARESTAFF_DB", db)
+        .env("CARESTAFF_TEST_HOOKS", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut driver = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_path.display()));
+
+    let app = env!("CARGO_BIN_EXE_carestaff-desktop");
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert("tauri:options".into(), json!({ "application": app }));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let client = loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{PORT}"))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if Instant::now() > deadline => {
+                kill_group(&mut driver);
+                panic!("no WebDriver session with tauri-driver on port {PORT} after 30 s: {e}");
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    };
+    let s = Session { client, driver, _lock: lock };
+    s.wait_css("body[data-ready='1']").await;
+    s.set_as_of(AS_OF).await;
+    s
+}
+
+impl Session {
+    async fn wait_css(&self, css: &str) -> Element {
+        match self.client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => panic!("`{css}` did not appear within 30 s: {e}"),
+        }
+    }
+
+    async fn all(&self, css: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find_all `{css}`: {e}"))
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Goes to a page (rendering it afresh) and waits until it has rendered.
+    async fn open(&self, hash: &str, page: &str) {
+        self.js(&format!(
+            "const h = {}; document.getElementById('main').replaceChildren(); \
+             if (location.hash === h) window.dispatchEvent(new HashChangeEvent('hashchange')); else location.hash = h;",
+            json!(hash)
+        ))
+        .await;
+        self.wait_css(&format!("#page-{page}[data-ready='1']")).await;
+    }
+
+    async fn set_as_of(&self, date: &str) {
+        self.js(&format!("const i = document.getElementById('as-of'); i.value = {}; i.dispatchEvent(new Event('change'));", json!(date)))
+            .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.wait_css(css).await.text().await.unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_css(css).await.click().await.unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    /// Adds a file through the test hook, previews it and waits for the report.
+    async fn preview(&self, path: &Path) {
+        self.open("#/import", "import").await;
+        let input = self.wait_css("#test-path").await;
+        input.send_keys(&path.display().to_string()).await.expect("type the path");
+        self.click("#test-add").await;
+        self.click("#preview-btn").await;
+        self.wait_css("#import-results .file-report").await;
+    }
+
+    /// Map of target id → (data-color, status text) from the scorecard.
+    async fn scorecard(&self) -> Vec<(String, String, String)> {
+        self.open("#/overview", "overview").await;
+        let v = self
+            .js("return [...document.querySelectorAll('#scorecard a.cell')].map(a => \
+                 [a.dataset.target, a.dataset.color, a.querySelector('.cell-status').textContent]);")
+            .await;
+        serde_json::from_value(v).expect("scorecard cells")
+    }
+
+    async fn finish(self) {
+        let _ = self.client.clone().close().await;
+        drop(self);
+    }
+}
+
+/// The statuses the core computes for the sample data, to compare the UI with.
+fn expected_sample_statuses() -> Vec<(String, Color, &'static str)> {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let mut store = Store::open_in_memory().expect("db");
+    let ctx = carestaff::ingest::ImportContext { now: "2026-01-01T00:00:00Z".into(), user: "test".into(), dry_run: false };
+    for (name, bytes) in carestaff_desktop::samples::SAMPLE_FILES {
+        carestaff::ingest::import_file(&mut store, name, bytes, catalog, registry, &Default::default(), &ctx).expect("sample imports");
+    }
+    let obs = store.observations(catalog).expect("observations");
+    assess::assess_all(catalog, registry, &obs, AS_OF.parse().expect("date"))
+        .into_iter()
+        .map(|a| (a.target, a.color, a.status.label_zh()))
+        .collect()
+}
+
+/// A one-sheet workbook from rows of text and numbers.
+fn workbook(path: &Path, sheet: &str, rows: &[Vec<Value>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).expect("sheet name");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match v {
+                Value::Number(n) => ws.write_number(r, c, n.as_f64().unwrap_or(0.0)).map(|_| ()),
+                Value::String(s) => ws.write_string(r, c, s).map(|_| ()),
+                _ => Ok(()),
+            }
+            .expect("write cell");
+        }
+    }
+    wb.save(path).expect("save workbook");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overview_shows_the_sample_statuses_in_their_colours() {
+    let s = launch(&scratch("overview.db")).await;
+    assert!(s.wait_css("#demo-banner").await.attr("hidden").await.expect("attr").is_none(), "the demo banner is shown");
+    let cells = s.scorecard().await;
+    let expected = expected_sample_statuses();
+    assert_eq!(cells.len(), expected.len());
+    for (id, color, word) in &expected {
+        let cell = cells.iter().find(|c| &c.0 == id).unwrap_or_else(|| panic!("{id} is not on the scorecard"));
+        assert_eq!((cell.1.as_str(), cell.2.as_str()), (color.as_str(), *word), "{id}");
+    }
+    // The colour is really painted, not just named.
+    let painted = s
+        .js("const a = document.querySelector('#scorecard a.cell[data-color=\"red\"]'); return a ? getComputedStyle(a).backgroundColor : null;")
+        .await;
+    if expected.iter().any(|e| e.1 == Color::Red) {
+        assert_eq!(painted, json!("rgb(198, 40, 40)"));
+    }
+    let reds = expected.iter().filter(|e| e.1 == Color::Red).count();
+    assert_eq!(s.text("#count-red").await, reds.to_string());
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn importing_a_return_updates_the_scorecard() {
+    let s = launch(&scratch("import.db")).await;
+    let before = s.scorecard().await;
+    let cq1 = before.iter().find(|c| c.0 == "CQ-1").expect("CQ-1").clone();
+    assert_ne!(cq1.2, "已达成", "the sample data must leave CQ-1 open for this test");
+    let file = scratch("重庆市-2026Q3-补报.xlsx");
+    workbook(&file, "2026Q3", &[vec![json!("地区"), json!("养老服务人才数（人）")], vec![json!("重庆市"), json!(40000)]]);
+    s.preview(&file).await;
+    assert!(s.text("#report-0").await.contains("将导入"));
+    s.click("#commit-btn").await;
+    s.wait_css("#import-results[data-committed='1']").await;
+    assert!(s.text("#history").await.contains("重庆市-2026Q3-补报.xlsx"));
+    let after = s.scorecard().await;
+    let now = after.iter().find(|c| c.0 == "CQ-1").expect("CQ-1");
+    assert_eq!((now.1.as_str(), now.2.as_str()), ("green", "已达成"));
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
+    let s = launch(&scratch("bad.db")).await;
+    let before = s.scorecard().await;
+    s.open("#/import", "import").await;
+    let history_before = s.all("#history tbody tr").await.len();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/openpyxl_every_cell_error.xlsx");
+    s.preview(&fixture).await;
+    assert_eq!(s.wait_css("#report-0").await.attr("data-outcome").await.expect("attr").as_deref(), Some("rejected"));
+    let bytes = std::fs::read(&fixture).expect("fixture");
+    let parsed = carestaff::ingest::parse_file(
+        "openpyxl_every_cell_error.xlsx",
+        &bytes,
+        Catalog::builtin(),
+        Registry::builtin(),
+        &Default::default(),
+    );
+    let shown: Vec<Vec<String>> = serde_json::from_value(
+        s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].map(tr => [...tr.children].map(td => td.textContent));").await,
+    )
+    .expect("error rows");
+    let want: Vec<Vec<String>> = parsed.errors.iter().map(|p| vec![p.sheet.clone(), p.cell.clone(), p.message_zh.clone()]).collect();
+    assert!(want.len() > 1);
+    assert_eq!(shown, want);
+    assert!(s.wait_css("#commit-btn").await.attr("disabled").await.expect("attr").is_some(), "a rejected file cannot be committed");
+    s.wait_css("#fix-errors").await;
+    assert_eq!(s.all("#history tbody tr").await.len(), history_before);
+    assert_eq!(s.scorecard().await, before);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_target_page_shows_the_series_and_the_source_quote() {
+    let s = launch(&scratch("target.db")).await;
+    s.open("#/target/CQ-1", "target").await;
+    let t = Catalog::builtin().target("CQ-1").expect("CQ-1");
+    assert_eq!(s.text("#target-quote").await, t.quote);
+    assert!(!s.text("#target-explanation").await.is_empty());
+    // The core's SVG chart, as an image (which cannot run script); the figures stay available.
+    let src = s.wait_css("#target-chart").await.attr("src").await.expect("attr").unwrap_or_default();
+    assert!(src.starts_with("data:image/svg+xml;base64,"), "{}", &src[..src.len().min(40)]);
+    let loaded = s.js("const i = document.getElementById('target-chart'); return i.complete && i.naturalWidth > 0;").await;
+    assert_eq!(loaded, json!(true), "the chart decodes as an image");
+    assert!(s.all("#series-table tbody tr").await.len() > 1);
+    assert!(!s.all("#sources tbody tr").await.is_empty());
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_language_switch_changes_the_labels_and_is_remembered() {
+    let s = launch(&scratch("lang.db")).await;
+    assert_eq!(s.text("#nav-overview").await, "总览");
+    s.click("#lang-toggle").await;
+    assert_eq!(s.text("#nav-overview").await, "Overview");
+    s.wait_css("#page-overview[data-ready='1']").await;
+    let statuses = s.js("return [...document.querySelectorAll('#scorecard .cell-status')].map(e => e.textContent);").await;
+    let english: Vec<&str> = carestaff::Status::ALL.iter().map(|st| st.label_en()).collect();
+    for w in statuses.as_array().expect("statuses") {
+        assert!(english.contains(&w.as_str().unwrap_or("")), "{w} is not an English status word");
+    }
+    // Reloading the page keeps the choice (it is stored in the database).
+    s.client.refresh().await.expect("reload");
+    s.wait_css("body[data-ready='1']").await;
+    assert_eq!(s.text("#nav-overview").await, "Overview");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_spreadsheet_text_stays_inert() {
+    let s = launch(&scratch("hostile.db")).await;
+    let img = "<img src=x onerror=\"window.__pwned=1\">";
+    let script = "<script>window.__pwned=2</script>";
+    // A valid return whose file name and an extra column header are markup: imported, shown.
+    let ok = scratch("<img src=x onerror=window.__pwned=3>-重庆市-2026Q3.xlsx");
+    workbook(
+        &ok,
+        "2026Q3",
+        &[vec![json!("地区"), json!("养老服务人才数（人）"), json!(script)], vec![json!("重庆市"), json!(41000), json!("x")]],
+    );
+    // A return whose region name is markup: rejected, the name shown in its error.
+    let bad = scratch("hostile-region-2026Q3.xlsx");
+    workbook(&bad, "2026Q3", &[vec![json!("地区"), json!("养老服务人才数（人）")], vec![json!(img), json!(5)]]);
+
+    s.preview(&ok).await;
+    let warnings = s.js("const w = document.querySelector('#warnings-0'); return w ? w.textContent : '';").await;
+    let warnings = warnings.as_str().unwrap_or_default().to_string();
+    assert!(warnings.contains(script), "the column header is shown literally: {warnings}");
+    s.click("#commit-btn").await;
+    s.wait_css("#import-results[data-committed='1']").await;
+    assert!(s.text("#history").await.contains("<img src=x onerror=window.__pwned=3>-重庆市-2026Q3.xlsx"));
+    s.preview(&bad).await;
+    let errors = s.text("#errors-0").await;
+    assert!(errors.contains(img), "the region name is shown literally: {errors}");
+
+    assert_eq!(s.js("return window.__pwned === undefined;").await, json!(true));
+    assert_eq!(s.js("return document.querySelectorAll('main img, main script').length;").await, json!(0));
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exporting_the_report_writes_a_workbook_that_reads_back() {
+    use calamine::Reader;
+    let s = launch(&scratch("export.db")).await;
+    s.open("#/reports", "reports").await;
+    let out = scratch("合规报告-500000.xlsx");
+    s.js("const r = document.getElementById('export-region'); r.value = '500000'; r.dispatchEvent(new Event('change'));").await;
+    s.wait_css("#export-path").await.send_keys(&out.display().to_string()).await.expect("type the path");
+    s.click("#export-report").await;
+    assert_eq!(s.text("#export-saved").await, out.display().to_string());
+    let mut book = calamine::open_workbook_auto(&out).expect("the report is a workbook");
+    let names = book.sheet_names();
+    assert_eq!(names.first().map(String::as_str), Some("汇总"), "{names:?}");
+    let summary = book.worksheet_range("汇总").expect("summary sheet");
+    let cells: Vec<String> = summary.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(cells.iter().any(|c| c == "CQ-1"), "CQ-1 is in the summary");
+    assert!(!cells.iter().any(|c| c == "JL-1"), "only the chosen region");
+
+    // A target's trend chart as PNG.
+    let png = scratch("CQ-1.png");
+    let path = s.wait_css("#export-path").await;
+    path.clear().await.expect("clear the path");
+    path.send_keys(&png.display().to_string()).await.expect("type the path");
+    s.js("const t = document.getElementById('export-target'); t.value = 'CQ-1';").await;
+    s.click("#export-chart_png").await;
+    assert_eq!(s.text("#export-saved").await, png.display().to_string());
+    assert!(std::fs::read(&png).expect("the PNG").starts_with(b"\x89PNG"));
+    s.finish().await;
+}

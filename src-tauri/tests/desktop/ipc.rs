@@ -1,0 +1,168 @@
+//! Commands through the real IPC layer on the mock runtime, registered by the same
+//! `carestaff_desktop::configure` that `main` uses, with the app's real configuration and
+//! capability (so a command the capability does not grant fails here too).
+
+use carestaff::Store;
+use carestaff_desktop::{configure, AppState};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let store = Store::open_in_memory().expect("in-memory database");
+    let app = configure(mock_builder(), AppState::with_store(store, ":memory:", false))
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime");
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a mock window");
+    Harness { _app: app, webview }
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().expect("url"),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().expect("a JSON response"))
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args.clone()).unwrap_or_else(|e| panic!("{cmd} {args} failed: {e}"))
+    }
+}
+
+#[test]
+fn errors_cross_as_code_and_message() {
+    let h = harness();
+    assert_eq!(
+        h.call("target", json!({"id": "XX-9", "asOf": "2025-09-30"})),
+        Err(json!({"code": "not_found", "message": "no target `XX-9` in the catalog"}))
+    );
+    assert_eq!(
+        h.call("overview", json!({"asOf": "30/09/2025"})),
+        Err(json!({"code": "invalid_input", "message": "`30/09/2025` is not a date: write it like 2025-09-30"}))
+    );
+    let bad_region = h.call("region", json!({"code": "999999", "asOf": "2025-09-30"})).expect_err("unknown region");
+    assert_eq!(bad_region["code"], "not_found");
+    let bad_lang = h.call("set_language", json!({"language": "fr"})).expect_err("unknown language");
+    assert_eq!(bad_lang["code"], "invalid_input");
+}
+
+#[test]
+fn first_start_seeds_demo_data_that_one_call_removes() {
+    let h = harness();
+    let info = h.ok("start", json!({"onProgress": "__CHANNEL__:1"}));
+    assert_eq!(info["demo"], true);
+    assert_eq!(info["language"], "zh");
+    let subs = h.ok("submissions", json!({}));
+    let n = subs.as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(n, carestaff_desktop::samples::SAMPLE_FILES.len());
+    assert!(subs.as_array().into_iter().flatten().all(|s| s["demo"] == true));
+
+    let overview = h.ok("overview", json!({"asOf": "2026-10-15"}));
+    assert_eq!(overview["rows"].as_array().map(Vec::len), Some(5));
+    assert!(overview["counts"]["green"].as_u64().unwrap_or(0) > 0);
+
+    assert_eq!(h.ok("remove_demo_data", json!({})), json!(n));
+    assert_eq!(h.ok("submissions", json!({})), json!([]));
+    let again = h.ok("start", json!({"onProgress": "__CHANNEL__:2"}));
+    assert_eq!(again["demo"], false, "removed sample data does not come back");
+    let empty = h.ok("overview", json!({"asOf": "2026-10-15"}));
+    assert_eq!(empty["counts"]["green"], 0);
+}
+
+#[test]
+fn the_language_is_remembered() {
+    let h = harness();
+    h.ok("set_language", json!({"language": "en"}));
+    assert_eq!(h.ok("start", json!({"onProgress": "__CHANNEL__:1"}))["language"], "en");
+}
+
+#[test]
+fn local_targets_are_assessed_until_switched_off() {
+    let h = harness();
+    let target = json!({
+        "id": "YZ-1", "document_title": "渝中区养老服务人才行动", "clause": "三", "quote": "社会工作者不少于300人",
+        "region": "500103", "label_zh": "渝中区社会工作者", "metric": "social_workers", "comparator": ">=",
+        "goal": 300.0, "deadline": "2027-12-31"
+    });
+    h.ok("add_local_target", json!({ "target": target }));
+    let dup = h.call("add_local_target", json!({ "target": target })).expect_err("the id is taken");
+    assert_eq!(dup["code"], "invalid_input");
+    let ids = |v: &Value| -> Vec<String> {
+        v["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["cells"].as_array().into_iter().flatten())
+            .filter_map(|c| c["target"].as_str().map(String::from))
+            .collect()
+    };
+    let on = h.ok("overview", json!({"asOf": "2026-10-15"}));
+    assert!(ids(&on).contains(&"YZ-1".to_string()));
+    let detail = h.ok("target", json!({"id": "YZ-1", "asOf": "2026-10-15"}));
+    assert_eq!(detail["quote"], "社会工作者不少于300人");
+    assert_eq!(detail["cell"]["local"], true);
+
+    h.ok("set_local_target_enabled", json!({"id": "YZ-1", "enabled": false}));
+    let off = h.ok("overview", json!({"asOf": "2026-10-15"}));
+    assert!(!ids(&off).contains(&"YZ-1".to_string()));
+    let catalog = h.ok("catalog", json!({}));
+    let local = catalog["documents"].as_array().into_iter().flatten().find(|d| d["local"] == true).expect("the local document is listed");
+    assert_eq!(local["targets"][0]["enabled"], false);
+    let missing = h.call("set_local_target_enabled", json!({"id": "nope", "enabled": true})).expect_err("unknown id");
+    assert_eq!(missing["code"], "not_found");
+}
+
+#[test]
+fn a_preview_writes_nothing_and_a_rejected_file_changes_nothing() {
+    let h = harness();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/openpyxl_every_cell_error.xlsx");
+    let reports =
+        h.ok("import_files", json!({"files": [{"name": "bad.xlsx", "path": fixture}], "dryRun": false, "onProgress": "__CHANNEL__:1"}));
+    assert_eq!(reports[0]["outcome"], "rejected");
+    let errors = reports[0]["errors"].as_array().expect("errors");
+    assert!(errors.len() > 1 && errors.iter().all(|e| !e["cell"].as_str().unwrap_or("").is_empty()), "{errors:?}");
+    assert_eq!(h.ok("submissions", json!({})), json!([]));
+
+    let (name, bytes) = carestaff_desktop::samples::SAMPLE_FILES[0];
+    let files = json!([{"name": name, "bytes": bytes}]);
+    let preview = h.ok("import_files", json!({"files": files, "dryRun": true, "onProgress": "__CHANNEL__:2"}));
+    assert_eq!(preview[0]["outcome"], "imported");
+    assert!(preview[0]["new"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(h.ok("submissions", json!({})), json!([]), "a preview writes nothing");
+    let done = h.ok("import_files", json!({"files": files, "dryRun": false, "onProgress": "__CHANNEL__:3"}));
+    assert_eq!(done[0]["new"], preview[0]["new"]);
+    assert_eq!(h.ok("submissions", json!({})).as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn region_and_target_pages_explain_themselves() {
+    let h = harness();
+    h.ok("start", json!({"onProgress": "__CHANNEL__:1"}));
+    let region = h.ok("region", json!({"code": "370300", "asOf": "2026-10-15"}));
+    assert_eq!(region["region"]["name"], "淄博市");
+    assert!(region["children"].as_u64().unwrap_or(0) > 0);
+    assert!(!region["ranking"].as_array().expect("ranking").is_empty());
+    let target = h.ok("target", json!({"id": "CQ-1", "asOf": "2026-10-15"}));
+    let quote = carestaff::Catalog::builtin().target("CQ-1").map(|t| t.quote.clone());
+    assert_eq!(target["quote"].as_str().map(String::from), quote);
+    assert!(!target["series"].as_array().expect("series").is_empty());
+    assert!(!target["sources"].as_array().expect("sources").is_empty());
+    assert!(target["cell"]["explanation_zh"].as_str().is_some_and(|s| s.contains("养老服务人才")));
+}

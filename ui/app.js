@@ -1,0 +1,170 @@
+// The shell of the page: the header (navigation, as-of date, language, text size), the
+// demonstration-data banner, and a hash router that renders one page at a time.
+
+import { api } from "./api.js";
+import { clear, h } from "./dom.js";
+import { getLang, setLang, t } from "./i18n.js";
+import { renderOverview } from "./pages/overview.js";
+import { renderRegion } from "./pages/region.js";
+import { renderTarget } from "./pages/target.js";
+import { renderImport } from "./pages/import.js";
+import { renderReports } from "./pages/reports.js";
+import { renderCatalog } from "./pages/catalog.js";
+
+const pages = {
+  overview: renderOverview,
+  region: renderRegion,
+  target: renderTarget,
+  import: renderImport,
+  reports: renderReports,
+  catalog: renderCatalog,
+};
+
+// What every page may read: the app info, the as-of date, and a way to re-render.
+export const app = {
+  info: null,
+  asOf: "",
+  rerender: () => route(),
+  refreshBanner: () => refreshBanner(),
+  say: (text) => {
+    document.getElementById("status-line").textContent = text;
+  },
+};
+
+// Shows an error from a command: the sentence for its code, then the details.
+export function errorBox(e) {
+  const code = e && e.code ? e.code : "internal";
+  return h(
+    "div",
+    { class: "error-box", role: "alert", dataset: { code } },
+    h("strong", {}, `${t("error")}: ${t(`err_${code}`)}`),
+    h("p", {}, e && e.message ? e.message : String(e)),
+  );
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, "");
+  const [path, query = ""] = raw.split("?");
+  const [page, ...rest] = path.split("/").filter(Boolean);
+  return { page: pages[page] ? page : "overview", args: rest.map(decodeURIComponent), query: new URLSearchParams(query) };
+}
+
+let renderCount = 0;
+
+async function route() {
+  const { page, args, query } = parseHash();
+  const main = document.getElementById("main");
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.page === page) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  const mine = ++renderCount;
+  const container = h("div", { class: "page", id: `page-${page}` }, h("p", { class: "muted" }, t("loading")));
+  clear(main).append(container);
+  try {
+    const node = await pages[page](args, query);
+    if (mine !== renderCount) return;
+    clear(container).append(node);
+    container.dataset.ready = "1";
+  } catch (e) {
+    if (mine !== renderCount) return;
+    clear(container).append(errorBox(e));
+    container.dataset.ready = "1";
+  }
+}
+
+function applyLanguage() {
+  document.getElementById("app-title").textContent = t("app_title");
+  document.getElementById("skip-link").textContent = t("skip");
+  for (const a of document.querySelectorAll("#nav a")) a.textContent = t(`nav_${a.dataset.page}`);
+  document.getElementById("as-of-label").textContent = t("as_of");
+  document.getElementById("lang-toggle").textContent = t("language");
+  document.getElementById("zoom-toggle").title = t("larger");
+  document.getElementById("demo-text").textContent = t("demo_banner");
+  document.getElementById("remove-demo").textContent = t("remove_demo");
+  document.getElementById("remove-demo-question").textContent = t("confirm_remove_demo");
+  document.getElementById("remove-demo-yes").textContent = t("remove_demo");
+  document.getElementById("remove-demo-no").textContent = t("cancel");
+  document.title = `Carestaff — ${t("app_title")}`;
+}
+
+function refreshBanner() {
+  document.getElementById("demo-banner").hidden = !(app.info && app.info.demo);
+}
+
+function applyZoom(on) {
+  document.documentElement.classList.toggle("large", on);
+  document.getElementById("zoom-toggle").setAttribute("aria-pressed", on ? "true" : "false");
+}
+
+async function start() {
+  const main = document.getElementById("main");
+  const progress = h("progress", { max: "1", value: "0", id: "start-progress" });
+  clear(main).append(h("div", { class: "page" }, h("p", {}, t("seeding")), progress));
+  try {
+    app.info = await api.start((p) => {
+      progress.max = p.total;
+      progress.value = p.done;
+    });
+  } catch (e) {
+    clear(main).append(errorBox(e));
+    return;
+  }
+  setLang(app.info.language);
+  app.asOf = app.info.today;
+  const asOf = document.getElementById("as-of");
+  asOf.value = app.asOf;
+  asOf.addEventListener("change", () => {
+    if (asOf.value) {
+      app.asOf = asOf.value;
+      route();
+    }
+  });
+  document.getElementById("lang-toggle").addEventListener("click", async () => {
+    const next = getLang() === "zh" ? "en" : "zh";
+    setLang(next);
+    applyLanguage();
+    route();
+    try {
+      await api.setLanguage(next);
+    } catch (e) {
+      app.say(e.message);
+    }
+  });
+  const zoomed = localStorage.getItem("carestaff.large") === "1";
+  applyZoom(zoomed);
+  document.getElementById("zoom-toggle").addEventListener("click", () => {
+    const on = !document.documentElement.classList.contains("large");
+    localStorage.setItem("carestaff.large", on ? "1" : "0");
+    applyZoom(on);
+  });
+  // Removing the demonstration data asks once more inside the banner (no modal dialog).
+  const confirmBox = document.getElementById("remove-demo-confirm");
+  document.getElementById("remove-demo").addEventListener("click", () => {
+    confirmBox.hidden = false;
+    document.getElementById("remove-demo-yes").focus();
+  });
+  document.getElementById("remove-demo-no").addEventListener("click", () => {
+    confirmBox.hidden = true;
+  });
+  document.getElementById("remove-demo-yes").addEventListener("click", async () => {
+    confirmBox.hidden = true;
+    try {
+      const n = await api.removeDemoData();
+      app.info.demo = false;
+      refreshBanner();
+      app.say(t("demo_removed", { n }));
+      route();
+    } catch (e) {
+      app.say(e.message);
+    }
+  });
+  applyLanguage();
+  refreshBanner();
+  window.addEventListener("hashchange", route);
+  if (app.info.start_page && !location.hash) history.replaceState(null, "", app.info.start_page);
+  document.body.dataset.ready = "1";
+  route();
+}
+
+start();

@@ -1,0 +1,83 @@
+// 总览 Overview: the scorecard of jurisdictions × targets, counts by colour, and the targets
+// that turned red since the end of the previous quarter.
+
+import { api } from "../api.js";
+import { app } from "../app.js";
+import { h, statusChip, table } from "../dom.js";
+import { pick, t } from "../i18n.js";
+
+function targetLink(cell) {
+  return `#/target/${encodeURIComponent(cell.target)}?region=${cell.region.code}`;
+}
+
+function scoreCell(cell) {
+  return h(
+    "a",
+    {
+      href: targetLink(cell),
+      class: `cell ${cell.color}`,
+      dataset: { target: cell.target, color: cell.color, status: cell.status },
+      title: pick(cell, "explanation"),
+    },
+    h("span", { class: "cell-id" }, cell.target, cell.local ? " *" : ""),
+    h("span", { class: "cell-label" }, pick(cell, "label")),
+    h("span", { class: "cell-status" }, pick(cell, "status")),
+  );
+}
+
+function counts(c, id) {
+  return h(
+    "ul",
+    { class: "counts", id },
+    ["green", "amber", "red", "grey"].map((k) =>
+      h("li", { class: `count ${k}`, dataset: { color: k } }, h("span", { class: "n", id: id ? `count-${k}` : null }, c[k]), " ", t(k)),
+    ),
+  );
+}
+
+export async function renderOverview() {
+  const v = await api.overview(app.asOf);
+  const head = [t("jurisdiction")];
+  for (let i = 1; i <= v.columns; i++) head.push(String(i));
+  const rows = v.rows.map((r) =>
+    h(
+      "tr",
+      { dataset: { region: r.region.code } },
+      h(
+        "th",
+        { scope: "row" },
+        h("a", { href: `#/region/${r.region.code}` }, r.region.name),
+        h("div", { class: "mini-counts" }, ["green", "amber", "red", "grey"].map((k) => h("span", { class: `dot ${k}` }, r.counts[k]))),
+      ),
+      r.cells.map((c) => h("td", {}, scoreCell(c))),
+      Array.from({ length: v.columns - r.cells.length }, () => h("td", { class: "empty" })),
+    ),
+  );
+  const turned = v.turned_red.length
+    ? table(
+        [t("target"), t("region_col"), t("was"), t("status"), t("explanation")],
+        v.turned_red.map((x) =>
+          h(
+            "tr",
+            { dataset: { target: x.target } },
+            h("td", {}, h("a", { href: targetLink(x) }, `${x.target} ${pick(x, "label")}`)),
+            h("td", {}, x.region.name),
+            h("td", {}, pick(x, "before")),
+            h("td", {}, statusChip(x.color, pick(x, "status"))),
+            h("td", { class: "sentence" }, pick(x, "explanation")),
+          ),
+        ),
+        { id: "turned-red", class: "list" },
+      )
+    : h("p", { id: "turned-red-none", class: "muted" }, t("turned_red_none"));
+  return h(
+    "section",
+    {},
+    h("h1", {}, t("overview_title")),
+    h("p", { class: "muted" }, `${t("period_used")} ${v.period} · ${t("as_of")} ${v.as_of}`),
+    counts(v.counts, "counts"),
+    table(head, rows, { id: "scorecard", class: "scorecard" }),
+    h("h2", {}, t("turned_red"), " ", h("span", { class: "muted small" }, `(${t("since")} ${v.previous_end})`)),
+    turned,
+  );
+}
