@@ -283,7 +283,8 @@ pub struct HistoryRow {
     pub cell: String,
 }
 
-/// A current value with the file it came from, for reports that cite their sources.
+/// A current value with the file it came from, for reports that cite their sources. The
+/// strings repeated across values (metric, file, sheet) are shared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourcedValue {
     /// The region code.
@@ -291,17 +292,17 @@ pub struct SourcedValue {
     /// The quarter.
     pub period: Period,
     /// The metric id.
-    pub metric: String,
+    pub metric: Arc<str>,
     /// The value.
     pub value: f64,
     /// The file it came from.
-    pub file_name: String,
+    pub file_name: Arc<str>,
     /// SHA-256 of that file, hex.
-    pub sha256: String,
+    pub sha256: Arc<str>,
     /// When that file was imported (RFC 3339).
-    pub imported_at: String,
+    pub imported_at: Arc<str>,
     /// The sheet it was read from.
-    pub sheet: String,
+    pub sheet: Arc<str>,
     /// The cell in A1 notation.
     pub cell: String,
 }
@@ -740,21 +741,27 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn current_values_with_sources(&self, keep: impl Fn(RegionCode) -> bool) -> Result<Vec<SourcedValue>, StoreError> {
-        let names: HashMap<u16, String> = self.metric_keys()?.into_iter().map(|(n, k)| (k, n)).collect();
+        let names: HashMap<u16, Arc<str>> = self.metric_keys()?.into_iter().map(|(n, k)| (k, Arc::from(n))).collect();
         let mut subs_stmt = self.conn.prepare_cached("SELECT id, file_name, sha256, imported_at FROM submission")?;
-        let submissions: HashMap<i64, (String, String, String)> =
-            subs_stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?.collect::<Result<_, _>>()?;
+        type Source = (Arc<str>, Arc<str>, Arc<str>);
+        let submissions: HashMap<i64, Source> = subs_stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, (Arc::from(r.get::<_, String>(1)?), Arc::from(r.get::<_, String>(2)?), Arc::from(r.get::<_, String>(3)?))))
+            })?
+            .collect::<Result<_, _>>()?;
+        let empty: Arc<str> = Arc::from("");
         let mut obs_stmt = self.conn.prepare_cached("SELECT submission_id, sheet, vals FROM observation WHERE id = ?1")?;
         let mut cur = self.conn.prepare_cached("SELECT region, period, vals FROM current_value ORDER BY region, period")?;
         let mut rows = cur.query([])?;
         let mut out = Vec::new();
+        // Observations seen so far: the values of one file share its sheet name.
+        let mut observations: HashMap<i64, (i64, Arc<str>, Vec<codec::Observed>)> = HashMap::new();
         while let Some(row) = rows.next()? {
             let (Some(region), Some(period)) = (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?)) else { continue };
             if !keep(region) {
                 continue;
             }
             let entries: Vec<codec::Current> = codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?).collect();
-            let mut observations: HashMap<i64, (i64, String, Vec<codec::Observed>)> = HashMap::new();
             for (key, value, obs_id) in entries {
                 let Some(metric) = names.get(&key) else { continue };
                 let (sub, sheet, observed) = match observations.entry(obs_id) {
@@ -762,12 +769,13 @@ impl Store {
                     std::collections::hash_map::Entry::Vacant(e) => {
                         let (sub, sheet, vals): (i64, String, Vec<u8>) =
                             obs_stmt.query_row([obs_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                        e.insert((sub, sheet, codec::decode_observed(&vals).collect()))
+                        e.insert((sub, Arc::from(sheet), codec::decode_observed(&vals).collect()))
                     }
                 };
                 let cell =
                     observed.iter().find(|e| e.0 == key).map_or_else(String::new, |e| crate::ingest::grid::a1(e.2 as usize, e.3 as usize));
-                let (file_name, sha256, imported_at) = submissions.get(sub).cloned().unwrap_or_default();
+                let (file_name, sha256, imported_at) =
+                    submissions.get(sub).cloned().unwrap_or_else(|| (empty.clone(), empty.clone(), empty.clone()));
                 out.push(SourcedValue {
                     region,
                     period,
@@ -780,6 +788,8 @@ impl Store {
                     cell,
                 });
             }
+            // An observation covers one region and quarter: done with it.
+            observations.clear();
         }
         out.sort_by(|a, b| (a.region, a.period, &a.metric).cmp(&(b.region, b.period, &b.metric)));
         Ok(out)

@@ -215,10 +215,10 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
             period: "2025Q1".parse().expect("period"),
             metric: "talent_total".into(),
             value: 1_000.0 + i as f64,
-            file_name: (*h).to_string(),
-            sha256: (*h).to_string(),
+            file_name: (*h).into(),
+            sheet: (*h).into(),
+            sha256: (*h).into(),
             imported_at: "2026-01-01T00:00:00Z".into(),
-            sheet: (*h).to_string(),
             cell: "C5".into(),
         })
         .collect();
