@@ -388,9 +388,6 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A 32 MiB page cache keeps a large import's pages in memory until it commits, instead
-        // of spilling and rewriting them.
-        conn.pragma_update(None, "cache_size", -32_768)?;
         Ok(())
     }
 
@@ -462,6 +459,15 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails; the transaction is then rolled back whole.
     pub fn commit(&mut self, submission: &NewSubmission, values: &[NewValue]) -> Result<CommitSummary, StoreError> {
+        // A 32 MiB page cache keeps a large import's pages in memory until it commits, instead
+        // of spilling and rewriting them; reads keep SQLite's small default.
+        self.conn.pragma_update(None, "cache_size", -32_768)?;
+        let result = self.commit_in_transaction(submission, values);
+        self.conn.pragma_update(None, "cache_size", -2_000)?;
+        result
+    }
+
+    fn commit_in_transaction(&mut self, submission: &NewSubmission, values: &[NewValue]) -> Result<CommitSummary, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut summary = CommitSummary { submission: None, new: 0, changed: 0, unchanged: 0 };
         {
