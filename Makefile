@@ -20,8 +20,12 @@ BUILD_PKGS := build-essential pkg-config libwebkit2gtk-4.1-dev
 RUN_PKGS   := xvfb webkit2gtk-driver fonts-noto-cjk
 SHOT_PKGS  := imagemagick xdotool
 
-.PHONY: run test app build lint fmt deps-build deps-run deps-shots tauri-driver demo-cli \
-	sample-data contract real-files screenshots clean
+# Debian packages the core's tests need: a CJK font for chart PNGs, LibreOffice and poppler to
+# render the report as a leader would.
+TEST_PACKAGES := fonts-noto-cjk libreoffice-calc-nogui poppler-utils
+
+.PHONY: run test app build lint fmt deps-build deps-run deps-shots system-deps tauri-driver demo-cli \
+	sample-data contract real-files report-pdf bench screenshots clean
 
 # Installs the packages in $(1) that dpkg does not report as installed.
 define apt_install
@@ -42,6 +46,9 @@ deps-run:
 deps-shots:
 	$(call apt_install,$(SHOT_PKGS))
 
+system-deps:
+	$(call apt_install,$(TEST_PACKAGES))
+
 tauri-driver:
 	@command -v tauri-driver >/dev/null 2>&1 || [ -x "$${CARGO_HOME:-$$HOME/.cargo}/bin/tauri-driver" ] || \
 		$(CARGO) install tauri-driver --version "^2" --locked
@@ -59,9 +66,9 @@ run: app deps-run
 		$(XVFB) $(APP); \
 	fi
 
-test: deps-build deps-run tauri-driver lint
+test: deps-build deps-run system-deps tauri-driver lint
 	PATH="$$PATH:$${CARGO_HOME:-$$HOME/.cargo}/bin" $(XVFB) $(CARGO) test --workspace
-	$(MAKE) contract real-files SKIP_BUILD=1
+	$(MAKE) contract real-files report-pdf SKIP_BUILD=1
 
 build:
 	$(CARGO) build --bin carestaff
@@ -95,6 +102,25 @@ real-files: $(if $(SKIP_BUILD),,build)
 	@if [ -d $(SHARED)/data/real-xlsx ]; then \
 		python3 tests/real_files.py $(BIN) $(SHARED)/data/real-xlsx; \
 	else echo "real-files: $(SHARED)/data/real-xlsx not found, skipped"; fi
+
+# The compliance report of the sample data, converted to PDF by LibreOffice and rendered to PNG:
+# the way a leader opens it. Fails if LibreOffice cannot read the workbook.
+report-pdf: $(if $(SKIP_BUILD),,build)
+	@rm -rf out/report-pdf && mkdir -p out/report-pdf
+	$(BIN) --db out/report-pdf/r.db import sample-data/*.xlsx > /dev/null
+	$(BIN) --db out/report-pdf/r.db report -o out/report-pdf/report.xlsx --as-of 2026-10-15 > /dev/null
+	soffice --headless -env:UserInstallation=file://$(CURDIR)/out/report-pdf/profile --convert-to pdf --outdir out/report-pdf out/report-pdf/report.xlsx > /dev/null
+	pdftoppm -png -r 50 -f 1 -l 3 out/report-pdf/report.pdf out/report-pdf/page
+	@pages=$$(ls out/report-pdf/page-*.png 2>/dev/null | wc -l); [ "$$pages" -ge 3 ] || { echo "report-pdf: expected at least 3 rendered pages, got $$pages"; exit 1; }
+	@echo "report-pdf: out/report-pdf/report.pdf rendered ($$(ls out/report-pdf/page-*.png | wc -l) pages looked at)"
+
+# Benchmarks at national scale (see BENCHMARKS.md): generates the file once, then times import,
+# status and report against a bare calamine read and the pandas peer.
+bench:
+	$(CARGO) build --release --bin carestaff
+	@[ -f out/national/national-40q.xlsx ] || $(CARGO) run --release --example make-national -- out/national 42
+	@python3 -c "import pandas, openpyxl, xlsxwriter" 2>/dev/null || pip install -q pandas openpyxl XlsxWriter
+	$(TARGET_DIR)/release/carestaff bench out/national/national-40q.xlsx --runs 5
 
 # The README screenshots (docs/screenshots/*.png), taken from the real app under Xvfb.
 screenshots: app deps-run deps-shots

@@ -11,21 +11,12 @@ use carestaff::region::Level;
 use carestaff::{Catalog, MetricKind, Period, Registry};
 use rust_xlsxwriter::Workbook;
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 /// Quarters written: 2017Q1 … 2026Q4.
 const QUARTERS: i32 = 40;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

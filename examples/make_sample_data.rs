@@ -15,6 +15,10 @@ use std::path::PathBuf;
 use carestaff::{Period, Registry};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 const COUNTIES: &str = include_str!("../sample-data/source/five_jurisdictions_counties.csv");
 
 /// The quarters written: 2024Q1 (k = 0) to 2026Q3 (k = 10).
@@ -25,25 +29,6 @@ struct County {
     name: String,
     elderly: f64,
     weight: f64,
-}
-
-/// A small deterministic generator (splitmix64), so the data never depends on a crate's
-/// random-number algorithm.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn between(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next()
-    }
 }
 
 /// One column of a return: metric label (as the template writes it) and whether the value

@@ -35,3 +35,4 @@ pub use catalog::{Catalog, LocalTarget, Metric, MetricKind, Target};
 pub use period::Period;
 pub use region::{Region, RegionCode, Registry};
 pub use store::Store;
+pub use xlsx::display_width;

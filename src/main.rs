@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use carestaff::assess::{self, Assessment, Color};
 use carestaff::catalog::{Indicator, Scope, Timing};
 use carestaff::ingest::{self, ImportContext, Options, Outcome};
-use carestaff::{report, template, Catalog, Period, RegionCode, Registry, Store};
+use carestaff::{display_width, report, template, Catalog, Period, RegionCode, Registry, Store};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -767,39 +767,18 @@ fn print_status(out: &mut impl Write, rows: &[Assessment], as_of: NaiveDate, lan
     Ok(())
 }
 
-/// Display width: CJK and full-width characters take two columns.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            let u = c as u32;
-            if (0x1100..=0x115F).contains(&u)
-                || (0x2E80..=0xA4CF).contains(&u)
-                || (0xAC00..=0xD7A3).contains(&u)
-                || (0xF900..=0xFAFF).contains(&u)
-                || (0xFF00..=0xFF60).contains(&u)
-                || (0xFFE0..=0xFFE6).contains(&u)
-                || (0x3000..=0x303F).contains(&u)
-            {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
 fn print_table(out: &mut impl Write, head: &[String], rows: &[Vec<String>], colored: Option<(usize, &[Color])>) -> Result<()> {
     let cols = head.len();
-    let mut widths: Vec<usize> = head.iter().map(|h| width(h)).collect();
+    let mut widths: Vec<usize> = head.iter().map(|h| display_width(h)).collect();
     for r in rows {
         for (i, cell) in r.iter().enumerate().take(cols - 1) {
-            widths[i] = widths[i].max(width(cell));
+            widths[i] = widths[i].max(display_width(cell));
         }
     }
     let line = |cells: &[String], paint: Option<Color>| -> String {
         let mut s = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            let pad = if i + 1 < cols { widths[i].saturating_sub(width(cell)) } else { 0 };
+            let pad = if i + 1 < cols { widths[i].saturating_sub(display_width(cell)) } else { 0 };
             let text = match (paint, colored) {
                 (Some(c), Some((col, _))) if col == i => format!("{}{cell}\x1b[0m", ansi(c)),
                 _ => cell.clone(),

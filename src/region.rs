@@ -272,6 +272,19 @@ impl Registry {
         if name.is_empty() {
             return Err(ResolveError::Unknown(text.to_string()));
         }
+        // "370303 张店区", "370303张店区": a code followed by its name.
+        if name.len() > 6 && name.is_char_boundary(6) {
+            let (head, tail) = name.split_at(6);
+            if let Ok(code) = head.parse::<RegionCode>() {
+                let agrees = self.get(code).is_some_and(|r| {
+                    tail.chars().all(|c| !c.is_ascii_digit())
+                        && normalize_name(&r.name).starts_with(tail.trim_start_matches(['-', '_', '/']))
+                });
+                if agrees {
+                    return self.check_scope(text, code, scope);
+                }
+            }
+        }
         // The 12-digit statistical form (370303000000) names the same county.
         let code_text = match name.len() {
             12 if name.bytes().all(|b| b.is_ascii_digit()) && name.ends_with("000000") => &name[..6],
@@ -461,6 +474,9 @@ mod tests {
         assert_eq!(reg.resolve("张店", zibo), Ok(code("370303")));
         assert!(reg.resolve("张店", None).is_err());
         assert_eq!(reg.resolve("370303000000", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("370303 张店区", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("370303张店", None), Ok(code("370303")));
+        assert!(reg.resolve("370303 淄川区", None).is_err(), "a code and a name that disagree");
         assert_eq!(reg.find_in_text("淄博市养老服务人才统计表（2025年第二季度）"), vec![code("370300")]);
         assert_eq!(reg.find_in_text("重庆市渝中区统计表"), vec![code("500000"), code("500103")]);
         assert!(reg.find_in_text("养老服务人才统计表").is_empty());

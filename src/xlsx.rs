@@ -6,10 +6,10 @@ use rust_xlsxwriter::{Color as XlsxColor, Format, FormatAlign, FormatBorder};
 
 use crate::assess::Color;
 
-/// The width of text in Excel column units: a CJK or full-width character takes two units,
-/// anything else one. Excel's own autofit counts a CJK character as one narrow character and
-/// clips Chinese headers, so widths are computed here.
-pub(crate) fn display_width(s: &str) -> usize {
+/// The display width of text (its longest line) in columns: a CJK or full-width character takes
+/// two, anything else one. Used for Excel column widths (Excel's own autofit counts a CJK
+/// character as one narrow character and clips Chinese headers) and for terminal tables.
+pub fn display_width(s: &str) -> usize {
     s.lines().map(|line| line.chars().map(char_width).sum::<usize>()).max().unwrap_or(0)
 }
 

@@ -211,10 +211,22 @@ def main():
         rows.append({"target": t["id"], "region": region, "region_name": names.get(region, region), "status": status})
     Path(args.statuses).write_text(json.dumps(rows, ensure_ascii=False))
 
-    # The report: a summary and every value used, as an analyst would write it.
+    # The report: a summary and every value used (those inside the targets' jurisdictions, as
+    # Carestaff's report lists), as an analyst would write it.
+    target_regions = {t["region"] for t in catalog["targets"]}
+
+    def in_scope(code):
+        while code:
+            if code in target_regions:
+                return True
+            code = parent.get(code, "")
+        return False
+
+    scope = {c: in_scope(c) for c in own.region.unique()}
+    used = own[own.region.map(scope)].sort_values(["region", "period", "metric"])
     with pd.ExcelWriter(args.report, engine="xlsxwriter") as xw:
         pd.DataFrame(rows).to_excel(xw, sheet_name="汇总", index=False)
-        own.assign(source=Path(args.file).name).to_excel(xw, sheet_name="数据来源", index=False)
+        used.assign(source=Path(args.file).name).to_excel(xw, sheet_name="数据来源", index=False)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": peak, "targets": len(rows)}))

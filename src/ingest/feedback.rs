@@ -10,6 +10,7 @@ use rust_xlsxwriter::{Format, FormatBorder, Note, Workbook, XlsxError};
 
 use super::grid::{self, Cell};
 use super::Problem;
+use crate::xlsx::display_width;
 
 /// The feedback workbook could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -119,12 +120,6 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
         ws.set_landscape();
     }
     Ok(wb.save_to_buffer()?)
-}
-
-/// Column width in Excel units: CJK and full-width characters count double (Excel's own
-/// autofit counts them as one narrow character).
-fn display_width(text: &str) -> usize {
-    text.lines().map(|l| l.chars().map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 }).sum()).max().unwrap_or(0)
 }
 
 /// Sheet names are unique and at most 31 characters in Excel.
