@@ -227,18 +227,7 @@ fn main() -> ExitCode {
 }
 
 fn db_path(cli_db: Option<PathBuf>) -> PathBuf {
-    if let Some(p) = cli_db {
-        return p;
-    }
-    if let Some(p) = std::env::var_os("CARESTAFF_DB").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("carestaff").join("carestaff.db")
+    cli_db.unwrap_or_else(|| carestaff::store::default_db_path(|k| std::env::var_os(k)))
 }
 
 /// Today in China (UTC+8), the default as-of date.
@@ -287,7 +276,7 @@ fn run(cli: Cli) -> Result<()> {
                         }
                         report
                     }
-                    Err(e) => unreadable_report(&shown, &e),
+                    Err(e) => ingest::FileReport::unreadable(&shown, &e),
                 };
                 reports.push(report);
             }
@@ -553,27 +542,6 @@ fn write_feedback(source: &std::path::Path, bytes: &[u8], report: &ingest::FileR
         Err(e) => return Err(e.into()),
     }
     Ok(())
-}
-
-fn unreadable_report(path: &str, e: &std::io::Error) -> ingest::FileReport {
-    ingest::FileReport {
-        path: path.to_string(),
-        outcome: Outcome::Rejected,
-        values: 0,
-        new: 0,
-        changed: 0,
-        unchanged: 0,
-        errors: vec![ingest::Problem {
-            sheet: String::new(),
-            cell: String::new(),
-            message: format!("cannot read the file: {e}"),
-            message_zh: format!("无法读取文件：{e}"),
-        }],
-        warnings: Vec::new(),
-        sha256: String::new(),
-        scope: None,
-        preview: Vec::new(),
-    }
 }
 
 /// The status rows: each target in its region, or (with `--region`) every target assessed in

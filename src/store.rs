@@ -1074,6 +1074,22 @@ fn classify(previous: Option<f64>, value: f64) -> Change {
     }
 }
 
+/// The default database file, the same for the command line and the desktop app:
+/// `$CARESTAFF_DB`, else `carestaff/carestaff.db` in `$XDG_DATA_HOME`, else in
+/// `~/.local/share`. The environment is passed in (`|k| std::env::var_os(k)`), so the core
+/// reads none itself.
+pub fn default_db_path(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    if let Some(p) = set("CARESTAFF_DB") {
+        return PathBuf::from(p);
+    }
+    let base = set("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| set("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("carestaff").join("carestaff.db")
+}
+
 /// Where the copy of a database is written before migrating it from `version`.
 pub fn backup_path(path: &Path, version: i64) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();

@@ -2,7 +2,7 @@
 //! out. Database work runs on a blocking thread so the window never waits; the state's mutex
 //! is held only around the database calls.
 
-use carestaff::ingest::{self, FileReport, ImportContext, Options, Outcome, Problem};
+use carestaff::ingest::{self, FileReport, ImportContext, Options};
 use carestaff::store::SubmissionRow;
 use carestaff::{LocalTarget, Period, RegionCode, Registry};
 use chrono::NaiveDate;
@@ -241,7 +241,7 @@ pub async fn import_files<R: Runtime>(
                     &options,
                     &ctx,
                 )?,
-                Err(e) => unreadable(&f.name, &e),
+                Err(e) => FileReport::unreadable(&f.name, &e),
             };
             reports.push(report);
         }
@@ -249,27 +249,6 @@ pub async fn import_files<R: Runtime>(
         Ok(reports)
     })
     .await
-}
-
-fn unreadable(name: &str, e: &std::io::Error) -> FileReport {
-    FileReport {
-        path: name.to_string(),
-        outcome: Outcome::Rejected,
-        values: 0,
-        new: 0,
-        changed: 0,
-        unchanged: 0,
-        errors: vec![Problem {
-            sheet: String::new(),
-            cell: String::new(),
-            message: format!("cannot read the file: {e}"),
-            message_zh: format!("无法读取文件：{e}"),
-        }],
-        warnings: Vec::new(),
-        sha256: String::new(),
-        scope: None,
-        preview: Vec::new(),
-    }
 }
 
 /// The import history, newest first.

@@ -71,13 +71,5 @@ pub fn effective_catalog(locals: &[LocalTarget]) -> Catalog {
 /// The database file: `$CARESTAFF_DB`, else `carestaff.db` in the user's data folder (the same
 /// default as the command line, so both see the same data).
 pub fn default_db_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("CARESTAFF_DB").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("carestaff").join("carestaff.db")
+    carestaff::store::default_db_path(|k| std::env::var_os(k))
 }

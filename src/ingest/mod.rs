@@ -1056,6 +1056,25 @@ pub struct FileReport {
     pub preview: Vec<crate::store::ValueDiff>,
 }
 
+impl FileReport {
+    /// The report for a file that could not even be read from disk (missing, no permission).
+    pub fn unreadable(path: &str, error: &std::io::Error) -> FileReport {
+        FileReport {
+            path: path.to_string(),
+            outcome: Outcome::Rejected,
+            values: 0,
+            new: 0,
+            changed: 0,
+            unchanged: 0,
+            errors: vec![problem("", String::new(), format!("cannot read the file: {error}"), format!("无法读取文件：{error}"))],
+            warnings: Vec::new(),
+            sha256: String::new(),
+            scope: None,
+            preview: Vec::new(),
+        }
+    }
+}
+
 /// Who imports and when: passed in so the core never reads the clock or the environment.
 #[derive(Debug, Clone)]
 pub struct ImportContext {
