@@ -147,7 +147,19 @@ impl Session {
     }
 
     async fn text(&self, css: &str) -> String {
-        self.wait_css(css).await.text().await.unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+        // The page may re-render the element between finding it and reading it (a stale node):
+        // find it again and read again, for a few seconds at most.
+        let mut last = None;
+        for _ in 0..40 {
+            match self.wait_css(css).await.text().await {
+                Ok(t) => return t,
+                Err(e) => {
+                    last = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("text of `{css}`: {last:?}")
     }
 
     async fn click(&self, css: &str) {
