@@ -40,8 +40,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     metrics.sort_by_key(|m| catalog.metrics.iter().position(|x| x.id == m.id));
-    let counties: Vec<&carestaff::Region> = registry.all().iter().filter(|r| r.level == Level::County && !r.optional).collect();
-    let periods: Vec<Period> = (0..QUARTERS).filter_map(|q| Period::new(2017 + q / 4, (q % 4) as u8 + 1)).collect();
+    let counties: Vec<&carestaff::Region> =
+        registry.all().iter().filter(|r| r.level == Level::County && !r.optional).collect();
+    let periods: Vec<Period> =
+        (0..QUARTERS).filter_map(|q| Period::new(2017 + q / 4, (q % 4) as u8 + 1)).collect();
 
     let header = |ws: &mut rust_xlsxwriter::Worksheet| -> Result<(), rust_xlsxwriter::XlsxError> {
         ws.write_string(0, 0, "行政区划代码")?;

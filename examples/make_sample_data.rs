@@ -168,12 +168,15 @@ fn total(jur: &str, metric: &str, k: usize, elderly: f64) -> Option<f64> {
         // Chongqing: talents on track for 2027; certification lags; beds outgrow social workers.
         ("500000", "talent_total") => line(20_000.0, 23_300.0, k),
         ("500000", "social_workers") => per_thousand(line(0.60, 0.85, k)),
-        ("500000", "institution_beds") => per_thousand(line(0.60, 0.85, k)) * 100.0 / line(0.95, 0.86, k),
+        ("500000", "institution_beds") => {
+            per_thousand(line(0.60, 0.85, k)) * 100.0 / line(0.95, 0.86, k)
+        }
         ("500000", "caregivers") => line(30_000.0, 36_000.0, k),
         ("500000", "caregivers_certified") => line(30_000.0, 36_000.0, k) * line(0.35, 0.44, k),
-        ("500000", "training_person_times") => {
-            [3_800.0, 5_200.0, 5_600.0, 5_900.0, 4_100.0, 5_400.0, 5_700.0, 5_300.0, 3_900.0, 4_500.0, 4_600.0][k]
-        }
+        ("500000", "training_person_times") => [
+            3_800.0, 5_200.0, 5_600.0, 5_900.0, 4_100.0, 5_400.0, 5_700.0, 5_300.0, 3_900.0,
+            4_500.0, 4_600.0,
+        ][k],
         ("500000", "facility_directors") => line(2_400.0, 2_600.0, k),
         // Zibo: certified-on-duty rate passes 90 % during 2025.
         ("370300", "staff_on_duty") => line(5_200.0, 5_900.0, k),
@@ -191,7 +194,9 @@ fn own_value(jur: &str, metric: &str, period: Period) -> Option<f64> {
         ("140000", "concentrated_trainings_caregivers") => f64::from(u8::from(q == 2)),
         ("140000", "concentrated_trainings_directors") => f64::from(u8::from(q == 2)),
         // The social workers' training was held in Q3 2024 and 2025, not yet in 2026.
-        ("140000", "concentrated_trainings_social_workers") => f64::from(u8::from(q == 3 && y < 2026)),
+        ("140000", "concentrated_trainings_social_workers") => {
+            f64::from(u8::from(q == 3 && y < 2026))
+        }
         ("140000", "skills_competition_held") => yes(q == 2),
         ("210300", "backbone_training_held") => yes(q == 2),
         ("210300", "director_training_held") => yes(q == 3),
@@ -226,7 +231,15 @@ fn own_value(jur: &str, metric: &str, period: Period) -> Option<f64> {
 }
 
 /// County-level items that are not shares of a total.
-fn county_item(jur: &str, metric: &str, idx: usize, n: usize, k: usize, period: Period, share: f64) -> Option<f64> {
+fn county_item(
+    jur: &str,
+    metric: &str,
+    idx: usize,
+    n: usize,
+    k: usize,
+    period: Period,
+    share: f64,
+) -> Option<f64> {
     Some(match (jur, metric) {
         // Anshan: every district but the last has adopted a training plan.
         ("210300", "training_plan_adopted") => {
@@ -273,7 +286,8 @@ fn county_item(jur: &str, metric: &str, idx: usize, n: usize, k: usize, period: 
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out_dir = std::env::args().nth(1).map_or_else(|| PathBuf::from("sample-data"), PathBuf::from);
+    let out_dir =
+        std::env::args().nth(1).map_or_else(|| PathBuf::from("sample-data"), PathBuf::from);
     std::fs::create_dir_all(&out_dir)?;
     let registry = Registry::builtin();
     let mut counties: BTreeMap<String, Vec<County>> = BTreeMap::new();
@@ -312,18 +326,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let elderly_2020: f64 = list.iter().map(|c| c.elderly).sum();
         let weight_sum: f64 = list.iter().map(|c| c.elderly * c.weight).sum();
         for k in 0..usize::from(QUARTERS) {
-            let period = Period::new(2024 + (k / 4) as i32, (k % 4) as u8 + 1).expect("valid quarter");
+            let period =
+                Period::new(2024 + (k / 4) as i32, (k % 4) as u8 + 1).expect("valid quarter");
             let growth = 1.0 + 0.01 * (4.0 + k as f64 / 4.0);
             let mut wb = Workbook::new();
             let ws = wb.add_worksheet();
-            ws.set_name(format!("{}年第{}季度", period.year(), ["一", "二", "三", "四"][usize::from(period.quarter()) - 1]))?;
+            ws.set_name(format!(
+                "{}年第{}季度",
+                period.year(),
+                ["一", "二", "三", "四"][usize::from(period.quarter()) - 1]
+            ))?;
             let ncols = 2 + jur.columns.len() as u16;
-            ws.merge_range(0, 0, 0, ncols - 1, &format!("{}养老服务人才队伍建设统计季报", jur.name), &title_fmt)?;
+            ws.merge_range(
+                0,
+                0,
+                0,
+                ncols - 1,
+                &format!("{}养老服务人才队伍建设统计季报", jur.name),
+                &title_fmt,
+            )?;
             ws.write_string(1, 0, format!("填报单位：{}", jur.office))?;
             ws.write_string(
                 1,
                 3,
-                format!("报告期：{}年第{}季度", period.year(), ["一", "二", "三", "四"][usize::from(period.quarter()) - 1]),
+                format!(
+                    "报告期：{}年第{}季度",
+                    period.year(),
+                    ["一", "二", "三", "四"][usize::from(period.quarter()) - 1]
+                ),
             )?;
             ws.write_string_with_format(2, 0, "行政区划代码", &head_fmt)?;
             ws.write_string_with_format(2, 1, "地区", &head_fmt)?;
@@ -349,10 +379,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                     let value = if column.metric == "elderly_60plus" {
                         Some((c.elderly * growth).round())
-                    } else if let Some(v) = county_item(jur.code, column.metric, idx, list.len(), k, period, share) {
+                    } else if let Some(v) =
+                        county_item(jur.code, column.metric, idx, list.len(), k, period, share)
+                    {
                         Some(v)
                     } else {
-                        total(jur.code, column.metric, k, elderly_2020 * growth).map(|t| (t * share * rng.between(0.97, 1.03)).round())
+                        total(jur.code, column.metric, k, elderly_2020 * growth)
+                            .map(|t| (t * share * rng.between(0.97, 1.03)).round())
                     };
                     // A part never exceeds its whole (the importer rejects such a row).
                     let whole = match column.metric {
@@ -369,7 +402,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                     match value {
                         Some(v) if column.metric.ends_with("_adopted") => {
-                            ws.write_string_with_format(row, colno, if v > 0.0 { "是" } else { "否" }, &cell_fmt)?;
+                            ws.write_string_with_format(
+                                row,
+                                colno,
+                                if v > 0.0 { "是" } else { "否" },
+                                &cell_fmt,
+                            )?;
                         }
                         Some(v) => {
                             ws.write_number_with_format(row, colno, v, &num_fmt)?;
@@ -386,7 +424,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ws.write_string_with_format(row, 0, "", &cell_fmt)?;
             ws.write_string_with_format(row, 1, "合计", &head_fmt)?;
             for (i, column) in jur.columns.iter().enumerate() {
-                let is_count = !column.own_row && !column.metric.ends_with("_adopted") && (column.metric != "training_bases" || k == 10);
+                let is_count = !column.own_row
+                    && !column.metric.ends_with("_adopted")
+                    && (column.metric != "training_bases" || k == 10);
                 if is_count {
                     ws.write_number_with_format(row, 2 + i as u16, sums[i], &num_fmt)?;
                 } else {
@@ -400,8 +440,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for (i, column) in jur.columns.iter().enumerate() {
                 let colno = 2 + i as u16;
                 match own_value(jur.code, column.metric, period).filter(|_| column.own_row) {
-                    Some(v) if column.metric.ends_with("_held") || column.metric.ends_with("_paid") => {
-                        ws.write_string_with_format(row, colno, if v > 0.0 { "是" } else { "否" }, &cell_fmt)?;
+                    Some(v)
+                        if column.metric.ends_with("_held") || column.metric.ends_with("_paid") =>
+                    {
+                        ws.write_string_with_format(
+                            row,
+                            colno,
+                            if v > 0.0 { "是" } else { "否" },
+                            &cell_fmt,
+                        )?;
                     }
                     Some(v) if v.fract() != 0.0 => {
                         ws.write_number_with_format(row, colno, v, &dec_fmt)?;

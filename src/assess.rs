@@ -43,7 +43,12 @@ impl Observations {
     /// An empty set for the metrics of `catalog`.
     pub fn new(catalog: &Catalog) -> Observations {
         Observations {
-            metric_ids: catalog.metrics.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect(),
+            metric_ids: catalog
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.id.clone(), i))
+                .collect(),
             kinds: catalog.metrics.iter().map(|m| m.kind).collect(),
             values: FxHashMap::default(),
             periods: BTreeSet::new(),
@@ -364,7 +369,12 @@ pub struct ChildOutcome {
 }
 
 /// Assesses every target of the catalog in its region as of `as_of`.
-pub fn assess_all(catalog: &Catalog, registry: &Registry, obs: &Observations, as_of: NaiveDate) -> Vec<Assessment> {
+pub fn assess_all(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+) -> Vec<Assessment> {
     let ctx = Context::new(catalog, registry, obs, as_of);
     catalog.targets.iter().map(|t| ctx.assess_target(t, t.region)).collect()
 }
@@ -414,7 +424,11 @@ pub fn indicator_series(
 ) -> Vec<(Period, f64)> {
     let ctx = Context::new(catalog, registry, obs, as_of);
     match timing {
-        Timing::Annual => ctx.periods.iter().filter_map(|&p| ctx.year_to_date(&check.indicator, region, p).map(|v| (p, v))).collect(),
+        Timing::Annual => ctx
+            .periods
+            .iter()
+            .filter_map(|&p| ctx.year_to_date(&check.indicator, region, p).map(|v| (p, v)))
+            .collect(),
         _ => ctx.series(&check.indicator, region),
     }
 }
@@ -448,7 +462,12 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(catalog: &'a Catalog, registry: &'a Registry, obs: &'a Observations, as_of: NaiveDate) -> Context<'a> {
+    fn new(
+        catalog: &'a Catalog,
+        registry: &'a Registry,
+        obs: &'a Observations,
+        as_of: NaiveDate,
+    ) -> Context<'a> {
         let last = Period::last_ended_by(as_of);
         Context {
             catalog,
@@ -502,18 +521,25 @@ impl<'a> Context<'a> {
     fn metric_year_to_date(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
         let quarters = (1..=period.quarter()).filter_map(|q| Period::new(period.year(), q));
         match self.obs.kinds[m] {
-            MetricKind::Flow => quarters.filter_map(|p| self.rolled(region, m, p)).reduce(|a, b| a + b),
-            MetricKind::Checklist => quarters.filter_map(|p| self.rolled(region, m, p)).reduce(f64::max),
+            MetricKind::Flow => {
+                quarters.filter_map(|p| self.rolled(region, m, p)).reduce(|a, b| a + b)
+            }
+            MetricKind::Checklist => {
+                quarters.filter_map(|p| self.rolled(region, m, p)).reduce(f64::max)
+            }
             MetricKind::Stock | MetricKind::Parameter => self.rolled(region, m, period),
         }
     }
 
     fn year_to_date(&self, ind: &Indicator, region: RegionCode, period: Period) -> Option<f64> {
         match ind {
-            Indicator::Metric { metric } => self.metric_year_to_date(region, self.metric_index(metric)?, period),
+            Indicator::Metric { metric } => {
+                self.metric_year_to_date(region, self.metric_index(metric)?, period)
+            }
             Indicator::Ratio { numerator, denominator, factor } => {
                 let n = self.metric_year_to_date(region, self.metric_index(numerator)?, period)?;
-                let d = self.metric_year_to_date(region, self.metric_index(denominator)?, period)?;
+                let d =
+                    self.metric_year_to_date(region, self.metric_index(denominator)?, period)?;
                 (d != 0.0).then(|| n / d * factor)
             }
         }
@@ -528,7 +554,8 @@ impl<'a> Context<'a> {
         let mut child_assessments = Vec::new();
         let (outcome, checks) = if each_child {
             let children = self.registry.regular_children(region);
-            let assessed: Vec<Assessment> = children.iter().map(|&c| self.assess_target(target, c)).collect();
+            let assessed: Vec<Assessment> =
+                children.iter().map(|&c| self.assess_target(target, c)).collect();
             child_assessments = assessed
                 .iter()
                 .map(|a| ChildOutcome {
@@ -542,8 +569,13 @@ impl<'a> Context<'a> {
                 .collect();
             (self.combine_children(target, &assessed), Vec::new())
         } else {
-            let outcomes: Vec<Outcome> = target.checks().map(|c| self.assess_check(target, c, region)).collect();
-            let worst = outcomes.iter().enumerate().max_by_key(|(i, o)| (o.status.severity(), std::cmp::Reverse(*i))).map_or(0, |(i, _)| i);
+            let outcomes: Vec<Outcome> =
+                target.checks().map(|c| self.assess_check(target, c, region)).collect();
+            let worst = outcomes
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, o)| (o.status.severity(), std::cmp::Reverse(*i)))
+                .map_or(0, |(i, _)| i);
             let checks = if outcomes.len() > 1 {
                 target
                     .checks()
@@ -584,7 +616,8 @@ impl<'a> Context<'a> {
         let n = children.len();
         let comply = children.iter().filter(|a| a.status == Status::Achieved).count();
         let period = children.iter().filter_map(|a| a.outcome.period).max();
-        let final_judgement = children.iter().any(|a| a.status == Status::Missed) || target.deadline().is_some_and(|d| self.as_of > d);
+        let final_judgement = children.iter().any(|a| a.status == Status::Missed)
+            || target.deadline().is_some_and(|d| self.as_of > d);
         let status = if n == 0 || children.iter().all(|a| a.status == Status::NoData) {
             Status::NoData
         } else if comply == n {
@@ -609,10 +642,21 @@ impl<'a> Context<'a> {
             Timing::Deadline(deadline) => {
                 let series = self.series(&check.indicator, region);
                 let baseline = target.baseline.map(|b| (b.date, b.value));
-                deadline_status(&series, check.comparator, check.goal, deadline, self.as_of, baseline)
+                deadline_status(
+                    &series,
+                    check.comparator,
+                    check.goal,
+                    deadline,
+                    self.as_of,
+                    baseline,
+                )
             }
             Timing::Annual => self.annual(check, region),
-            Timing::Standing => standing_status(&self.series(&check.indicator, region), check.comparator, check.goal),
+            Timing::Standing => standing_status(
+                &self.series(&check.indicator, region),
+                check.comparator,
+                check.goal,
+            ),
         }
     }
 
@@ -622,7 +666,11 @@ impl<'a> Context<'a> {
     fn annual(&self, check: &Check, region: RegionCode) -> Outcome {
         let last = self.last_period;
         let with_data = |year: i32| -> Vec<Period> {
-            self.periods.iter().copied().filter(|p| p.year() == year && self.value(&check.indicator, region, *p).is_some()).collect()
+            self.periods
+                .iter()
+                .copied()
+                .filter(|p| p.year() == year && self.value(&check.indicator, region, *p).is_some())
+                .collect()
         };
         let this_year = with_data(last.year());
         let (year, latest_quarter, closed) = match this_year.last() {
@@ -632,8 +680,11 @@ impl<'a> Context<'a> {
                 None => return Outcome::bare(Status::NoData),
             },
         };
-        let q = if closed { Period::new(year, 4).unwrap_or(latest_quarter) } else { latest_quarter };
-        let ytd = self.year_to_date(&check.indicator, region, q).or_else(|| self.year_to_date(&check.indicator, region, latest_quarter));
+        let q =
+            if closed { Period::new(year, 4).unwrap_or(latest_quarter) } else { latest_quarter };
+        let ytd = self
+            .year_to_date(&check.indicator, region, q)
+            .or_else(|| self.year_to_date(&check.indicator, region, latest_quarter));
         let Some(ytd) = ytd else { return Outcome::bare(Status::NoData) };
         annual_status(ytd, latest_quarter, q.quarter(), closed, check.comparator, check.goal)
     }
@@ -700,7 +751,8 @@ pub fn deadline_status(
     }
     // Rule 3: pace against the straight line from the baseline to the goal at the deadline.
     let span = (deadline - t0).num_days();
-    let f = if span <= 0 { 1.0 } else { ((t - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0) };
+    let f =
+        if span <= 0 { 1.0 } else { ((t - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0) };
     let expected = y0 + f * (goal - y0);
     if expected == y0 {
         return pace(Status::InsufficientData, Some(expected), None);
@@ -711,7 +763,14 @@ pub fn deadline_status(
 
 /// Rule 5 for an annual target: `ytd` after quarter `q` of a year (`closed` once the year is
 /// over), against the goal pro-rated as `G·q/4`.
-pub fn annual_status(ytd: f64, period: Period, q: u8, closed: bool, cmp: Comparator, goal: f64) -> Outcome {
+pub fn annual_status(
+    ytd: f64,
+    period: Period,
+    q: u8,
+    closed: bool,
+    cmp: Comparator,
+    goal: f64,
+) -> Outcome {
     let year_end = Period::new(period.year(), 4).map(|p| p.end_date());
     let quarters_left = 4 - i32::from(q);
     let base = |status: Status| Outcome {
@@ -732,10 +791,19 @@ pub fn annual_status(ytd: f64, period: Period, q: u8, closed: bool, cmp: Compara
     let required = (quarters_left > 0).then(|| (goal - ytd) / f64::from(quarters_left));
     if cmp != Comparator::AtLeast || expected == 0.0 {
         // A ceiling or an exact value has no pro-rated path: it holds or it does not.
-        return Outcome { expected: Some(goal), required_per_quarter: required, ..base(Status::OffTrack) };
+        return Outcome {
+            expected: Some(goal),
+            required_per_quarter: required,
+            ..base(Status::OffTrack)
+        };
     }
     let r = ytd / expected;
-    Outcome { expected: Some(expected), pace_ratio: Some(r), required_per_quarter: required, ..base(classify_pace(r)) }
+    Outcome {
+        expected: Some(expected),
+        pace_ratio: Some(r),
+        required_per_quarter: required,
+        ..base(classify_pace(r))
+    }
 }
 
 /// Rule 7: a standing requirement is achieved or off_track on the latest value.
@@ -744,7 +812,12 @@ pub fn standing_status(series: &[(Period, f64)], cmp: Comparator, goal: f64) -> 
         None => Outcome::bare(Status::NoData),
         Some(&(p, v)) => {
             let status = if cmp.holds(v, goal) { Status::Achieved } else { Status::OffTrack };
-            Outcome { latest: Some(v), period: Some(p), expected: Some(goal), ..Outcome::bare(status) }
+            Outcome {
+                latest: Some(v),
+                period: Some(p),
+                expected: Some(goal),
+                ..Outcome::bare(status)
+            }
         }
     }
 }
@@ -780,7 +853,12 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
-fn explain(catalog: &Catalog, target: &Target, o: &Outcome, checks: &[CheckOutcome]) -> (String, String) {
+fn explain(
+    catalog: &Catalog,
+    target: &Target,
+    o: &Outcome,
+    checks: &[CheckOutcome],
+) -> (String, String) {
     let n = |v: Option<f64>| v.map_or_else(|| "—".to_string(), format_number);
     let unit = target.unit.as_str();
     let goal = format!("{}{}", format_number(target.check.goal), unit);
@@ -802,11 +880,20 @@ fn explain(catalog: &Catalog, target: &Target, o: &Outcome, checks: &[CheckOutco
         .iter()
         .filter(|c| c.outcome.status != Status::Achieved)
         .map(|c| {
-            let name = c.indicator.metrics().first().and_then(|m| catalog.metric(m)).map_or_else(String::new, |m| m.label_zh.clone());
+            let name = c
+                .indicator
+                .metrics()
+                .first()
+                .and_then(|m| catalog.metric(m))
+                .map_or_else(String::new, |m| m.label_zh.clone());
             format!("{name}{}", n(c.outcome.latest))
         })
         .collect();
-    let extra_zh = if failing.is_empty() { String::new() } else { format!("（未满足：{}）", failing.join("、")) };
+    let extra_zh = if failing.is_empty() {
+        String::new()
+    } else {
+        format!("（未满足：{}）", failing.join("、"))
+    };
 
     match o.status {
         Status::NoData => (format!("{label_zh}：尚无数据。"), format!("{label_en}: no data yet.")),
@@ -873,7 +960,14 @@ mod tests {
 
     /// A deadline target of 25,000 by 2027-12-31 (CQ-1's shape).
     fn check_deadline(points: &[(&str, f64)], as_of: &str, expected: Status) -> Outcome {
-        let o = deadline_status(&series(points), Comparator::AtLeast, 25_000.0, d("2027-12-31"), d(as_of), None);
+        let o = deadline_status(
+            &series(points),
+            Comparator::AtLeast,
+            25_000.0,
+            d("2027-12-31"),
+            d(as_of),
+            None,
+        );
         assert_eq!(o.status, expected, "{points:?} as of {as_of}: {o:?}");
         o
     }
@@ -888,7 +982,11 @@ mod tests {
 
     #[test]
     fn rule2_achieved_overrides_pace() {
-        let o = check_deadline(&[("2024Q1", 20_000.0), ("2024Q2", 25_000.0)], "2024-07-01", Status::Achieved);
+        let o = check_deadline(
+            &[("2024Q1", 20_000.0), ("2024Q2", 25_000.0)],
+            "2024-07-01",
+            Status::Achieved,
+        );
         assert_eq!(o.latest, Some(25_000.0));
         assert_eq!(o.required_per_quarter, None);
     }
@@ -897,7 +995,11 @@ mod tests {
     fn rule3_worked_example_from_design() {
         // Baseline 20,000 at 2024-12-31, latest 21,500 at 2025-06-30, goal 25,000 by 2027-12-31.
         // f = 181 / 1095; E = 20,000 + f·5,000 = 20,826.48; R = 1,500 / 826.48 = 1.815.
-        let o = check_deadline(&[("2024Q4", 20_000.0), ("2025Q2", 21_500.0)], "2025-07-15", Status::OnTrack);
+        let o = check_deadline(
+            &[("2024Q4", 20_000.0), ("2025Q2", 21_500.0)],
+            "2025-07-15",
+            Status::OnTrack,
+        );
         let e = o.expected.expect("expected");
         assert!((e - 20_826.484).abs() < 0.01, "E = {e}");
         let r = o.pace_ratio.expect("R");
@@ -913,9 +1015,17 @@ mod tests {
         let t0 = p("2024Q4");
         let t = p("2025Q2");
         let deadline = d("2026-12-31");
-        let f = (t.end_date() - t0.end_date()).num_days() as f64 / (deadline - t0.end_date()).num_days() as f64;
+        let f = (t.end_date() - t0.end_date()).num_days() as f64
+            / (deadline - t0.end_date()).num_days() as f64;
         let expected = f * 100.0;
-        deadline_status(&[(t0, 0.0), (t, r * expected)], Comparator::AtLeast, 100.0, deadline, d("2025-07-01"), None)
+        deadline_status(
+            &[(t0, 0.0), (t, r * expected)],
+            Comparator::AtLeast,
+            100.0,
+            deadline,
+            d("2025-07-01"),
+            None,
+        )
     }
 
     #[test]
@@ -937,23 +1047,36 @@ mod tests {
     fn rule3_ceiling_targets_use_the_same_ratio() {
         // SX-5's shape: at most 3.5 residents per professional, from 5.0 towards 3.5 by 2026-12-31.
         let s = series(&[("2024Q4", 5.0), ("2025Q4", 4.2)]);
-        let o = deadline_status(&s, Comparator::AtMost, 3.5, d("2026-12-31"), d("2026-01-10"), None);
+        let o =
+            deadline_status(&s, Comparator::AtMost, 3.5, d("2026-12-31"), d("2026-01-10"), None);
         // E = 5 − 0.5·1.5 ≈ 4.25 (365/730); R = −0.8 / −0.75 ≈ 1.07.
         assert_eq!(o.status, Status::OnTrack, "{o:?}");
         let s = series(&[("2024Q4", 5.0), ("2025Q4", 5.5)]);
-        let o = deadline_status(&s, Comparator::AtMost, 3.5, d("2026-12-31"), d("2026-01-10"), None);
+        let o =
+            deadline_status(&s, Comparator::AtMost, 3.5, d("2026-12-31"), d("2026-01-10"), None);
         assert_eq!(o.status, Status::MovingAway);
     }
 
     #[test]
     fn rule3_baseline_that_met_the_goal_then_fell_back_is_moving_away() {
-        check_deadline(&[("2024Q4", 26_000.0), ("2025Q2", 24_000.0)], "2025-07-15", Status::MovingAway);
+        check_deadline(
+            &[("2024Q4", 26_000.0), ("2025Q2", 24_000.0)],
+            "2025-07-15",
+            Status::MovingAway,
+        );
     }
 
     #[test]
     fn rule3_baseline_set_on_the_target_replaces_the_earliest_value() {
         let s = series(&[("2025Q2", 21_500.0)]);
-        let o = deadline_status(&s, Comparator::AtLeast, 25_000.0, d("2027-12-31"), d("2025-07-15"), Some((d("2024-12-31"), 20_000.0)));
+        let o = deadline_status(
+            &s,
+            Comparator::AtLeast,
+            25_000.0,
+            d("2027-12-31"),
+            d("2025-07-15"),
+            Some((d("2024-12-31"), 20_000.0)),
+        );
         assert_eq!(o.status, Status::OnTrack);
         assert_eq!(o.baseline_date, Some(d("2024-12-31")));
     }
@@ -964,9 +1087,17 @@ mod tests {
         // Judged on 2027Q4, the last value at or before the deadline, not on the later 26,000.
         let o = check_deadline(&s, "2028-04-15", Status::Missed);
         assert_eq!(o.period, Some(p("2027Q4")));
-        check_deadline(&[("2024Q4", 20_000.0), ("2027Q4", 25_000.0)], "2028-01-01", Status::Achieved);
+        check_deadline(
+            &[("2024Q4", 20_000.0), ("2027Q4", 25_000.0)],
+            "2028-01-01",
+            Status::Achieved,
+        );
         // On the deadline itself, the pace rules still apply.
-        check_deadline(&[("2024Q4", 20_000.0), ("2027Q4", 24_000.0)], "2027-12-31", Status::NeedsAcceleration);
+        check_deadline(
+            &[("2024Q4", 20_000.0), ("2027Q4", 24_000.0)],
+            "2027-12-31",
+            Status::NeedsAcceleration,
+        );
         // Only values after the deadline: nothing was reached by it.
         check_deadline(&[("2028Q1", 26_000.0)], "2028-04-15", Status::Missed);
     }
@@ -974,7 +1105,14 @@ mod tests {
     #[test]
     fn rule5_annual_flows_are_pro_rated_by_quarter() {
         let check = |ytd: f64, q: u8, closed: bool, expected: Status| {
-            let o = annual_status(ytd, Period::new(2025, q).expect("q"), q, closed, Comparator::AtLeast, 20_000.0);
+            let o = annual_status(
+                ytd,
+                Period::new(2025, q).expect("q"),
+                q,
+                closed,
+                Comparator::AtLeast,
+                20_000.0,
+            );
             assert_eq!(o.status, expected, "ytd {ytd} after Q{q}: {o:?}");
             o
         };
@@ -996,7 +1134,11 @@ mod tests {
 
     #[test]
     fn rule7_standing_requirements() {
-        let o = standing_status(&series(&[("2025Q1", 1900.0), ("2025Q2", 2100.0)]), Comparator::AtLeast, 2000.0);
+        let o = standing_status(
+            &series(&[("2025Q1", 1900.0), ("2025Q2", 2100.0)]),
+            Comparator::AtLeast,
+            2000.0,
+        );
         assert_eq!(o.status, Status::Achieved);
         let o = standing_status(&series(&[("2025Q2", 1900.0)]), Comparator::AtLeast, 2000.0);
         assert_eq!(o.status, Status::OffTrack);

@@ -32,7 +32,11 @@ pub const STEPS: [&str; 4] = ["floor", "import", "status", "report"];
 fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -50,9 +54,20 @@ pub fn run_step(step: &str, file: &Path, db: &Path, as_of: NaiveDate, out: &Path
         "import" => {
             let bytes = std::fs::read(file)?;
             let mut store = Store::open(db)?;
-            let ctx = ingest::ImportContext { now: "2026-01-01T00:00:00Z".into(), user: "bench".into(), dry_run: false };
-            let report =
-                ingest::import_file(&mut store, &file.display().to_string(), &bytes, catalog, registry, &ingest::Options::default(), &ctx)?;
+            let ctx = ingest::ImportContext {
+                now: "2026-01-01T00:00:00Z".into(),
+                user: "bench".into(),
+                dry_run: false,
+            };
+            let report = ingest::import_file(
+                &mut store,
+                &file.display().to_string(),
+                &bytes,
+                catalog,
+                registry,
+                &ingest::Options::default(),
+                &ctx,
+            )?;
             if report.outcome == ingest::Outcome::Rejected {
                 bail!("the bench file was rejected: {:?}", report.errors.first());
             }
@@ -66,17 +81,27 @@ pub fn run_step(step: &str, file: &Path, db: &Path, as_of: NaiveDate, out: &Path
         "report" => report_step(db, as_of, out)?,
         other => bail!("unknown bench step `{other}`"),
     };
-    let result = StepResult { seconds: started.elapsed().as_secs_f64(), peak_kib: peak_kib(), count };
+    let result =
+        StepResult { seconds: started.elapsed().as_secs_f64(), peak_kib: peak_kib(), count };
     println!("{}", serde_json::to_string(&result)?);
     Ok(())
 }
 
 /// Every target in its own region, plus every target's indicator in every province and
 /// prefecture of the country: the national dashboard's view.
-pub fn national_status(catalog: &Catalog, registry: &Registry, obs: &carestaff::Observations, as_of: NaiveDate) -> Vec<assess::Assessment> {
+pub fn national_status(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &carestaff::Observations,
+    as_of: NaiveDate,
+) -> Vec<assess::Assessment> {
     let mut rows = assess::assess_all(catalog, registry, obs, as_of);
-    let regions: Vec<carestaff::RegionCode> =
-        registry.all().iter().filter(|r| r.level != carestaff::region::Level::County).map(|r| r.code).collect();
+    let regions: Vec<carestaff::RegionCode> = registry
+        .all()
+        .iter()
+        .filter(|r| r.level != carestaff::region::Level::County)
+        .map(|r| r.code)
+        .collect();
     let many = assess::assess_many(catalog, registry, obs, as_of, &regions);
     rows.extend(many);
     rows
@@ -114,7 +139,14 @@ fn report_step(db: &Path, as_of: NaiveDate, out: &Path) -> Result<u64> {
 }
 
 /// A step as measured by its child process.
-fn measure(bin: &Path, step: &str, file: &Path, db: &Path, as_of: NaiveDate, out: &Path) -> Result<StepResult> {
+fn measure(
+    bin: &Path,
+    step: &str,
+    file: &Path,
+    db: &Path,
+    as_of: NaiveDate,
+    out: &Path,
+) -> Result<StepResult> {
     let output = Command::new(bin)
         .args(["bench-step", step])
         .arg(file)
@@ -150,12 +182,25 @@ fn median(xs: &mut [f64]) -> f64 {
 /// # Errors
 ///
 /// A failing step, or a peer whose statuses disagree with ours.
-pub fn run(file: &Path, runs: usize, as_of: NaiveDate, work: &Path, with_peer: bool, out: &mut impl Write) -> Result<()> {
+pub fn run(
+    file: &Path,
+    runs: usize,
+    as_of: NaiveDate,
+    work: &Path,
+    with_peer: bool,
+    out: &mut impl Write,
+) -> Result<()> {
     let bin = std::env::current_exe()?;
     std::fs::create_dir_all(work)?;
     let size = std::fs::metadata(file)?.len();
-    writeln!(out, "file: {} ({:.1} MB), {runs} runs, as of {as_of}", file.display(), size as f64 / 1e6)?;
-    let mut results: Vec<(String, Vec<StepResult>)> = STEPS.iter().map(|s| (s.to_string(), Vec::new())).collect();
+    writeln!(
+        out,
+        "file: {} ({:.1} MB), {runs} runs, as of {as_of}",
+        file.display(),
+        size as f64 / 1e6
+    )?;
+    let mut results: Vec<(String, Vec<StepResult>)> =
+        STEPS.iter().map(|s| (s.to_string(), Vec::new())).collect();
     for run in 0..runs {
         let db = work.join(format!("bench-{run}.db"));
         for suffix in ["", "-wal", "-shm"] {
@@ -170,7 +215,11 @@ pub fn run(file: &Path, runs: usize, as_of: NaiveDate, work: &Path, with_peer: b
         }
     }
     let floor = median(&mut results[0].1.iter().map(|r| r.seconds).collect::<Vec<_>>());
-    writeln!(out, "{:<8} {:>10} {:>10} {:>12} {:>12}", "step", "median s", "× floor", "peak MiB", "count")?;
+    writeln!(
+        out,
+        "{:<8} {:>10} {:>10} {:>12} {:>12}",
+        "step", "median s", "× floor", "peak MiB", "count"
+    )?;
     let mut medians = Vec::new();
     for (step, list) in &results {
         if list.is_empty() {
@@ -178,7 +227,12 @@ pub fn run(file: &Path, runs: usize, as_of: NaiveDate, work: &Path, with_peer: b
         }
         let secs = median(&mut list.iter().map(|r| r.seconds).collect::<Vec<_>>());
         let peak = list.iter().map(|r| r.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
-        writeln!(out, "{step:<8} {secs:>10.3} {:>10.2} {peak:>12.1} {:>12}", secs / floor, list[0].count)?;
+        writeln!(
+            out,
+            "{step:<8} {secs:>10.3} {:>10.2} {peak:>12.1} {:>12}",
+            secs / floor,
+            list[0].count
+        )?;
         medians.push((step.clone(), secs, peak));
     }
     let get = |name: &str| medians.iter().find(|m| m.0 == name).map(|m| (m.1, m.2));
@@ -191,7 +245,13 @@ pub fn run(file: &Path, runs: usize, as_of: NaiveDate, work: &Path, with_peer: b
     Ok(())
 }
 
-fn peer(file: &Path, as_of: NaiveDate, work: &Path, ours: &[(String, f64, f64)], out: &mut impl Write) -> Result<()> {
+fn peer(
+    file: &Path,
+    as_of: NaiveDate,
+    work: &Path,
+    ours: &[(String, f64, f64)],
+    out: &mut impl Write,
+) -> Result<()> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/peer/peer.py");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let statuses = work.join("peer-statuses.json");
@@ -208,7 +268,11 @@ fn peer(file: &Path, as_of: NaiveDate, work: &Path, ours: &[(String, f64, f64)],
     let output = match output {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
-            writeln!(out, "peer: failed ({})", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or_default())?;
+            writeln!(
+                out,
+                "peer: failed ({})",
+                String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or_default()
+            )?;
             return Ok(());
         }
         Err(e) => {
@@ -222,11 +286,16 @@ fn peer(file: &Path, as_of: NaiveDate, work: &Path, ours: &[(String, f64, f64)],
         peak_kib: u64,
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    let res: PeerResult = serde_json::from_str(text.lines().last().unwrap_or_default()).context("reading the peer's result")?;
+    let res: PeerResult = serde_json::from_str(text.lines().last().unwrap_or_default())
+        .context("reading the peer's result")?;
     let ours_total: f64 = ours.iter().filter(|m| m.0 != "floor").map(|m| m.1).sum();
     let ours_peak = ours.iter().filter(|m| m.0 != "floor").map(|m| m.2).fold(0.0, f64::max);
     let peer_peak = res.peak_kib as f64 / 1024.0;
-    writeln!(out, "peer (pandas + openpyxl + XlsxWriter): {:.3} s, peak {:.1} MiB", res.seconds, peer_peak)?;
+    writeln!(
+        out,
+        "peer (pandas + openpyxl + XlsxWriter): {:.3} s, peak {:.1} MiB",
+        res.seconds, peer_peak
+    )?;
     writeln!(
         out,
         "import → status → report: {:.1}× faster than the peer, at {:.3} of its peak memory",
@@ -243,7 +312,13 @@ fn peer(file: &Path, as_of: NaiveDate, work: &Path, ours: &[(String, f64, f64)],
     for t in &theirs {
         match mine.iter().find(|a| a.target == t.target && a.region.to_string() == t.region) {
             Some(a) if a.status.as_str() == t.status => {}
-            Some(a) => disagree.push(format!("{} {}: ours {} peer {}", t.target, t.region, a.status.as_str(), t.status)),
+            Some(a) => disagree.push(format!(
+                "{} {}: ours {} peer {}",
+                t.target,
+                t.region,
+                a.status.as_str(),
+                t.status
+            )),
             None => disagree.push(format!("{} {}: not assessed by us", t.target, t.region)),
         }
     }

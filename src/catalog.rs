@@ -204,7 +204,9 @@ impl Indicator {
     pub fn metrics(&self) -> Vec<&str> {
         match self {
             Indicator::Metric { metric } => vec![metric.as_str()],
-            Indicator::Ratio { numerator, denominator, .. } => vec![numerator.as_str(), denominator.as_str()],
+            Indicator::Ratio { numerator, denominator, .. } => {
+                vec![numerator.as_str(), denominator.as_str()]
+            }
         }
     }
 }
@@ -320,7 +322,9 @@ impl Catalog {
     /// The catalog compiled into the binary.
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        CATALOG.get_or_init(|| Catalog::from_toml(BUILTIN_TOML).expect("the built-in catalog is validated by tests"))
+        CATALOG.get_or_init(|| {
+            Catalog::from_toml(BUILTIN_TOML).expect("the built-in catalog is validated by tests")
+        })
     }
 
     /// Parses and validates a catalog.
@@ -334,7 +338,10 @@ impl Catalog {
         let registry = Registry::builtin();
         let region = |id: &str, s: &str| -> Result<RegionCode, CatalogError> {
             let code: RegionCode = s.parse().map_err(|e| invalid(id, format!("{e}")))?;
-            registry.get(code).map(|_| code).ok_or_else(|| invalid(id, format!("region {code} is not in the registry")))
+            registry
+                .get(code)
+                .map(|_| code)
+                .ok_or_else(|| invalid(id, format!("region {code} is not in the registry")))
         };
         let date = |id: &str, s: &str| -> Result<NaiveDate, CatalogError> {
             s.parse().map_err(|_| invalid(id, format!("`{s}` is not a date (YYYY-MM-DD)")))
@@ -359,7 +366,12 @@ impl Catalog {
             let jurisdiction_only = match m.reported_by.as_deref() {
                 None | Some("each_region") => false,
                 Some("jurisdiction") => true,
-                Some(other) => return Err(invalid(&m.id, format!("reported_by `{other}` is not each_region or jurisdiction"))),
+                Some(other) => {
+                    return Err(invalid(
+                        &m.id,
+                        format!("reported_by `{other}` is not each_region or jurisdiction"),
+                    ))
+                }
             };
             metrics.push(Metric {
                 id: m.id,
@@ -372,7 +384,8 @@ impl Catalog {
                 jurisdiction_only,
             });
         }
-        let metric_index: HashMap<String, usize> = metrics.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
+        let metric_index: HashMap<String, usize> =
+            metrics.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
         if metric_index.len() != metrics.len() {
             return Err(invalid("metrics", "metric ids must be unique".into()));
         }
@@ -396,12 +409,16 @@ impl Catalog {
                 return Err(invalid(&id, format!("unknown document `{}`", t.document)));
             }
             let metric_ok = |m: &str| -> Result<(), CatalogError> {
-                metric_index.get(m).map(|_| ()).ok_or_else(|| invalid(&id, format!("unknown metric `{m}`")))
+                metric_index
+                    .get(m)
+                    .map(|_| ())
+                    .ok_or_else(|| invalid(&id, format!("unknown metric `{m}`")))
             };
             let check = raw_check(&id, &t.indicator, &t.comparator, t.goal)?;
             let mut also = Vec::new();
             for a in &t.also {
-                let ind = RawIndicator { metric: Some(a.metric.clone()), ..RawIndicator::default() };
+                let ind =
+                    RawIndicator { metric: Some(a.metric.clone()), ..RawIndicator::default() };
                 also.push(raw_check(&id, &ind, &a.comparator, a.goal)?);
             }
             for c in std::iter::once(&check).chain(also.iter()) {
@@ -410,10 +427,20 @@ impl Catalog {
                 }
             }
             let timing = match (t.deadline.as_deref(), t.recurrence.as_deref()) {
-                (Some(_), Some(_)) => return Err(invalid(&id, "a target has a deadline or a recurrence, not both".into())),
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        &id,
+                        "a target has a deadline or a recurrence, not both".into(),
+                    ))
+                }
                 (Some(d), None) => Timing::Deadline(date(&id, d)?),
                 (None, Some("annual")) => Timing::Annual,
-                (None, Some(other)) => return Err(invalid(&id, format!("unknown recurrence `{other}` (use `annual`)"))),
+                (None, Some(other)) => {
+                    return Err(invalid(
+                        &id,
+                        format!("unknown recurrence `{other}` (use `annual`)"),
+                    ))
+                }
                 (None, None) => Timing::Standing,
             };
             let baseline = match (t.baseline, t.baseline_date.as_deref()) {
@@ -529,7 +556,10 @@ impl Catalog {
             return Err(invalid(id, "a target with this id exists already".into()));
         }
         if l.document_title.trim().is_empty() || l.label_zh.trim().is_empty() {
-            return Err(invalid(id, "a local target needs its document title and a Chinese name".into()));
+            return Err(invalid(
+                id,
+                "a local target needs its document title and a Chinese name".into(),
+            ));
         }
         let Some(metric) = self.metric(&l.metric) else {
             return Err(invalid(id, format!("unknown metric `{}`", l.metric)));
@@ -559,7 +589,11 @@ impl Catalog {
             quote: l.quote.trim().to_string(),
             region: l.region,
             label_zh: l.label_zh.trim().to_string(),
-            label_en: if l.label_en.trim().is_empty() { l.label_zh.trim().to_string() } else { l.label_en.trim().to_string() },
+            label_en: if l.label_en.trim().is_empty() {
+                l.label_zh.trim().to_string()
+            } else {
+                l.label_en.trim().to_string()
+            },
             check,
             also: Vec::new(),
             unit,
@@ -582,15 +616,32 @@ fn invalid(id: &str, message: String) -> CatalogError {
     CatalogError::Invalid { id: id.to_string(), message }
 }
 
-fn raw_check(id: &str, ind: &RawIndicator, comparator: &str, goal: f64) -> Result<Check, CatalogError> {
+fn raw_check(
+    id: &str,
+    ind: &RawIndicator,
+    comparator: &str,
+    goal: f64,
+) -> Result<Check, CatalogError> {
     let indicator = match ind {
-        RawIndicator { metric: Some(m), numerator: None, denominator: None, .. } => Indicator::Metric { metric: m.clone() },
-        RawIndicator { metric: None, numerator: Some(n), denominator: Some(d), factor } => {
-            Indicator::Ratio { numerator: n.clone(), denominator: d.clone(), factor: factor.unwrap_or(1.0) }
+        RawIndicator { metric: Some(m), numerator: None, denominator: None, .. } => {
+            Indicator::Metric { metric: m.clone() }
         }
-        _ => return Err(invalid(id, "indicator is { metric } or { numerator, denominator, factor }".into())),
+        RawIndicator { metric: None, numerator: Some(n), denominator: Some(d), factor } => {
+            Indicator::Ratio {
+                numerator: n.clone(),
+                denominator: d.clone(),
+                factor: factor.unwrap_or(1.0),
+            }
+        }
+        _ => {
+            return Err(invalid(
+                id,
+                "indicator is { metric } or { numerator, denominator, factor }".into(),
+            ))
+        }
     };
-    let comparator = Comparator::parse(comparator).ok_or_else(|| invalid(id, format!("comparator `{comparator}` is not >=, <= or =")))?;
+    let comparator = Comparator::parse(comparator)
+        .ok_or_else(|| invalid(id, format!("comparator `{comparator}` is not >=, <= or =")))?;
     if !goal.is_finite() {
         return Err(invalid(id, "goal must be a number".into()));
     }
@@ -698,7 +749,8 @@ mod tests {
     #[test]
     fn bad_references_are_rejected() {
         let base = BUILTIN_TOML;
-        let bad_metric = base.replacen("metric = \"talent_total\" }", "metric = \"no_such_metric\" }", 1);
+        let bad_metric =
+            base.replacen("metric = \"talent_total\" }", "metric = \"no_such_metric\" }", 1);
         assert!(matches!(Catalog::from_toml(&bad_metric), Err(CatalogError::Invalid { .. })));
         let bad_region = base.replacen("region = \"220000\"", "region = \"999999\"", 1);
         assert!(matches!(Catalog::from_toml(&bad_region), Err(CatalogError::Invalid { .. })));
@@ -728,20 +780,26 @@ mod tests {
     #[test]
     fn local_targets_join_only_when_enabled() {
         let base = Catalog::builtin();
-        let c = base.with_local(&[local("YZ-1", true), local("YZ-2", false)]).expect("valid local targets");
+        let c = base
+            .with_local(&[local("YZ-1", true), local("YZ-2", false)])
+            .expect("valid local targets");
         assert_eq!(c.targets.len(), base.targets.len() + 1);
         let t = c.target("YZ-1").expect("enabled local target is in");
         assert!(c.is_local(t));
         assert_eq!(t.unit, "人");
         assert_eq!(t.label_en, "社会工作者");
-        assert_eq!(c.document(&t.document).map(|d| d.title.as_str()), Some("区级养老服务人才三年行动"));
+        assert_eq!(
+            c.document(&t.document).map(|d| d.title.as_str()),
+            Some("区级养老服务人才三年行动")
+        );
         assert!(c.target("YZ-2").is_none());
     }
 
     #[test]
     fn local_targets_are_validated() {
         let base = Catalog::builtin();
-        let check = |l: LocalTarget| matches!(base.validate_local(&l), Err(CatalogError::Invalid { .. }));
+        let check =
+            |l: LocalTarget| matches!(base.validate_local(&l), Err(CatalogError::Invalid { .. }));
         assert!(check(local("CQ-1", true)), "clashes with a built-in id");
         assert!(check(LocalTarget { metric: "nope".into(), ..local("YZ-1", true) }));
         assert!(check(LocalTarget { comparator: "gt".into(), ..local("YZ-1", true) }));

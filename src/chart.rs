@@ -180,7 +180,12 @@ pub struct ChartData<'a> {
 
 impl<'a> ChartData<'a> {
     /// Bundles the inputs of a chart.
-    pub fn new(catalog: &'a Catalog, registry: &'a Registry, obs: &'a Observations, as_of: NaiveDate) -> ChartData<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        registry: &'a Registry,
+        obs: &'a Observations,
+        as_of: NaiveDate,
+    ) -> ChartData<'a> {
         ChartData { catalog, registry, obs, as_of }
     }
 
@@ -207,7 +212,12 @@ impl<'a> ChartData<'a> {
 ///
 /// [`ChartError::UnknownRegion`] when `region` is not in the registry, [`ChartError::BadSize`]
 /// when the options ask for a size too small for readable labels.
-pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &ChartOptions) -> Result<String, ChartError> {
+pub fn bullet(
+    data: &ChartData,
+    target: &Target,
+    region: RegionCode,
+    opts: &ChartOptions,
+) -> Result<String, ChartError> {
     let (w, h) = opts.checked()?;
     data.known(region)?;
     let lang = opts.lang;
@@ -221,7 +231,8 @@ pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &Char
     let band_h = 64.0;
     let band_bottom = band_top + band_h;
     let fig = figures(&a, target);
-    let max = [Some(fig.goal), fig.latest, fig.expected].into_iter().flatten().fold(0.0_f64, f64::max);
+    let max =
+        [Some(fig.goal), fig.latest, fig.expected].into_iter().flatten().fold(0.0_f64, f64::max);
     let max = if max > 0.0 { max * 1.1 } else { 1.0 };
     let x = |v: f64| left + (v.max(0.0) / max).min(1.0) * (right - left);
 
@@ -244,7 +255,15 @@ pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &Char
             svg.text(end + 10.0, y, &label, size, INK, Anchor::Start, true);
         }
     } else {
-        svg.text(left + 16.0, band_top + band_h / 2.0 + 7.0, lang.status(Status::NoData), 20.0, MUTED, Anchor::Start, false);
+        svg.text(
+            left + 16.0,
+            band_top + band_h / 2.0 + 7.0,
+            lang.status(Status::NoData),
+            20.0,
+            MUTED,
+            Anchor::Start,
+            false,
+        );
     }
     // The goal: a tall mark with its label above the band.
     let gx = x(fig.goal);
@@ -252,7 +271,13 @@ pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &Char
     let goal_label = match (fig.each_child, lang) {
         (true, Lang::Zh) => format!("目标：全部{}个地区达标", format_number(fig.goal)),
         (true, Lang::En) => format!("Goal: all {} comply", format_number(fig.goal)),
-        (false, _) => format!("{} {}{}{}", lang.pick("目标", "Goal"), fig.comparator.pretty(), format_number(fig.goal), fig.unit),
+        (false, _) => format!(
+            "{} {}{}{}",
+            lang.pick("目标", "Goal"),
+            fig.comparator.pretty(),
+            format_number(fig.goal),
+            fig.unit
+        ),
     };
     place_label(&mut svg, gx, band_top - 26.0, &goal_label, 18.0, INK, left, right);
     // The expected-to-date value: a mark across the band with its label below it.
@@ -260,7 +285,12 @@ pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &Char
         let ex = x(expected);
         svg.line(ex, band_top + 4.0, ex, band_bottom - 4.0, "#37474F", 4.0, None);
         svg.line(ex, band_bottom, ex, band_bottom + 30.0, "#37474F", 1.5, Some("3 3"));
-        let label = format!("{} {}{}", lang.pick("按进度应达", "Expected by now"), format_number(expected), fig.unit);
+        let label = format!(
+            "{} {}{}",
+            lang.pick("按进度应达", "Expected by now"),
+            format_number(expected),
+            fig.unit
+        );
         place_label(&mut svg, ex, band_bottom + 52.0, &label, 18.0, "#37474F", left + 24.0, right);
     }
 
@@ -270,9 +300,25 @@ pub fn bullet(data: &ChartData, target: &Target, region: RegionCode, opts: &Char
     for (i, (label, value)) in tiles.iter().enumerate() {
         let tx = left + i as f64 * tile_w;
         svg.rect(tx + 4.0, 370.0, tile_w - 8.0, 96.0, "#FAFAFA", Some(FAINT));
-        svg.text(tx + 20.0, 402.0, &ellipsize(label, 16.0, tile_w - 40.0), 16.0, MUTED, Anchor::Start, false);
+        svg.text(
+            tx + 20.0,
+            402.0,
+            &ellipsize(label, 16.0, tile_w - 40.0),
+            16.0,
+            MUTED,
+            Anchor::Start,
+            false,
+        );
         let size = fit_size(value, 30.0, 18.0, tile_w - 40.0);
-        svg.text(tx + 20.0, 446.0, &ellipsize(value, size, tile_w - 40.0), size, INK, Anchor::Start, true);
+        svg.text(
+            tx + 20.0,
+            446.0,
+            &ellipsize(value, size, tile_w - 40.0),
+            size,
+            INK,
+            Anchor::Start,
+            true,
+        );
     }
 
     // The explanation, wrapped.
@@ -319,7 +365,12 @@ fn figures(a: &Assessment, target: &Target) -> Figures {
     }
 }
 
-fn key_figures(a: &Assessment, target: &Target, fig: &Figures, lang: Lang) -> Vec<(String, String)> {
+fn key_figures(
+    a: &Assessment,
+    target: &Target,
+    fig: &Figures,
+    lang: Lang,
+) -> Vec<(String, String)> {
     let o = &a.outcome;
     let dash = || "—".to_string();
     let with_unit = |v: f64| format!("{}{}", format_number(v), fig.unit);
@@ -330,11 +381,22 @@ fn key_figures(a: &Assessment, target: &Target, fig: &Figures, lang: Lang) -> Ve
     };
     if let (Some(c), Some(n)) = (o.comply, o.children) {
         return vec![
-            (lang.pick("达标的下属地区", "Child regions that comply").to_string(), format!("{c} / {n}")),
-            (lang.pick("要求", "Requirement").to_string(), lang.pick("每个下属地区都达标", "every child region").to_string()),
+            (
+                lang.pick("达标的下属地区", "Child regions that comply").to_string(),
+                format!("{c} / {n}"),
+            ),
+            (
+                lang.pick("要求", "Requirement").to_string(),
+                lang.pick("每个下属地区都达标", "every child region").to_string(),
+            ),
             (
                 lang.pick("每个地区的目标", "Goal in each region").to_string(),
-                format!("{}{}{}", a.comparator.pretty(), format_number(a.goal), display_unit(&target.unit)),
+                format!(
+                    "{}{}{}",
+                    a.comparator.pretty(),
+                    format_number(a.goal),
+                    display_unit(&target.unit)
+                ),
             ),
             (lang.pick("期限", "Due").to_string(), due),
         ];
@@ -351,12 +413,17 @@ fn key_figures(a: &Assessment, target: &Target, fig: &Figures, lang: Lang) -> Ve
     };
     let fourth = match (o.pace_ratio, o.required_per_quarter) {
         (Some(r), _) => (lang.pick("进度比", "Pace ratio").to_string(), format!("{r:.2}")),
-        (None, Some(q)) => (lang.pick("每季度还需", "Needed per quarter").to_string(), with_unit(q)),
+        (None, Some(q)) => {
+            (lang.pick("每季度还需", "Needed per quarter").to_string(), with_unit(q))
+        }
         (None, None) => (lang.pick("进度比", "Pace ratio").to_string(), dash()),
     };
     vec![
         (latest_label, o.latest.map_or_else(dash, with_unit)),
-        (lang.pick("按进度应达", "Expected by now").to_string(), fig.expected.map_or_else(dash, with_unit)),
+        (
+            lang.pick("按进度应达", "Expected by now").to_string(),
+            fig.expected.map_or_else(dash, with_unit),
+        ),
         (goal_label, format!("{}{}", fig.comparator.pretty(), with_unit(fig.goal))),
         fourth,
     ]
@@ -377,7 +444,12 @@ fn key_figures(a: &Assessment, target: &Target, fig: &Figures, lang: Lang) -> Ve
 ///
 /// [`ChartError::UnknownRegion`] when `region` is not in the registry, [`ChartError::BadSize`]
 /// when the options ask for a size too small for readable labels.
-pub fn trend(data: &ChartData, target: &Target, region: RegionCode, opts: &ChartOptions) -> Result<String, ChartError> {
+pub fn trend(
+    data: &ChartData,
+    target: &Target,
+    region: RegionCode,
+    opts: &ChartOptions,
+) -> Result<String, ChartError> {
     let (w, h) = opts.checked()?;
     data.known(region)?;
     let lang = opts.lang;
@@ -401,7 +473,8 @@ pub fn trend(data: &ChartData, target: &Target, region: RegionCode, opts: &Chart
     let (lo, hi) = if lo >= 0.0 && lo <= 0.35 * hi { (0.0, hi) } else { (lo, hi) };
     let pad = if hi > lo { (hi - lo) * 0.08 } else { hi.abs().max(1.0) * 0.1 };
     let ticks = nice_ticks(if lo == 0.0 { 0.0 } else { lo - pad }, hi + pad, 6);
-    let (y_lo, y_hi) = (ticks.first().copied().unwrap_or(0.0), ticks.last().copied().unwrap_or(1.0));
+    let (y_lo, y_hi) =
+        (ticks.first().copied().unwrap_or(0.0), ticks.last().copied().unwrap_or(1.0));
     let y_span = if y_hi > y_lo { y_hi - y_lo } else { 1.0 };
     let y = |v: f64| bottom - (v - y_lo) / y_span * (bottom - top);
     let (d_lo, d_hi) = plan.domain;
@@ -415,9 +488,17 @@ pub fn trend(data: &ChartData, target: &Target, region: RegionCode, opts: &Chart
     }
     svg.line(left, bottom, right, bottom, "#9E9E9E", 1.5, None);
     // Ticks stop at the deadline (or the last value): the padding beyond gets no label.
-    let tick_end = plan.deadline.into_iter().chain(plan.points.last().map(|p| p.0)).max().map_or(d_hi, |d| d.min(d_hi));
+    let tick_end = plan
+        .deadline
+        .into_iter()
+        .chain(plan.points.last().map(|p| p.0))
+        .max()
+        .map_or(d_hi, |d| d.min(d_hi));
     let quarters = quarters_between(d_lo, tick_end);
-    let widest = quarters.iter().map(|q| text_width(&quarter_label(*q, plan.annual, lang), 14.0)).fold(0.0, f64::max);
+    let widest = quarters
+        .iter()
+        .map(|q| text_width(&quarter_label(*q, plan.annual, lang), 14.0))
+        .fold(0.0, f64::max);
     let step = label_step(quarters.len(), widest + 14.0, right - left);
     for (i, q) in quarters.iter().enumerate() {
         let qx = x(q.end_date());
@@ -438,7 +519,13 @@ pub fn trend(data: &ChartData, target: &Target, region: RegionCode, opts: &Chart
     // The goal line, labelled at its left end, above the line unless that leaves the plot.
     let gy = y(plan.goal);
     svg.line(left, gy, right, gy, INK, 2.0, Some("10 6"));
-    let goal_text = format!("{} {}{}{}", lang.pick("目标", "Goal"), a.comparator.pretty(), format_number(plan.goal), plan.unit);
+    let goal_text = format!(
+        "{} {}{}{}",
+        lang.pick("目标", "Goal"),
+        a.comparator.pretty(),
+        format_number(plan.goal),
+        plan.unit
+    );
     let goal_label_y = if gy - 10.0 > top + 24.0 { gy - 10.0 } else { gy + 24.0 };
     svg.text_halo(left + 10.0, goal_label_y, &goal_text, 17.0, INK, Anchor::Start, true);
     // The deadline.
@@ -451,14 +538,23 @@ pub fn trend(data: &ChartData, target: &Target, region: RegionCode, opts: &Chart
             format!("{} {deadline}", lang.pick("期限", "Deadline"))
         };
         let lw = text_width(&label, 15.0);
-        let (lx, anchor) = if dx + 8.0 + lw <= right { (dx + 8.0, Anchor::Start) } else { (dx - 8.0, Anchor::End) };
+        let (lx, anchor) = if dx + 8.0 + lw <= right {
+            (dx + 8.0, Anchor::Start)
+        } else {
+            (dx - 8.0, Anchor::End)
+        };
         svg.text_halo(lx, top + 8.0, &label, 15.0, INK, anchor, false);
     }
     // The projection of the recent pace.
     if let Some((from, to)) = plan.projection {
         svg.line(x(from.0), y(from.1), x(to.0), y(to.1), a.color.hex(), 3.0, Some("9 7"));
         svg.circle(x(to.0), y(to.1), 5.0, "#FFFFFF", Some(a.color.hex()));
-        let label = format!("{} {}{}", lang.pick("按近期速度约", "At recent pace ≈"), format_number(to.1), plan.unit);
+        let label = format!(
+            "{} {}{}",
+            lang.pick("按近期速度约", "At recent pace ≈"),
+            format_number(to.1),
+            plan.unit
+        );
         let below = to.1 < plan.goal;
         let ly = if below { y(to.1) + 26.0 } else { y(to.1) - 14.0 };
         let ly = ly.clamp(top + 30.0, bottom - 10.0);
@@ -466,7 +562,15 @@ pub fn trend(data: &ChartData, target: &Target, region: RegionCode, opts: &Chart
     }
     // The series itself, on top.
     if plan.points.is_empty() {
-        svg.text((left + right) / 2.0, (top + bottom) / 2.0, lang.status(Status::NoData), 24.0, MUTED, Anchor::Middle, false);
+        svg.text(
+            (left + right) / 2.0,
+            (top + bottom) / 2.0,
+            lang.status(Status::NoData),
+            24.0,
+            MUTED,
+            Anchor::Middle,
+            false,
+        );
     } else {
         let mut pts: Vec<(f64, f64)> = Vec::new();
         if plan.annual {
@@ -544,12 +648,24 @@ fn trend_plan(data: &ChartData, target: &Target, region: RegionCode, a: &Assessm
         let points: Vec<(NaiveDate, f64)> = periods
             .iter()
             .filter_map(|p| {
-                let at = assess::assess_target_in(data.catalog, data.registry, data.obs, p.end_date(), target, region);
-                (at.status != Status::NoData).then_some(at.outcome.latest.map(|v| (p.end_date(), v))).flatten()
+                let at = assess::assess_target_in(
+                    data.catalog,
+                    data.registry,
+                    data.obs,
+                    p.end_date(),
+                    target,
+                    region,
+                );
+                (at.status != Status::NoData)
+                    .then_some(at.outcome.latest.map(|v| (p.end_date(), v)))
+                    .flatten()
             })
             .collect();
         let start = points.first().map_or(last_period.end_date(), |p| p.0);
-        let end = deadline.filter(|d| *d > start).unwrap_or_else(|| points.last().map_or(start, |p| p.0)).max(start);
+        let end = deadline
+            .filter(|d| *d > start)
+            .unwrap_or_else(|| points.last().map_or(start, |p| p.0))
+            .max(start);
         return TrendPlan {
             points,
             goal: 100.0,
@@ -563,17 +679,25 @@ fn trend_plan(data: &ChartData, target: &Target, region: RegionCode, a: &Assessm
         };
     }
 
-    let series: Vec<(NaiveDate, f64)> =
-        assess::indicator_series(data.catalog, data.registry, data.obs, data.as_of, &target.check, target.timing, region)
-            .into_iter()
-            .map(|(p, v)| (p.end_date(), v))
-            .collect();
+    let series: Vec<(NaiveDate, f64)> = assess::indicator_series(
+        data.catalog,
+        data.registry,
+        data.obs,
+        data.as_of,
+        &target.check,
+        target.timing,
+        region,
+    )
+    .into_iter()
+    .map(|(p, v)| (p.end_date(), v))
+    .collect();
     let goal = target.check.goal;
     let unit = display_unit(&target.unit);
     match target.timing {
         Timing::Annual => {
             let year = a.outcome.period.map_or(last_period.year(), |p| p.year());
-            let points: Vec<(NaiveDate, f64)> = series.into_iter().filter(|(d, _)| d.year() == year).collect();
+            let points: Vec<(NaiveDate, f64)> =
+                series.into_iter().filter(|(d, _)| d.year() == year).collect();
             let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(data.as_of);
             let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(data.as_of);
             let projection = points.last().and_then(|&(d, v)| {
@@ -608,11 +732,16 @@ fn trend_plan(data: &ChartData, target: &Target, region: RegionCode, a: &Assessm
             }
         }
         Timing::Deadline(deadline) => {
-            let baseline = target.baseline.map(|b| (b.date, b.value)).or_else(|| series.first().copied());
-            let start = baseline.map_or(last_period.end_date(), |b| b.0).min(series.first().map_or(NaiveDate::MAX, |p| p.0));
+            let baseline =
+                target.baseline.map(|b| (b.date, b.value)).or_else(|| series.first().copied());
+            let start = baseline
+                .map_or(last_period.end_date(), |b| b.0)
+                .min(series.first().map_or(NaiveDate::MAX, |p| p.0));
             let end = deadline.max(series.last().map_or(deadline, |p| p.0));
             let expected = baseline.filter(|b| b.0 < deadline).map(|b| (b, (deadline, goal)));
-            let projection = (data.as_of <= deadline).then(|| recent_pace_projection(&series, deadline)).flatten();
+            let projection = (data.as_of <= deadline)
+                .then(|| recent_pace_projection(&series, deadline))
+                .flatten();
             TrendPlan {
                 points: series,
                 goal,
@@ -630,7 +759,10 @@ fn trend_plan(data: &ChartData, target: &Target, region: RegionCode, a: &Assessm
 
 /// The straight line through the pace of the last four quarters, from the latest value to the
 /// deadline; `None` with fewer than two values in that window.
-fn recent_pace_projection(series: &[(NaiveDate, f64)], deadline: NaiveDate) -> Option<((NaiveDate, f64), (NaiveDate, f64))> {
+fn recent_pace_projection(
+    series: &[(NaiveDate, f64)],
+    deadline: NaiveDate,
+) -> Option<((NaiveDate, f64), (NaiveDate, f64))> {
     let &(t, v) = series.last()?;
     let window_start = Period::containing(t).index() - 4;
     let &(t0, v0) = series.iter().find(|(d, _)| Period::containing(*d).index() >= window_start)?;
@@ -673,7 +805,10 @@ fn label_step(n: usize, label_w: f64, span: f64) -> usize {
     if n == 0 {
         return 1;
     }
-    [1, 2, 4, 8, 12, 20, 40].into_iter().find(|&s| (n.div_ceil(s) as f64) * label_w <= span).unwrap_or(40)
+    [1, 2, 4, 8, 12, 20, 40]
+        .into_iter()
+        .find(|&s| (n.div_ceil(s) as f64) * label_w <= span)
+        .unwrap_or(40)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -691,7 +826,12 @@ fn label_step(n: usize, label_w: f64, span: f64) -> usize {
 /// [`ChartError::UnknownRegion`] when `region` is not in the registry,
 /// [`ChartError::NoChildren`] when it has no child regions, [`ChartError::BadSize`] when the
 /// options ask for a size too small for readable labels.
-pub fn ranking(data: &ChartData, target: &Target, region: RegionCode, opts: &ChartOptions) -> Result<String, ChartError> {
+pub fn ranking(
+    data: &ChartData,
+    target: &Target,
+    region: RegionCode,
+    opts: &ChartOptions,
+) -> Result<String, ChartError> {
     let (w, h0) = opts.checked()?;
     data.known(region)?;
     let lang = opts.lang;
@@ -719,22 +859,44 @@ pub fn ranking(data: &ChartData, target: &Target, region: RegionCode, opts: &Cha
     let title = format!("{} {}", target.id, target_label(target, lang));
     let region_name = data.registry.name_of(region);
     let subtitle = match lang {
-        Lang::Zh => format!("{region_name}下属{}个地区排名 · 各地区截至{}的最新数据", rows.len(), data.as_of),
-        Lang::En => format!("{} child regions of {region_name}, ranked · latest values as of {}", rows.len(), data.as_of),
+        Lang::Zh => format!(
+            "{region_name}下属{}个地区排名 · 各地区截至{}的最新数据",
+            rows.len(),
+            data.as_of
+        ),
+        Lang::En => format!(
+            "{} child regions of {region_name}, ranked · latest values as of {}",
+            rows.len(),
+            data.as_of
+        ),
     };
     title_block(&mut svg, &title, &subtitle, None, lang);
 
     let unit = display_unit(&target.unit);
     let goal = target.check.goal;
-    let max = rows.iter().filter_map(|a| a.outcome.latest).fold(if comparable { goal } else { 0.0 }, f64::max);
+    let max = rows
+        .iter()
+        .filter_map(|a| a.outcome.latest)
+        .fold(if comparable { goal } else { 0.0 }, f64::max);
     let max = if max > 0.0 { max * 1.05 } else { 1.0 };
     let col_gap = 40.0;
     let col_w = (w - 2.0 * MARGIN - col_gap * (columns as f64 - 1.0)) / columns as f64;
     let name_size = if row_h < 26.0 { 15.0 } else { 16.0 };
-    let name_w = rows.iter().map(|a| text_width(&a.region_name, name_size)).fold(0.0, f64::max).min(col_w * 0.35);
+    let name_w = rows
+        .iter()
+        .map(|a| text_width(&a.region_name, name_size))
+        .fold(0.0, f64::max)
+        .min(col_w * 0.35);
     let value_w = rows
         .iter()
-        .map(|a| text_width(&a.outcome.latest.map_or_else(|| lang.status(Status::NoData).to_string(), format_number), 15.0))
+        .map(|a| {
+            text_width(
+                &a.outcome
+                    .latest
+                    .map_or_else(|| lang.status(Status::NoData).to_string(), format_number),
+                15.0,
+            )
+        })
         .fold(0.0, f64::max);
 
     // Legend of the statuses present (or the note on totals).
@@ -746,11 +908,19 @@ pub fn ranking(data: &ChartData, target: &Target, region: RegionCode, opts: &Cha
             }
         }
         seen.sort_by_key(|s| Status::ALL.iter().position(|x| x == s));
-        let mut items: Vec<(LegendMark, String)> =
-            seen.iter().map(|s| (LegendMark::Swatch(s.color().hex()), lang.status(*s).to_string())).collect();
+        let mut items: Vec<(LegendMark, String)> = seen
+            .iter()
+            .map(|s| (LegendMark::Swatch(s.color().hex()), lang.status(*s).to_string()))
+            .collect();
         items.push((
             LegendMark::Line(INK, Some("6 4")),
-            format!("{} {}{}{}", lang.pick("目标", "Goal"), target.check.comparator.pretty(), format_number(goal), unit),
+            format!(
+                "{} {}{}{}",
+                lang.pick("目标", "Goal"),
+                target.check.comparator.pretty(),
+                format_number(goal),
+                unit
+            ),
         ));
         draw_legend(&mut svg, MARGIN, 136.0, &items);
     } else {
@@ -768,7 +938,15 @@ pub fn ranking(data: &ChartData, target: &Target, region: RegionCode, opts: &Cha
                 unit
             ),
         };
-        svg.text(MARGIN, 136.0, &ellipsize(&note, 16.0, w - 2.0 * MARGIN), 16.0, MUTED, Anchor::Start, false);
+        svg.text(
+            MARGIN,
+            136.0,
+            &ellipsize(&note, 16.0, w - 2.0 * MARGIN),
+            16.0,
+            MUTED,
+            Anchor::Start,
+            false,
+        );
     }
 
     for (col, chunk) in rows.chunks(per_col).enumerate() {
@@ -778,19 +956,58 @@ pub fn ranking(data: &ChartData, target: &Target, region: RegionCode, opts: &Cha
         let x = |v: f64| bar_left + (v.max(0.0) / max).min(1.0) * (bar_right - bar_left);
         if comparable {
             let gx = x(goal);
-            svg.line(gx, top - 6.0, gx, top + chunk.len() as f64 * row_h + 4.0, INK, 2.0, Some("6 4"));
+            svg.line(
+                gx,
+                top - 6.0,
+                gx,
+                top + chunk.len() as f64 * row_h + 4.0,
+                INK,
+                2.0,
+                Some("6 4"),
+            );
         }
         for (i, a) in chunk.iter().enumerate() {
             let ry = top + i as f64 * row_h;
             let name = ellipsize(&a.region_name, name_size, name_w);
-            svg.text(bar_left - 12.0, ry + row_h / 2.0 + name_size * 0.36, &name, name_size, INK, Anchor::End, false);
+            svg.text(
+                bar_left - 12.0,
+                ry + row_h / 2.0 + name_size * 0.36,
+                &name,
+                name_size,
+                INK,
+                Anchor::End,
+                false,
+            );
             match a.outcome.latest {
                 Some(v) => {
                     let fill = if comparable { a.color.hex() } else { NEUTRAL_BAR };
-                    svg.rect(bar_left, ry + 3.0, (x(v) - bar_left).max(2.0), row_h - 6.0, fill, None);
-                    svg.text_halo(x(v) + 6.0, ry + row_h / 2.0 + 5.0, &format_number(v), 15.0, INK, Anchor::Start, false);
+                    svg.rect(
+                        bar_left,
+                        ry + 3.0,
+                        (x(v) - bar_left).max(2.0),
+                        row_h - 6.0,
+                        fill,
+                        None,
+                    );
+                    svg.text_halo(
+                        x(v) + 6.0,
+                        ry + row_h / 2.0 + 5.0,
+                        &format_number(v),
+                        15.0,
+                        INK,
+                        Anchor::Start,
+                        false,
+                    );
                 }
-                None => svg.text(bar_left + 4.0, ry + row_h / 2.0 + 5.0, lang.status(Status::NoData), 15.0, MUTED, Anchor::Start, false),
+                None => svg.text(
+                    bar_left + 4.0,
+                    ry + row_h / 2.0 + 5.0,
+                    lang.status(Status::NoData),
+                    15.0,
+                    MUTED,
+                    Anchor::Start,
+                    false,
+                ),
             }
         }
     }
@@ -806,7 +1023,9 @@ fn per_region_goal(catalog: &Catalog, target: &Target) -> bool {
     }
     match &target.check.indicator {
         Indicator::Ratio { .. } => true,
-        Indicator::Metric { metric } => catalog.metric(metric).is_some_and(|m| !m.kind.is_summed() || m.kind == MetricKind::Checklist),
+        Indicator::Metric { metric } => catalog
+            .metric(metric)
+            .is_some_and(|m| !m.kind.is_summed() || m.kind == MetricKind::Checklist),
     }
 }
 
@@ -823,16 +1042,27 @@ fn per_region_goal(catalog: &Catalog, target: &Target) -> bool {
 /// [`ChartError::UnknownRegion`] when `scope` is not in the registry,
 /// [`ChartError::NoTargets`] when no target belongs to it, [`ChartError::BadSize`] when the
 /// options ask for a size too small for readable labels.
-pub fn scorecard(data: &ChartData, scope: Option<RegionCode>, opts: &ChartOptions) -> Result<String, ChartError> {
+pub fn scorecard(
+    data: &ChartData,
+    scope: Option<RegionCode>,
+    opts: &ChartOptions,
+) -> Result<String, ChartError> {
     let (w, h0) = opts.checked()?;
     let lang = opts.lang;
     if let Some(s) = scope {
         data.known(s)?;
     }
-    let targets: Vec<&Target> =
-        data.catalog.targets.iter().filter(|t| scope.is_none_or(|s| data.registry.is_within(t.region, s))).collect();
+    let targets: Vec<&Target> = data
+        .catalog
+        .targets
+        .iter()
+        .filter(|t| scope.is_none_or(|s| data.registry.is_within(t.region, s)))
+        .collect();
     if targets.is_empty() {
-        let whom = scope.map_or_else(|| "the catalog".to_string(), |s| format!("region {s} or the regions within it"));
+        let whom = scope.map_or_else(
+            || "the catalog".to_string(),
+            |s| format!("region {s} or the regions within it"),
+        );
         return Err(ChartError::NoTargets(whom));
     }
     let mut groups: Vec<(RegionCode, Vec<Assessment>)> = Vec::new();
@@ -857,8 +1087,12 @@ pub fn scorecard(data: &ChartData, scope: Option<RegionCode>, opts: &ChartOption
     let mut svg = Svg::new(w, h, title);
     let counts = color_counts(all.iter().copied());
     let subtitle = match lang {
-        Lang::Zh => format!("截至{} · {}项目标：{}", data.as_of, all.len(), counts_text(&counts, lang)),
-        Lang::En => format!("As of {} · {} targets: {}", data.as_of, all.len(), counts_text(&counts, lang)),
+        Lang::Zh => {
+            format!("截至{} · {}项目标：{}", data.as_of, all.len(), counts_text(&counts, lang))
+        }
+        Lang::En => {
+            format!("As of {} · {} targets: {}", data.as_of, all.len(), counts_text(&counts, lang))
+        }
     };
     title_block(&mut svg, title, &subtitle, None, lang);
 
@@ -880,19 +1114,44 @@ pub fn scorecard(data: &ChartData, scope: Option<RegionCode>, opts: &ChartOption
         }
         for (j, a) in rows.iter().enumerate() {
             let ty = top + head_h + j as f64 * (cell_h + cell_gap);
-            let full = data.catalog.target(&a.target).map_or_else(String::new, |t| target_label(t, lang).to_string());
-            svg.open_group(&format!("{} {} — {}: {}", a.target, full, lang.status(a.status), explanation(a, lang)));
+            let full = data
+                .catalog
+                .target(&a.target)
+                .map_or_else(String::new, |t| target_label(t, lang).to_string());
+            svg.open_group(&format!(
+                "{} {} — {}: {}",
+                a.target,
+                full,
+                lang.status(a.status),
+                explanation(a, lang)
+            ));
             svg.rect(cx, ty, col_w, cell_h, tint(a.color), None);
             svg.rect(cx, ty, 7.0, cell_h, a.color.hex(), None);
             let (y1, y2) = (ty + cell_h / 2.0 - 3.0, ty + cell_h / 2.0 + 15.0);
             let id_w = text_width(&a.target, 15.0);
             svg.text(cx + 16.0, y1, &a.target, 15.0, INK, Anchor::Start, true);
-            svg.text(cx + 22.0 + id_w, y1, &ellipsize(&full, 15.0, col_w - 32.0 - id_w), 15.0, INK, Anchor::Start, false);
+            svg.text(
+                cx + 22.0 + id_w,
+                y1,
+                &ellipsize(&full, 15.0, col_w - 32.0 - id_w),
+                15.0,
+                INK,
+                Anchor::Start,
+                false,
+            );
             let status = lang.status(a.status);
             svg.text(cx + 16.0, y2, status, 15.0, darker(a.color), Anchor::Start, true);
             let figure = cell_figure(a);
             let sw = text_width(status, 15.0);
-            svg.text(cx + 24.0 + sw, y2, &ellipsize(&figure, 15.0, col_w - 36.0 - sw), 15.0, MUTED, Anchor::Start, false);
+            svg.text(
+                cx + 24.0 + sw,
+                y2,
+                &ellipsize(&figure, 15.0, col_w - 36.0 - sw),
+                15.0,
+                MUTED,
+                Anchor::Start,
+                false,
+            );
             svg.close_group();
         }
     }
@@ -914,7 +1173,9 @@ fn cell_figure(a: &Assessment) -> String {
         (Some(c), Some(n)) => format!("{c}/{n}"),
         // Units are left out: they are long (人/千名老年人) and the cell's tooltip has them.
         _ => match a.outcome.latest {
-            Some(v) => format!("{} / {}{}", format_number(v), a.comparator.pretty(), format_number(a.goal)),
+            Some(v) => {
+                format!("{} / {}{}", format_number(v), a.comparator.pretty(), format_number(a.goal))
+            }
             None => format!("{}{}", a.comparator.pretty(), format_number(a.goal)),
         },
     }
@@ -976,19 +1237,19 @@ pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, ChartError> {
     opt.languages = vec!["zh-CN".to_string(), "en".to_string()];
     let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| ChartError::Svg(e.to_string()))?;
     let size = tree.size().to_int_size().scale_by(scale).ok_or(ChartError::BadScale(scale))?;
-    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
-        .ok_or_else(|| ChartError::Png(format!("cannot allocate {}×{} pixels", size.width(), size.height())))?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| {
+        ChartError::Png(format!("cannot allocate {}×{} pixels", size.width(), size.height()))
+    })?;
     resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
     pixmap.encode_png().map_err(|e| ChartError::Png(e.to_string()))
 }
 
 fn cjk_family(db: &resvg::usvg::fontdb::Database) -> Option<String> {
-    let names: Vec<&str> = db.faces().flat_map(|f| f.families.iter().map(|(name, _)| name.as_str())).collect();
-    CJK_FAMILIES
-        .iter()
-        .find(|want| names.contains(want))
-        .map(|s| s.to_string())
-        .or_else(|| names.iter().find(|n| n.contains("CJK") || n.contains("Han Sans")).map(|s| s.to_string()))
+    let names: Vec<&str> =
+        db.faces().flat_map(|f| f.families.iter().map(|(name, _)| name.as_str())).collect();
+    CJK_FAMILIES.iter().find(|want| names.contains(want)).map(|s| s.to_string()).or_else(|| {
+        names.iter().find(|n| n.contains("CJK") || n.contains("Han Sans")).map(|s| s.to_string())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1017,7 +1278,14 @@ fn display_unit(unit: &str) -> String {
     }
 }
 
-fn header(svg: &mut Svg, data: &ChartData, target: &Target, a: &Assessment, lang: Lang, badge: bool) {
+fn header(
+    svg: &mut Svg,
+    data: &ChartData,
+    target: &Target,
+    a: &Assessment,
+    lang: Lang,
+    badge: bool,
+) {
     let title = format!("{} {}", target.id, target_label(target, lang));
     let region = data.registry.name_of(a.region);
     let period = a.outcome.period.map_or_else(String::new, |p| p.to_string());
@@ -1055,7 +1323,15 @@ fn footer(svg: &mut Svg, data: &ChartData, target: &Target, lang: Lang) {
         Lang::En => format!("Source: {}, {}", doc.title_en, target.clause),
     };
     let y = svg.h - 18.0;
-    svg.text(MARGIN, y, &ellipsize(&text, 14.0, svg.w - 2.0 * MARGIN), 14.0, "#757575", Anchor::Start, false);
+    svg.text(
+        MARGIN,
+        y,
+        &ellipsize(&text, 14.0, svg.w - 2.0 * MARGIN),
+        14.0,
+        "#757575",
+        Anchor::Start,
+        false,
+    );
 }
 
 enum LegendMark {
@@ -1077,7 +1353,9 @@ fn draw_legend(svg: &mut Svg, x0: f64, y: f64, items: &[(LegendMark, String)]) {
                 svg.line(x, y - 5.0, x + 30.0, y - 5.0, SERIES, 3.5, None);
                 svg.circle(x + 15.0, y - 5.0, 5.0, SERIES, Some("#FFFFFF"));
             }
-            LegendMark::Line(color, dash) => svg.line(x, y - 5.0, x + 30.0, y - 5.0, color, 3.0, *dash),
+            LegendMark::Line(color, dash) => {
+                svg.line(x, y - 5.0, x + 30.0, y - 5.0, color, 3.0, *dash)
+            }
             LegendMark::Swatch(color) => svg.rect(x + 6.0, y - 14.0, 18.0, 18.0, color, None),
         }
         svg.text(x + 38.0, y, label, 16.0, INK, Anchor::Start, false);
@@ -1087,7 +1365,16 @@ fn draw_legend(svg: &mut Svg, x0: f64, y: f64, items: &[(LegendMark, String)]) {
 
 /// Puts a bold label centred on `x`, moved sideways to stay between `min` and `max`.
 #[allow(clippy::too_many_arguments)]
-fn place_label(svg: &mut Svg, x: f64, y: f64, text: &str, size: f64, fill: &str, min: f64, max: f64) {
+fn place_label(
+    svg: &mut Svg,
+    x: f64,
+    y: f64,
+    text: &str,
+    size: f64,
+    fill: &str,
+    min: f64,
+    max: f64,
+) {
     let tw = text_width(text, size);
     let cx = x.clamp(min + tw / 2.0, (max - tw / 2.0).max(min + tw / 2.0));
     svg.text(cx, y, text, size, fill, Anchor::Middle, true);
@@ -1198,8 +1485,12 @@ fn wrap(text: &str, size: f64, width: f64) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for t in tokens {
-        let closing = t.chars().next().is_some_and(|c| "，。、；：！？）」』”—…,.;:!?)".contains(c));
-        if !line.is_empty() && !closing && text_width(line.trim_end(), size) + text_width(t.trim_end(), size) > width {
+        let closing =
+            t.chars().next().is_some_and(|c| "，。、；：！？）」』”—…,.;:!?)".contains(c));
+        if !line.is_empty()
+            && !closing
+            && text_width(line.trim_end(), size) + text_width(t.trim_end(), size) > width
+        {
             lines.push(line.trim_end().to_string());
             line = String::new();
         }
@@ -1227,7 +1518,11 @@ fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
     let raw = (hi - lo) / count.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
     let start = (lo / step).floor() * step;
     let mut ticks = Vec::new();
     let mut v = start;
@@ -1291,7 +1586,11 @@ impl Svg {
             h = num(h),
         ));
         out.push_str(&format!("<title>{}</title>\n", escape(title)));
-        out.push_str(&format!("<rect width=\"{}\" height=\"{}\" fill=\"#FFFFFF\"/>\n", num(w), num(h)));
+        out.push_str(&format!(
+            "<rect width=\"{}\" height=\"{}\" fill=\"#FFFFFF\"/>\n",
+            num(w),
+            num(h)
+        ));
         Svg { out, w, h }
     }
 
@@ -1318,7 +1617,16 @@ impl Svg {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, width: f64, dash: Option<&str>) {
+    fn line(
+        &mut self,
+        x1: f64,
+        y1: f64,
+        x2: f64,
+        y2: f64,
+        stroke: &str,
+        width: f64,
+        dash: Option<&str>,
+    ) {
         let dash = dash.map_or_else(String::new, |d| format!(" stroke-dasharray=\"{d}\""));
         self.out.push_str(&format!(
             "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\"{dash}/>\n",
@@ -1331,7 +1639,8 @@ impl Svg {
     }
 
     fn polyline(&mut self, points: &[(f64, f64)], stroke: &str, width: f64, dash: Option<&str>) {
-        let pts: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
+        let pts: Vec<String> =
+            points.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
         let dash = dash.map_or_else(String::new, |d| format!(" stroke-dasharray=\"{d}\""));
         self.out.push_str(&format!(
             "<polyline points=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\" stroke-linejoin=\"round\"{dash}/>\n",
@@ -1341,18 +1650,42 @@ impl Svg {
     }
 
     fn circle(&mut self, cx: f64, cy: f64, r: f64, fill: &str, stroke: Option<&str>) {
-        let stroke = stroke.map_or_else(String::new, |s| format!(" stroke=\"{s}\" stroke-width=\"2\""));
-        self.out.push_str(&format!("<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{fill}\"{stroke}/>\n", num(cx), num(cy), num(r)));
+        let stroke =
+            stroke.map_or_else(String::new, |s| format!(" stroke=\"{s}\" stroke-width=\"2\""));
+        self.out.push_str(&format!(
+            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{fill}\"{stroke}/>\n",
+            num(cx),
+            num(cy),
+            num(r)
+        ));
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn text(&mut self, x: f64, y: f64, text: &str, size: f64, fill: &str, anchor: Anchor, bold: bool) {
+    fn text(
+        &mut self,
+        x: f64,
+        y: f64,
+        text: &str,
+        size: f64,
+        fill: &str,
+        anchor: Anchor,
+        bold: bool,
+    ) {
         self.text_with(x, y, text, size, fill, anchor, bold, "");
     }
 
     /// Text with a white outline behind it, readable where it crosses lines.
     #[allow(clippy::too_many_arguments)]
-    fn text_halo(&mut self, x: f64, y: f64, text: &str, size: f64, fill: &str, anchor: Anchor, bold: bool) {
+    fn text_halo(
+        &mut self,
+        x: f64,
+        y: f64,
+        text: &str,
+        size: f64,
+        fill: &str,
+        anchor: Anchor,
+        bold: bool,
+    ) {
         self.text_with(
             x,
             y,
@@ -1366,7 +1699,17 @@ impl Svg {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn text_with(&mut self, x: f64, y: f64, text: &str, size: f64, fill: &str, anchor: Anchor, bold: bool, extra: &str) {
+    fn text_with(
+        &mut self,
+        x: f64,
+        y: f64,
+        text: &str,
+        size: f64,
+        fill: &str,
+        anchor: Anchor,
+        bold: bool,
+        extra: &str,
+    ) {
         let anchor = match anchor {
             Anchor::Start => "",
             Anchor::Middle => " text-anchor=\"middle\"",
@@ -1438,8 +1781,14 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(nice_ticks(0.0, 26_000.0, 6), vec![0.0, 5_000.0, 10_000.0, 15_000.0, 20_000.0, 25_000.0, 30_000.0]);
+        assert_eq!(
+            nice_ticks(0.0, 26_000.0, 6),
+            vec![0.0, 5_000.0, 10_000.0, 15_000.0, 20_000.0, 25_000.0, 30_000.0]
+        );
         let t = nice_ticks(0.35, 1.1, 6);
-        assert!(t.first().is_some_and(|v| *v <= 0.35) && t.last().is_some_and(|v| *v >= 1.1), "{t:?}");
+        assert!(
+            t.first().is_some_and(|v| *v <= 0.35) && t.last().is_some_and(|v| *v >= 1.1),
+            "{t:?}"
+        );
     }
 }

@@ -41,7 +41,8 @@ pub struct ChildReturn {
 
 /// The metrics each child of `region` is expected to report.
 pub fn expected_metrics(catalog: &Catalog, registry: &Registry, region: RegionCode) -> Vec<String> {
-    let above: Vec<RegionCode> = std::iter::once(region).chain(registry.ancestors(region)).collect();
+    let above: Vec<RegionCode> =
+        std::iter::once(region).chain(registry.ancestors(region)).collect();
     let mut out = BTreeSet::new();
     for t in &catalog.targets {
         let asks_each_child = t.scope == Scope::EachChild && t.region == region;
@@ -62,7 +63,13 @@ pub fn expected_metrics(catalog: &Catalog, registry: &Registry, region: RegionCo
 
 /// Every child of `region` with the state of its return for `period`; children that are
 /// complete are included, so the caller can show "n of N reported".
-pub fn child_returns(catalog: &Catalog, registry: &Registry, obs: &Observations, region: RegionCode, period: Period) -> Vec<ChildReturn> {
+pub fn child_returns(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    region: RegionCode,
+    period: Period,
+) -> Vec<ChildReturn> {
     let expected = expected_metrics(catalog, registry, region);
     let mut out = Vec::new();
     for &child in registry.children(region) {
@@ -71,7 +78,8 @@ pub fn child_returns(catalog: &Catalog, registry: &Registry, obs: &Observations,
         if info.optional && !reported_any {
             continue;
         }
-        let missing: Vec<String> = expected.iter().filter(|m| obs.own(child, m, period).is_none()).cloned().collect();
+        let missing: Vec<String> =
+            expected.iter().filter(|m| obs.own(child, m, period).is_none()).cloned().collect();
         let state = if !reported_any {
             ReturnState::Missing
         } else if missing.is_empty() {
@@ -79,7 +87,12 @@ pub fn child_returns(catalog: &Catalog, registry: &Registry, obs: &Observations,
         } else {
             ReturnState::Incomplete
         };
-        out.push(ChildReturn { region: child, region_name: info.name.clone(), state, missing_metrics: missing });
+        out.push(ChildReturn {
+            region: child,
+            region_name: info.name.clone(),
+            state,
+            missing_metrics: missing,
+        });
     }
     out
 }

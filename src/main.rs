@@ -19,7 +19,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 #[derive(Parser, Debug)]
-#[command(name = "carestaff", version, about = "Track elder-care workforce policy targets against quarterly returns")]
+#[command(
+    name = "carestaff",
+    version,
+    about = "Track elder-care workforce policy targets against quarterly returns"
+)]
 struct Cli {
     /// The database file (default: $CARESTAFF_DB, else carestaff.db in the user's data folder).
     #[arg(long, global = true, value_name = "PATH")]
@@ -214,7 +218,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<Rejected>() => ExitCode::from(1),
         // The reader went away (`carestaff status | head`): nothing more to say.
-        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) if e.is::<Usage>() => {
             eprintln!("error: {e}");
             ExitCode::from(2)
@@ -248,13 +257,22 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Import { files, period, dry_run, json, maps, feedback } => {
             if feedback.is_some() && files.len() != 1 {
-                return Err(Usage("--feedback writes one workbook: import one file at a time with it".into()).into());
+                return Err(Usage(
+                    "--feedback writes one workbook: import one file at a time with it".into(),
+                )
+                .into());
             }
             let mut mappings = Vec::new();
             for m in &maps {
-                let (header, metric) = m.split_once('=').ok_or_else(|| Usage(format!("--map `{m}`: write it as \"列名=metric_id\"")))?;
+                let (header, metric) = m
+                    .split_once('=')
+                    .ok_or_else(|| Usage(format!("--map `{m}`: write it as \"列名=metric_id\"")))?;
                 if catalog.metric(metric.trim()).is_none() {
-                    return Err(Usage(format!("--map `{m}`: `{}` is not a metric id (see `carestaff targets`)", metric.trim())).into());
+                    return Err(Usage(format!(
+                        "--map `{m}`: `{}` is not a metric id (see `carestaff targets`)",
+                        metric.trim()
+                    ))
+                    .into());
                 }
                 mappings.push((header.trim().to_string(), metric.trim().to_string()));
             }
@@ -262,7 +280,9 @@ fn run(cli: Cli) -> Result<()> {
             let options = Options { period, mappings };
             let ctx = ImportContext {
                 now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into()),
+                user: std::env::var("USER")
+                    .or_else(|_| std::env::var("USERNAME"))
+                    .unwrap_or_else(|_| "unknown".into()),
                 dry_run,
             };
             let mut reports = Vec::new();
@@ -270,7 +290,9 @@ fn run(cli: Cli) -> Result<()> {
                 let shown = f.display().to_string();
                 let report = match std::fs::File::open(f).and_then(ingest::grid::read_limited) {
                     Ok(bytes) => {
-                        let report = ingest::import_file(&mut store, &shown, &bytes, catalog, registry, &options, &ctx)?;
+                        let report = ingest::import_file(
+                            &mut store, &shown, &bytes, catalog, registry, &options, &ctx,
+                        )?;
                         if let Some(out_path) = &feedback {
                             write_feedback(f, &bytes, &report, out_path)?;
                         }
@@ -301,7 +323,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             let store = open_store(cli.db)?;
             let obs = store.observations(catalog)?;
-            let rows = carestaff::completeness::child_returns(catalog, registry, &obs, region, period);
+            let rows =
+                carestaff::completeness::child_returns(catalog, registry, &obs, region, period);
             if json {
                 serde_json::to_writer_pretty(&mut out, &rows)?;
                 writeln!(out)?;
@@ -310,9 +333,19 @@ fn run(cli: Cli) -> Result<()> {
                 let done = rows.iter().filter(|r| r.state == ReturnState::Complete).count();
                 let zh = lang == Lang::Zh;
                 if zh {
-                    writeln!(out, "{} {period}：{} 个下级地区中 {done} 个已完整报送", registry.name_of(region), rows.len())?;
+                    writeln!(
+                        out,
+                        "{} {period}：{} 个下级地区中 {done} 个已完整报送",
+                        registry.name_of(region),
+                        rows.len()
+                    )?;
                 } else {
-                    writeln!(out, "{} {period}: {done} of {} child regions reported in full", registry.name_of(region), rows.len())?;
+                    writeln!(
+                        out,
+                        "{} {period}: {done} of {} child regions reported in full",
+                        registry.name_of(region),
+                        rows.len()
+                    )?;
                 }
                 let table: Vec<Vec<String>> = rows
                     .iter()
@@ -327,12 +360,29 @@ fn run(cli: Cli) -> Result<()> {
                         let labels: Vec<String> = r
                             .missing_metrics
                             .iter()
-                            .map(|m| catalog.metric(m).map_or(m.clone(), |x| if zh { x.label_zh.clone() } else { x.label_en.clone() }))
+                            .map(|m| {
+                                catalog.metric(m).map_or(m.clone(), |x| {
+                                    if zh {
+                                        x.label_zh.clone()
+                                    } else {
+                                        x.label_en.clone()
+                                    }
+                                })
+                            })
                             .collect();
-                        vec![r.region.to_string(), r.region_name.clone(), state.to_string(), labels.join("、")]
+                        vec![
+                            r.region.to_string(),
+                            r.region_name.clone(),
+                            state.to_string(),
+                            labels.join("、"),
+                        ]
                     })
                     .collect();
-                let head = pick(lang, &["代码", "地区", "情况", "缺少的指标"], &["code", "region", "state", "missing metrics"]);
+                let head = pick(
+                    lang,
+                    &["代码", "地区", "情况", "缺少的指标"],
+                    &["code", "region", "state", "missing metrics"],
+                );
                 print_table(&mut out, &head, &table, None)?;
             }
         }
@@ -380,7 +430,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status { as_of, region, target, json } => {
             if let Some(t) = &target {
                 if catalog.target(t).is_none() {
-                    return Err(Usage(format!("no target `{t}` in the catalog (see `carestaff targets`)")).into());
+                    return Err(Usage(format!(
+                        "no target `{t}` in the catalog (see `carestaff targets`)"
+                    ))
+                    .into());
                 }
             }
             let store = open_store(cli.db)?;
@@ -395,7 +448,8 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Targets { json } => {
-            let rows: Vec<TargetJson> = catalog.targets.iter().map(|t| TargetJson::new(catalog, registry, t)).collect();
+            let rows: Vec<TargetJson> =
+                catalog.targets.iter().map(|t| TargetJson::new(catalog, registry, t)).collect();
             if json {
                 serde_json::to_writer_pretty(&mut out, &rows)?;
                 writeln!(out)?;
@@ -408,7 +462,10 @@ fn run(cli: Cli) -> Result<()> {
                             t.region_name.clone(),
                             if lang == Lang::Zh { t.label_zh.clone() } else { t.label_en.clone() },
                             format!("{} {}{}", t.comparator, assess::format_number(t.goal), t.unit),
-                            t.deadline.map_or_else(|| t.recurrence.clone().unwrap_or_else(|| "standing".into()), |d| d.to_string()),
+                            t.deadline.map_or_else(
+                                || t.recurrence.clone().unwrap_or_else(|| "standing".into()),
+                                |d| d.to_string(),
+                            ),
                             t.scope.clone(),
                             if t.interpretation { "*".into() } else { String::new() },
                         ]
@@ -454,7 +511,11 @@ fn run(cli: Cli) -> Result<()> {
                         ]
                     })
                     .collect();
-                let head = pick(lang, &["代码", "名称", "级别", "上级", "备注"], &["code", "name", "level", "parent", "note"]);
+                let head = pick(
+                    lang,
+                    &["代码", "名称", "级别", "上级", "备注"],
+                    &["code", "name", "level", "parent", "note"],
+                );
                 print_table(&mut out, &head, &table, None)?;
             }
         }
@@ -465,19 +526,24 @@ fn run(cli: Cli) -> Result<()> {
             writeln!(out, "{}", output.display())?;
         }
         Command::Template { output, region, period } => {
-            let bytes = template::fill_in_template(catalog, registry, region, period, &[]).map_err(|e| match e {
-                template::TemplateError::UnknownRegion(_) | template::TemplateError::NoTargets(_) => {
-                    anyhow::Error::new(Usage(e.to_string()))
-                }
-                other => other.into(),
-            })?;
+            let bytes = template::fill_in_template(catalog, registry, region, period, &[])
+                .map_err(|e| match e {
+                    template::TemplateError::UnknownRegion(_)
+                    | template::TemplateError::NoTargets(_) => {
+                        anyhow::Error::new(Usage(e.to_string()))
+                    }
+                    other => other.into(),
+                })?;
             write_output(&output, &bytes)?;
             writeln!(out, "{}", output.display())?;
         }
         Command::Chart(args) => chart_command(catalog, registry, cli.db, lang, args)?,
         Command::History { region, metric, json } => {
             if catalog.metric(&metric).is_none() {
-                return Err(Usage(format!("`{metric}` is not a metric id (see `carestaff targets --json`)")).into());
+                return Err(Usage(format!(
+                    "`{metric}` is not a metric id (see `carestaff targets --json`)"
+                ))
+                .into());
             }
             let store = open_store(cli.db)?;
             let rows = store.history(region, &metric)?;
@@ -525,7 +591,14 @@ fn report_bytes(store: &Store, as_of: NaiveDate, region: Option<RegionCode>) -> 
     let keep = |r: RegionCode| scopes.iter().any(|s| registry.is_within(r, *s));
     let obs = store.observations_where(catalog, keep)?;
     let sources = store.current_values_with_sources(keep)?;
-    let input = report::ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of, region };
+    let input = report::ReportInput {
+        catalog,
+        registry,
+        observations: &obs,
+        sources: &sources,
+        as_of,
+        region,
+    };
     report::compliance_report(&input).map_err(|e| match e {
         report::ReportError::UnknownRegion(_) => anyhow::Error::new(Usage(e.to_string())),
         other => other.into(),
@@ -534,10 +607,16 @@ fn report_bytes(store: &Store, as_of: NaiveDate, region: Option<RegionCode>) -> 
 
 /// Writes the feedback workbook for one imported file (for a file that is not a readable
 /// spreadsheet there are no cells to mark: the printed errors are all there is).
-fn write_feedback(source: &std::path::Path, bytes: &[u8], report: &ingest::FileReport, out_path: &std::path::Path) -> Result<()> {
+fn write_feedback(
+    source: &std::path::Path,
+    bytes: &[u8],
+    report: &ingest::FileReport,
+    out_path: &std::path::Path,
+) -> Result<()> {
     let name = source.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     match ingest::feedback::feedback_workbook(&name, bytes, &report.errors, &report.warnings) {
-        Ok(book) => std::fs::write(out_path, book).with_context(|| format!("writing {}", out_path.display()))?,
+        Ok(book) => std::fs::write(out_path, book)
+            .with_context(|| format!("writing {}", out_path.display()))?,
         Err(ingest::feedback::FeedbackError::Read(e)) => eprintln!("no feedback workbook: {e}"),
         Err(e) => return Err(e.into()),
     }
@@ -556,12 +635,19 @@ fn status_rows(
 ) -> Vec<Assessment> {
     let wanted = |id: &str| target.is_none_or(|t| t == id);
     match region {
-        None => assess::assess_all(catalog, registry, obs, as_of).into_iter().filter(|a| wanted(&a.target)).collect(),
+        None => assess::assess_all(catalog, registry, obs, as_of)
+            .into_iter()
+            .filter(|a| wanted(&a.target))
+            .collect(),
         Some(code) => catalog
             .targets
             .iter()
             .filter(|t| wanted(&t.id))
-            .filter(|t| t.region == code || (t.scope == Scope::EachChild && registry.get(code).and_then(|r| r.parent) == Some(t.region)))
+            .filter(|t| {
+                t.region == code
+                    || (t.scope == Scope::EachChild
+                        && registry.get(code).and_then(|r| r.parent) == Some(t.region))
+            })
             .map(|t| assess::assess_target_in(catalog, registry, obs, as_of, t, code))
             .collect(),
     }
@@ -645,7 +731,12 @@ fn pick(lang: Lang, zh: &[&str], en: &[&str]) -> Vec<String> {
     .collect()
 }
 
-fn print_import(out: &mut impl Write, reports: &[ingest::FileReport], dry_run: bool, lang: Lang) -> Result<()> {
+fn print_import(
+    out: &mut impl Write,
+    reports: &[ingest::FileReport],
+    dry_run: bool,
+    lang: Lang,
+) -> Result<()> {
     let zh = lang == Lang::Zh;
     for r in reports {
         let word = match (r.outcome, dry_run, zh) {
@@ -661,12 +752,23 @@ fn print_import(out: &mut impl Write, reports: &[ingest::FileReport], dry_run: b
         writeln!(out, "{}: {word}", r.path)?;
         if r.outcome != Outcome::Rejected {
             if zh {
-                writeln!(out, "  {} 个数值：新增 {}，变更 {}，未变 {}", r.values, r.new, r.changed, r.unchanged)?;
+                writeln!(
+                    out,
+                    "  {} 个数值：新增 {}，变更 {}，未变 {}",
+                    r.values, r.new, r.changed, r.unchanged
+                )?;
             } else {
-                writeln!(out, "  {} values: {} new, {} changed, {} unchanged", r.values, r.new, r.changed, r.unchanged)?;
+                writeln!(
+                    out,
+                    "  {} values: {} new, {} changed, {} unchanged",
+                    r.values, r.new, r.changed, r.unchanged
+                )?;
             }
         }
-        for (kind, problems) in [(if zh { "错误" } else { "error" }, &r.errors), (if zh { "提示" } else { "warning" }, &r.warnings)] {
+        for (kind, problems) in [
+            (if zh { "错误" } else { "error" }, &r.errors),
+            (if zh { "提示" } else { "warning" }, &r.warnings),
+        ] {
             for p in problems {
                 let place = match (p.sheet.is_empty(), p.cell.is_empty(), zh) {
                     (true, _, _) => String::new(),
@@ -688,7 +790,10 @@ fn print_import(out: &mut impl Write, reports: &[ingest::FileReport], dry_run: b
                     d.value.period,
                     d.value.metric,
                     assess::format_number(d.value.value),
-                    d.previous.map_or_else(String::new, |p| format!(" (was {})", assess::format_number(p)))
+                    d.previous.map_or_else(String::new, |p| format!(
+                        " (was {})",
+                        assess::format_number(p)
+                    ))
                 )?;
             }
         }
@@ -696,7 +801,12 @@ fn print_import(out: &mut impl Write, reports: &[ingest::FileReport], dry_run: b
     Ok(())
 }
 
-fn print_status(out: &mut impl Write, rows: &[Assessment], as_of: NaiveDate, lang: Lang) -> Result<()> {
+fn print_status(
+    out: &mut impl Write,
+    rows: &[Assessment],
+    as_of: NaiveDate,
+    lang: Lang,
+) -> Result<()> {
     let zh = lang == Lang::Zh;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     writeln!(out, "{} {as_of}", if zh { "评估日期" } else { "as of" })?;
@@ -722,7 +832,17 @@ fn print_status(out: &mut impl Write, rows: &[Assessment], as_of: NaiveDate, lan
     let head = pick(
         lang,
         &["目标", "地区", "状态", "最新值", "报告期", "目标值", "期限", "进度比", "说明"],
-        &["target", "region", "status", "latest", "period", "goal", "deadline", "pace", "explanation"],
+        &[
+            "target",
+            "region",
+            "status",
+            "latest",
+            "period",
+            "goal",
+            "deadline",
+            "pace",
+            "explanation",
+        ],
     );
     let colors: Vec<Color> = rows.iter().map(|a| a.color).collect();
     print_table(out, &head, &table, color.then_some((2, colors.as_slice())))?;
@@ -735,7 +855,12 @@ fn print_status(out: &mut impl Write, rows: &[Assessment], as_of: NaiveDate, lan
     Ok(())
 }
 
-fn print_table(out: &mut impl Write, head: &[String], rows: &[Vec<String>], colored: Option<(usize, &[Color])>) -> Result<()> {
+fn print_table(
+    out: &mut impl Write,
+    head: &[String],
+    rows: &[Vec<String>],
+    colored: Option<(usize, &[Color])>,
+) -> Result<()> {
     let cols = head.len();
     let mut widths: Vec<usize> = head.iter().map(|h| display_width(h)).collect();
     for r in rows {
@@ -782,7 +907,8 @@ fn ansi(c: Color) -> &'static str {
 /// Writes a workbook the core built, creating the folder if needed.
 fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the folder {}", dir.display()))?;
     }
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
@@ -818,22 +944,45 @@ enum ChartKind {
 }
 
 /// `carestaff chart`: validates the arguments (exit 2 on a bad one), draws, writes the file.
-fn chart_command(catalog: &Catalog, registry: &Registry, db: Option<PathBuf>, lang: Lang, args: ChartArgs) -> Result<()> {
+fn chart_command(
+    catalog: &Catalog,
+    registry: &Registry,
+    db: Option<PathBuf>,
+    lang: Lang,
+    args: ChartArgs,
+) -> Result<()> {
     use carestaff::chart::{self, ChartData, ChartError, ChartOptions};
 
     let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let png = match ext.as_deref() {
         Some("svg") => false,
         Some("png") => true,
-        _ => return Err(Usage(format!("-o {}: the file name must end in .svg or .png", args.output.display())).into()),
+        _ => {
+            return Err(Usage(format!(
+                "-o {}: the file name must end in .svg or .png",
+                args.output.display()
+            ))
+            .into())
+        }
     };
     if png && !(args.scale > 0.0 && args.scale <= 8.0) {
-        return Err(Usage(format!("--scale {}: give a number greater than 0 and at most 8", args.scale)).into());
+        return Err(Usage(format!(
+            "--scale {}: give a number greater than 0 and at most 8",
+            args.scale
+        ))
+        .into());
     }
     let target = match &args.target {
-        Some(id) => Some(catalog.target(id).ok_or_else(|| Usage(format!("no target `{id}` in the catalog (see `carestaff targets`)")))?),
+        Some(id) => Some(catalog.target(id).ok_or_else(|| {
+            Usage(format!("no target `{id}` in the catalog (see `carestaff targets`)"))
+        })?),
         None if args.kind == ChartKind::Scorecard => None,
-        None => return Err(Usage("--target ID is needed for this kind of chart (see `carestaff targets`)".into()).into()),
+        None => {
+            return Err(Usage(
+                "--target ID is needed for this kind of chart (see `carestaff targets`)".into(),
+            )
+            .into())
+        }
     };
     if let Some(r) = args.region {
         if registry.get(r).is_none() {
@@ -857,13 +1006,18 @@ fn chart_command(catalog: &Catalog, registry: &Registry, db: Option<PathBuf>, la
                 _ => chart::bullet(&data, t, region, &opts),
             }
         }
-        (_, None) => return Err(Usage("--target ID is needed for this kind of chart".into()).into()),
+        (_, None) => {
+            return Err(Usage("--target ID is needed for this kind of chart".into()).into())
+        }
     };
     let svg = drawn.map_err(|e| match e {
-        ChartError::UnknownRegion(_) | ChartError::NoChildren(_) | ChartError::NoTargets(_) => anyhow::Error::from(Usage(e.to_string())),
+        ChartError::UnknownRegion(_) | ChartError::NoChildren(_) | ChartError::NoTargets(_) => {
+            anyhow::Error::from(Usage(e.to_string()))
+        }
         other => anyhow::Error::from(other),
     })?;
     let bytes = if png { chart::svg_to_png(&svg, args.scale)? } else { svg.into_bytes() };
-    std::fs::write(&args.output, bytes).with_context(|| format!("writing {}", args.output.display()))?;
+    std::fs::write(&args.output, bytes)
+        .with_context(|| format!("writing {}", args.output.display()))?;
     Ok(())
 }

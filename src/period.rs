@@ -22,7 +22,8 @@ impl Period {
     /// The quarter `quarter` (1–4) of `year`; `None` when the quarter is out of range or the
     /// year is outside 1900–2200 (no return is about another era).
     pub fn new(year: i32, quarter: u8) -> Option<Period> {
-        ((1..=4).contains(&quarter) && (1900..=2200).contains(&year)).then_some(Period { year, quarter })
+        ((1..=4).contains(&quarter) && (1900..=2200).contains(&year))
+            .then_some(Period { year, quarter })
     }
 
     /// The calendar year.

@@ -46,7 +46,10 @@ impl FromStr for RegionCode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
-            t.parse().ok().and_then(RegionCode::from_u32).ok_or_else(|| RegionCodeError(s.to_string()))
+            t.parse()
+                .ok()
+                .and_then(RegionCode::from_u32)
+                .ok_or_else(|| RegionCodeError(s.to_string()))
         } else {
             Err(RegionCodeError(s.to_string()))
         }
@@ -136,11 +139,18 @@ impl ResolveError {
     /// The message in Chinese.
     pub fn message_zh(&self) -> String {
         match self {
-            ResolveError::Unknown(t) => format!("没有名称或代码为“{t}”的地区：请填写六位行政区划代码或规范名称（如 张店区）"),
+            ResolveError::Unknown(t) => format!(
+                "没有名称或代码为“{t}”的地区：请填写六位行政区划代码或规范名称（如 张店区）"
+            ),
             ResolveError::Ambiguous { name, candidates } => {
-                format!("“{name}”有重名（{}）：请填写代码，或在前面加上上级地区名称", candidates.join("、"))
+                format!(
+                    "“{name}”有重名（{}）：请填写代码，或在前面加上上级地区名称",
+                    candidates.join("、")
+                )
             }
-            ResolveError::OutsideScope { name, code, scope } => format!("“{name}”（{code}）不属于{scope}：请确认这是该地区的报表"),
+            ResolveError::OutsideScope { name, code, scope } => {
+                format!("“{name}”（{code}）不属于{scope}：请确认这是该地区的报表")
+            }
         }
     }
 }
@@ -233,7 +243,11 @@ impl Registry {
     /// The direct children that count when a target asks for "every child": optional members
     /// (functional zones) excluded.
     pub fn regular_children(&self, code: RegionCode) -> Vec<RegionCode> {
-        self.children(code).iter().copied().filter(|c| self.get(*c).is_some_and(|r| !r.optional)).collect()
+        self.children(code)
+            .iter()
+            .copied()
+            .filter(|c| self.get(*c).is_some_and(|r| !r.optional))
+            .collect()
     }
 
     /// The chain of ancestors, nearest first.
@@ -254,7 +268,9 @@ impl Registry {
 
     /// All divisions whose normalized name is `name`.
     pub fn by_name(&self, name: &str) -> Vec<&Region> {
-        self.by_name.get(&normalize_name(name)).map_or_else(Vec::new, |v| v.iter().map(|&i| &self.regions[i]).collect())
+        self.by_name
+            .get(&normalize_name(name))
+            .map_or_else(Vec::new, |v| v.iter().map(|&i| &self.regions[i]).collect())
     }
 
     /// Resolves what a spreadsheet cell says about a region: a six-digit code, an official
@@ -267,7 +283,11 @@ impl Registry {
     /// [`ResolveError::Unknown`] when nothing matches, [`ResolveError::Ambiguous`] when several
     /// divisions match and the scope does not decide, [`ResolveError::OutsideScope`] when the
     /// only match lies outside the scope.
-    pub fn resolve(&self, text: &str, scope: Option<RegionCode>) -> Result<RegionCode, ResolveError> {
+    pub fn resolve(
+        &self,
+        text: &str,
+        scope: Option<RegionCode>,
+    ) -> Result<RegionCode, ResolveError> {
         let name = normalize_name(text);
         if name.is_empty() {
             return Err(ResolveError::Unknown(text.to_string()));
@@ -278,7 +298,8 @@ impl Registry {
             if let Ok(code) = head.parse::<RegionCode>() {
                 let agrees = self.get(code).is_some_and(|r| {
                     tail.chars().all(|c| !c.is_ascii_digit())
-                        && normalize_name(&r.name).starts_with(tail.trim_start_matches(['-', '_', '/']))
+                        && normalize_name(&r.name)
+                            .starts_with(tail.trim_start_matches(['-', '_', '/']))
                 });
                 if agrees {
                     return self.check_scope(text, code, scope);
@@ -287,7 +308,9 @@ impl Registry {
         }
         // The 12-digit statistical form (370303000000) names the same county.
         let code_text = match name.len() {
-            12 if name.bytes().all(|b| b.is_ascii_digit()) && name.ends_with("000000") => &name[..6],
+            12 if name.bytes().all(|b| b.is_ascii_digit()) && name.ends_with("000000") => {
+                &name[..6]
+            }
             _ => name.as_str(),
         };
         if let Ok(code) = code_text.parse::<RegionCode>() {
@@ -310,7 +333,8 @@ impl Registry {
         if let Some(s) = scope {
             let widening = std::iter::once(s).chain(self.ancestors(s));
             for level in widening {
-                in_scope = candidates.iter().copied().filter(|c| self.is_within(*c, level)).collect();
+                in_scope =
+                    candidates.iter().copied().filter(|c| self.is_within(*c, level)).collect();
                 if !in_scope.is_empty() {
                     break;
                 }
@@ -329,16 +353,24 @@ impl Registry {
 
     /// `长春市朝阳区`: the name with its ancestors, for telling same-named divisions apart.
     pub fn describe(&self, code: RegionCode) -> String {
-        let mut parts: Vec<String> = self.ancestors(code).iter().rev().map(|c| self.name_of(*c)).collect();
+        let mut parts: Vec<String> =
+            self.ancestors(code).iter().rev().map(|c| self.name_of(*c)).collect();
         parts.push(self.name_of(code));
         parts.concat()
     }
 
-    fn check_scope(&self, text: &str, code: RegionCode, scope: Option<RegionCode>) -> Result<RegionCode, ResolveError> {
+    fn check_scope(
+        &self,
+        text: &str,
+        code: RegionCode,
+        scope: Option<RegionCode>,
+    ) -> Result<RegionCode, ResolveError> {
         match scope {
-            Some(s) if !self.is_within(code, s) => {
-                Err(ResolveError::OutsideScope { name: text.to_string(), code, scope: format!("{s} {}", self.name_of(s)) })
-            }
+            Some(s) if !self.is_within(code, s) => Err(ResolveError::OutsideScope {
+                name: text.to_string(),
+                code,
+                scope: format!("{s} {}", self.name_of(s)),
+            }),
             _ => Ok(code),
         }
     }
@@ -382,7 +414,11 @@ impl Registry {
         }
         let matches: Vec<RegionCode> = within
             .into_iter()
-            .filter(|c| self.get(*c).is_some_and(|r| r.name.starts_with(name) && r.name.chars().count() <= name.chars().count() + 3))
+            .filter(|c| {
+                self.get(*c).is_some_and(|r| {
+                    r.name.starts_with(name) && r.name.chars().count() <= name.chars().count() + 3
+                })
+            })
             .collect();
         if matches.len() == 1 {
             matches
@@ -399,7 +435,9 @@ impl Registry {
         let mut found: Vec<RegionCode> = self
             .by_name
             .iter()
-            .filter(|(name, list)| list.len() == 1 && name.chars().count() >= 3 && t.contains(name.as_str()))
+            .filter(|(name, list)| {
+                list.len() == 1 && name.chars().count() >= 3 && t.contains(name.as_str())
+            })
             .map(|(_, list)| self.regions[list[0]].code)
             .collect();
         found.sort();
@@ -469,7 +507,10 @@ mod tests {
         assert_eq!(reg.resolve("长春市朝阳区", None), Ok(code("220104")));
         assert_eq!(reg.resolve("朝阳区", Some(code("220000"))), Ok(code("220104")));
         assert!(matches!(reg.resolve("朝阳区", None), Err(ResolveError::Ambiguous { .. })));
-        assert!(matches!(reg.resolve("张店区", Some(code("500000"))), Err(ResolveError::OutsideScope { .. })));
+        assert!(matches!(
+            reg.resolve("张店区", Some(code("500000"))),
+            Err(ResolveError::OutsideScope { .. })
+        ));
         // Short names and statistical codes.
         assert_eq!(reg.resolve("张店", zibo), Ok(code("370303")));
         assert!(reg.resolve("张店", None).is_err());
@@ -477,7 +518,10 @@ mod tests {
         assert_eq!(reg.resolve("370303 张店区", None), Ok(code("370303")));
         assert_eq!(reg.resolve("370303张店", None), Ok(code("370303")));
         assert!(reg.resolve("370303 淄川区", None).is_err(), "a code and a name that disagree");
-        assert_eq!(reg.find_in_text("淄博市养老服务人才统计表（2025年第二季度）"), vec![code("370300")]);
+        assert_eq!(
+            reg.find_in_text("淄博市养老服务人才统计表（2025年第二季度）"),
+            vec![code("370300")]
+        );
         assert_eq!(reg.find_in_text("重庆市渝中区统计表"), vec![code("500000"), code("500103")]);
         assert!(reg.find_in_text("养老服务人才统计表").is_empty());
         // A scope of one district widens to its province to tell 江北区 of Chongqing from Ningbo's.

@@ -30,8 +30,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{
-    Chart, ChartEmptyCells, ChartLegendPosition, ChartLine, ChartLineDashType, ChartMarker, ChartMarkerType, ChartType, Color as XlsxColor,
-    ConditionalFormatText, ConditionalFormatTextRule, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+    Chart, ChartEmptyCells, ChartLegendPosition, ChartLine, ChartLineDashType, ChartMarker,
+    ChartMarkerType, ChartType, Color as XlsxColor, ConditionalFormatText,
+    ConditionalFormatTextRule, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 
 use crate::assess::{self, Assessment, Observations, Status, NEEDS_ACCELERATION, ON_TRACK};
@@ -39,7 +40,9 @@ use crate::catalog::{Catalog, Comparator, Indicator, Scope, Target, Timing};
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
 use crate::store::SourcedValue;
-use crate::xlsx::{cell_format, display_width, header_format, status_colors, status_format, Widths};
+use crate::xlsx::{
+    cell_format, display_width, header_format, status_colors, status_format, Widths,
+};
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +87,11 @@ pub fn summary_rows(
         Some(code) => catalog
             .targets
             .iter()
-            .filter(|t| t.region == code || (t.scope == Scope::EachChild && registry.get(code).and_then(|r| r.parent) == Some(t.region)))
+            .filter(|t| {
+                t.region == code
+                    || (t.scope == Scope::EachChild
+                        && registry.get(code).and_then(|r| r.parent) == Some(t.region))
+            })
             .map(|t| assess::assess_target_in(catalog, registry, obs, as_of, t, code))
             .collect(),
     }
@@ -102,7 +109,8 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
             return Err(ReportError::UnknownRegion(code));
         }
     }
-    let rows = summary_rows(input.catalog, input.registry, input.observations, input.as_of, input.region);
+    let rows =
+        summary_rows(input.catalog, input.registry, input.observations, input.as_of, input.region);
     let mut workbook = Workbook::new();
     summary_sheet(input, &rows, workbook.add_worksheet())?;
     scorecard_sheet(input, &rows, workbook.add_worksheet())?;
@@ -159,7 +167,13 @@ impl<'w> Sheet<'w> {
     }
 
     /// Writes a number, or an empty bordered cell for `None`.
-    fn number(&mut self, row: u32, col: u16, value: Option<f64>, format: &Format) -> Result<(), XlsxError> {
+    fn number(
+        &mut self,
+        row: u32,
+        col: u16,
+        value: Option<f64>,
+        format: &Format,
+    ) -> Result<(), XlsxError> {
         match value.filter(|v| v.is_finite()) {
             Some(v) => {
                 self.widths.see(col, &assess::format_number(v));
@@ -196,14 +210,16 @@ fn wrap_format() -> Format {
 }
 
 fn number_format(decimals: usize) -> Format {
-    let pattern = if decimals == 0 { "#,##0".to_string() } else { format!("#,##0.{}", "0".repeat(decimals)) };
+    let pattern =
+        if decimals == 0 { "#,##0".to_string() } else { format!("#,##0.{}", "0".repeat(decimals)) };
     cell_format().set_num_format(pattern)
 }
 
 /// Decimals to show for values in a target's unit: none for counts and whole-number metrics
 /// (a checklist's 1 or 0, a subsidy in yuan), two for ratios and fractional goals.
 fn decimals_for(target: &Target, a: &Assessment) -> usize {
-    let whole_metric = matches!(target.check.indicator, Indicator::Metric { .. }) && a.goal.fract() == 0.0;
+    let whole_metric =
+        matches!(target.check.indicator, Indicator::Metric { .. }) && a.goal.fract() == 0.0;
     if whole_metric || (a.goal.fract() == 0.0 && a.goal.abs() >= 100.0) {
         0
     } else {
@@ -219,7 +235,12 @@ fn is_each_child_parent(target: &Target, a: &Assessment) -> bool {
 
 /// `≥ 25,000人`, or `每个下级地区 ≥ 1处` for an each_child target at the parent.
 fn goal_text(target: &Target, a: &Assessment) -> String {
-    let goal = format!("{} {}{}", target.check.comparator.pretty(), assess::format_number(target.check.goal), target.unit);
+    let goal = format!(
+        "{} {}{}",
+        target.check.comparator.pretty(),
+        assess::format_number(target.check.goal),
+        target.unit
+    );
     if is_each_child_parent(target, a) {
         format!("每个下级地区 {goal}")
     } else {
@@ -239,7 +260,9 @@ fn timing_text(target: &Target) -> String {
 /// `渝民发〔2024〕5号 二(四)10`: the document number (or title) and the clause.
 fn source_text(catalog: &Catalog, target: &Target) -> String {
     let doc = catalog.document(&target.document);
-    let number = doc.map(|d| if d.number.is_empty() { d.title.clone() } else { d.number.clone() }).unwrap_or_default();
+    let number = doc
+        .map(|d| if d.number.is_empty() { d.title.clone() } else { d.number.clone() })
+        .unwrap_or_default();
     format!("{number} {}", target.clause).trim().to_string()
 }
 
@@ -267,12 +290,21 @@ const SUMMARY_HEAD: [&str; 14] = [
     "解读",
 ];
 
-fn summary_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+fn summary_sheet(
+    input: &ReportInput,
+    rows: &[Assessment],
+    ws: &mut Worksheet,
+) -> Result<(), XlsxError> {
     let mut s = Sheet::new(ws, SUMMARY)?;
     let head = header_format();
     let plain = cell_format();
     let wrap = wrap_format();
-    s.ws.write_string_with_format(0, 0, format!("养老服务人才队伍建设目标完成情况汇总（评估日期 {}）", input.as_of), &title_format())?;
+    s.ws.write_string_with_format(
+        0,
+        0,
+        format!("养老服务人才队伍建设目标完成情况汇总（评估日期 {}）", input.as_of),
+        &title_format(),
+    )?;
     let header_row = 2;
     for (c, h) in SUMMARY_HEAD.iter().enumerate() {
         s.text(header_row, c as u16, h, &head)?;
@@ -287,7 +319,11 @@ fn summary_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -
         s.text(r, 3, &a.region_name, &plain)?;
         s.text(r, 4, &goal_text(target, a), &plain)?;
         s.text(r, 5, &timing_text(target), &plain)?;
-        let latest_format = if is_each_child_parent(target, a) { cell_format().set_num_format("0.0\"%\"") } else { number_format(dec) };
+        let latest_format = if is_each_child_parent(target, a) {
+            cell_format().set_num_format("0.0\"%\"")
+        } else {
+            number_format(dec)
+        };
         s.number(r, 6, a.outcome.latest, &latest_format)?;
         s.text(r, 7, &a.outcome.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
         s.text(r, 8, &status_word(a), &status_format(&plain, a.color))?;
@@ -295,8 +331,14 @@ fn summary_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -
         s.number(r, 10, a.outcome.expected, &number_format(dec))?;
         s.number(r, 11, a.outcome.required_per_quarter, &number_format(dec))?;
         s.ws.write_string_with_format(r, 12, &a.explanation_zh, &wrap)?;
-        s.ws.write_string_with_format(r, 13, target.interpretation.as_deref().unwrap_or(""), &wrap)?;
-        let lines = (display_width(&a.explanation_zh) / 58 + 1).max(display_width(target.interpretation.as_deref().unwrap_or("")) / 38 + 1);
+        s.ws.write_string_with_format(
+            r,
+            13,
+            target.interpretation.as_deref().unwrap_or(""),
+            &wrap,
+        )?;
+        let lines = (display_width(&a.explanation_zh) / 58 + 1)
+            .max(display_width(target.interpretation.as_deref().unwrap_or("")) / 38 + 1);
         s.ws.set_row_height(r, 15.0 * lines.min(6) as f64 + 3.0)?;
     }
     s.fit(8.0, 40.0)?;
@@ -320,7 +362,13 @@ fn applies_to_children(catalog: &Catalog, target: &Target) -> bool {
 }
 
 /// Adds the text-keyed conditional colours for every status word to a range.
-fn status_conditional_formats(ws: &mut Worksheet, r0: u32, c0: u16, r1: u32, c1: u16) -> Result<(), XlsxError> {
+fn status_conditional_formats(
+    ws: &mut Worksheet,
+    r0: u32,
+    c0: u16,
+    r1: u32,
+    c1: u16,
+) -> Result<(), XlsxError> {
     for status in Status::ALL {
         let (fill, text) = status_colors(status.color());
         let cf = ConditionalFormatText::new()
@@ -331,12 +379,21 @@ fn status_conditional_formats(ws: &mut Worksheet, r0: u32, c0: u16, r1: u32, c1:
     Ok(())
 }
 
-fn scorecard_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+fn scorecard_sheet(
+    input: &ReportInput,
+    rows: &[Assessment],
+    ws: &mut Worksheet,
+) -> Result<(), XlsxError> {
     let mut s = Sheet::new(ws, SCORECARD)?;
     let head = header_format();
     let plain = cell_format();
     let centre = cell_format().set_align(FormatAlign::Center);
-    s.ws.write_string_with_format(0, 0, format!("目标完成情况计分卡（评估日期 {}）", input.as_of), &title_format())?;
+    s.ws.write_string_with_format(
+        0,
+        0,
+        format!("目标完成情况计分卡（评估日期 {}）", input.as_of),
+        &title_format(),
+    )?;
     s.text(1, 0, "图例", &plain)?;
     for (i, status) in Status::ALL.iter().enumerate() {
         s.text(1, 1 + i as u16, status.label_zh(), &centre)?;
@@ -358,12 +415,22 @@ fn scorecard_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet)
     for (jurisdiction, list) in &blocks {
         s.text(r, 0, "地区 \\ 目标", &head)?;
         for (i, a) in list.iter().enumerate() {
-            let label = input.catalog.target(&a.target).map_or_else(String::new, |t| t.label_zh.clone());
-            s.ws.write_string_with_format(r, 1 + i as u16, format!("{}\n{label}", a.target), &head)?;
+            let label =
+                input.catalog.target(&a.target).map_or_else(String::new, |t| t.label_zh.clone());
+            s.ws.write_string_with_format(
+                r,
+                1 + i as u16,
+                format!("{}\n{label}", a.target),
+                &head,
+            )?;
         }
         // Column width 18 holds about 11 bold CJK characters a line as rendered; the id takes a line.
-        let label_lines =
-            list.iter().filter_map(|a| input.catalog.target(&a.target)).map(|t| display_width(&t.label_zh).div_ceil(20)).max().unwrap_or(1);
+        let label_lines = list
+            .iter()
+            .filter_map(|a| input.catalog.target(&a.target))
+            .map(|t| display_width(&t.label_zh).div_ceil(20))
+            .max()
+            .unwrap_or(1);
         s.ws.set_row_height(r, 15.0 * (label_lines + 1) as f64 + 8.0)?;
         max_col = max_col.max(list.len() as u16);
         r += 1;
@@ -374,13 +441,21 @@ fn scorecard_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet)
         r += 1;
         // The children, on their own figures, where the target can be judged that way.
         let drill_down = input.region.is_none_or(|code| code == *jurisdiction);
-        let children = if drill_down { input.registry.regular_children(*jurisdiction) } else { Vec::new() };
+        let children =
+            if drill_down { input.registry.regular_children(*jurisdiction) } else { Vec::new() };
         for child in children {
             s.text(r, 0, &format!("  {}", input.registry.name_of(child)), &plain)?;
             for (i, a) in list.iter().enumerate() {
                 let Some(target) = input.catalog.target(&a.target) else { continue };
                 if applies_to_children(input.catalog, target) && a.region == target.region {
-                    let c = assess::assess_target_in(input.catalog, input.registry, input.observations, input.as_of, target, child);
+                    let c = assess::assess_target_in(
+                        input.catalog,
+                        input.registry,
+                        input.observations,
+                        input.as_of,
+                        target,
+                        child,
+                    );
                     s.text(r, 1 + i as u16, c.status.label_zh(), &centre)?;
                 } else {
                     s.text(r, 1 + i as u16, "—", &centre)?;
@@ -412,10 +487,19 @@ struct TrackRow {
 }
 
 /// The straight line from the baseline to the goal at the deadline, at the end of `period`.
-fn expected_on_line(baseline: (NaiveDate, f64), goal: f64, deadline: NaiveDate, period: Period) -> f64 {
+fn expected_on_line(
+    baseline: (NaiveDate, f64),
+    goal: f64,
+    deadline: NaiveDate,
+    period: Period,
+) -> f64 {
     let (t0, y0) = baseline;
     let span = (deadline - t0).num_days();
-    let f = if span <= 0 { 1.0 } else { ((period.end_date() - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0) };
+    let f = if span <= 0 {
+        1.0
+    } else {
+        ((period.end_date() - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0)
+    };
     y0 + f * (goal - y0)
 }
 
@@ -427,13 +511,31 @@ fn track_rows(input: &ReportInput, target: &Target, a: &Assessment) -> Vec<Track
             .periods()
             .filter(|p| p.end_date() <= input.as_of)
             .filter_map(|p| {
-                let at = assess::assess_target_in(input.catalog, input.registry, input.observations, p.end_date(), target, a.region);
-                (at.status != Status::NoData).then_some(TrackRow { period: p, actual: at.outcome.latest?, expected: None })
+                let at = assess::assess_target_in(
+                    input.catalog,
+                    input.registry,
+                    input.observations,
+                    p.end_date(),
+                    target,
+                    a.region,
+                );
+                (at.status != Status::NoData).then_some(TrackRow {
+                    period: p,
+                    actual: at.outcome.latest?,
+                    expected: None,
+                })
             })
             .collect();
     }
-    let series =
-        assess::indicator_series(input.catalog, input.registry, input.observations, input.as_of, &target.check, target.timing, a.region);
+    let series = assess::indicator_series(
+        input.catalog,
+        input.registry,
+        input.observations,
+        input.as_of,
+        &target.check,
+        target.timing,
+        a.region,
+    );
     let baseline = match (a.outcome.baseline_date, a.outcome.baseline) {
         (Some(d), Some(v)) => Some((d, v)),
         _ => series.first().map(|(p, v)| (p.end_date(), *v)),
@@ -442,7 +544,9 @@ fn track_rows(input: &ReportInput, target: &Target, a: &Assessment) -> Vec<Track
         .into_iter()
         .map(|(period, actual)| {
             let expected = match target.timing {
-                Timing::Deadline(deadline) => baseline.map(|b| expected_on_line(b, target.check.goal, deadline, period)),
+                Timing::Deadline(deadline) => {
+                    baseline.map(|b| expected_on_line(b, target.check.goal, deadline, period))
+                }
                 Timing::Annual => Some(target.check.goal * f64::from(period.quarter()) / 4.0),
                 Timing::Standing => None,
             };
@@ -455,7 +559,8 @@ fn track_rows(input: &ReportInput, target: &Target, a: &Assessment) -> Vec<Track
 /// a round number below the smallest value, or `None` (start at zero) when the values are
 /// spread widely or reach zero.
 fn axis_floor(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) =
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if !(lo.is_finite() && hi.is_finite()) || lo <= 0.0 || lo < 0.5 * hi || hi - lo < 0.01 * hi {
         return None;
     }
@@ -472,7 +577,12 @@ fn percent_of_goal(cmp: Comparator, value: f64, goal: f64) -> Option<f64> {
     p.is_finite().then_some(p)
 }
 
-fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment, ws: &mut Worksheet) -> Result<(), XlsxError> {
+fn target_sheet(
+    input: &ReportInput,
+    target: &Target,
+    a: &Assessment,
+    ws: &mut Worksheet,
+) -> Result<(), XlsxError> {
     let mut s = Sheet::new(ws, &target.id)?;
     let head = header_format();
     let plain = cell_format();
@@ -485,7 +595,12 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment, ws: &mut W
     };
     let dec = if each_child_parent { 1 } else { decimals_for(target, a) };
 
-    s.ws.write_string_with_format(0, 0, format!("{} {}", target.id, target.label_zh), &title_format())?;
+    s.ws.write_string_with_format(
+        0,
+        0,
+        format!("{} {}", target.id, target.label_zh),
+        &title_format(),
+    )?;
     let info: [(&str, String); 6] = [
         ("地区", format!("{} {}", a.region, a.region_name)),
         ("目标", format!("{goal_shown}，期限 {}", timing_text(target))),
@@ -534,7 +649,11 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment, ws: &mut W
     }
     let mut next_row = header_row + 2 + rows.len().max(1) as u32;
     if !target.also.is_empty() {
-        s.ws.write_string(next_row, 0, "注：本目标还有其他条件，见“汇总”表的说明；此表只列主要条件。")?;
+        s.ws.write_string(
+            next_row,
+            0,
+            "注：本目标还有其他条件，见“汇总”表的说明；此表只列主要条件。",
+        )?;
         next_row += 2;
     }
     if !a.child_assessments.is_empty() {
@@ -547,7 +666,12 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment, ws: &mut W
         for (i, c) in children.iter().enumerate() {
             let r = next_row + 1 + i as u32;
             s.text(r, 0, &c.region_name, &plain)?;
-            s.number(r, 1, c.latest, &number_format(if target.check.goal.fract() == 0.0 { 0 } else { 2 }))?;
+            s.number(
+                r,
+                1,
+                c.latest,
+                &number_format(if target.check.goal.fract() == 0.0 { 0 } else { 2 }),
+            )?;
             s.text(r, 2, &c.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
             s.text(r, 3, c.status.label_zh(), &status_format(&plain, c.color))?;
         }
@@ -577,11 +701,18 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment, ws: &mut W
                 .set_name((name, header_row, col))
                 .set_categories((name, header_row + 1, 0, last, 0))
                 .set_values((name, header_row + 1, col, last, col))
-                .set_format(ChartLine::new().set_color(XlsxColor::RGB(rgb)).set_width(2.25).set_dash_type(dash))
+                .set_format(
+                    ChartLine::new()
+                        .set_color(XlsxColor::RGB(rgb))
+                        .set_width(2.25)
+                        .set_dash_type(dash),
+                )
                 .set_marker(&marker);
         }
         chart.title().set_name(&format!("{} {}", target.id, target.label_zh));
-        if let Some(min) = axis_floor(rows.iter().flat_map(|r| [Some(r.actual), r.expected, Some(goal)]).flatten()) {
+        if let Some(min) =
+            axis_floor(rows.iter().flat_map(|r| [Some(r.actual), r.expected, Some(goal)]).flatten())
+        {
             chart.y_axis().set_min(min);
         }
         chart.legend().set_position(ChartLegendPosition::Bottom);
@@ -592,11 +723,28 @@ fn target_sheet(input: &ReportInput, target: &Target, a: &Assessment, ws: &mut W
     Ok(())
 }
 
-fn sources_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+fn sources_sheet(
+    input: &ReportInput,
+    rows: &[Assessment],
+    ws: &mut Worksheet,
+) -> Result<(), XlsxError> {
     let mut s = Sheet::new(ws, SOURCES)?;
     let head = header_format();
     let plain = cell_format();
-    let heads = ["地区代码", "地区", "报告期", "指标", "指标名称", "数值", "单位", "来源文件", "SHA-256", "导入时间", "工作表", "单元格"];
+    let heads = [
+        "地区代码",
+        "地区",
+        "报告期",
+        "指标",
+        "指标名称",
+        "数值",
+        "单位",
+        "来源文件",
+        "SHA-256",
+        "导入时间",
+        "工作表",
+        "单元格",
+    ];
     s.ws.write_string_with_format(0, 0, "计算所用数值及其来源文件", &title_format())?;
     for (c, h) in heads.iter().enumerate() {
         s.text(2, c as u16, h, &head)?;
@@ -618,7 +766,8 @@ fn sources_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -
         if !scopes.iter().any(|s| input.registry.is_within(v.region, *s)) {
             continue;
         }
-        let name = by_region.entry(v.region).or_insert_with(|| input.registry.name_of(v.region)).clone();
+        let name =
+            by_region.entry(v.region).or_insert_with(|| input.registry.name_of(v.region)).clone();
         let metric = input.catalog.metric(&v.metric);
         s.text(r, 0, &v.region.to_string(), &plain)?;
         s.text(r, 1, &name, &plain)?;
@@ -645,7 +794,11 @@ fn sources_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -
     Ok(())
 }
 
-fn method_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) -> Result<(), XlsxError> {
+fn method_sheet(
+    input: &ReportInput,
+    rows: &[Assessment],
+    ws: &mut Worksheet,
+) -> Result<(), XlsxError> {
     let s = Sheet::new(ws, METHOD)?;
     let head = header_format();
     let wrap = wrap_format();
@@ -682,11 +835,23 @@ fn method_sheet(input: &ReportInput, rows: &[Assessment], ws: &mut Worksheet) ->
         seen.push(a.target.clone());
         let Some(t) = input.catalog.target(&a.target) else { continue };
         let doc = input.catalog.document(&t.document);
-        let doc_text =
-            doc.map_or_else(String::new, |d| if d.number.is_empty() { d.title.clone() } else { format!("{}\n{}", d.title, d.number) });
-        let interpretation = t.interpretation.as_ref().map_or_else(String::new, |i| format!("【解读】{i}"));
-        let cells =
-            [t.id.clone(), doc_text, t.clause.clone(), t.quote.clone(), interpretation, t.inherited_from.clone().unwrap_or_default()];
+        let doc_text = doc.map_or_else(String::new, |d| {
+            if d.number.is_empty() {
+                d.title.clone()
+            } else {
+                format!("{}\n{}", d.title, d.number)
+            }
+        });
+        let interpretation =
+            t.interpretation.as_ref().map_or_else(String::new, |i| format!("【解读】{i}"));
+        let cells = [
+            t.id.clone(),
+            doc_text,
+            t.clause.clone(),
+            t.quote.clone(),
+            interpretation,
+            t.inherited_from.clone().unwrap_or_default(),
+        ];
         let mut lines = 1;
         for (c, text) in cells.iter().enumerate() {
             s.ws.write_string_with_format(r, c as u16, text, &wrap)?;

@@ -385,7 +385,8 @@ impl Store {
     #[doc(hidden)]
     pub fn open_with_migrations(path: &Path, migrations: &[&str]) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
         }
         let conn = Connection::open(path)?;
         Store::configure(&conn, true)?;
@@ -433,9 +434,9 @@ impl Store {
         if let (Some(path), true) = (path, found > 0) {
             let backup = backup_path(path, found);
             let _ = std::fs::remove_file(&backup);
-            self.conn
-                .execute("VACUUM INTO ?1", [backup.display().to_string()])
-                .map_err(|source| StoreError::Backup { path: path.display().to_string(), source })?;
+            self.conn.execute("VACUUM INTO ?1", [backup.display().to_string()]).map_err(
+                |source| StoreError::Backup { path: path.display().to_string(), source },
+            )?;
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
@@ -462,15 +463,27 @@ impl Store {
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn diff(&self, values: &[NewValue]) -> Result<Vec<ValueDiff>, StoreError> {
         let keys = self.metric_keys()?;
-        let mut current = self.conn.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
+        let mut current = self
+            .conn
+            .prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
         let mut out = Vec::with_capacity(values.len());
         for group in group_by_region_period(values) {
             let first = group[0];
-            let blob: Option<Vec<u8>> = current.query_row(params![first.region.as_u32(), first.period.index()], |r| r.get(0)).optional()?;
-            let existing: Vec<codec::Current> = blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
+            let blob: Option<Vec<u8>> = current
+                .query_row(params![first.region.as_u32(), first.period.index()], |r| r.get(0))
+                .optional()?;
+            let existing: Vec<codec::Current> =
+                blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
             for v in group {
-                let previous = keys.get(&*v.metric).and_then(|k| existing.iter().find(|e| e.0 == *k)).map(|e| e.1);
-                out.push(ValueDiff { change: classify(previous, v.value), previous, value: v.clone() });
+                let previous = keys
+                    .get(&*v.metric)
+                    .and_then(|k| existing.iter().find(|e| e.0 == *k))
+                    .map(|e| e.1);
+                out.push(ValueDiff {
+                    change: classify(previous, v.value),
+                    previous,
+                    value: v.clone(),
+                });
             }
         }
         Ok(out)
@@ -484,7 +497,11 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails; the transaction is then rolled back whole.
-    pub fn commit(&mut self, submission: &NewSubmission, values: &[NewValue]) -> Result<CommitSummary, StoreError> {
+    pub fn commit(
+        &mut self,
+        submission: &NewSubmission,
+        values: &[NewValue],
+    ) -> Result<CommitSummary, StoreError> {
         // A 32 MiB page cache keeps a large import's pages in memory until it commits, instead
         // of spilling and rewriting them; reads keep SQLite's small default.
         self.conn.pragma_update(None, "cache_size", -32_768)?;
@@ -493,13 +510,19 @@ impl Store {
         result
     }
 
-    fn commit_in_transaction(&mut self, submission: &NewSubmission, values: &[NewValue]) -> Result<CommitSummary, StoreError> {
+    fn commit_in_transaction(
+        &mut self,
+        submission: &NewSubmission,
+        values: &[NewValue],
+    ) -> Result<CommitSummary, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut summary = CommitSummary { submission: None, new: 0, changed: 0, unchanged: 0 };
         {
             let mut keys = load_metric_keys(&tx)?;
             let mut add_key = tx.prepare_cached("INSERT INTO metric_key (name) VALUES (?1)")?;
-            let mut current = tx.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
+            let mut current = tx.prepare_cached(
+                "SELECT vals FROM current_value WHERE region = ?1 AND period = ?2",
+            )?;
             let mut insert_obs =
                 tx.prepare_cached("INSERT INTO observation (submission_id, region, period, sheet, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             let mut upsert = tx.prepare_cached(
@@ -507,15 +530,20 @@ impl Store {
                  ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
             )?;
             // An empty database (a first import) has no current values to compare with.
-            let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM current_value)", [], |r| r.get(0))?;
+            let empty: bool =
+                tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM current_value)", [], |r| r.get(0))?;
             // In key order, so the B-tree inserts append rather than split pages all over.
             let mut groups = group_by_region_period(values);
             groups.sort_by_key(|g| (g[0].region, g[0].period));
             for group in groups {
                 let (region, period) = (group[0].region.as_u32(), group[0].period.index());
-                let blob: Option<Vec<u8>> =
-                    if empty { None } else { current.query_row(params![region, period], |r| r.get(0)).optional()? };
-                let mut existing: Vec<codec::Current> = blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
+                let blob: Option<Vec<u8>> = if empty {
+                    None
+                } else {
+                    current.query_row(params![region, period], |r| r.get(0)).optional()?
+                };
+                let mut existing: Vec<codec::Current> =
+                    blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
                 // The values of this group that are new or different, by sheet (a file may
                 // give one region and quarter on two sheets only through the long layout).
                 let mut fresh: Vec<(&NewValue, u16)> = Vec::new();
@@ -566,9 +594,16 @@ impl Store {
                 };
                 let mut sheets: Vec<&str> = fresh.iter().map(|(v, _)| &*v.sheet).collect();
                 sheets.dedup();
-                let mut observed: Vec<codec::Observed> = fresh.iter().map(|(v, k)| (*k, v.value, v.row, v.col)).collect();
+                let mut observed: Vec<codec::Observed> =
+                    fresh.iter().map(|(v, k)| (*k, v.value, v.row, v.col)).collect();
                 observed.sort_by_key(|e| e.0);
-                insert_obs.execute(params![sub_id, region, period, sheets.join(", "), codec::encode_observed(&observed)])?;
+                insert_obs.execute(params![
+                    sub_id,
+                    region,
+                    period,
+                    sheets.join(", "),
+                    codec::encode_observed(&observed)
+                ])?;
                 let obs_id = tx.last_insert_rowid();
                 for (v, k) in &fresh {
                     match existing.iter_mut().find(|e| e.0 == *k) {
@@ -581,7 +616,10 @@ impl Store {
             }
         }
         if let Some(id) = summary.submission {
-            tx.execute("UPDATE submission SET changed_count = ?1 WHERE id = ?2", params![(summary.new + summary.changed) as i64, id])?;
+            tx.execute(
+                "UPDATE submission SET changed_count = ?1 WHERE id = ?2",
+                params![(summary.new + summary.changed) as i64, id],
+            )?;
         }
         tx.commit()?;
         Ok(summary)
@@ -599,15 +637,21 @@ impl Store {
         period: Option<Period>,
         mut f: impl FnMut(RegionCode, Period, &str, f64),
     ) -> Result<(), StoreError> {
-        let names: HashMap<u16, String> = self.metric_keys()?.into_iter().map(|(n, k)| (k, n)).collect();
+        let names: HashMap<u16, String> =
+            self.metric_keys()?.into_iter().map(|(n, k)| (k, n)).collect();
         let mut stmt = self.conn.prepare_cached(
             "SELECT region, period, vals FROM current_value
              WHERE (?1 IS NULL OR region = ?1) AND (?2 IS NULL OR period = ?2)
              ORDER BY region, period",
         )?;
-        let mut rows = stmt.query(params![region.map(RegionCode::as_u32), period.map(Period::index)])?;
+        let mut rows =
+            stmt.query(params![region.map(RegionCode::as_u32), period.map(Period::index)])?;
         while let Some(row) = rows.next()? {
-            let (Some(region), Some(period)) = (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?)) else { continue };
+            let (Some(region), Some(period)) =
+                (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?))
+            else {
+                continue;
+            };
             let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
             for (k, v, _) in codec::decode_current(blob) {
                 if let Some(name) = names.get(&k) {
@@ -624,7 +668,11 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn current_values(&self, region: Option<RegionCode>, period: Option<Period>) -> Result<Vec<ValueRow>, StoreError> {
+    pub fn current_values(
+        &self,
+        region: Option<RegionCode>,
+        period: Option<Period>,
+    ) -> Result<Vec<ValueRow>, StoreError> {
         let mut out = Vec::new();
         self.for_each_current(region, period, |region, period, metric, value| {
             out.push(ValueRow { region, period, metric: metric.to_string(), value });
@@ -638,10 +686,18 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn current_value(&self, region: RegionCode, period: Period, metric: &str) -> Result<Option<f64>, StoreError> {
+    pub fn current_value(
+        &self,
+        region: RegionCode,
+        period: Period,
+        metric: &str,
+    ) -> Result<Option<f64>, StoreError> {
         let Some(key) = self.metric_keys()?.get(metric).copied() else { return Ok(None) };
-        let mut stmt = self.conn.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
-        let blob: Option<Vec<u8>> = stmt.query_row(params![region.as_u32(), period.index()], |r| r.get(0)).optional()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
+        let blob: Option<Vec<u8>> =
+            stmt.query_row(params![region.as_u32(), period.index()], |r| r.get(0)).optional()?;
         Ok(blob.and_then(|b| codec::decode_current(&b).find(|e| e.0 == key).map(|e| e.1)))
     }
 
@@ -650,9 +706,15 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn values_at(&self, region: RegionCode, period: Period) -> Result<Vec<(String, f64)>, StoreError> {
+    pub fn values_at(
+        &self,
+        region: RegionCode,
+        period: Period,
+    ) -> Result<Vec<(String, f64)>, StoreError> {
         let mut out = Vec::new();
-        self.for_each_current(Some(region), Some(period), |_, _, metric, value| out.push((metric.to_string(), value)))?;
+        self.for_each_current(Some(region), Some(period), |_, _, metric, value| {
+            out.push((metric.to_string(), value))
+        })?;
         Ok(out)
     }
 
@@ -671,7 +733,11 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn observations_where(&self, catalog: &Catalog, keep: impl Fn(RegionCode) -> bool) -> Result<Observations, StoreError> {
+    pub fn observations_where(
+        &self,
+        catalog: &Catalog,
+        keep: impl Fn(RegionCode) -> bool,
+    ) -> Result<Observations, StoreError> {
         let mut obs = Observations::new(catalog);
         // Metric key → the catalog's index, once, instead of a name lookup per value.
         let mut index: Vec<Option<usize>> = Vec::new();
@@ -682,12 +748,18 @@ impl Store {
             }
             index[k] = obs.metric_index(&name);
         }
-        let mut stmt = self.conn.prepare_cached("SELECT region, period, vals FROM current_value ORDER BY region, period")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT region, period, vals FROM current_value ORDER BY region, period",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let Some(region) = RegionCode::from_u32(row.get(0)?).filter(|r| keep(*r)) else { continue };
+            let Some(region) = RegionCode::from_u32(row.get(0)?).filter(|r| keep(*r)) else {
+                continue;
+            };
             let Some(period) = Period::from_index(row.get(1)?) else { continue };
-            for (k, v, _) in codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?) {
+            for (k, v, _) in
+                codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?)
+            {
                 if let Some(&Some(m)) = index.get(usize::from(k)) {
                     obs.insert_index(region, m, period, v);
                 }
@@ -703,12 +775,16 @@ impl Store {
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn history(&self, region: RegionCode, metric: &str) -> Result<Vec<HistoryRow>, StoreError> {
         let Some(key) = self.metric_keys()?.get(metric).copied() else { return Ok(Vec::new()) };
-        let mut current = self.conn.prepare_cached("SELECT period, vals FROM current_value WHERE region = ?1")?;
+        let mut current =
+            self.conn.prepare_cached("SELECT period, vals FROM current_value WHERE region = ?1")?;
         let mut current_obs: HashMap<i32, i64> = HashMap::new();
         let mut rows = current.query([region.as_u32()])?;
         while let Some(row) = rows.next()? {
             let period: i32 = row.get(0)?;
-            if let Some(e) = codec::decode_current(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?).find(|e| e.0 == key) {
+            if let Some(e) =
+                codec::decode_current(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?)
+                    .find(|e| e.0 == key)
+            {
                 current_obs.insert(period, e.2);
             }
         }
@@ -722,7 +798,8 @@ impl Store {
         while let Some(row) = rows.next()? {
             let (id, period_index): (i64, i32) = (row.get(0)?, row.get(1)?);
             let Some((_, value, r, c)) =
-                codec::decode_observed(row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?).find(|e| e.0 == key)
+                codec::decode_observed(row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?)
+                    .find(|e| e.0 == key)
             else {
                 continue;
             };
@@ -773,42 +850,68 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn current_values_with_sources(&self, keep: impl Fn(RegionCode) -> bool) -> Result<Vec<SourcedValue>, StoreError> {
-        let names: HashMap<u16, Arc<str>> = self.metric_keys()?.into_iter().map(|(n, k)| (k, Arc::from(n))).collect();
-        let mut subs_stmt = self.conn.prepare_cached("SELECT id, file_name, sha256, imported_at FROM submission")?;
+    pub fn current_values_with_sources(
+        &self,
+        keep: impl Fn(RegionCode) -> bool,
+    ) -> Result<Vec<SourcedValue>, StoreError> {
+        let names: HashMap<u16, Arc<str>> =
+            self.metric_keys()?.into_iter().map(|(n, k)| (k, Arc::from(n))).collect();
+        let mut subs_stmt = self
+            .conn
+            .prepare_cached("SELECT id, file_name, sha256, imported_at FROM submission")?;
         type Source = (Arc<str>, Arc<str>, Arc<str>);
         let submissions: HashMap<i64, Source> = subs_stmt
             .query_map([], |r| {
-                Ok((r.get(0)?, (Arc::from(r.get::<_, String>(1)?), Arc::from(r.get::<_, String>(2)?), Arc::from(r.get::<_, String>(3)?))))
+                Ok((
+                    r.get(0)?,
+                    (
+                        Arc::from(r.get::<_, String>(1)?),
+                        Arc::from(r.get::<_, String>(2)?),
+                        Arc::from(r.get::<_, String>(3)?),
+                    ),
+                ))
             })?
             .collect::<Result<_, _>>()?;
         let empty: Arc<str> = Arc::from("");
-        let mut obs_stmt = self.conn.prepare_cached("SELECT submission_id, sheet, vals FROM observation WHERE id = ?1")?;
-        let mut cur = self.conn.prepare_cached("SELECT region, period, vals FROM current_value ORDER BY region, period")?;
+        let mut obs_stmt = self
+            .conn
+            .prepare_cached("SELECT submission_id, sheet, vals FROM observation WHERE id = ?1")?;
+        let mut cur = self.conn.prepare_cached(
+            "SELECT region, period, vals FROM current_value ORDER BY region, period",
+        )?;
         let mut rows = cur.query([])?;
         let mut out = Vec::new();
         // Observations seen so far: the values of one file share its sheet name.
         let mut observations: HashMap<i64, (i64, Arc<str>, Vec<codec::Observed>)> = HashMap::new();
         while let Some(row) = rows.next()? {
-            let (Some(region), Some(period)) = (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?)) else { continue };
+            let (Some(region), Some(period)) =
+                (RegionCode::from_u32(row.get(0)?), Period::from_index(row.get(1)?))
+            else {
+                continue;
+            };
             if !keep(region) {
                 continue;
             }
-            let entries: Vec<codec::Current> = codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?).collect();
+            let entries: Vec<codec::Current> =
+                codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?)
+                    .collect();
             for (key, value, obs_id) in entries {
                 let Some(metric) = names.get(&key) else { continue };
                 let (sub, sheet, observed) = match observations.entry(obs_id) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
-                        let (sub, sheet, vals): (i64, String, Vec<u8>) =
-                            obs_stmt.query_row([obs_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                        let (sub, sheet, vals): (i64, String, Vec<u8>) = obs_stmt
+                            .query_row([obs_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                         e.insert((sub, Arc::from(sheet), codec::decode_observed(&vals).collect()))
                     }
                 };
-                let cell =
-                    observed.iter().find(|e| e.0 == key).map_or_else(String::new, |e| crate::ingest::grid::a1(e.2 as usize, e.3 as usize));
-                let (file_name, sha256, imported_at) =
-                    submissions.get(sub).cloned().unwrap_or_else(|| (empty.clone(), empty.clone(), empty.clone()));
+                let cell = observed.iter().find(|e| e.0 == key).map_or_else(String::new, |e| {
+                    crate::ingest::grid::a1(e.2 as usize, e.3 as usize)
+                });
+                let (file_name, sha256, imported_at) = submissions
+                    .get(sub)
+                    .cloned()
+                    .unwrap_or_else(|| (empty.clone(), empty.clone(), empty.clone()));
                 out.push(SourcedValue {
                     region,
                     period,
@@ -834,7 +937,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn column_mappings(&self, scope: RegionCode) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT header, metric FROM column_mapping WHERE scope = ?1 ORDER BY header")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT header, metric FROM column_mapping WHERE scope = ?1 ORDER BY header",
+        )?;
         let rows = stmt.query_map([scope.as_u32()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -844,7 +949,12 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn remember_mapping(&mut self, scope: RegionCode, header: &str, metric: &str) -> Result<(), StoreError> {
+    pub fn remember_mapping(
+        &mut self,
+        scope: RegionCode,
+        header: &str,
+        metric: &str,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO column_mapping (scope, header, metric) VALUES (?1, ?2, ?3)
              ON CONFLICT (scope, header) DO UPDATE SET metric = excluded.metric",
@@ -914,7 +1024,8 @@ impl Store {
             let mut touched = tx.prepare(
                 "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo = 1",
             )?;
-            let groups: Vec<(u32, i32)> = touched.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let groups: Vec<(u32, i32)> =
+                touched.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
             let mut real = tx.prepare_cached(
                 "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
                  WHERE o.region = ?1 AND o.period = ?2 AND s.demo = 0 ORDER BY o.id",
@@ -923,21 +1034,26 @@ impl Store {
                 "INSERT INTO current_value (region, period, vals) VALUES (?1, ?2, ?3)
                  ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
             )?;
-            let mut delete = tx.prepare_cached("DELETE FROM current_value WHERE region = ?1 AND period = ?2")?;
+            let mut delete =
+                tx.prepare_cached("DELETE FROM current_value WHERE region = ?1 AND period = ?2")?;
             for (region, period) in groups {
                 // The group's current values from the real observations alone: the latest wins.
-                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> = std::collections::BTreeMap::new();
+                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> =
+                    std::collections::BTreeMap::new();
                 let mut rows = real.query(params![region, period])?;
                 while let Some(row) = rows.next()? {
                     let id: i64 = row.get(0)?;
-                    for (key, value, _, _) in codec::decode_observed(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?) {
+                    for (key, value, _, _) in codec::decode_observed(
+                        row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?,
+                    ) {
                         latest.insert(key, (value, id));
                     }
                 }
                 if latest.is_empty() {
                     delete.execute(params![region, period])?;
                 } else {
-                    let entries: Vec<codec::Current> = latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
+                    let entries: Vec<codec::Current> =
+                        latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
                     upsert.execute(params![region, period, codec::encode_current(&entries)])?;
                 }
             }
@@ -954,7 +1070,11 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn has_demo_data(&self) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM submission WHERE demo = 1)", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM submission WHERE demo = 1)",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Whether no submission at all is stored.
@@ -963,7 +1083,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(!self.conn.query_row("SELECT EXISTS (SELECT 1 FROM submission)", [], |r| r.get::<_, bool>(0))?)
+        Ok(!self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM submission)", [], |r| r.get::<_, bool>(0))?)
     }
 
     /// The local targets, in the order they were added.
@@ -1041,8 +1163,15 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn set_local_target_enabled(&mut self, id: &str, enabled: bool) -> Result<bool, StoreError> {
-        Ok(self.conn.execute("UPDATE local_target SET enabled = ?2 WHERE id = ?1", params![id, enabled])? > 0)
+    pub fn set_local_target_enabled(
+        &mut self,
+        id: &str,
+        enabled: bool,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("UPDATE local_target SET enabled = ?2 WHERE id = ?1", params![id, enabled])?
+            > 0)
     }
 }
 

@@ -16,7 +16,8 @@
 //! ```
 
 use rust_xlsxwriter::{
-    Color as XlsxColor, DataValidation, DataValidationRule, Format, FormatAlign, ProtectionOptions, Workbook, Worksheet, XlsxError,
+    Color as XlsxColor, DataValidation, DataValidationRule, Format, FormatAlign, ProtectionOptions,
+    Workbook, Worksheet, XlsxError,
 };
 
 use crate::catalog::{Catalog, Metric, MetricKind, Scope};
@@ -66,7 +67,11 @@ pub struct Column<'a> {
 
 /// The metric columns a template for `region` carries: the metrics of every target set for
 /// the region or one of its ancestors, in catalog order.
-pub fn columns<'a>(catalog: &'a Catalog, registry: &Registry, region: RegionCode) -> Vec<Column<'a>> {
+pub fn columns<'a>(
+    catalog: &'a Catalog,
+    registry: &Registry,
+    region: RegionCode,
+) -> Vec<Column<'a>> {
     let ancestors = registry.ancestors(region);
     // A county has no child rows: everything is its own figure.
     let leaf = registry.children(region).is_empty();
@@ -96,7 +101,9 @@ pub fn columns<'a>(catalog: &'a Catalog, registry: &Registry, region: RegionCode
         .map(|m| {
             let rows = if leaf {
                 RowKind::Own
-            } else if per_child.contains(&m.id.as_str()) || (m.kind.is_summed() && !m.id.ends_with("_city")) {
+            } else if per_child.contains(&m.id.as_str())
+                || (m.kind.is_summed() && !m.id.ends_with("_city"))
+            {
                 RowKind::Children
             } else {
                 RowKind::Own
@@ -160,8 +167,19 @@ fn data_sheet(
     let period_text = period.map_or_else(|| "____年第__季度".to_string(), period_zh);
     let title = format!("{name}养老服务人才队伍建设情况统计表（{period_text}）");
     let last_col = FIRST_METRIC_COL + cols.len() as u16; // the 备注 column
-    ws.merge_range(0, 0, 0, last_col, &title, &Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center))?;
-    ws.write_string(1, 0, format!("填报单位：{name}民政部门（盖章）    填报人：        联系电话："))?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        last_col,
+        &title,
+        &Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center),
+    )?;
+    ws.write_string(
+        1,
+        0,
+        format!("填报单位：{name}民政部门（盖章）    填报人：        联系电话："),
+    )?;
     ws.set_row_height(0, 24.0)?;
 
     let head = header_format();
@@ -184,7 +202,12 @@ fn data_sheet(
     for &c in children.iter().filter(|c| registry.get(**c).is_some_and(|r| r.optional)) {
         rows.push((c, registry.name_of(c), RowKind::Children, "功能区，选填"));
     }
-    rows.push((region, format!("{name}本级"), RowKind::Own, "本级直接开展的事项和标准，不填下级合计"));
+    rows.push((
+        region,
+        format!("{name}本级"),
+        RowKind::Own,
+        "本级直接开展的事项和标准，不填下级合计",
+    ));
 
     let mut name_width = display_width("地区");
     for (i, (code, label, kind, note)) in rows.iter().enumerate() {
@@ -198,10 +221,18 @@ fn data_sheet(
                 ws.write_blank(r, col, &not_here)?;
                 continue;
             }
-            let value = prefill.iter().find(|(pr, pm, _)| pr == code && *pm == c.metric.id).map(|(_, _, v)| *v);
+            let value = prefill
+                .iter()
+                .find(|(pr, pm, _)| pr == code && *pm == c.metric.id)
+                .map(|(_, _, v)| *v);
             match value {
                 Some(v) if c.metric.kind == MetricKind::Checklist => {
-                    ws.write_string_with_format(r, col, if v != 0.0 { "是" } else { "否" }, &input)?;
+                    ws.write_string_with_format(
+                        r,
+                        col,
+                        if v != 0.0 { "是" } else { "否" },
+                        &input,
+                    )?;
                 }
                 Some(v) => {
                     ws.write_number_with_format(r, col, v, &input)?;
@@ -250,7 +281,9 @@ fn is_count(metric: &Metric) -> bool {
 fn validation(metric: &Metric) -> Result<DataValidation, XlsxError> {
     let dv = DataValidation::new().set_error_title("数值不符合要求")?;
     Ok(match metric.kind {
-        MetricKind::Checklist => dv.allow_list_strings(&["是", "否"])?.set_error_message("请选择“是”或“否”。")?,
+        MetricKind::Checklist => {
+            dv.allow_list_strings(&["是", "否"])?.set_error_message("请选择“是”或“否”。")?
+        }
         _ if metric.unit == "%" => dv
             .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))
             .set_error_message("请填写 0 到 100 之间的数（百分数，不带 % 号）。")?,
@@ -263,7 +296,11 @@ fn validation(metric: &Metric) -> Result<DataValidation, XlsxError> {
     })
 }
 
-fn instructions_sheet(name: &str, period: Option<Period>, cols: &[Column]) -> Result<Worksheet, XlsxError> {
+fn instructions_sheet(
+    name: &str,
+    period: Option<Period>,
+    cols: &[Column],
+) -> Result<Worksheet, XlsxError> {
     let mut ws = Worksheet::new();
     ws.set_name(INSTRUCTIONS_SHEET)?;
     ws.set_paper_size(9);
@@ -319,10 +356,18 @@ mod tests {
         let catalog = Catalog::builtin();
         let registry = Registry::builtin();
         let zibo = columns(catalog, registry, "370300".parse().expect("code"));
-        let find = |cols: &[Column], id: &str| cols.iter().find(|c| c.metric.id == id).map(|c| (c.rows, c.header.clone()));
-        assert_eq!(find(&zibo, "practice_bases"), Some((RowKind::Children, "实习实训基地数（处）".to_string())));
+        let find = |cols: &[Column], id: &str| {
+            cols.iter().find(|c| c.metric.id == id).map(|c| (c.rows, c.header.clone()))
+        };
+        assert_eq!(
+            find(&zibo, "practice_bases"),
+            Some((RowKind::Children, "实习实训基地数（处）".to_string()))
+        );
         assert_eq!(find(&zibo, "public_post_subsidy_monthly").map(|c| c.0), Some(RowKind::Own));
-        assert_eq!(find(&zibo, "skills_competition_held").map(|c| c.1), Some("是否举办养老护理职业技能竞赛（是/否）".to_string()));
+        assert_eq!(
+            find(&zibo, "skills_competition_held").map(|c| c.1),
+            Some("是否举办养老护理职业技能竞赛（是/否）".to_string())
+        );
         // Anshan's training plans are judged child by child, so they go on the child rows.
         let anshan = columns(catalog, registry, "210300".parse().expect("code"));
         assert_eq!(find(&anshan, "training_plan_adopted").map(|c| c.0), Some(RowKind::Children));

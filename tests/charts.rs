@@ -35,7 +35,9 @@ fn observations(catalog: &Catalog) -> Observations {
     let mut put = |region: &str, metric: &str, p: &str, v: f64| {
         assert!(obs.insert(code(region), metric, period(p), v), "unknown metric {metric}");
     };
-    for (p, v) in [("2024Q4", 20_000.0), ("2025Q1", 20_350.0), ("2025Q2", 20_600.0), ("2025Q3", 21_050.0)] {
+    for (p, v) in
+        [("2024Q4", 20_000.0), ("2025Q1", 20_350.0), ("2025Q2", 20_600.0), ("2025Q3", 21_050.0)]
+    {
         put("500000", "talent_total", p, v);
     }
     for (p, v) in [("2025Q1", 4_200.0), ("2025Q2", 4_000.0), ("2025Q3", 4_400.0)] {
@@ -67,7 +69,10 @@ fn target<'a>(catalog: &'a Catalog, id: &str) -> &'a Target {
 }
 
 fn snapshot_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("snapshots").join(format!("{name}.svg"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("snapshots")
+        .join(format!("{name}.svg"))
 }
 
 /// Compares `svg` with the stored snapshot (or rewrites it with `UPDATE_SNAPSHOTS=1`), after
@@ -77,14 +82,23 @@ fn check_snapshot(name: &str, svg: &str) {
     check_labels_fit(name, svg);
     let path = snapshot_path(name);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().expect("snapshot folder")).expect("create tests/snapshots");
+        std::fs::create_dir_all(path.parent().expect("snapshot folder"))
+            .expect("create tests/snapshots");
         std::fs::write(&path, svg).expect("write snapshot");
         return;
     }
-    let stored = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; create it with UPDATE_SNAPSHOTS=1 cargo test --test charts", path.display()));
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; create it with UPDATE_SNAPSHOTS=1 cargo test --test charts",
+            path.display()
+        )
+    });
     if stored != svg {
-        let first = stored.lines().zip(svg.lines()).position(|(a, b)| a != b).unwrap_or(stored.lines().count().min(svg.lines().count()));
+        let first = stored
+            .lines()
+            .zip(svg.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(stored.lines().count().min(svg.lines().count()));
         panic!(
             "{name}: the SVG differs from {} from line {}:\n  stored: {:?}\n  now:    {:?}\nIf the change is intended, rerun with UPDATE_SNAPSHOTS=1 and review the diff.",
             path.display(),
@@ -96,7 +110,8 @@ fn check_snapshot(name: &str, svg: &str) {
 }
 
 fn check_well_formed(svg: &str) {
-    resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).unwrap_or_else(|e| panic!("not valid SVG: {e}\n{svg}"));
+    resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default())
+        .unwrap_or_else(|e| panic!("not valid SVG: {e}\n{svg}"));
 }
 
 fn attr(tag: &str, name: &str) -> Option<String> {
@@ -107,14 +122,25 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Every `<text>` element, measured as the charts measure text, lies inside the canvas.
 fn check_labels_fit(name: &str, svg: &str) {
-    let width: f64 = svg.split_once("width=\"").and_then(|(_, r)| r.split_once('"')).and_then(|(w, _)| w.parse().ok()).expect("svg width");
-    let height: f64 =
-        svg.split_once("height=\"").and_then(|(_, r)| r.split_once('"')).and_then(|(h, _)| h.parse().ok()).expect("svg height");
+    let width: f64 = svg
+        .split_once("width=\"")
+        .and_then(|(_, r)| r.split_once('"'))
+        .and_then(|(w, _)| w.parse().ok())
+        .expect("svg width");
+    let height: f64 = svg
+        .split_once("height=\"")
+        .and_then(|(_, r)| r.split_once('"'))
+        .and_then(|(h, _)| h.parse().ok())
+        .expect("svg height");
     let mut rest = svg;
     let mut count = 0;
     while let Some(i) = rest.find("<text ") {
@@ -123,7 +149,8 @@ fn check_labels_fit(name: &str, svg: &str) {
         let tag = &tail[..open_end];
         let close = tail.find("</text>").expect("text closes");
         let content = unescape(&tail[open_end + 1..close]);
-        let num = |n: &str| attr(tag, n).and_then(|v| v.parse::<f64>().ok()).expect("numeric attribute");
+        let num =
+            |n: &str| attr(tag, n).and_then(|v| v.parse::<f64>().ok()).expect("numeric attribute");
         let (x, y, size) = (num("x"), num("y"), num("font-size"));
         let w = chart::text_width(&content, size);
         let (x0, x1) = match attr(tag, "text-anchor").as_deref() {
@@ -131,8 +158,14 @@ fn check_labels_fit(name: &str, svg: &str) {
             Some("end") => (x - w, x),
             _ => (x, x + w),
         };
-        assert!(x0 >= 0.0 && x1 <= width, "{name}: `{content}` runs off the canvas ({x0:.0}..{x1:.0} of {width})");
-        assert!(y - size >= 0.0 && y <= height, "{name}: `{content}` is cut at the top or bottom (y {y} of {height})");
+        assert!(
+            x0 >= 0.0 && x1 <= width,
+            "{name}: `{content}` runs off the canvas ({x0:.0}..{x1:.0} of {width})"
+        );
+        assert!(
+            y - size >= 0.0 && y <= height,
+            "{name}: `{content}` is cut at the top or bottom (y {y} of {height})"
+        );
         count += 1;
         rest = &tail[close..];
     }
@@ -146,9 +179,17 @@ fn bullet_snapshots() {
     let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
     let cq1 = target(catalog, "CQ-1");
     let svg = chart::bullet(&data, cq1, cq1.region, &ChartOptions::new(Lang::Zh)).expect("bullet");
-    assert!(svg.contains("CQ-1 全市养老服务人才数") && svg.contains("需加快") && svg.contains("#F9A825"), "{svg}");
+    assert!(
+        svg.contains("CQ-1 全市养老服务人才数")
+            && svg.contains("需加快")
+            && svg.contains("#F9A825"),
+        "{svg}"
+    );
     check_snapshot("bullet_cq1_zh", &svg);
-    check_snapshot("bullet_cq1_en", &chart::bullet(&data, cq1, cq1.region, &ChartOptions::new(Lang::En)).expect("bullet"));
+    check_snapshot(
+        "bullet_cq1_en",
+        &chart::bullet(&data, cq1, cq1.region, &ChartOptions::new(Lang::En)).expect("bullet"),
+    );
     // An each_child target in its own region: districts that comply out of all of them.
     let zb1 = target(catalog, "ZB-1");
     let svg = chart::bullet(&data, zb1, zb1.region, &ChartOptions::new(Lang::Zh)).expect("bullet");
@@ -168,9 +209,15 @@ fn trend_snapshots() {
     // Annual: year to date against the pro-rated goal.
     let cq4 = target(catalog, "CQ-4");
     let svg = chart::trend(&data, cq4, cq4.region, &ChartOptions::new(Lang::Zh)).expect("trend");
-    assert!(svg.contains("本年累计") && svg.contains("按年度目标分摊") && svg.contains("12,600"), "{svg}");
+    assert!(
+        svg.contains("本年累计") && svg.contains("按年度目标分摊") && svg.contains("12,600"),
+        "{svg}"
+    );
     check_snapshot("trend_cq4_annual_zh", &svg);
-    check_snapshot("trend_cq4_annual_en", &chart::trend(&data, cq4, cq4.region, &ChartOptions::new(Lang::En)).expect("trend"));
+    check_snapshot(
+        "trend_cq4_annual_en",
+        &chart::trend(&data, cq4, cq4.region, &ChartOptions::new(Lang::En)).expect("trend"),
+    );
 }
 
 #[test]
@@ -179,18 +226,23 @@ fn ranking_snapshots() {
     let obs = observations(catalog);
     let data = ChartData::new(catalog, Registry::builtin(), &obs, as_of());
     let zb3 = target(catalog, "ZB-3");
-    let svg = chart::ranking(&data, zb3, zb3.region, &ChartOptions::new(Lang::Zh)).expect("ranking");
+    let svg =
+        chart::ranking(&data, zb3, zb3.region, &ChartOptions::new(Lang::Zh)).expect("ranking");
     // Largest first: 张店区 (760/830) before 淄川区 (330/420); 沂源县 reported nothing.
     let pos = |name: &str| svg.find(name).unwrap_or_else(|| panic!("{name} is on the chart"));
     assert!(pos("张店区") < pos("淄川区") && pos("淄川区") < pos("沂源县"), "{svg}");
     check_snapshot("ranking_zb3_zh", &svg);
     // A total goal (CQ-1) is not coloured per district.
     let cq1 = target(catalog, "CQ-1");
-    let svg = chart::ranking(&data, cq1, cq1.region, &ChartOptions::new(Lang::Zh)).expect("ranking");
+    let svg =
+        chart::ranking(&data, cq1, cq1.region, &ChartOptions::new(Lang::Zh)).expect("ranking");
     assert!(svg.contains("不分解到下属地区"), "{svg}");
     check_labels_fit("ranking_cq1", &svg);
     // A county has no children to rank.
-    assert!(matches!(chart::ranking(&data, zb3, code("370303"), &ChartOptions::default()), Err(ChartError::NoChildren(_))));
+    assert!(matches!(
+        chart::ranking(&data, zb3, code("370303"), &ChartOptions::default()),
+        Err(ChartError::NoChildren(_))
+    ));
 }
 
 #[test]
@@ -204,10 +256,14 @@ fn scorecard_snapshots() {
     }
     assert!(svg.contains(&format!("{}项目标", catalog.targets.len())), "{svg}");
     check_snapshot("scorecard_zh", &svg);
-    let svg = chart::scorecard(&data, Some(code("370300")), &ChartOptions::new(Lang::En)).expect("scorecard");
+    let svg = chart::scorecard(&data, Some(code("370300")), &ChartOptions::new(Lang::En))
+        .expect("scorecard");
     assert!(svg.contains("ZB-3") && !svg.contains("CQ-1"), "{svg}");
     check_snapshot("scorecard_zibo_en", &svg);
-    assert!(matches!(chart::scorecard(&data, Some(code("110000")), &ChartOptions::default()), Err(ChartError::NoTargets(_))));
+    assert!(matches!(
+        chart::scorecard(&data, Some(code("110000")), &ChartOptions::default()),
+        Err(ChartError::NoTargets(_))
+    ));
 }
 
 #[test]
@@ -238,10 +294,17 @@ fn hostile_text_is_drawn_literally() {
     }
     for svg in &svgs {
         assert!(!svg.contains("<img"), "markup leaked into the SVG:\n{svg}");
-        assert!(svg.contains("&lt;img src=x onerror=alert(1)&gt;"), "the hostile label is drawn as text:\n{svg}");
+        assert!(
+            svg.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "the hostile label is drawn as text:\n{svg}"
+        );
         check_well_formed(svg);
-        let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).expect("parses");
-        assert!(tree.root().children().iter().all(|n| !matches!(n, resvg::usvg::Node::Image(_))), "no image element");
+        let tree =
+            resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).expect("parses");
+        assert!(
+            tree.root().children().iter().all(|n| !matches!(n, resvg::usvg::Node::Image(_))),
+            "no image element"
+        );
     }
 }
 
@@ -278,7 +341,10 @@ fn png_has_the_chart_size_and_draws_chinese() {
     assert!(dark > 1500, "only {dark} dark pixels: are the Chinese characters drawn?");
 
     assert!(matches!(chart::svg_to_png(&svg, 0.0), Err(ChartError::BadScale(_))));
-    assert!(matches!(chart::svg_to_png("not svg", 1.0), Err(ChartError::Svg(_)) | Err(ChartError::NoCjkFont)));
+    assert!(matches!(
+        chart::svg_to_png("not svg", 1.0),
+        Err(ChartError::Svg(_)) | Err(ChartError::NoCjkFont)
+    ));
 }
 
 #[test]
@@ -289,7 +355,10 @@ fn sizes_too_small_for_labels_are_refused() {
     let t = target(catalog, "CQ-1");
     let opts = ChartOptions { width: 300, ..ChartOptions::default() };
     assert!(matches!(chart::bullet(&data, t, t.region, &opts), Err(ChartError::BadSize(300, 675))));
-    assert!(matches!(chart::bullet(&data, t, code("999999"), &ChartOptions::default()), Err(ChartError::UnknownRegion(_))));
+    assert!(matches!(
+        chart::bullet(&data, t, code("999999"), &ChartOptions::default()),
+        Err(ChartError::UnknownRegion(_))
+    ));
 }
 
 fn carestaff(args: &[&str]) -> std::process::Output {
@@ -303,12 +372,32 @@ fn chart_command_writes_svg_and_png_and_rejects_bad_usage() {
     let db = dir.join("t.db");
     let db = db.to_str().expect("utf-8 path");
     let svg = dir.join("cq1.svg");
-    let out = carestaff(&["--db", db, "chart", "--target", "CQ-1", "--region", "500000", "-o", svg.to_str().expect("path")]);
+    let out = carestaff(&[
+        "--db",
+        db,
+        "chart",
+        "--target",
+        "CQ-1",
+        "--region",
+        "500000",
+        "-o",
+        svg.to_str().expect("path"),
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&svg).expect("svg written");
     assert!(text.starts_with("<svg") && text.contains("无数据"), "an empty database draws no data");
     let png = dir.join("board.png");
-    let out = carestaff(&["--db", db, "chart", "--kind", "scorecard", "--scale", "1", "-o", png.to_str().expect("path")]);
+    let out = carestaff(&[
+        "--db",
+        db,
+        "chart",
+        "--kind",
+        "scorecard",
+        "--scale",
+        "1",
+        "-o",
+        png.to_str().expect("path"),
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(png_size(&std::fs::read(&png).expect("png written")).0, 1200);
 

@@ -25,13 +25,18 @@ fn date(s: &str) -> NaiveDate {
 /// A store with the sample returns of the given jurisdictions (file name prefixes).
 fn sample_store(prefixes: &[&str]) -> Store {
     let mut store = Store::open_in_memory().expect("in-memory store");
-    let ctx = ImportContext { now: "2026-10-01T08:00:00Z".into(), user: "test".into(), dry_run: false };
+    let ctx =
+        ImportContext { now: "2026-10-01T08:00:00Z".into(), user: "test".into(), dry_run: false };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("sample-data/")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "xlsx"))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| prefixes.iter().any(|x| n.starts_with(x))))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| prefixes.iter().any(|x| n.starts_with(x)))
+        })
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no sample files for {prefixes:?}");
@@ -84,7 +89,14 @@ fn report_has_every_sheet_and_the_status_rows() {
     let store = sample_store(&["500000", "370300", "210300"]);
     let obs = store.observations(catalog).expect("observations");
     let sources = store.current_values_with_sources(|_| true).expect("sources");
-    let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: None };
+    let input = ReportInput {
+        catalog,
+        registry,
+        observations: &obs,
+        sources: &sources,
+        as_of: date(AS_OF),
+        region: None,
+    };
     let bytes = report::compliance_report(&input).expect("report");
     save("report.xlsx", &bytes);
     let mut wb = open(&bytes);
@@ -105,10 +117,20 @@ fn report_has_every_sheet_and_the_status_rows() {
     for (i, a) in expected_rows.iter().enumerate() {
         let r = header + 1 + i;
         assert_eq!(text(&summary, r, 0), a.target);
-        assert!(text(&summary, r, 8).starts_with(a.status.label_zh()), "{}: {} vs {:?}", a.target, text(&summary, r, 8), a.status);
+        assert!(
+            text(&summary, r, 8).starts_with(a.status.label_zh()),
+            "{}: {} vs {:?}",
+            a.target,
+            text(&summary, r, 8),
+            a.status
+        );
         assert_eq!(text(&summary, r, 12), a.explanation_zh);
         match a.outcome.latest {
-            Some(v) => assert!(matches!(summary.get((r, 6)), Some(Data::Float(f)) if (f - v).abs() < 1e-9), "{} latest", a.target),
+            Some(v) => assert!(
+                matches!(summary.get((r, 6)), Some(Data::Float(f)) if (f - v).abs() < 1e-9),
+                "{} latest",
+                a.target
+            ),
             None => assert!(matches!(summary.get((r, 6)), Some(Data::Empty) | None)),
         }
     }
@@ -116,8 +138,11 @@ fn report_has_every_sheet_and_the_status_rows() {
 
     // Scorecard: a block per jurisdiction, target ids across, the jurisdiction then its children down.
     let card = wb.worksheet_range("计分卡").expect("scorecard");
-    let cq_head = (0..card.height()).find(|&r| text(&card, r, 1).starts_with("CQ-1\n")).expect("Chongqing block");
-    let cq_targets: Vec<&assess::Assessment> = expected_rows.iter().filter(|a| a.target.starts_with("CQ-")).collect();
+    let cq_head = (0..card.height())
+        .find(|&r| text(&card, r, 1).starts_with("CQ-1\n"))
+        .expect("Chongqing block");
+    let cq_targets: Vec<&assess::Assessment> =
+        expected_rows.iter().filter(|a| a.target.starts_with("CQ-")).collect();
     for (i, a) in cq_targets.iter().enumerate() {
         assert!(text(&card, cq_head, 1 + i).starts_with(&format!("{}\n", a.target)));
         assert!(text(&card, cq_head + 1, 1 + i).starts_with(a.status.label_zh()));
@@ -134,13 +159,23 @@ fn report_has_every_sheet_and_the_status_rows() {
     }
 
     // The scorecard's colours are conditional formats keyed on the status words.
-    let card_xml = worksheet_xml(&bytes).into_iter().find(|(n, _)| n == "xl/worksheets/sheet2.xml").map(|(_, x)| x).expect("sheet2");
+    let card_xml = worksheet_xml(&bytes)
+        .into_iter()
+        .find(|(n, _)| n == "xl/worksheets/sheet2.xml")
+        .map(|(_, x)| x)
+        .expect("sheet2");
     for status in assess::Status::ALL {
-        assert!(card_xml.contains(&format!("<formula>NOT(ISERROR(SEARCH(\"{}\"", status.label_zh())), "{status:?}");
+        assert!(
+            card_xml.contains(&format!("<formula>NOT(ISERROR(SEARCH(\"{}\"", status.label_zh())),
+            "{status:?}"
+        );
     }
     // Standards set by the city itself are not judged district by district.
-    let zb_head = (0..card.height()).find(|&r| text(&card, r, 1).starts_with("ZB-1\n")).expect("Zibo block");
-    let zb4 = (1..card.width()).find(|&c| text(&card, zb_head, c).starts_with("ZB-4\n")).expect("ZB-4 column");
+    let zb_head =
+        (0..card.height()).find(|&r| text(&card, r, 1).starts_with("ZB-1\n")).expect("Zibo block");
+    let zb4 = (1..card.width())
+        .find(|&c| text(&card, zb_head, c).starts_with("ZB-4\n"))
+        .expect("ZB-4 column");
     assert_eq!(text(&card, zb_head + 2, zb4), "—");
     assert_ne!(text(&card, zb_head + 2, zb4 - 1), "—");
 
@@ -148,7 +183,8 @@ fn report_has_every_sheet_and_the_status_rows() {
     let cq1 = wb.worksheet_range("CQ-1").expect("CQ-1 sheet");
     let head = find_row(&cq1, 0, "报告期").expect("tracking table header");
     assert_eq!(text(&cq1, head, 1), "实际值");
-    let quarters: Vec<String> = (head + 1..cq1.height()).map(|r| text(&cq1, r, 0)).take_while(|s| !s.is_empty()).collect();
+    let quarters: Vec<String> =
+        (head + 1..cq1.height()).map(|r| text(&cq1, r, 0)).take_while(|s| !s.is_empty()).collect();
     assert_eq!(quarters.first().map(String::as_str), Some("2024Q1"));
     assert_eq!(quarters.last().map(String::as_str), Some("2026Q3"));
     assert_eq!(quarters.len(), 11);
@@ -167,7 +203,8 @@ fn report_has_every_sheet_and_the_status_rows() {
 
     // Method: the cut-offs and every target's clause.
     let method = wb.worksheet_range("方法").expect("method sheet");
-    let all: String = method.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect::<Vec<_>>().join("\n");
+    let all: String =
+        method.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect::<Vec<_>>().join("\n");
     assert!(all.contains("0.95") && all.contains("0.6") && all.contains("G·q/4"));
     for t in &catalog.targets {
         assert!(all.contains(&t.quote), "{} quote missing", t.id);
@@ -182,9 +219,17 @@ fn report_for_one_region_has_only_its_targets() {
     let store = sample_store(&["370300"]);
     let obs = store.observations(catalog).expect("observations");
     let sources = store.current_values_with_sources(|_| true).expect("sources");
-    let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: Some(code("370300")) };
+    let input = ReportInput {
+        catalog,
+        registry,
+        observations: &obs,
+        sources: &sources,
+        as_of: date(AS_OF),
+        region: Some(code("370300")),
+    };
     let mut wb = open(&report::compliance_report(&input).expect("report"));
-    let zb: Vec<String> = catalog.targets.iter().filter(|t| t.id.starts_with("ZB-")).map(|t| t.id.clone()).collect();
+    let zb: Vec<String> =
+        catalog.targets.iter().filter(|t| t.id.starts_with("ZB-")).map(|t| t.id.clone()).collect();
     let names = wb.sheet_names();
     assert_eq!(names[2..names.len() - 2], zb[..]);
     let summary = wb.worksheet_range("汇总").expect("summary");
@@ -197,7 +242,10 @@ fn report_for_one_region_has_only_its_targets() {
     assert_eq!(wb.sheet_names()[2..4], ["ZB-1".to_string(), "ZB-2".to_string()]);
 
     let input = ReportInput { region: Some(code("990000")), ..input };
-    assert!(matches!(report::compliance_report(&input), Err(report::ReportError::UnknownRegion(_))));
+    assert!(matches!(
+        report::compliance_report(&input),
+        Err(report::ReportError::UnknownRegion(_))
+    ));
 }
 
 #[test]
@@ -206,7 +254,12 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
     let registry = Registry::builtin();
     let mut obs = Observations::new(catalog);
     obs.insert(code("500101"), "talent_total", "2025Q1".parse().expect("period"), 1_000.0);
-    let hostile = ["=cmd|' /C calc'!A0", "<img src=x onerror=alert(1)>", "+SUM(A1:A2)", "@HYPERLINK(\"http://x\")"];
+    let hostile = [
+        "=cmd|' /C calc'!A0",
+        "<img src=x onerror=alert(1)>",
+        "+SUM(A1:A2)",
+        "@HYPERLINK(\"http://x\")",
+    ];
     let sources: Vec<SourcedValue> = hostile
         .iter()
         .enumerate()
@@ -222,7 +275,14 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
             cell: "C5".into(),
         })
         .collect();
-    let input = ReportInput { catalog, registry, observations: &obs, sources: &sources, as_of: date(AS_OF), region: None };
+    let input = ReportInput {
+        catalog,
+        registry,
+        observations: &obs,
+        sources: &sources,
+        as_of: date(AS_OF),
+        region: None,
+    };
     let bytes = report::compliance_report(&input).expect("report");
     save("hostile.xlsx", &bytes);
     let mut wb = open(&bytes);
@@ -247,7 +307,13 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
 fn a_filled_template_imports_back_exactly() {
     let catalog = Catalog::builtin();
     let registry = Registry::builtin();
-    for (region, period) in [("370300", "2025Q2"), ("500000", "2026Q1"), ("210300", "2024Q4"), ("220000", "2025Q3"), ("500101", "2025Q2")] {
+    for (region, period) in [
+        ("370300", "2025Q2"),
+        ("500000", "2026Q1"),
+        ("210300", "2024Q4"),
+        ("220000", "2025Q3"),
+        ("500101", "2025Q2"),
+    ] {
         let region = code(region);
         let period: Period = period.parse().expect("period");
         let columns = template::columns(catalog, registry, region);
@@ -271,17 +337,32 @@ fn a_filled_template_imports_back_exactly() {
             }
         }
         assert!(prefill.len() >= columns.len(), "{region}: every column gets a value");
-        let bytes = template::fill_in_template(catalog, registry, region, Some(period), &prefill).expect("template");
+        let bytes = template::fill_in_template(catalog, registry, region, Some(period), &prefill)
+            .expect("template");
         save(&format!("template-{region}.xlsx"), &bytes);
-        let parsed = ingest::parse_file(&format!("template-{region}.xlsx"), &bytes, catalog, registry, &Options::default());
+        let parsed = ingest::parse_file(
+            &format!("template-{region}.xlsx"),
+            &bytes,
+            catalog,
+            registry,
+            &Options::default(),
+        );
         assert!(parsed.errors.is_empty(), "{region}: {:?}", parsed.errors);
-        let mut got: Vec<(RegionCode, Period, String, f64)> =
-            parsed.values.iter().map(|v| (v.region, v.period, v.metric.to_string(), v.value)).collect();
-        let mut want: Vec<(RegionCode, Period, String, f64)> = prefill.iter().map(|(r, m, v)| (*r, period, m.clone(), *v)).collect();
+        let mut got: Vec<(RegionCode, Period, String, f64)> = parsed
+            .values
+            .iter()
+            .map(|v| (v.region, v.period, v.metric.to_string(), v.value))
+            .collect();
+        let mut want: Vec<(RegionCode, Period, String, f64)> =
+            prefill.iter().map(|(r, m, v)| (*r, period, m.clone(), *v)).collect();
         got.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
         want.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
         assert_eq!(got, want, "{region}");
-        assert!(parsed.warnings.iter().all(|w| !w.message.contains("ignored")), "{region}: {:?}", parsed.warnings);
+        assert!(
+            parsed.warnings.iter().all(|w| !w.message.contains("ignored")),
+            "{region}: {:?}",
+            parsed.warnings
+        );
     }
 }
 
@@ -289,8 +370,14 @@ fn a_filled_template_imports_back_exactly() {
 fn template_layout_headers_validation_and_title() {
     let catalog = Catalog::builtin();
     let registry = Registry::builtin();
-    let bytes =
-        template::fill_in_template(catalog, registry, code("370300"), Some("2025Q2".parse().expect("period")), &[]).expect("template");
+    let bytes = template::fill_in_template(
+        catalog,
+        registry,
+        code("370300"),
+        Some("2025Q2".parse().expect("period")),
+        &[],
+    )
+    .expect("template");
     let mut wb = open(&bytes);
     assert_eq!(wb.sheet_names(), [template::DATA_SHEET, template::INSTRUCTIONS_SHEET]);
     let sheet = wb.worksheet_range(template::DATA_SHEET).expect("data sheet");
@@ -303,14 +390,23 @@ fn template_layout_headers_validation_and_title() {
     assert_eq!(regions.last().map(String::as_str), Some("淄博市本级"));
     assert!(regions.contains(&"张店区".to_string()));
     // Functional zones are listed as optional rows.
-    let zones = registry.children(code("370300")).iter().filter(|c| registry.get(**c).is_some_and(|r| r.optional)).count();
+    let zones = registry
+        .children(code("370300"))
+        .iter()
+        .filter(|c| registry.get(**c).is_some_and(|r| r.optional))
+        .count();
     assert_eq!(regions.len(), registry.regular_children(code("370300")).len() + zones + 1);
 
     // Validation, protection and unlocked data cells are in the sheet XML.
     let xml = sheet_xml(&bytes);
     assert!(xml.contains("<sheetProtection"));
-    assert!(xml.contains("type=\"whole\"") && xml.contains("type=\"list\"") && xml.contains("type=\"decimal\""));
-    let blank = template::fill_in_template(catalog, registry, code("370300"), None, &[]).expect("template");
+    assert!(
+        xml.contains("type=\"whole\"")
+            && xml.contains("type=\"list\"")
+            && xml.contains("type=\"decimal\"")
+    );
+    let blank =
+        template::fill_in_template(catalog, registry, code("370300"), None, &[]).expect("template");
     let mut wb = open(&blank);
     let sheet = wb.worksheet_range(template::DATA_SHEET).expect("data sheet");
     assert!(text(&sheet, 0, 0).contains("____年第__季度"));
@@ -323,14 +419,20 @@ fn template_layout_headers_validation_and_title() {
         &Options { period: Some("2025Q2".parse().expect("p")), ..Options::default() },
     );
     assert!(parsed.values.is_empty() && !parsed.errors.is_empty());
-    assert!(matches!(template::fill_in_template(catalog, registry, code("110000"), None, &[]), Err(template::TemplateError::NoTargets(_))));
+    assert!(matches!(
+        template::fill_in_template(catalog, registry, code("110000"), None, &[]),
+        Err(template::TemplateError::NoTargets(_))
+    ));
 }
 
 /// Every worksheet's XML, inflated, by part name.
 fn worksheet_xml(bytes: &[u8]) -> Vec<(String, String)> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("zip");
-    let names: Vec<String> =
-        archive.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).filter(|n| n.starts_with("xl/worksheets/sheet")).collect();
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .filter(|n| n.starts_with("xl/worksheets/sheet"))
+        .collect();
     names
         .into_iter()
         .map(|n| {
@@ -344,7 +446,11 @@ fn worksheet_xml(bytes: &[u8]) -> Vec<(String, String)> {
 
 /// The first worksheet's XML.
 fn sheet_xml(bytes: &[u8]) -> String {
-    worksheet_xml(bytes).into_iter().find(|(n, _)| n == "xl/worksheets/sheet1.xml").map(|(_, x)| x).expect("sheet1")
+    worksheet_xml(bytes)
+        .into_iter()
+        .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
+        .map(|(_, x)| x)
+        .expect("sheet1")
 }
 
 #[test]
@@ -354,19 +460,43 @@ fn command_line_writes_the_report_and_the_template() {
     std::fs::create_dir_all(&dir).expect("out/tests/cli");
     let bin = env!("CARGO_BIN_EXE_carestaff");
     let db = dir.join("cli.db");
-    let run = |args: &[&str]| std::process::Command::new(bin).arg("--db").arg(&db).args(args).output().expect("carestaff runs");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/370300-淄博市-2025Q2.xlsx");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .expect("carestaff runs")
+    };
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/370300-淄博市-2025Q2.xlsx");
     assert!(run(&["import", &sample.display().to_string()]).status.success());
 
     let report = dir.join("report.xlsx");
-    let out = run(&["report", "-o", &report.display().to_string(), "--as-of", "2025-10-15", "--region", "370300"]);
+    let out = run(&[
+        "report",
+        "-o",
+        &report.display().to_string(),
+        "--as-of",
+        "2025-10-15",
+        "--region",
+        "370300",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut wb = open(&std::fs::read(&report).expect("report written"));
     assert_eq!(wb.sheet_names()[2], "ZB-1");
     assert!(wb.worksheet_range("数据来源").is_ok());
 
     let tpl = dir.join("template.xlsx");
-    let out = run(&["template", "-o", &tpl.display().to_string(), "--region", "370300", "--period", "2025Q3"]);
+    let out = run(&[
+        "template",
+        "-o",
+        &tpl.display().to_string(),
+        "--region",
+        "370300",
+        "--period",
+        "2025Q3",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut wb = open(&std::fs::read(&tpl).expect("template written"));
     let sheet = wb.worksheet_range(template::DATA_SHEET).expect("data sheet");
@@ -374,6 +504,12 @@ fn command_line_writes_the_report_and_the_template() {
 
     // Usage errors exit 2: no --region, an unknown region.
     assert_eq!(run(&["template", "-o", &tpl.display().to_string()]).status.code(), Some(2));
-    assert_eq!(run(&["template", "-o", &tpl.display().to_string(), "--region", "990000"]).status.code(), Some(2));
-    assert_eq!(run(&["report", "-o", &report.display().to_string(), "--region", "990000"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["template", "-o", &tpl.display().to_string(), "--region", "990000"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["report", "-o", &report.display().to_string(), "--region", "990000"]).status.code(),
+        Some(2)
+    );
 }

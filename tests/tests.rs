@@ -40,17 +40,26 @@ fn ctx(dry_run: bool) -> ImportContext {
 
 fn import(store: &mut Store, path: &Path, options: &Options) -> ingest::FileReport {
     let bytes = std::fs::read(path).expect("fixture");
-    ingest::import_file(store, &path.display().to_string(), &bytes, Catalog::builtin(), Registry::builtin(), options, &ctx(false))
-        .expect("database works")
+    ingest::import_file(
+        store,
+        &path.display().to_string(),
+        &bytes,
+        Catalog::builtin(),
+        Registry::builtin(),
+        options,
+        &ctx(false),
+    )
+    .expect("database works")
 }
 
 mod catalog {
     use super::*;
 
     const POLICY_IDS: [&str; 35] = [
-        "JL-1", "JL-2", "JL-3", "SX-1", "SX-2", "SX-3", "SX-4", "SX-5", "SX-6", "SX-7", "SX-8", "AS-1", "AS-2", "AS-3", "AS-4", "AS-5",
-        "AS-6", "CQ-1", "CQ-2", "CQ-3", "CQ-4", "CQ-5", "CQ-6", "CQ-7", "CQ-8", "CQ-9", "CQ-10", "ZB-1", "ZB-2", "ZB-3", "ZB-4", "ZB-5",
-        "ZB-6", "ZB-7", "ZB-8",
+        "JL-1", "JL-2", "JL-3", "SX-1", "SX-2", "SX-3", "SX-4", "SX-5", "SX-6", "SX-7", "SX-8",
+        "AS-1", "AS-2", "AS-3", "AS-4", "AS-5", "AS-6", "CQ-1", "CQ-2", "CQ-3", "CQ-4", "CQ-5",
+        "CQ-6", "CQ-7", "CQ-8", "CQ-9", "CQ-10", "ZB-1", "ZB-2", "ZB-3", "ZB-4", "ZB-5", "ZB-6",
+        "ZB-7", "ZB-8",
     ];
 
     #[test]
@@ -61,7 +70,9 @@ mod catalog {
         if let Ok(text) = std::fs::read_to_string(root().join("../shared/policy-targets.md")) {
             for line in text.lines().filter(|l| l.starts_with('|')) {
                 let first = line.trim_matches('|').split('|').next().unwrap_or("").trim();
-                let looks_like_id = first.len() <= 6 && first.contains('-') && first.chars().last().is_some_and(|c| c.is_ascii_digit());
+                let looks_like_id = first.len() <= 6
+                    && first.contains('-')
+                    && first.chars().last().is_some_and(|c| c.is_ascii_digit());
                 if looks_like_id && !ids.iter().any(|i| i == first) {
                     ids.push(first.to_string());
                 }
@@ -79,7 +90,10 @@ mod catalog {
     fn interpretations_are_flagged() {
         let catalog = Catalog::builtin();
         for id in ["JL-3", "SX-5", "SX-8", "CQ-10", "ZB-8", "AS-I1"] {
-            assert!(catalog.target(id).and_then(|t| t.interpretation.as_ref()).is_some(), "{id} should be flagged as an interpretation");
+            assert!(
+                catalog.target(id).and_then(|t| t.interpretation.as_ref()).is_some(),
+                "{id} should be flagged as an interpretation"
+            );
         }
         assert!(catalog.target("CQ-1").is_some_and(|t| t.interpretation.is_none()));
     }
@@ -89,7 +103,15 @@ mod store {
     use super::*;
 
     fn value(region: &str, p: &str, metric: &str, v: f64) -> NewValue {
-        NewValue { region: code(region), period: period(p), metric: metric.into(), value: v, sheet: "S".into(), row: 2, col: 2 }
+        NewValue {
+            region: code(region),
+            period: period(p),
+            metric: metric.into(),
+            value: v,
+            sheet: "S".into(),
+            row: 2,
+            col: 2,
+        }
     }
 
     fn submission(name: &str) -> NewSubmission {
@@ -146,7 +168,9 @@ mod store {
     fn migrating_takes_a_backup_first_and_keeps_the_data() {
         let path = scratch("upgrade.db");
         let mut store = Store::open(&path).expect("open v1");
-        store.commit(&submission("a.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("commit");
+        store
+            .commit(&submission("a.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
+            .expect("commit");
         drop(store);
         let mut next: Vec<&str> = carestaff::store::MIGRATIONS.to_vec();
         next.push("CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT NOT NULL);");
@@ -173,11 +197,21 @@ mod store {
     #[test]
     fn later_values_supersede_but_never_overwrite() {
         let mut store = Store::open_in_memory().expect("db");
-        let first = store.commit(&submission("q1.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("first");
+        let first = store
+            .commit(&submission("q1.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
+            .expect("first");
         assert_eq!((first.new, first.changed), (1, 0));
-        let again = store.commit(&submission("q1-again.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("again");
-        assert_eq!((again.submission, again.unchanged), (None, 1), "an identical value records nothing");
-        let fix = store.commit(&submission("q1-fixed.xlsx"), &[value("370303", "2025Q1", "caregivers", 120.0)]).expect("fix");
+        let again = store
+            .commit(&submission("q1-again.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
+            .expect("again");
+        assert_eq!(
+            (again.submission, again.unchanged),
+            (None, 1),
+            "an identical value records nothing"
+        );
+        let fix = store
+            .commit(&submission("q1-fixed.xlsx"), &[value("370303", "2025Q1", "caregivers", 120.0)])
+            .expect("fix");
         assert_eq!(fix.changed, 1);
 
         let current = store.current_values(Some(code("370303")), None).expect("values");
@@ -185,30 +219,48 @@ mod store {
         assert_eq!(current[0].value, 120.0);
         let trail = store.history(code("370303"), "caregivers").expect("history");
         assert_eq!(trail.len(), 2);
-        assert_eq!((trail[0].value, trail[0].current, trail[0].file_name.as_str()), (100.0, false, "q1.xlsx"));
-        assert_eq!((trail[1].value, trail[1].current, trail[1].file_name.as_str()), (120.0, true, "q1-fixed.xlsx"));
+        assert_eq!(
+            (trail[0].value, trail[0].current, trail[0].file_name.as_str()),
+            (100.0, false, "q1.xlsx")
+        );
+        assert_eq!(
+            (trail[1].value, trail[1].current, trail[1].file_name.as_str()),
+            (120.0, true, "q1-fixed.xlsx")
+        );
         assert_eq!(store.submissions().expect("subs").len(), 2);
     }
     #[test]
     fn removing_demo_data_restores_the_real_values_it_had_superseded() {
         let mut store = Store::open_in_memory().expect("db");
-        store.commit(&submission("real.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)]).expect("real");
+        store
+            .commit(&submission("real.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
+            .expect("real");
         store
             .commit(
                 &submission("demo.xlsx"),
-                &[value("370303", "2025Q1", "caregivers", 150.0), value("370303", "2025Q2", "caregivers", 160.0)],
+                &[
+                    value("370303", "2025Q1", "caregivers", 150.0),
+                    value("370303", "2025Q2", "caregivers", 160.0),
+                ],
             )
             .expect("demo");
-        store.commit(&submission("later.xlsx"), &[value("370303", "2025Q2", "caregivers", 170.0)]).expect("later real");
+        store
+            .commit(&submission("later.xlsx"), &[value("370303", "2025Q2", "caregivers", 170.0)])
+            .expect("later real");
         assert_eq!(store.mark_demo(&["sha-of-demo.xlsx".into()]).expect("mark"), 1);
         assert!(store.has_demo_data().expect("demo?"));
 
         assert_eq!(store.remove_demo_data().expect("remove"), 1);
         assert!(!store.has_demo_data().expect("demo?"));
-        let current: Vec<(String, f64)> =
-            store.current_values(None, None).expect("values").into_iter().map(|v| (v.period.to_string(), v.value)).collect();
+        let current: Vec<(String, f64)> = store
+            .current_values(None, None)
+            .expect("values")
+            .into_iter()
+            .map(|v| (v.period.to_string(), v.value))
+            .collect();
         assert_eq!(current, vec![("2025Q1".to_string(), 100.0), ("2025Q2".to_string(), 170.0)]);
-        let files: Vec<String> = store.submissions().expect("subs").into_iter().map(|s| s.file_name).collect();
+        let files: Vec<String> =
+            store.submissions().expect("subs").into_iter().map(|s| s.file_name).collect();
         assert_eq!(files, vec!["later.xlsx", "real.xlsx"]);
         assert_eq!(store.history(code("370303"), "caregivers").expect("history").len(), 2);
     }
@@ -273,27 +325,73 @@ mod method {
             ("220202", "social_workers", "2025Q1", 50.0),
             ("220171", "social_workers", "2025Q1", 7.0),
         ]);
-        let v = assess::rolled_value(Catalog::builtin(), Registry::builtin(), &o, code("220000"), "social_workers", period("2025Q1"));
+        let v = assess::rolled_value(
+            Catalog::builtin(),
+            Registry::builtin(),
+            &o,
+            code("220000"),
+            "social_workers",
+            period("2025Q1"),
+        );
         assert_eq!(v, Some(157.0));
-        let city = assess::rolled_value(Catalog::builtin(), Registry::builtin(), &o, code("220100"), "social_workers", period("2025Q1"));
+        let city = assess::rolled_value(
+            Catalog::builtin(),
+            Registry::builtin(),
+            &o,
+            code("220100"),
+            "social_workers",
+            period("2025Q1"),
+        );
         assert_eq!(city, Some(107.0));
     }
 
     #[test]
     fn a_region_own_value_wins_over_its_children_sum() {
-        let o = obs(&[("220102", "social_workers", "2025Q1", 100.0), ("220100", "social_workers", "2025Q1", 130.0)]);
-        let v = assess::rolled_value(Catalog::builtin(), Registry::builtin(), &o, code("220100"), "social_workers", period("2025Q1"));
+        let o = obs(&[
+            ("220102", "social_workers", "2025Q1", 100.0),
+            ("220100", "social_workers", "2025Q1", 130.0),
+        ]);
+        let v = assess::rolled_value(
+            Catalog::builtin(),
+            Registry::builtin(),
+            &o,
+            code("220100"),
+            "social_workers",
+            period("2025Q1"),
+        );
         assert_eq!(v, Some(130.0));
     }
 
     #[test]
     fn parameters_and_checklists_are_never_summed() {
-        let o =
-            obs(&[("370303", "harmony_envoy_allowance_monthly", "2025Q1", 800.0), ("370302", "skills_competition_held", "2025Q1", 1.0)]);
+        let o = obs(&[
+            ("370303", "harmony_envoy_allowance_monthly", "2025Q1", 800.0),
+            ("370302", "skills_competition_held", "2025Q1", 1.0),
+        ]);
         let catalog = Catalog::builtin();
         let reg = Registry::builtin();
-        assert_eq!(assess::rolled_value(catalog, reg, &o, code("370300"), "harmony_envoy_allowance_monthly", period("2025Q1")), None);
-        assert_eq!(assess::rolled_value(catalog, reg, &o, code("370300"), "skills_competition_held", period("2025Q1")), None);
+        assert_eq!(
+            assess::rolled_value(
+                catalog,
+                reg,
+                &o,
+                code("370300"),
+                "harmony_envoy_allowance_monthly",
+                period("2025Q1")
+            ),
+            None
+        );
+        assert_eq!(
+            assess::rolled_value(
+                catalog,
+                reg,
+                &o,
+                code("370300"),
+                "skills_competition_held",
+                period("2025Q1")
+            ),
+            None
+        );
     }
 
     #[test]
@@ -319,16 +417,25 @@ mod method {
             ("500101", "talent_total", "2025Q3", 26_000.0),
         ]);
         let before = status_of(&o, "CQ-1", "2025-09-29");
-        assert_eq!((before.status, before.outcome.period), (Status::OnTrack, Some(period("2025Q2"))));
+        assert_eq!(
+            (before.status, before.outcome.period),
+            (Status::OnTrack, Some(period("2025Q2")))
+        );
         let after = status_of(&o, "CQ-1", "2025-09-30");
-        assert_eq!((after.status, after.outcome.period), (Status::Achieved, Some(period("2025Q3"))));
+        assert_eq!(
+            (after.status, after.outcome.period),
+            (Status::Achieved, Some(period("2025Q3")))
+        );
         let none = status_of(&o, "CQ-1", "2024-12-30");
         assert_eq!(none.status, Status::NoData);
     }
 
     #[test]
     fn the_worked_example_of_design_md() {
-        let o = obs(&[("500101", "talent_total", "2024Q4", 20_000.0), ("500101", "talent_total", "2025Q2", 21_500.0)]);
+        let o = obs(&[
+            ("500101", "talent_total", "2024Q4", 20_000.0),
+            ("500101", "talent_total", "2025Q2", 21_500.0),
+        ]);
         let a = status_of(&o, "CQ-1", "2025-07-15");
         assert_eq!(a.status, Status::OnTrack);
         assert_eq!(a.color, assess::Color::Green);
@@ -344,7 +451,8 @@ mod method {
         assert_eq!(counties.len(), 8);
         let mut rows: Vec<(String, f64)> = counties.iter().map(|c| (c.to_string(), 1.0)).collect();
         rows[3].1 = 0.0;
-        let tuples: Vec<(&str, &str, &str, f64)> = rows.iter().map(|(c, v)| (c.as_str(), "practice_bases", "2025Q2", *v)).collect();
+        let tuples: Vec<(&str, &str, &str, f64)> =
+            rows.iter().map(|(c, v)| (c.as_str(), "practice_bases", "2025Q2", *v)).collect();
         let a = status_of(&obs(&tuples), "ZB-1", "2025-07-15");
         assert_eq!(a.status, Status::OffTrack);
         assert_eq!((a.outcome.comply, a.outcome.children), (Some(7), Some(8)));
@@ -352,7 +460,8 @@ mod method {
         assert_eq!(a.child_assessments.len(), 8);
 
         rows[3].1 = 2.0;
-        let tuples: Vec<(&str, &str, &str, f64)> = rows.iter().map(|(c, v)| (c.as_str(), "practice_bases", "2025Q2", *v)).collect();
+        let tuples: Vec<(&str, &str, &str, f64)> =
+            rows.iter().map(|(c, v)| (c.as_str(), "practice_bases", "2025Q2", *v)).collect();
         assert_eq!(status_of(&obs(&tuples), "ZB-1", "2025-07-15").status, Status::Achieved);
     }
 
@@ -360,9 +469,13 @@ mod method {
     fn each_child_after_the_deadline_is_missed() {
         // ZB-2: every county signs with a college by 2024-12-31; one never did.
         let counties = Registry::builtin().regular_children(code("370300"));
-        let tuples: Vec<(String, f64)> =
-            counties.iter().enumerate().map(|(i, c)| (c.to_string(), if i == 0 { 0.0 } else { 1.0 })).collect();
-        let rows: Vec<(&str, &str, &str, f64)> = tuples.iter().map(|(c, v)| (c.as_str(), "college_agreements", "2024Q4", *v)).collect();
+        let tuples: Vec<(String, f64)> = counties
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.to_string(), if i == 0 { 0.0 } else { 1.0 }))
+            .collect();
+        let rows: Vec<(&str, &str, &str, f64)> =
+            tuples.iter().map(|(c, v)| (c.as_str(), "college_agreements", "2024Q4", *v)).collect();
         assert_eq!(status_of(&obs(&rows), "ZB-2", "2024-12-31").status, Status::OffTrack);
         assert_eq!(status_of(&obs(&rows), "ZB-2", "2025-01-01").status, Status::Missed);
         assert_eq!(status_of(&obs(&[]), "ZB-2", "2025-01-01").status, Status::NoData);
@@ -379,7 +492,10 @@ mod method {
         ]);
         let a = status_of(&o, "CQ-4", "2025-07-15");
         // 10,000 year to date against 10,000 pro-rated: on track.
-        assert_eq!((a.outcome.latest, a.outcome.expected, a.status), (Some(10_000.0), Some(10_000.0), Status::OnTrack));
+        assert_eq!(
+            (a.outcome.latest, a.outcome.expected, a.status),
+            (Some(10_000.0), Some(10_000.0), Status::OnTrack)
+        );
         let q1 = status_of(&o, "CQ-4", "2025-04-15");
         // 4,000 against 5,000: R = 0.8.
         assert_eq!(q1.status, Status::NeedsAcceleration);
@@ -401,9 +517,15 @@ mod method {
     #[test]
     fn several_checks_take_the_worst_status() {
         // ZB-7: credit ≤ 3,000 万元 and rate ≤ 4 %.
-        let ok = obs(&[("370300", "qigang_credit_max", "2025Q1", 3_000.0), ("370300", "qigang_interest_rate", "2025Q1", 3.85)]);
+        let ok = obs(&[
+            ("370300", "qigang_credit_max", "2025Q1", 3_000.0),
+            ("370300", "qigang_interest_rate", "2025Q1", 3.85),
+        ]);
         assert_eq!(status_of(&ok, "ZB-7", "2025-04-01").status, Status::Achieved);
-        let bad = obs(&[("370300", "qigang_credit_max", "2025Q1", 3_000.0), ("370300", "qigang_interest_rate", "2025Q1", 4.35)]);
+        let bad = obs(&[
+            ("370300", "qigang_credit_max", "2025Q1", 3_000.0),
+            ("370300", "qigang_interest_rate", "2025Q1", 4.35),
+        ]);
         let a = status_of(&bad, "ZB-7", "2025-04-01");
         assert_eq!(a.status, Status::OffTrack);
         assert_eq!(a.checks.len(), 2);
@@ -414,13 +536,21 @@ mod method {
     #[test]
     fn ceilings_and_standing_ratios() {
         // SX-5: at most 3.5 residents per professional, a standing requirement.
-        let o = obs(&[("140105", "tekun_residents", "2025Q1", 350.0), ("140105", "tekun_professional_staff", "2025Q1", 100.0)]);
+        let o = obs(&[
+            ("140105", "tekun_residents", "2025Q1", 350.0),
+            ("140105", "tekun_professional_staff", "2025Q1", 100.0),
+        ]);
         assert_eq!(status_of(&o, "SX-5", "2025-04-01").status, Status::Achieved);
-        let o = obs(&[("140105", "tekun_residents", "2025Q1", 360.0), ("140105", "tekun_professional_staff", "2025Q1", 100.0)]);
+        let o = obs(&[
+            ("140105", "tekun_residents", "2025Q1", 360.0),
+            ("140105", "tekun_professional_staff", "2025Q1", 100.0),
+        ]);
         assert_eq!(status_of(&o, "SX-5", "2025-04-01").status, Status::OffTrack);
         // ZB-4: the subsidy must be at least the minimum wage.
-        let o =
-            obs(&[("370300", "public_post_subsidy_monthly", "2025Q1", 2_000.0), ("370300", "local_min_wage_monthly", "2025Q1", 2_100.0)]);
+        let o = obs(&[
+            ("370300", "public_post_subsidy_monthly", "2025Q1", 2_000.0),
+            ("370300", "local_min_wage_monthly", "2025Q1", 2_100.0),
+        ]);
         assert_eq!(status_of(&o, "ZB-4", "2025-04-01").status, Status::OffTrack);
     }
 }
@@ -447,8 +577,10 @@ mod import {
         assert_eq!(report.outcome, Outcome::Imported, "{name}: {:?}", report.errors);
         let mut got = values(&store);
         got.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-        let mut want: Vec<(String, String, String, f64)> =
-            expected.iter().map(|&(r, p, m, v)| (r.to_string(), p.to_string(), m.to_string(), v)).collect();
+        let mut want: Vec<(String, String, String, f64)> = expected
+            .iter()
+            .map(|&(r, p, m, v)| (r.to_string(), p.to_string(), m.to_string(), v))
+            .collect();
         want.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
         assert_eq!(got, want, "{name}");
     }
@@ -475,7 +607,10 @@ mod import {
 
     #[test]
     fn libreoffice_xls_and_ods_of_the_same_return() {
-        for name in ["libreoffice_merged_group_header_2025Q2.xls", "libreoffice_merged_group_header_2025Q2.ods"] {
+        for name in [
+            "libreoffice_merged_group_header_2025Q2.xls",
+            "libreoffice_merged_group_header_2025Q2.ods",
+        ] {
             if fixture(name).exists() {
                 check(name, &CHONGQING_Q2);
             } else {
@@ -487,7 +622,10 @@ mod import {
     #[test]
     fn formula_cells_use_their_cached_values() {
         let name = "libreoffice_formula_cached_values_2025Q2.xlsx";
-        assert!(fixture(name).exists(), "fixture {name} missing: run tests/fixtures/make_fixtures.py");
+        assert!(
+            fixture(name).exists(),
+            "fixture {name} missing: run tests/fixtures/make_fixtures.py"
+        );
         check(name, &CHONGQING_Q2);
     }
 
@@ -524,7 +662,8 @@ mod import {
     #[test]
     fn every_cell_error_is_listed_and_nothing_is_stored() {
         let mut store = Store::open_in_memory().expect("db");
-        let report = import(&mut store, &fixture("openpyxl_every_cell_error.xlsx"), &Options::default());
+        let report =
+            import(&mut store, &fixture("openpyxl_every_cell_error.xlsx"), &Options::default());
         assert_eq!(report.outcome, Outcome::Rejected);
         let cells: Vec<&str> = report.errors.iter().map(|e| e.cell.as_str()).collect();
         assert_eq!(cells, ["C2", "D3", "B4", "E5", "A6"]);
@@ -553,8 +692,16 @@ mod import {
         let mut store = Store::open_in_memory().expect("db");
         let path = fixture("openpyxl_merged_group_header_2025Q2.xlsx");
         let bytes = std::fs::read(&path).expect("fixture");
-        let r = ingest::import_file(&mut store, "x.xlsx", &bytes, Catalog::builtin(), Registry::builtin(), &Options::default(), &ctx(true))
-            .expect("db");
+        let r = ingest::import_file(
+            &mut store,
+            "x.xlsx",
+            &bytes,
+            Catalog::builtin(),
+            Registry::builtin(),
+            &Options::default(),
+            &ctx(true),
+        )
+        .expect("db");
         assert_eq!((r.outcome, r.new, r.preview.len()), (Outcome::Imported, 12, 12));
         assert!(values(&store).is_empty());
     }
@@ -564,8 +711,13 @@ mod import {
         let text = "地区,养老护理员数\n渝中区,12\n";
         let catalog = Catalog::builtin();
         let reg = Registry::builtin();
-        let none = ingest::parse_file("return.csv", text.as_bytes(), catalog, reg, &Options::default());
-        assert!(none.errors.iter().any(|e| e.message.contains("no reporting period")), "{:?}", none.errors);
+        let none =
+            ingest::parse_file("return.csv", text.as_bytes(), catalog, reg, &Options::default());
+        assert!(
+            none.errors.iter().any(|e| e.message.contains("no reporting period")),
+            "{:?}",
+            none.errors
+        );
         let given = ingest::parse_file(
             "return.csv",
             text.as_bytes(),
@@ -582,23 +734,50 @@ mod import {
             reg,
             &Options { period: Some(period("2025Q2")), ..Options::default() },
         );
-        assert!(conflict.errors.iter().any(|e| e.cell == "A1" && e.message.contains("--period")), "{:?}", conflict.errors);
+        assert!(
+            conflict.errors.iter().any(|e| e.cell == "A1" && e.message.contains("--period")),
+            "{:?}",
+            conflict.errors
+        );
     }
 
     #[test]
     fn an_unknown_column_is_a_warning_and_can_be_mapped_and_remembered() {
-        let text = "地区,报告期,护理队伍人数,备注\n渝中区,2025Q2,40,\n江北区,2025Q2,41,\n".as_bytes();
+        let text =
+            "地区,报告期,护理队伍人数,备注\n渝中区,2025Q2,40,\n江北区,2025Q2,41,\n".as_bytes();
         let mut store = Store::open_in_memory().expect("db");
         let catalog = Catalog::builtin();
         let reg = Registry::builtin();
-        let plain = ingest::import_file(&mut store, "a.csv", text, catalog, reg, &Options::default(), &ctx(false)).expect("db");
+        let plain = ingest::import_file(
+            &mut store,
+            "a.csv",
+            text,
+            catalog,
+            reg,
+            &Options::default(),
+            &ctx(false),
+        )
+        .expect("db");
         assert_eq!(plain.outcome, Outcome::Rejected, "no metric column at all is an error");
-        let mapped = Options { mappings: vec![("护理队伍人数".into(), "caregivers".into())], ..Options::default() };
-        let r = ingest::import_file(&mut store, "a.csv", text, catalog, reg, &mapped, &ctx(false)).expect("db");
+        let mapped = Options {
+            mappings: vec![("护理队伍人数".into(), "caregivers".into())],
+            ..Options::default()
+        };
+        let r = ingest::import_file(&mut store, "a.csv", text, catalog, reg, &mapped, &ctx(false))
+            .expect("db");
         assert_eq!((r.outcome, r.values), (Outcome::Imported, 2), "{:?}", r.errors);
         // The next return of the same jurisdiction needs no --map.
         let next = "地区,报告期,护理队伍人数\n渝中区,2025Q3,45\n江北区,2025Q3,46\n".as_bytes();
-        let r = ingest::import_file(&mut store, "b.csv", next, catalog, reg, &Options::default(), &ctx(false)).expect("db");
+        let r = ingest::import_file(
+            &mut store,
+            "b.csv",
+            next,
+            catalog,
+            reg,
+            &Options::default(),
+            &ctx(false),
+        )
+        .expect("db");
         assert_eq!((r.outcome, r.values), (Outcome::Imported, 2), "{:?}", r.errors);
     }
 
@@ -607,14 +786,22 @@ mod import {
         let catalog = Catalog::builtin();
         let reg = Registry::builtin();
         for (name, bytes) in [
-            ("truncated.xlsx", std::fs::read(fixture("openpyxl_long_layout_2025Q3.xlsx")).expect("fixture")[..2000].to_vec()),
+            (
+                "truncated.xlsx",
+                std::fs::read(fixture("openpyxl_long_layout_2025Q3.xlsx")).expect("fixture")
+                    [..2000]
+                    .to_vec(),
+            ),
             ("not-a-workbook.xlsx", b"PK\x03\x04 this is not a workbook".to_vec()),
             ("random.xls", vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0]),
             ("binary.csv", vec![0, 1, 2, 3, 255, 254]),
             ("empty.csv", Vec::new()),
         ] {
             let parsed = ingest::parse_file(name, &bytes, catalog, reg, &Options::default());
-            assert!(!parsed.errors.is_empty() && parsed.values.is_empty(), "{name} should be rejected");
+            assert!(
+                !parsed.errors.is_empty() && parsed.values.is_empty(),
+                "{name} should be rejected"
+            );
             assert!(parsed.errors.iter().all(|e| !e.message.is_empty()));
         }
     }
@@ -643,7 +830,12 @@ mod sample_data {
         for as_of in ["2025-10-15", "2026-10-15"] {
             let rows = assess::assess_all(catalog, Registry::builtin(), &obs, date(as_of));
             assert_eq!(rows.len(), catalog.targets.len());
-            for colour in [assess::Color::Green, assess::Color::Amber, assess::Color::Red, assess::Color::Grey] {
+            for colour in [
+                assess::Color::Green,
+                assess::Color::Amber,
+                assess::Color::Red,
+                assess::Color::Grey,
+            ] {
                 assert!(rows.iter().any(|a| a.color == colour), "no {colour:?} as of {as_of}");
             }
         }
@@ -655,7 +847,13 @@ mod guards {
 
     fn rejected_with(name: &str, words: &str) {
         let bytes = std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
-        let parsed = ingest::parse_file(name, &bytes, Catalog::builtin(), Registry::builtin(), &Options::default());
+        let parsed = ingest::parse_file(
+            name,
+            &bytes,
+            Catalog::builtin(),
+            Registry::builtin(),
+            &Options::default(),
+        );
         assert!(parsed.values.is_empty(), "{name}");
         assert_eq!(parsed.errors.len(), 1, "{name}: {:?}", parsed.errors);
         assert!(parsed.errors[0].message.contains(words), "{name}: {}", parsed.errors[0].message);
@@ -697,7 +895,8 @@ mod guards {
             "excel_gbk_crlf_2025Q1.csv",
             "openpyxl_long_layout_2025Q3.xlsx",
         ] {
-            let original = std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
+            let original =
+                std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
             for round in 0..120 {
                 let mut bytes = original.clone();
                 match round % 4 {
@@ -710,7 +909,8 @@ mod guards {
                     }
                     2 => {
                         let i = rng.below(bytes.len());
-                        let junk: Vec<u8> = (0..1 + rng.below(64)).map(|_| rng.below(256) as u8).collect();
+                        let junk: Vec<u8> =
+                            (0..1 + rng.below(64)).map(|_| rng.below(256) as u8).collect();
                         bytes.splice(i..i, junk);
                     }
                     _ => {
@@ -719,11 +919,22 @@ mod guards {
                         bytes.drain(i..j);
                     }
                 }
-                let parsed = std::panic::catch_unwind(|| ingest::parse_file(name, &bytes, catalog, reg, &Options::default()))
-                    .unwrap_or_else(|_| panic!("{name}, mutation round {round}: the importer panicked"));
+                let parsed = std::panic::catch_unwind(|| {
+                    ingest::parse_file(name, &bytes, catalog, reg, &Options::default())
+                })
+                .unwrap_or_else(|_| {
+                    panic!("{name}, mutation round {round}: the importer panicked")
+                });
                 if parsed.values.is_empty() || !parsed.errors.is_empty() {
-                    assert!(!parsed.errors.is_empty(), "{name} round {round}: rejected without a message");
-                    assert!(parsed.errors.iter().all(|e| e.message.len() > 10), "{name} round {round}: {:?}", parsed.errors);
+                    assert!(
+                        !parsed.errors.is_empty(),
+                        "{name} round {round}: rejected without a message"
+                    );
+                    assert!(
+                        parsed.errors.iter().all(|e| e.message.len() > 10),
+                        "{name} round {round}: {:?}",
+                        parsed.errors
+                    );
                 }
             }
         }
@@ -738,12 +949,22 @@ mod feedback {
     fn bad_cells_come_back_marked_and_text_stays_text() {
         let name = "openpyxl_every_cell_error.xlsx";
         let bytes = std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
-        let parsed = ingest::parse_file(name, &bytes, Catalog::builtin(), Registry::builtin(), &Options::default());
-        let book = ingest::feedback::feedback_workbook(name, &bytes, &parsed.errors, &parsed.warnings).expect("feedback");
+        let parsed = ingest::parse_file(
+            name,
+            &bytes,
+            Catalog::builtin(),
+            Registry::builtin(),
+            &Options::default(),
+        );
+        let book =
+            ingest::feedback::feedback_workbook(name, &bytes, &parsed.errors, &parsed.warnings)
+                .expect("feedback");
         let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(book)).expect("readable");
         assert_eq!(wb.sheet_names(), ["错误清单", "2025年第一季度"]);
         let list = wb.worksheet_range("错误清单").expect("list");
-        let cells: Vec<String> = (3..8).map(|r| list.get_value((r, 2)).map(|d| d.to_string()).unwrap_or_default()).collect();
+        let cells: Vec<String> = (3..8)
+            .map(|r| list.get_value((r, 2)).map(|d| d.to_string()).unwrap_or_default())
+            .collect();
         assert_eq!(cells, ["C2", "D3", "B4", "E5", "A6"]);
         let sheet = wb.worksheet_range("2025年第一季度").expect("sheet");
         assert_eq!(sheet.get_value((1, 2)), Some(&Data::String("一百".into())));
@@ -753,13 +974,28 @@ mod feedback {
     #[test]
     fn formula_like_text_is_written_back_as_text() {
         let text = "地区,报告期,养老护理员数\n=cmd|' /C calc'!A0,2025Q1,5\n<img src=x onerror=alert(1)>,2025Q1,6\n";
-        let parsed = ingest::parse_file("hostile.csv", text.as_bytes(), Catalog::builtin(), Registry::builtin(), &Options::default());
+        let parsed = ingest::parse_file(
+            "hostile.csv",
+            text.as_bytes(),
+            Catalog::builtin(),
+            Registry::builtin(),
+            &Options::default(),
+        );
         assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
-        let book = ingest::feedback::feedback_workbook("hostile.csv", text.as_bytes(), &parsed.errors, &parsed.warnings).expect("feedback");
+        let book = ingest::feedback::feedback_workbook(
+            "hostile.csv",
+            text.as_bytes(),
+            &parsed.errors,
+            &parsed.warnings,
+        )
+        .expect("feedback");
         let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(book)).expect("readable");
         let sheet = wb.worksheet_range("hostile").expect("sheet");
         assert_eq!(sheet.get_value((1, 0)), Some(&Data::String("=cmd|' /C calc'!A0".into())));
-        assert_eq!(sheet.get_value((2, 0)), Some(&Data::String("<img src=x onerror=alert(1)>".into())));
+        assert_eq!(
+            sheet.get_value((2, 0)),
+            Some(&Data::String("<img src=x onerror=alert(1)>".into()))
+        );
         let formulas = wb.worksheet_formula("hostile").expect("formulas");
         assert!(formulas.used_cells().next().is_none(), "no cell may hold a formula");
     }
@@ -774,12 +1010,16 @@ mod completeness {
         let catalog = Catalog::builtin();
         let reg = Registry::builtin();
         let zibo = expected_metrics(catalog, reg, code("370300"));
-        assert_eq!(zibo, ["staff_on_duty", "staff_on_duty_certified", "practice_bases", "college_agreements"]);
+        assert_eq!(
+            zibo,
+            ["staff_on_duty", "staff_on_duty_certified", "practice_bases", "college_agreements"]
+        );
         // A Jilin prefecture's counties owe the province's social-worker ratio figures.
         let changchun = expected_metrics(catalog, reg, code("220100"));
         assert_eq!(changchun, ["social_workers", "elderly_60plus", "institution_beds"]);
         // City-level trainings are the jurisdiction's own, not its counties'.
-        assert!(!expected_metrics(catalog, reg, code("500000")).contains(&"director_trainings_city".to_string()));
+        assert!(!expected_metrics(catalog, reg, code("500000"))
+            .contains(&"director_trainings_city".to_string()));
     }
 
     #[test]
@@ -787,16 +1027,27 @@ mod completeness {
         let mut obs = Observations::new(Catalog::builtin());
         let counties = Registry::builtin().regular_children(code("370300"));
         for (i, c) in counties.iter().enumerate().skip(1) {
-            for m in ["staff_on_duty", "staff_on_duty_certified", "practice_bases", "college_agreements"] {
+            for m in
+                ["staff_on_duty", "staff_on_duty_certified", "practice_bases", "college_agreements"]
+            {
                 if !(i == 2 && m == "college_agreements") {
                     obs.insert(*c, m, period("2025Q2"), 1.0);
                 }
             }
         }
-        let rows = child_returns(Catalog::builtin(), Registry::builtin(), &obs, code("370300"), period("2025Q2"));
+        let rows = child_returns(
+            Catalog::builtin(),
+            Registry::builtin(),
+            &obs,
+            code("370300"),
+            period("2025Q2"),
+        );
         assert_eq!(rows.len(), 8);
         assert_eq!(rows[0].state, ReturnState::Missing);
-        assert_eq!((rows[2].state, rows[2].missing_metrics.as_slice()), (ReturnState::Incomplete, &["college_agreements".to_string()][..]));
+        assert_eq!(
+            (rows[2].state, rows[2].missing_metrics.as_slice()),
+            (ReturnState::Incomplete, &["college_agreements".to_string()][..])
+        );
         assert_eq!(rows.iter().filter(|r| r.state == ReturnState::Complete).count(), 6);
     }
 }
@@ -813,9 +1064,20 @@ mod crash_safety {
         let mut out = String::from("行政区划代码,报告期,养老护理员数,养老服务社会工作者数,养老机构床位数,60周岁及以上老年人口数\n");
         for q in 0..24 {
             let p = Period::new(2020 + q / 4, (q % 4) as u8 + 1).expect("quarter");
-            for r in reg.all().iter().filter(|r| r.level == carestaff::region::Level::County && !r.optional) {
+            for r in reg
+                .all()
+                .iter()
+                .filter(|r| r.level == carestaff::region::Level::County && !r.optional)
+            {
                 let n = r.code.as_u32() % 997;
-                out.push_str(&format!("{},{p},{},{},{},{}\n", r.code, 100 + n, 10 + n % 50, 1000 + n, 50_000 + n * 7));
+                out.push_str(&format!(
+                    "{},{p},{},{},{},{}\n",
+                    r.code,
+                    100 + n,
+                    10 + n % 50,
+                    1000 + n,
+                    50_000 + n * 7
+                ));
             }
         }
         out
@@ -823,9 +1085,11 @@ mod crash_safety {
 
     fn count_and_check(db: &Path) -> (i64, String) {
         let conn = rusqlite::Connection::open(db).expect("open");
-        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity");
+        let integrity: String =
+            conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity");
         drop(conn);
-        let n = Store::open(db).expect("store").current_values(None, None).expect("values").len() as i64;
+        let n = Store::open(db).expect("store").current_values(None, None).expect("values").len()
+            as i64;
         (n, integrity)
     }
 
@@ -836,8 +1100,14 @@ mod crash_safety {
         std::fs::write(&file, big_return()).expect("write return");
         let db = scratch("crash.db");
         let seed = root().join("tests/fixtures/openpyxl_merged_group_header_2025Q2.xlsx");
-        let status =
-            Command::new(bin).args(["--db"]).arg(&db).arg("import").arg(&seed).stdout(Stdio::null()).status().expect("seed import");
+        let status = Command::new(bin)
+            .args(["--db"])
+            .arg(&db)
+            .arg("import")
+            .arg(&seed)
+            .stdout(Stdio::null())
+            .status()
+            .expect("seed import");
         assert!(status.success());
         let before = count_and_check(&db);
         assert_eq!(before, (12, "ok".to_string()));
@@ -858,13 +1128,16 @@ mod crash_safety {
             let started = Instant::now();
             // Kill as soon as the import transaction has written pages to the WAL.
             loop {
-                let grown = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > base_wal + 256 * 1024;
+                let grown =
+                    std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > base_wal + 256 * 1024;
                 if grown {
                     child.kill().expect("kill");
                     killed_mid_write = true;
                     break;
                 }
-                if child.try_wait().expect("wait").is_some() || started.elapsed() > Duration::from_secs(120) {
+                if child.try_wait().expect("wait").is_some()
+                    || started.elapsed() > Duration::from_secs(120)
+                {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(2));
@@ -876,12 +1149,33 @@ mod crash_safety {
             // The import finished before we caught it: start again from the seed.
             let _ = std::fs::remove_file(&db);
             let _ = std::fs::remove_file(&wal);
-            Command::new(bin).arg("--db").arg(&db).arg("import").arg(&seed).stdout(Stdio::null()).status().expect("reseed");
+            Command::new(bin)
+                .arg("--db")
+                .arg(&db)
+                .arg("import")
+                .arg(&seed)
+                .stdout(Stdio::null())
+                .status()
+                .expect("reseed");
         }
-        assert!(killed_mid_write, "the import always finished before it could be killed mid-transaction");
-        assert_eq!(count_and_check(&db), before, "the database must be exactly as before the killed import");
+        assert!(
+            killed_mid_write,
+            "the import always finished before it could be killed mid-transaction"
+        );
+        assert_eq!(
+            count_and_check(&db),
+            before,
+            "the database must be exactly as before the killed import"
+        );
         // And the same import, left alone, then succeeds.
-        let status = Command::new(bin).arg("--db").arg(&db).arg("import").arg(&file).stdout(Stdio::null()).status().expect("import");
+        let status = Command::new(bin)
+            .arg("--db")
+            .arg(&db)
+            .arg("import")
+            .arg(&file)
+            .stdout(Stdio::null())
+            .status()
+            .expect("import");
         assert!(status.success());
         // Every county × 24 quarters × 4 metrics, plus the seed's 3 certified-caregiver values
         // (its other 9 values share keys with the national return, which supersedes them).

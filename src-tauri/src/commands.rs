@@ -56,12 +56,17 @@ async fn blocking<R: Runtime, T: Send + 'static>(
 }
 
 fn parse_date(s: &str) -> CommandResult<NaiveDate> {
-    s.trim().parse().map_err(|_| CommandError::invalid(format!("`{s}` is not a date: write it like 2025-09-30")))
+    s.trim().parse().map_err(|_| {
+        CommandError::invalid(format!("`{s}` is not a date: write it like 2025-09-30"))
+    })
 }
 
 fn parse_region(s: &str) -> CommandResult<RegionCode> {
     let code: RegionCode = s.parse().map_err(|e| CommandError::invalid(format!("{e}")))?;
-    Registry::builtin().get(code).map(|_| code).ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
+    Registry::builtin()
+        .get(code)
+        .map(|_| code)
+        .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
 }
 
 /// Today in China (UTC+8).
@@ -72,7 +77,9 @@ fn today() -> NaiveDate {
 fn import_context(dry_run: bool) -> ImportContext {
     ImportContext {
         now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into()),
+        user: std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".into()),
         dry_run,
     }
 }
@@ -80,7 +87,10 @@ fn import_context(dry_run: bool) -> ImportContext {
 /// Opens the app: on a new, empty database imports the sample returns first (marked as
 /// demonstration data), reporting each file on `on_progress`.
 #[tauri::command]
-pub async fn start<R: Runtime>(app: AppHandle<R>, on_progress: Channel<Progress>) -> CommandResult<AppInfo> {
+pub async fn start<R: Runtime>(
+    app: AppHandle<R>,
+    on_progress: Channel<Progress>,
+) -> CommandResult<AppInfo> {
     blocking(app, move |state| {
         seed_sample_data(state, &on_progress)?;
         let store = state.store()?;
@@ -108,8 +118,20 @@ fn seed_sample_data(state: &AppState, progress: &Channel<Progress>) -> CommandRe
     let (catalog, registry) = (carestaff::Catalog::builtin(), Registry::builtin());
     let mut sums = Vec::with_capacity(SAMPLE_FILES.len());
     for (i, (name, bytes)) in SAMPLE_FILES.iter().enumerate() {
-        let _ = progress.send(Progress { done: i, total: SAMPLE_FILES.len(), item: (*name).to_string() });
-        let report = ingest::import_file(&mut *state.store()?, name, bytes, catalog, registry, &Options::default(), &ctx)?;
+        let _ = progress.send(Progress {
+            done: i,
+            total: SAMPLE_FILES.len(),
+            item: (*name).to_string(),
+        });
+        let report = ingest::import_file(
+            &mut *state.store()?,
+            name,
+            bytes,
+            catalog,
+            registry,
+            &Options::default(),
+            &ctx,
+        )?;
         sums.push(report.sha256);
     }
     let mut store = state.store()?;
@@ -129,7 +151,10 @@ pub async fn set_language<R: Runtime>(app: AppHandle<R>, language: String) -> Co
 
 /// The Overview page as of a date.
 #[tauri::command]
-pub async fn overview<R: Runtime>(app: AppHandle<R>, as_of: String) -> CommandResult<views::OverviewView> {
+pub async fn overview<R: Runtime>(
+    app: AppHandle<R>,
+    as_of: String,
+) -> CommandResult<views::OverviewView> {
     let as_of = parse_date(&as_of)?;
     blocking(app, move |state| {
         let (catalog, _) = state.catalog()?;
@@ -156,8 +181,16 @@ pub async fn region<R: Runtime>(
             let store = state.store()?;
             (store.observations(&catalog)?, store.current_values(None, Some(period))?)
         };
-        views::region(&catalog, Registry::builtin(), &obs, as_of, code, rank_by.as_deref(), &current)
-            .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
+        views::region(
+            &catalog,
+            Registry::builtin(),
+            &obs,
+            as_of,
+            code,
+            rank_by.as_deref(),
+            &current,
+        )
+        .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
     })
     .await
 }
@@ -176,7 +209,9 @@ pub async fn target<R: Runtime>(
     let region = region.as_deref().map(parse_region).transpose()?;
     blocking(app, move |state| {
         let (catalog, _) = state.catalog()?;
-        let t = catalog.target(&id).ok_or_else(|| CommandError::not_found(format!("no target `{id}` in the catalog")))?;
+        let t = catalog
+            .target(&id)
+            .ok_or_else(|| CommandError::not_found(format!("no target `{id}` in the catalog")))?;
         let region = region.unwrap_or(t.region);
         let registry = Registry::builtin();
         let (obs, history) = {
@@ -191,7 +226,14 @@ pub async fn target<R: Runtime>(
         };
         let data = carestaff::chart::ChartData::new(&catalog, registry, &obs, as_of);
         let (chart_svg, bullet_svg) = crate::exports::target_charts(&data, t, region, lang);
-        Ok(views::target(&catalog, registry, &obs, as_of, (t, region), views::TargetExtras { history, chart_svg, bullet_svg }))
+        Ok(views::target(
+            &catalog,
+            registry,
+            &obs,
+            as_of,
+            (t, region),
+            views::TargetExtras { history, chart_svg, bullet_svg },
+        ))
     })
     .await
 }
@@ -225,11 +267,15 @@ pub async fn import_files<R: Runtime>(
         let ctx = import_context(dry_run);
         let mut reports = Vec::with_capacity(files.len());
         for (i, f) in files.iter().enumerate() {
-            let _ = on_progress.send(Progress { done: i, total: files.len(), item: f.name.clone() });
+            let _ =
+                on_progress.send(Progress { done: i, total: files.len(), item: f.name.clone() });
             let bytes = match (&f.bytes, &f.path) {
                 (Some(b), _) => Ok(b.clone()),
                 (None, Some(p)) => std::fs::File::open(p).and_then(ingest::grid::read_limited),
-                (None, None) => Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no path and no contents")),
+                (None, None) => Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "no path and no contents",
+                )),
             };
             let report = match bytes {
                 Ok(bytes) => ingest::import_file(
@@ -245,7 +291,11 @@ pub async fn import_files<R: Runtime>(
             };
             reports.push(report);
         }
-        let _ = on_progress.send(Progress { done: files.len(), total: files.len(), item: String::new() });
+        let _ = on_progress.send(Progress {
+            done: files.len(),
+            total: files.len(),
+            item: String::new(),
+        });
         Ok(reports)
     })
     .await
@@ -276,7 +326,8 @@ pub async fn catalog<R: Runtime>(app: AppHandle<R>) -> CommandResult<views::Cata
     blocking(app, |state| {
         let locals = state.store()?.local_targets()?;
         let off: Vec<String> = locals.iter().filter(|l| !l.enabled).map(|l| l.id.clone()).collect();
-        let all: Vec<LocalTarget> = locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect();
+        let all: Vec<LocalTarget> =
+            locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect();
         Ok(views::catalog(&effective_catalog(&all), Registry::builtin(), &off))
     })
     .await
@@ -318,8 +369,12 @@ pub struct LocalTargetInput {
 
 /// Adds a local target, checked like a catalog entry.
 #[tauri::command]
-pub async fn add_local_target<R: Runtime>(app: AppHandle<R>, target: LocalTargetInput) -> CommandResult<()> {
-    let deadline = Some(target.deadline.trim()).filter(|d| !d.is_empty()).map(parse_date).transpose()?;
+pub async fn add_local_target<R: Runtime>(
+    app: AppHandle<R>,
+    target: LocalTargetInput,
+) -> CommandResult<()> {
+    let deadline =
+        Some(target.deadline.trim()).filter(|d| !d.is_empty()).map(parse_date).transpose()?;
     let local = LocalTarget {
         id: target.id.trim().to_string(),
         document_title: target.document_title,
@@ -338,7 +393,9 @@ pub async fn add_local_target<R: Runtime>(app: AppHandle<R>, target: LocalTarget
     blocking(app, move |state| {
         let mut store = state.store()?;
         let existing = store.local_targets()?;
-        let others = effective_catalog(&existing.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect::<Vec<_>>());
+        let others = effective_catalog(
+            &existing.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect::<Vec<_>>(),
+        );
         others.validate_local(&local)?;
         Ok(store.add_local_target(&local)?)
     })
@@ -347,7 +404,11 @@ pub async fn add_local_target<R: Runtime>(app: AppHandle<R>, target: LocalTarget
 
 /// Switches a local target on or off.
 #[tauri::command]
-pub async fn set_local_target_enabled<R: Runtime>(app: AppHandle<R>, id: String, enabled: bool) -> CommandResult<()> {
+pub async fn set_local_target_enabled<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    enabled: bool,
+) -> CommandResult<()> {
     blocking(app, move |state| {
         if state.store()?.set_local_target_enabled(&id, enabled)? {
             Ok(())
@@ -363,11 +424,19 @@ pub async fn set_local_target_enabled<R: Runtime>(app: AppHandle<R>, id: String,
 pub async fn pick_files<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<String>> {
     use tauri_plugin_dialog::DialogExt;
     let picked = tauri::async_runtime::spawn_blocking(move || {
-        app.dialog().file().add_filter("报表 returns", &["xlsx", "xls", "ods", "csv"]).blocking_pick_files()
+        app.dialog()
+            .file()
+            .add_filter("报表 returns", &["xlsx", "xls", "ods", "csv"])
+            .blocking_pick_files()
     })
     .await
     .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
-    Ok(picked.unwrap_or_default().into_iter().filter_map(|p| p.into_path().ok()).map(|p| p.display().to_string()).collect())
+    Ok(picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .map(|p| p.display().to_string())
+        .collect())
 }
 
 /// What to export: `report` (the compliance workbook, for `region` or all), `template` (the
@@ -395,7 +464,11 @@ pub struct ExportRequest {
 /// Exports a report, template or chart as of a date; asks where to save with the system dialog
 /// (with the test hooks on, the front end may give the path). Returns the path written.
 #[tauri::command]
-pub async fn export_file<R: Runtime>(app: AppHandle<R>, request: ExportRequest, on_progress: Channel<Progress>) -> CommandResult<String> {
+pub async fn export_file<R: Runtime>(
+    app: AppHandle<R>,
+    request: ExportRequest,
+    on_progress: Channel<Progress>,
+) -> CommandResult<String> {
     use tauri_plugin_dialog::DialogExt;
     let ExportRequest { kind, as_of, region, target: target_id, lang, path } = request;
     let as_of = parse_date(&as_of)?;
@@ -411,13 +484,21 @@ pub async fn export_file<R: Runtime>(app: AppHandle<R>, request: ExportRequest, 
     let target = match given {
         Some(p) => p,
         None => {
-            let (filter, ext) = if kind == "chart_png" { ("PNG", "png") } else { ("Excel", "xlsx") };
-            let dialog =
-                app.dialog().file().set_file_name(crate::exports::default_file_name(&kind, as_of, region)).add_filter(filter, &[ext]);
+            let (filter, ext) =
+                if kind == "chart_png" { ("PNG", "png") } else { ("Excel", "xlsx") };
+            let dialog = app
+                .dialog()
+                .file()
+                .set_file_name(crate::exports::default_file_name(&kind, as_of, region))
+                .add_filter(filter, &[ext]);
             let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
                 .await
-                .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
-            chosen.and_then(|p| p.into_path().ok()).ok_or_else(|| CommandError::new(ErrorCode::Cancelled, "no file was chosen"))?
+                .map_err(|e| {
+                    CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}"))
+                })?;
+            chosen
+                .and_then(|p| p.into_path().ok())
+                .ok_or_else(|| CommandError::new(ErrorCode::Cancelled, "no file was chosen"))?
         }
     };
     blocking(app, move |state| {
@@ -431,18 +512,27 @@ pub async fn export_file<R: Runtime>(app: AppHandle<R>, request: ExportRequest, 
             crate::exports::fill_in_template(&catalog, as_of, region)?
         } else if kind == "chart_png" {
             let id = target_id.unwrap_or_default();
-            let t = catalog.target(&id).ok_or_else(|| CommandError::not_found(format!("no target `{id}` in the catalog")))?;
+            let t = catalog.target(&id).ok_or_else(|| {
+                CommandError::not_found(format!("no target `{id}` in the catalog"))
+            })?;
             let obs = state.store()?.observations(&catalog)?;
             step(1, "chart");
             let data = carestaff::chart::ChartData::new(&catalog, Registry::builtin(), &obs, as_of);
-            crate::exports::trend_png(&data, t, t.region, crate::exports::chart_lang(lang.as_deref().unwrap_or("zh")))?
+            crate::exports::trend_png(
+                &data,
+                t,
+                t.region,
+                crate::exports::chart_lang(lang.as_deref().unwrap_or("zh")),
+            )?
         } else {
             let data = crate::exports::report_input_data(&*state.store()?, &catalog, region)?;
             step(1, "workbook");
             crate::exports::compliance_report(&catalog, &data, as_of, region)?
         };
         step(2, "file");
-        std::fs::write(&target, bytes).map_err(|e| CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display())))?;
+        std::fs::write(&target, bytes).map_err(|e| {
+            CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display()))
+        })?;
         step(3, "");
         Ok(target.display().to_string())
     })

@@ -84,7 +84,10 @@ mod tests {
     #[test]
     fn errors_serialize_as_code_and_message() {
         let e = CommandError::not_found("no target `XX-1`");
-        assert_eq!(serde_json::to_string(&e).ok().as_deref(), Some(r#"{"code":"not_found","message":"no target `XX-1`"}"#));
+        assert_eq!(
+            serde_json::to_string(&e).ok().as_deref(),
+            Some(r#"{"code":"not_found","message":"no target `XX-1`"}"#)
+        );
         let codes = [
             (ErrorCode::Database, "database"),
             (ErrorCode::DatabaseTooNew, "database_too_new"),
@@ -95,7 +98,10 @@ mod tests {
             (ErrorCode::Internal, "internal"),
         ];
         for (code, word) in codes {
-            assert_eq!(serde_json::to_value(code).ok(), Some(serde_json::Value::String(word.into())));
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::String(word.into()))
+            );
         }
         let newer = StoreError::Newer { path: "x.db".into(), found: 9, supported: 2 };
         assert_eq!(CommandError::from(newer).code, ErrorCode::DatabaseTooNew);

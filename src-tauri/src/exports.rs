@@ -27,11 +27,19 @@ pub fn chart_lang(lang: &str) -> Lang {
 
 /// The trend chart and the bullet chart of a target in a region, as SVG; `None` for a chart
 /// the core cannot draw (the page then shows the series as a table).
-pub fn target_charts(data: &ChartData, target: &Target, region: RegionCode, lang: Lang) -> (Option<String>, Option<String>) {
+pub fn target_charts(
+    data: &ChartData,
+    target: &Target,
+    region: RegionCode,
+    lang: Lang,
+) -> (Option<String>, Option<String>) {
     // The trend at the smallest size the core draws, so its words stay readable half the window
     // wide; the bullet chart's key-figure boxes need the slide size to keep clear of each other.
     let small = ChartOptions { lang, width: 800, height: 450 };
-    (chart::trend(data, target, region, &small).ok(), chart::bullet(data, target, region, &ChartOptions::new(lang)).ok())
+    (
+        chart::trend(data, target, region, &small).ok(),
+        chart::bullet(data, target, region, &ChartOptions::new(lang)).ok(),
+    )
 }
 
 /// A target's trend chart as PNG (twice the slide size, for projectors and documents).
@@ -40,7 +48,12 @@ pub fn target_charts(data: &ChartData, target: &Target, region: RegionCode, lang
 ///
 /// [`CommandError`] with code `io` when no CJK font is installed (the PNG would show empty
 /// boxes), `internal` otherwise.
-pub fn trend_png(data: &ChartData, target: &Target, region: RegionCode, lang: Lang) -> CommandResult<Vec<u8>> {
+pub fn trend_png(
+    data: &ChartData,
+    target: &Target,
+    region: RegionCode,
+    lang: Lang,
+) -> CommandResult<Vec<u8>> {
     let svg = chart::trend(data, target, region, &ChartOptions::new(lang)).map_err(chart_error)?;
     chart::svg_to_png(&svg, 2.0).map_err(chart_error)
 }
@@ -55,7 +68,10 @@ fn chart_error(e: ChartError) -> CommandError {
 
 /// The file name offered in the save dialog.
 pub fn default_file_name(kind: &str, as_of: NaiveDate, region: Option<RegionCode>) -> String {
-    let region = region.map_or_else(|| "全部地区".to_string(), |r| format!("{r}-{}", Registry::builtin().name_of(r)));
+    let region = region.map_or_else(
+        || "全部地区".to_string(),
+        |r| format!("{r}-{}", Registry::builtin().name_of(r)),
+    );
     match kind {
         "template" => format!("填报模板-{region}-{}.xlsx", Period::last_ended_by(as_of).next()),
         "chart_png" => format!("趋势图-{region}-{as_of}.png"),
@@ -94,7 +110,14 @@ pub fn compliance_report(
     as_of: NaiveDate,
     region: Option<RegionCode>,
 ) -> CommandResult<Vec<u8>> {
-    let input = ReportInput { catalog, registry: Registry::builtin(), observations: &data.0, sources: &data.1, as_of, region };
+    let input = ReportInput {
+        catalog,
+        registry: Registry::builtin(),
+        observations: &data.0,
+        sources: &data.1,
+        as_of,
+        region,
+    };
     report::compliance_report(&input).map_err(|e| match e {
         ReportError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
         other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
@@ -108,14 +131,20 @@ pub fn compliance_report(
 ///
 /// [`CommandError`] with code `invalid_input` when no region is given or no target needs data
 /// from it, `not_found` for an unknown region, `internal` otherwise.
-pub fn fill_in_template(catalog: &Catalog, as_of: NaiveDate, region: Option<RegionCode>) -> CommandResult<Vec<u8>> {
+pub fn fill_in_template(
+    catalog: &Catalog,
+    as_of: NaiveDate,
+    region: Option<RegionCode>,
+) -> CommandResult<Vec<u8>> {
     let Some(region) = region else {
         return Err(CommandError::invalid("choose the region whose children fill in the template"));
     };
     let period = Period::last_ended_by(as_of).next();
-    template::fill_in_template(catalog, Registry::builtin(), region, Some(period), &[]).map_err(|e| match e {
-        TemplateError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
-        TemplateError::NoTargets(_) => CommandError::invalid(e.to_string()),
-        other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
-    })
+    template::fill_in_template(catalog, Registry::builtin(), region, Some(period), &[]).map_err(
+        |e| match e {
+            TemplateError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
+            TemplateError::NoTargets(_) => CommandError::invalid(e.to_string()),
+            other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
+        },
+    )
 }

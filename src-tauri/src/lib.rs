@@ -25,21 +25,23 @@ pub use state::AppState;
 
 /// Registers the dialog plugin, the state and every command on `builder`.
 pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
-    builder.plugin(tauri_plugin_dialog::init()).manage(state).invoke_handler(tauri::generate_handler![
-        commands::start,
-        commands::set_language,
-        commands::overview,
-        commands::region,
-        commands::target,
-        commands::import_files,
-        commands::submissions,
-        commands::remove_demo_data,
-        commands::catalog,
-        commands::add_local_target,
-        commands::set_local_target_enabled,
-        commands::pick_files,
-        commands::export_file,
-    ])
+    builder.plugin(tauri_plugin_dialog::init()).manage(state).invoke_handler(
+        tauri::generate_handler![
+            commands::start,
+            commands::set_language,
+            commands::overview,
+            commands::region,
+            commands::target,
+            commands::import_files,
+            commands::submissions,
+            commands::remove_demo_data,
+            commands::catalog,
+            commands::add_local_target,
+            commands::set_local_target_enabled,
+            commands::pick_files,
+            commands::export_file,
+        ],
+    )
 }
 
 /// Opens the database and runs the app; returns a message when either fails.
@@ -50,7 +52,10 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
 pub fn run() -> Result<(), String> {
     let db = state::default_db_path();
     let test_hooks = std::env::var("CARESTAFF_TEST_HOOKS").is_ok_and(|v| v == "1");
-    let mut state = AppState::open(&db, test_hooks).map_err(|e| format!("cannot open the database {}: {}", db.display(), e.message))?;
+    let mut state = AppState::open(&db, test_hooks)
+        .map_err(|e| format!("cannot open the database {}: {}", db.display(), e.message))?;
     state.start_page = std::env::var("CARESTAFF_PAGE").ok().filter(|p| p.starts_with("#/"));
-    configure(tauri::Builder::default(), state).run(tauri::generate_context!()).map_err(|e| format!("the window could not start: {e}"))
+    configure(tauri::Builder::default(), state)
+        .run(tauri::generate_context!())
+        .map_err(|e| format!("the window could not start: {e}"))
 }

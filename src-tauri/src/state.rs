@@ -37,7 +37,12 @@ impl AppState {
 
     /// A state over an already open store (tests use an in-memory one).
     pub fn with_store(store: Store, db_path: &str, test_hooks: bool) -> AppState {
-        AppState { store: Mutex::new(store), db_path: db_path.to_string(), test_hooks, start_page: None }
+        AppState {
+            store: Mutex::new(store),
+            db_path: db_path.to_string(),
+            test_hooks,
+            start_page: None,
+        }
     }
 
     /// Locks the database; keep the guard only around database calls.
@@ -46,7 +51,12 @@ impl AppState {
     ///
     /// [`ErrorCode::Internal`] when a command panicked while holding the lock.
     pub fn store(&self) -> CommandResult<MutexGuard<'_, Store>> {
-        self.store.lock().map_err(|_| CommandError::new(ErrorCode::Internal, "the database lock was poisoned by an earlier failure"))
+        self.store.lock().map_err(|_| {
+            CommandError::new(
+                ErrorCode::Internal,
+                "the database lock was poisoned by an earlier failure",
+            )
+        })
     }
 
     /// The built-in catalog plus the enabled local targets, and every local target stored.
@@ -64,7 +74,8 @@ impl AppState {
 /// target could take a local target's id; such a local target is then left out, not fatal).
 pub fn effective_catalog(locals: &[LocalTarget]) -> Catalog {
     let base = Catalog::builtin();
-    let valid: Vec<LocalTarget> = locals.iter().filter(|l| base.validate_local(l).is_ok()).cloned().collect();
+    let valid: Vec<LocalTarget> =
+        locals.iter().filter(|l| base.validate_local(l).is_ok()).cloned().collect();
     base.with_local(&valid).unwrap_or_else(|_| base.clone())
 }
 

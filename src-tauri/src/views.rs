@@ -155,12 +155,19 @@ pub struct OverviewView {
 }
 
 /// Builds the Overview page: every target in its region as of `as_of`, grouped by region.
-pub fn overview(catalog: &Catalog, registry: &Registry, obs: &Observations, as_of: NaiveDate) -> OverviewView {
+pub fn overview(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+) -> OverviewView {
     let period = Period::last_ended_by(as_of);
     let previous_end = period.prev().end_date();
     let now = assess::assess_all(catalog, registry, obs, as_of);
-    let before: HashMap<String, Status> =
-        assess::assess_all(catalog, registry, obs, previous_end).into_iter().map(|a| (a.target, a.status)).collect();
+    let before: HashMap<String, Status> = assess::assess_all(catalog, registry, obs, previous_end)
+        .into_iter()
+        .map(|a| (a.target, a.status))
+        .collect();
     let mut rows: Vec<ScorecardRow> = Vec::new();
     let mut counts = ColorCounts::default();
     let mut turned_red = Vec::new();
@@ -169,7 +176,12 @@ pub fn overview(catalog: &Catalog, registry: &Registry, obs: &Observations, as_o
         counts.add(a.color);
         let was = before.get(&t.id).copied().unwrap_or(Status::NoData);
         if a.color == Color::Red && was.color() != Color::Red {
-            turned_red.push(TurnedRed { now: cell.clone(), before: was, before_zh: was.label_zh(), before_en: was.label_en() });
+            turned_red.push(TurnedRed {
+                now: cell.clone(),
+                before: was,
+                before_zh: was.label_zh(),
+                before_en: was.label_en(),
+            });
         }
         match rows.iter_mut().find(|r| r.region.code == t.region) {
             Some(row) => {
@@ -177,8 +189,11 @@ pub fn overview(catalog: &Catalog, registry: &Registry, obs: &Observations, as_o
                 row.cells.push(cell);
             }
             None => {
-                let mut row =
-                    ScorecardRow { region: RegionRef::new(registry, t.region), cells: vec![cell], counts: ColorCounts::default() };
+                let mut row = ScorecardRow {
+                    region: RegionRef::new(registry, t.region),
+                    cells: vec![cell],
+                    counts: ColorCounts::default(),
+                };
                 row.counts.add(a.color);
                 rows.push(row);
             }
@@ -275,28 +290,46 @@ pub fn region(
     let info = registry.get(code)?;
     let period = Period::last_ended_by(as_of);
     let parent = info.parent;
-    let applies = |t: &&Target| t.region == code || (t.scope == Scope::EachChild && parent == Some(t.region));
+    let applies =
+        |t: &&Target| t.region == code || (t.scope == Scope::EachChild && parent == Some(t.region));
     let targets: Vec<StatusCell> = catalog
         .targets
         .iter()
         .filter(applies)
-        .map(|t| StatusCell::new(catalog, registry, t, &assess::assess_target_in(catalog, registry, obs, as_of, t, code)))
+        .map(|t| {
+            StatusCell::new(
+                catalog,
+                registry,
+                t,
+                &assess::assess_target_in(catalog, registry, obs, as_of, t, code),
+            )
+        })
         .collect();
     let children = registry.regular_children(code);
-    let rankable: Vec<&Target> =
-        if children.is_empty() { Vec::new() } else { catalog.targets.iter().filter(|t| t.region == code).collect() };
-    let rank_target = rank_by.and_then(|id| rankable.iter().find(|t| t.id == id)).or(rankable.first()).copied();
+    let rankable: Vec<&Target> = if children.is_empty() {
+        Vec::new()
+    } else {
+        catalog.targets.iter().filter(|t| t.region == code).collect()
+    };
+    let rank_target =
+        rank_by.and_then(|id| rankable.iter().find(|t| t.id == id)).or(rankable.first()).copied();
     let mut ranking = Vec::new();
     if let Some(t) = rank_target {
         let per_child_status = t.scope == Scope::EachChild
             || matches!(t.check.indicator, Indicator::Ratio { .. })
-            || t.check.indicator.metrics().iter().any(|m| catalog.metric(m).is_some_and(|m| !m.kind.is_summed()));
+            || t.check
+                .indicator
+                .metrics()
+                .iter()
+                .any(|m| catalog.metric(m).is_some_and(|m| !m.kind.is_summed()));
         for &child in &children {
-            let value = assess::indicator_series(catalog, registry, obs, as_of, &t.check, t.timing, child)
-                .last()
-                .filter(|(p, _)| t.timing != Timing::Annual || p.year() == period.year())
-                .map(|&(_, v)| v);
-            let status = per_child_status.then(|| assess::assess_target_in(catalog, registry, obs, as_of, t, child).status);
+            let value =
+                assess::indicator_series(catalog, registry, obs, as_of, &t.check, t.timing, child)
+                    .last()
+                    .filter(|(p, _)| t.timing != Timing::Annual || p.year() == period.year())
+                    .map(|&(_, v)| v);
+            let status = per_child_status
+                .then(|| assess::assess_target_in(catalog, registry, obs, as_of, t, child).status);
             ranking.push(RankedChild {
                 region: RegionRef::new(registry, child),
                 value,
@@ -324,17 +357,23 @@ pub fn region(
     }
     // The core's completeness check looks at each child's own return; a child above county level
     // (a prefecture of a province) counts as reported when the regions below it reported.
-    let reported_below: BTreeSet<RegionCode> = current.iter().filter(|v| v.period == period).map(|v| v.region).collect();
+    let reported_below: BTreeSet<RegionCode> =
+        current.iter().filter(|v| v.period == period).map(|v| v.region).collect();
     let mut missing = Vec::new();
     let mut incomplete = Vec::new();
     for r in completeness::child_returns(catalog, registry, obs, code, period) {
         match r.state {
-            ReturnState::Missing if !reported_below.iter().any(|&x| registry.is_within(x, r.region)) => {
+            ReturnState::Missing
+                if !reported_below.iter().any(|&x| registry.is_within(x, r.region)) =>
+            {
                 missing.push(RegionRef { code: r.region, name: r.region_name });
             }
             ReturnState::Incomplete => {
                 let label = |m: &String, zh: bool| {
-                    catalog.metric(m).map_or_else(|| m.clone(), |x| if zh { x.label_zh.clone() } else { x.label_en.clone() })
+                    catalog.metric(m).map_or_else(
+                        || m.clone(),
+                        |x| if zh { x.label_zh.clone() } else { x.label_en.clone() },
+                    )
                 };
                 incomplete.push(IncompleteReturn {
                     region: RegionRef { code: r.region, name: r.region_name },
@@ -353,7 +392,11 @@ pub fn region(
         period,
         rank_choices: rankable
             .iter()
-            .map(|t| RankChoice { id: t.id.clone(), label_zh: t.label_zh.clone(), label_en: t.label_en.clone() })
+            .map(|t| RankChoice {
+                id: t.id.clone(),
+                label_zh: t.label_zh.clone(),
+                label_en: t.label_en.clone(),
+            })
             .collect(),
         rank_unit: rank_target.map(|t| t.unit.clone()).unwrap_or_default(),
         rank_target: rank_target.map(|t| t.id.clone()),
@@ -476,21 +519,26 @@ pub fn target(
     let doc = catalog.document(&t.document);
     let o = &a.outcome;
     let line = match (t.timing, o.baseline, o.baseline_date) {
-        (Timing::Deadline(deadline), Some(y0), Some(t0)) if deadline > t0 => Some((y0, t0, deadline)),
+        (Timing::Deadline(deadline), Some(y0), Some(t0)) if deadline > t0 => {
+            Some((y0, t0, deadline))
+        }
         _ => None,
     };
-    let series = assess::indicator_series(catalog, registry, obs, as_of, &t.check, t.timing, region)
-        .into_iter()
-        .map(|(period, value)| SeriesPoint {
-            period,
-            value,
-            value_text: assess::format_number(value),
-            expected: line.map(|(y0, t0, deadline)| {
-                let f = ((period.end_date() - t0).num_days() as f64 / (deadline - t0).num_days() as f64).clamp(0.0, 1.0);
-                assess::format_number(y0 + f * (t.check.goal - y0))
-            }),
-        })
-        .collect();
+    let series =
+        assess::indicator_series(catalog, registry, obs, as_of, &t.check, t.timing, region)
+            .into_iter()
+            .map(|(period, value)| SeriesPoint {
+                period,
+                value,
+                value_text: assess::format_number(value),
+                expected: line.map(|(y0, t0, deadline)| {
+                    let f = ((period.end_date() - t0).num_days() as f64
+                        / (deadline - t0).num_days() as f64)
+                        .clamp(0.0, 1.0);
+                    assess::format_number(y0 + f * (t.check.goal - y0))
+                }),
+            })
+            .collect();
     let children = a
         .child_assessments
         .iter()
@@ -511,7 +559,10 @@ pub fn target(
         .into_iter()
         .flat_map(|(code, metric, rows)| {
             let m = catalog.metric(&metric);
-            let (zh, en) = m.map_or_else(|| (metric.clone(), metric.clone()), |m| (m.label_zh.clone(), m.label_en.clone()));
+            let (zh, en) = m.map_or_else(
+                || (metric.clone(), metric.clone()),
+                |m| (m.label_zh.clone(), m.label_en.clone()),
+            );
             rows.into_iter().map(move |row| SourceRow {
                 region: RegionRef::new(registry, code),
                 metric: metric.clone(),
@@ -536,7 +587,9 @@ pub fn target(
         interpretation: t.interpretation.clone(),
         inherited_from: t.inherited_from.clone(),
         scope: t.scope,
-        required_per_quarter: o.required_per_quarter.map(|r| format!("{}{}", assess::format_number(r), t.unit)),
+        required_per_quarter: o
+            .required_per_quarter
+            .map(|r| format!("{}{}", assess::format_number(r), t.unit)),
         quarters_left: o.quarters_left,
         pace_ratio: o.pace_ratio,
         series,
@@ -550,12 +603,26 @@ pub fn target(
 
 /// The (region, metric) pairs whose trail the Target page shows: the region's own values where
 /// it reported any, otherwise its children's (the figure is then their sum).
-pub fn source_keys(registry: &Registry, obs: &Observations, t: &Target, region: RegionCode) -> Vec<(RegionCode, String)> {
-    let metrics: Vec<String> =
-        t.checks().flat_map(|c| c.indicator.metrics()).map(str::to_string).collect::<BTreeSet<_>>().into_iter().collect();
-    let reported = |r: RegionCode| obs.periods().any(|p| metrics.iter().any(|m| obs.own(r, m, p).is_some()));
-    let regions: Vec<RegionCode> =
-        if reported(region) { vec![region] } else { registry.children(region).iter().copied().filter(|&c| reported(c)).collect() };
+pub fn source_keys(
+    registry: &Registry,
+    obs: &Observations,
+    t: &Target,
+    region: RegionCode,
+) -> Vec<(RegionCode, String)> {
+    let metrics: Vec<String> = t
+        .checks()
+        .flat_map(|c| c.indicator.metrics())
+        .map(str::to_string)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let reported =
+        |r: RegionCode| obs.periods().any(|p| metrics.iter().any(|m| obs.own(r, m, p).is_some()));
+    let regions: Vec<RegionCode> = if reported(region) {
+        vec![region]
+    } else {
+        registry.children(region).iter().copied().filter(|&c| reported(c)).collect()
+    };
     regions.into_iter().flat_map(|r| metrics.iter().map(move |m| (r, m.clone()))).collect()
 }
 
@@ -667,7 +734,12 @@ pub fn catalog(all: &Catalog, registry: &Registry, switched_off: &[String]) -> C
                     region: RegionRef::new(registry, t.region),
                     clause: t.clause.clone(),
                     quote: t.quote.clone(),
-                    goal: format!("{} {}{}", t.check.comparator.pretty(), assess::format_number(t.check.goal), t.unit),
+                    goal: format!(
+                        "{} {}{}",
+                        t.check.comparator.pretty(),
+                        assess::format_number(t.check.goal),
+                        t.unit
+                    ),
                     timing: t.timing,
                     scope: t.scope,
                     interpretation: t.interpretation.clone(),

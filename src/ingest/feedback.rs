@@ -30,16 +30,32 @@ pub enum FeedbackError {
 /// [`FeedbackError::Read`] when the original is not a readable spreadsheet (then there are no
 /// cells to mark: the problem list is all a user gets, which the caller prints anyway), and
 /// [`FeedbackError::Write`] when writing fails.
-pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warnings: &[Problem]) -> Result<Vec<u8>, FeedbackError> {
+pub fn feedback_workbook(
+    file_name: &str,
+    bytes: &[u8],
+    errors: &[Problem],
+    warnings: &[Problem],
+) -> Result<Vec<u8>, FeedbackError> {
     let sheets = grid::read_sheets(file_name, bytes)?;
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
-    let error_fmt = Format::new().set_background_color("#F4B6B6").set_border(FormatBorder::Thin).set_border_color("#C62828");
-    let warning_fmt = Format::new().set_background_color("#FFE9A8").set_border(FormatBorder::Thin).set_border_color("#F9A825");
+    let error_fmt = Format::new()
+        .set_background_color("#F4B6B6")
+        .set_border(FormatBorder::Thin)
+        .set_border_color("#C62828");
+    let warning_fmt = Format::new()
+        .set_background_color("#FFE9A8")
+        .set_border(FormatBorder::Thin)
+        .set_border_color("#F9A825");
 
     let list = wb.add_worksheet();
     list.set_name("错误清单")?;
-    list.write_string_with_format(0, 0, format!("{file_name}：{} 个错误，{} 个提示", errors.len(), warnings.len()), &bold)?;
+    list.write_string_with_format(
+        0,
+        0,
+        format!("{file_name}：{} 个错误，{} 个提示", errors.len(), warnings.len()),
+        &bold,
+    )?;
     list.write_string_with_format(2, 0, "类型", &bold)?;
     list.write_string_with_format(2, 1, "工作表", &bold)?;
     list.write_string_with_format(2, 2, "单元格", &bold)?;
@@ -65,7 +81,8 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
     let mut marks: HashMap<(&str, &str), (bool, Vec<&str>)> = HashMap::new();
     for (is_error, problems) in [(true, errors), (false, warnings)] {
         for p in problems.iter().filter(|p| !p.cell.is_empty()) {
-            let entry = marks.entry((p.sheet.as_str(), p.cell.as_str())).or_insert((is_error, Vec::new()));
+            let entry =
+                marks.entry((p.sheet.as_str(), p.cell.as_str())).or_insert((is_error, Vec::new()));
             entry.0 |= is_error;
             entry.1.push(&p.message_zh);
         }
@@ -81,7 +98,8 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
                 let (r, c) = (r as u32, c as u16);
                 let a1 = grid::a1(r as usize, c as usize);
                 let mark = marks.get(&(sheet.name.as_str(), a1.as_str()));
-                let fmt = mark.map(|(is_error, _)| if *is_error { &error_fmt } else { &warning_fmt });
+                let fmt =
+                    mark.map(|(is_error, _)| if *is_error { &error_fmt } else { &warning_fmt });
                 match (cell, fmt) {
                     (Cell::Number(n), Some(f)) => ws.write_number_with_format(r, c, *n, f)?,
                     (Cell::Number(n), None) => ws.write_number(r, c, *n)?,
@@ -91,7 +109,11 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
                     (other, None) => ws.write_string(r, c, other.text())?,
                 };
                 if let Some((_, messages)) = mark {
-                    ws.insert_note(r, c, &Note::new(messages.join("\n")).set_author("Carestaff").set_width(420))?;
+                    ws.insert_note(
+                        r,
+                        c,
+                        &Note::new(messages.join("\n")).set_author("Carestaff").set_width(420),
+                    )?;
                 }
             }
         }
@@ -104,7 +126,11 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
             let (r, c) = (row.saturating_sub(1), col.saturating_sub(1));
             if sheet.get(r as usize, c as usize) == &Cell::Empty && row > 0 && col > 0 {
                 ws.write_blank(r, c as u16, if *is_error { &error_fmt } else { &warning_fmt })?;
-                ws.insert_note(r, c as u16, &Note::new(messages.join("\n")).set_author("Carestaff").set_width(420))?;
+                ws.insert_note(
+                    r,
+                    c as u16,
+                    &Note::new(messages.join("\n")).set_author("Carestaff").set_width(420),
+                )?;
             }
         }
         for &((r0, c0), (r1, c1)) in &sheet.merges {
@@ -114,7 +140,13 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
             }
         }
         for c in 0..sheet.width() {
-            let widest = sheet.cells.iter().filter_map(|row| row.get(c)).map(|cell| display_width(&cell.text())).max().unwrap_or(0);
+            let widest = sheet
+                .cells
+                .iter()
+                .filter_map(|row| row.get(c))
+                .map(|cell| display_width(&cell.text()))
+                .max()
+                .unwrap_or(0);
             ws.set_column_width(c as u16, (widest as f64 + 2.0).clamp(8.0, 40.0))?;
         }
         ws.set_landscape();
@@ -124,7 +156,11 @@ pub fn feedback_workbook(file_name: &str, bytes: &[u8], errors: &[Problem], warn
 
 /// Sheet names are unique and at most 31 characters in Excel.
 fn unique_sheet_name(name: &str, used: &[String]) -> String {
-    let base: String = name.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(28).collect();
+    let base: String = name
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .take(28)
+        .collect();
     let base = if base.trim().is_empty() { "Sheet".to_string() } else { base };
     let mut candidate = base.clone();
     let mut n = 2;

@@ -130,8 +130,11 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
     // The readers are third-party parsers of a binary format; a damaged file has been seen to
     // trip an assertion inside one. A panic there must not take the program down: it means
     // the file is damaged.
-    std::panic::catch_unwind(|| read_sheets_unguarded(file_name, bytes))
-        .unwrap_or_else(|_| Err(ReadError::Unreadable("the file is damaged (its internal structure is inconsistent)".into())))
+    std::panic::catch_unwind(|| read_sheets_unguarded(file_name, bytes)).unwrap_or_else(|_| {
+        Err(ReadError::Unreadable(
+            "the file is damaged (its internal structure is inconsistent)".into(),
+        ))
+    })
 }
 
 fn read_sheets_unguarded(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
@@ -141,12 +144,20 @@ fn read_sheets_unguarded(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Re
     if bytes.starts_with(b"PK\x03\x04") {
         check_zip(bytes)?;
         if is_ods(bytes) {
-            let mut wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+            let mut wb: Ods<_> =
+                Ods::new(Cursor::new(bytes)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
             let metas = wb.sheets_metadata().to_vec();
             let mut out = Vec::new();
             for m in metas {
-                let range = wb.worksheet_range(&m.name).map_err(|e| ReadError::Unreadable(e.to_string()))?;
-                out.push(to_sheet(&m.name, m.visible != SheetVisible::Visible, &range, Vec::new())?);
+                let range = wb
+                    .worksheet_range(&m.name)
+                    .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+                out.push(to_sheet(
+                    &m.name,
+                    m.visible != SheetVisible::Visible,
+                    &range,
+                    Vec::new(),
+                )?);
             }
             return Ok(out);
         }
@@ -183,26 +194,43 @@ fn read_sheets_unguarded(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Re
         let mut out = Vec::new();
         for m in metas {
             let merges = wb.merge_cells_by_sheet_name(&m.name).unwrap_or_default();
-            let range = wb.worksheet_range(&m.name).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+            let range =
+                wb.worksheet_range(&m.name).map_err(|e| ReadError::Unreadable(e.to_string()))?;
             out.push(to_sheet(&m.name, m.visible != SheetVisible::Visible, &range, merges)?);
         }
         return Ok(out);
     }
-    let text = decode_text(bytes).ok_or_else(|| ReadError::Unreadable("the bytes are neither a workbook nor text".into()))?;
-    let name = std::path::Path::new(file_name).file_stem().map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned());
+    let text = decode_text(bytes)
+        .ok_or_else(|| ReadError::Unreadable("the bytes are neither a workbook nor text".into()))?;
+    let name = std::path::Path::new(file_name)
+        .file_stem()
+        .map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned());
     Ok(vec![csv_sheet(&name, &text)])
 }
 
 /// Reads an `.xlsx` sheet cell by cell: the declared dimension is checked before anything is
 /// read, and the cells' real extent while reading, so a forged sheet cannot make us allocate a
 /// dense grid of billions of cells (calamine's `worksheet_range` would).
-fn stream_xlsx_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str, hidden: bool, merges: Vec<Dimensions>) -> Result<Sheet, ReadError> {
-    let too_large = |rows: u64, cols: u64| ReadError::TooLarge(format!("sheet `{name}` spans {rows} rows × {cols} columns"));
+fn stream_xlsx_sheet(
+    wb: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    hidden: bool,
+    merges: Vec<Dimensions>,
+) -> Result<Sheet, ReadError> {
+    let too_large = |rows: u64, cols: u64| {
+        ReadError::TooLarge(format!("sheet `{name}` spans {rows} rows × {cols} columns"))
+    };
     let mut reader = match wb.worksheet_cells_reader(name) {
         Ok(r) => r,
         // A chart sheet or dialog sheet holds no cells.
         Err(calamine::XlsxError::NotAWorksheet(_)) => {
-            return Ok(Sheet { name: name.to_string(), hidden: true, csv: false, cells: Vec::new(), merges: Vec::new() });
+            return Ok(Sheet {
+                name: name.to_string(),
+                hidden: true,
+                csv: false,
+                cells: Vec::new(),
+                merges: Vec::new(),
+            });
         }
         Err(e) => return Err(ReadError::Unreadable(e.to_string())),
     };
@@ -214,10 +242,15 @@ fn stream_xlsx_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str, hidden: bool, mer
     let mut cells: Vec<Vec<Cell>> = Vec::new();
     let mut count: u64 = 0;
     let mut widest: u64 = 0;
-    while let Some(record) = reader.next_cell_with_formula_metadata().map_err(|e| ReadError::Unreadable(e.to_string()))? {
+    while let Some(record) = reader
+        .next_cell_with_formula_metadata()
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?
+    {
         let (r, c) = (record.pos.0 as usize, record.pos.1 as usize);
         let cell = match convert_ref(record.value) {
-            Cell::Empty if record.formula.is_some() => Cell::Error("a formula without a saved result".into()),
+            Cell::Empty if record.formula.is_some() => {
+                Cell::Error("a formula without a saved result".into())
+            }
             Cell::Empty => continue,
             cell => cell,
         };
@@ -242,14 +275,29 @@ fn stream_xlsx_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str, hidden: bool, mer
     Ok(Sheet { name: name.to_string(), hidden, csv: false, cells, merges })
 }
 
-fn to_sheet(name: &str, hidden: bool, range: &Range<Data>, merges: Vec<Dimensions>) -> Result<Sheet, ReadError> {
+fn to_sheet(
+    name: &str,
+    hidden: bool,
+    range: &Range<Data>,
+    merges: Vec<Dimensions>,
+) -> Result<Sheet, ReadError> {
     let Some((r0, c0)) = range.start() else {
-        return Ok(Sheet { name: name.to_string(), hidden, csv: false, cells: Vec::new(), merges: Vec::new() });
+        return Ok(Sheet {
+            name: name.to_string(),
+            hidden,
+            csv: false,
+            cells: Vec::new(),
+            merges: Vec::new(),
+        });
     };
     let (r1, c1) = range.end().unwrap_or((r0, c0));
     let declared = (u64::from(r1) + 1) * (u64::from(c1) + 1);
     if declared > MAX_CELLS {
-        return Err(ReadError::TooLarge(format!("sheet `{name}` spans {} rows × {} columns", r1 + 1, c1 + 1)));
+        return Err(ReadError::TooLarge(format!(
+            "sheet `{name}` spans {} rows × {} columns",
+            r1 + 1,
+            c1 + 1
+        )));
     }
     let mut cells = vec![Vec::new(); r0 as usize];
     for row in range.rows() {
@@ -297,7 +345,9 @@ fn convert(d: &Data) -> Cell {
 
 fn is_ods(bytes: &[u8]) -> bool {
     bytes.get(30..38) == Some(b"mimetype")
-        && bytes.get(38..84).is_some_and(|s| s.starts_with(b"application/vnd.oasis.opendocument.spreadsheet"))
+        && bytes
+            .get(38..84)
+            .is_some_and(|s| s.starts_with(b"application/vnd.oasis.opendocument.spreadsheet"))
 }
 
 /// Checks the zip's central directory before any part is inflated: refuses archives whose
@@ -305,11 +355,16 @@ fn is_ods(bytes: &[u8]) -> bool {
 fn check_zip(bytes: &[u8]) -> Result<(), ReadError> {
     // The end-of-central-directory record is in the last 64 KiB + 22 bytes.
     let tail_start = bytes.len().saturating_sub(65_557);
-    let Some(eocd) = bytes[tail_start..].windows(4).rposition(|w| w == b"PK\x05\x06").map(|i| i + tail_start) else {
-        return Err(ReadError::Unreadable("the zip container is truncated (no central directory)".into()));
+    let Some(eocd) =
+        bytes[tail_start..].windows(4).rposition(|w| w == b"PK\x05\x06").map(|i| i + tail_start)
+    else {
+        return Err(ReadError::Unreadable(
+            "the zip container is truncated (no central directory)".into(),
+        ));
     };
     let u16_at = |i: usize| bytes.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    let u32_at = |i: usize| bytes.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let u32_at =
+        |i: usize| bytes.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
     let (Some(entries), Some(cd_offset)) = (u16_at(eocd + 10), u32_at(eocd + 16)) else {
         return Err(ReadError::Unreadable("the zip container is truncated".into()));
     };
@@ -320,15 +375,24 @@ fn check_zip(bytes: &[u8]) -> Result<(), ReadError> {
         if u32_at(pos) != Some(0x0201_4b50) {
             return Err(ReadError::Unreadable("the zip central directory is damaged".into()));
         }
-        let (Some(comp), Some(uncomp), Some(name_len), Some(extra_len), Some(comment_len)) =
-            (u32_at(pos + 20), u32_at(pos + 24), u16_at(pos + 28), u16_at(pos + 30), u16_at(pos + 32))
-        else {
+        let (Some(comp), Some(uncomp), Some(name_len), Some(extra_len), Some(comment_len)) = (
+            u32_at(pos + 20),
+            u32_at(pos + 24),
+            u16_at(pos + 28),
+            u16_at(pos + 30),
+            u16_at(pos + 32),
+        ) else {
             return Err(ReadError::Unreadable("the zip central directory is truncated".into()));
         };
-        let name = bytes.get(pos + 46..pos + 46 + name_len as usize).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let name = bytes
+            .get(pos + 46..pos + 46 + name_len as usize)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
         total += u64::from(uncomp);
         if u64::from(uncomp) > 64 * u64::from(comp.max(1)) * 16 && uncomp > 50 << 20 {
-            return Err(ReadError::TooLarge(format!("part `{name}` inflates from {comp} to {uncomp} bytes")));
+            return Err(ReadError::TooLarge(format!(
+                "part `{name}` inflates from {comp} to {uncomp} bytes"
+            )));
         }
         names.push(name);
         pos += 46 + name_len as usize + extra_len as usize + comment_len as usize;
@@ -336,7 +400,9 @@ fn check_zip(bytes: &[u8]) -> Result<(), ReadError> {
     if total > MAX_UNCOMPRESSED {
         return Err(ReadError::TooLarge(format!("its parts inflate to {} MB", total >> 20)));
     }
-    let is_workbook = names.iter().any(|n| n == "xl/workbook.xml" || n == "content.xml" || n.ends_with("/workbook.xml"));
+    let is_workbook = names
+        .iter()
+        .any(|n| n == "xl/workbook.xml" || n == "content.xml" || n.ends_with("/workbook.xml"));
     if !is_workbook {
         return Err(ReadError::Unreadable("a zip archive that holds no workbook".into()));
     }
@@ -373,8 +439,10 @@ pub fn decode_text(bytes: &[u8]) -> Option<String> {
 pub fn csv_sheet(name: &str, text: &str) -> Sheet {
     // The delimiter used most over the first lines (a title line may have none); a comma wins ties.
     let head: String = text.lines().take(20).collect::<Vec<_>>().join("\n");
-    let delim =
-        [(',', 2), ('\t', 1), (';', 0)].into_iter().max_by_key(|(d, rank)| (head.matches(*d).count(), *rank)).map_or(',', |(d, _)| d);
+    let delim = [(',', 2), ('\t', 1), (';', 0)]
+        .into_iter()
+        .max_by_key(|(d, rank)| (head.matches(*d).count(), *rank))
+        .map_or(',', |(d, _)| d);
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();
@@ -438,7 +506,10 @@ pub fn read_limited(mut r: impl Read) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     r.by_ref().take(MAX_FILE as u64 + 1).read_to_end(&mut buf)?;
     if buf.len() > MAX_FILE {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "file larger than 200 MB"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "file larger than 200 MB",
+        ));
     }
     Ok(buf)
 }
@@ -483,6 +554,9 @@ mod tests {
 
     #[test]
     fn broken_zip_is_unreadable_not_a_panic() {
-        assert!(matches!(read_sheets("x.xlsx", b"PK\x03\x04 this is not a workbook"), Err(ReadError::Unreadable(_))));
+        assert!(matches!(
+            read_sheets("x.xlsx", b"PK\x03\x04 this is not a workbook"),
+            Err(ReadError::Unreadable(_))
+        ));
     }
 }

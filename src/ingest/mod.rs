@@ -21,7 +21,9 @@ use crate::period::Period;
 use crate::region::{normalize_name, RegionCode, Registry, ResolveError};
 use crate::store::{Change, NewSubmission, NewValue, Store, StoreError};
 use grid::{a1, Cell, Sheet};
-use text::{find_period, header_key, is_total_label, parse_number, parse_yes_no, unit_factor, ParsedNumber};
+use text::{
+    find_period, header_key, is_total_label, parse_number, parse_yes_no, unit_factor, ParsedNumber,
+};
 
 /// What the user told the importer.
 #[derive(Debug, Clone, Default)]
@@ -61,7 +63,9 @@ impl std::fmt::Display for Problem {
         match (self.sheet.is_empty(), self.cell.is_empty()) {
             (true, _) => write!(f, "{}", self.message),
             (false, true) => write!(f, "sheet {}: {}", self.sheet, self.message),
-            (false, false) => write!(f, "sheet {}, cell {}: {}", self.sheet, self.cell, self.message),
+            (false, false) => {
+                write!(f, "sheet {}, cell {}: {}", self.sheet, self.cell, self.message)
+            }
         }
     }
 }
@@ -86,7 +90,13 @@ fn problem(sheet: &str, cell: String, en: impl Into<String>, zh: impl Into<Strin
 }
 
 /// Reads and checks one file. Nothing is written anywhere.
-pub fn parse_file(file_name: &str, bytes: &[u8], catalog: &Catalog, registry: &Registry, options: &Options) -> ParsedFile {
+pub fn parse_file(
+    file_name: &str,
+    bytes: &[u8],
+    catalog: &Catalog,
+    registry: &Registry,
+    options: &Options,
+) -> ParsedFile {
     parse_file_with(file_name, bytes, catalog, registry, options, &mut |_| Vec::new())
 }
 
@@ -108,7 +118,8 @@ fn parse_file_with(
             return out;
         }
     };
-    out.scope = sheets_scope(&sheets, registry).or_else(|| lowest_common_region(registry, &registry.find_in_text(file_name)));
+    out.scope = sheets_scope(&sheets, registry)
+        .or_else(|| lowest_common_region(registry, &registry.find_in_text(file_name)));
     let mut mappings = options.mappings.clone();
     if let Some(scope) = out.scope {
         let given: HashSet<String> = options.mappings.iter().map(|(h, _)| h.clone()).collect();
@@ -125,7 +136,8 @@ fn parse_file_with(
         }
     }
     if tables.is_empty() {
-        let visible: Vec<&Sheet> = sheets.iter().filter(|s| !s.hidden && !s.cells.is_empty()).collect();
+        let visible: Vec<&Sheet> =
+            sheets.iter().filter(|s| !s.hidden && !s.cells.is_empty()).collect();
         if visible.is_empty() {
             out.errors.push(problem(
                 "",
@@ -143,14 +155,22 @@ fn parse_file_with(
     let mut seen: FxHashMap<(RegionCode, Period), (usize, usize, usize)> = FxHashMap::default();
     for (i, (sheet, t)) in tables.iter().enumerate() {
         let before = out.values.len();
-        let ctx = TableContext { catalog, registry, options, matcher: &matcher, file_period, sheet_index: i };
+        let ctx = TableContext {
+            catalog,
+            registry,
+            options,
+            matcher: &matcher,
+            file_period,
+            sheet_index: i,
+        };
         read_table(sheet, t, &ctx, &mut seen, &mut out);
         if out.values.len() > before && !out.sheets.contains(&sheet.name) {
             out.sheets.push(sheet.name.clone());
         }
     }
     sibling_outliers(catalog, registry, &mut out);
-    let order: HashMap<&str, usize> = sheets.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let order: HashMap<&str, usize> =
+        sheets.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
     out.errors.sort_by_key(|p| (order.get(p.sheet.as_str()).copied(), cell_order(&p.cell)));
     if out.errors.is_empty() && out.values.is_empty() {
         out.errors.push(problem(
@@ -167,7 +187,9 @@ fn parse_file_with(
 pub(crate) fn cell_order(cell: &str) -> (u32, u32) {
     let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
     let row = cell[letters.len()..].parse().unwrap_or(0);
-    let col = letters.bytes().fold(0u32, |acc, b| acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
+    let col = letters
+        .bytes()
+        .fold(0u32, |acc, b| acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
     (row, col)
 }
 
@@ -219,7 +241,10 @@ fn explain_no_table(sheet: &Sheet, registry: &Registry) -> Problem {
         let mut first = None;
         for (r, row) in sheet.cells.iter().enumerate().take(2_000) {
             let text = row.get(c).map(Cell::text).unwrap_or_default();
-            if !text.is_empty() && text.chars().count() <= 30 && registry.resolve(strip_own_level(&text), None).is_ok() {
+            if !text.is_empty()
+                && text.chars().count() <= 30
+                && registry.resolve(strip_own_level(&text), None).is_ok()
+            {
                 hits += 1;
                 first.get_or_insert(r);
             }
@@ -263,7 +288,8 @@ fn strip_own_level(text: &str) -> &str {
 
 fn lowest_common_region(registry: &Registry, codes: &[RegionCode]) -> Option<RegionCode> {
     let first = *codes.first()?;
-    let mut chain: Vec<RegionCode> = std::iter::once(first).chain(registry.ancestors(first)).collect();
+    let mut chain: Vec<RegionCode> =
+        std::iter::once(first).chain(registry.ancestors(first)).collect();
     for &c in &codes[1..] {
         let own: HashSet<RegionCode> = std::iter::once(c).chain(registry.ancestors(c)).collect();
         chain.retain(|x| own.contains(x));
@@ -280,7 +306,9 @@ impl<'a> HeaderMatcher<'a> {
     fn new(catalog: &'a Catalog, mappings: &[(String, String)]) -> HeaderMatcher<'a> {
         let mut by_key = HashMap::new();
         for m in &catalog.metrics {
-            for label in std::iter::once(&m.label_zh).chain(m.variants.iter()).chain(std::iter::once(&m.id)) {
+            for label in
+                std::iter::once(&m.label_zh).chain(m.variants.iter()).chain(std::iter::once(&m.id))
+            {
                 by_key.entry(header_key(label).key).or_insert(m);
             }
         }
@@ -323,8 +351,20 @@ struct Table {
     ignored: Vec<(usize, String)>,
 }
 
-const REGION_WORDS: [&str; 12] =
-    ["地区", "区县", "县区", "单位", "名称", "行政区划", "区划", "区域", "县市区", "县(市、区)", "市县", "地名"];
+const REGION_WORDS: [&str; 12] = [
+    "地区",
+    "区县",
+    "县区",
+    "单位",
+    "名称",
+    "行政区划",
+    "区划",
+    "区域",
+    "县市区",
+    "县(市、区)",
+    "市县",
+    "地名",
+];
 const CODE_WORDS: [&str; 4] = ["代码", "编码", "编号", "code"];
 const PERIOD_WORDS: [&str; 7] = ["报告期", "统计期", "期间", "时期", "季度", "期别", "时间"];
 const SKIP_WORDS: [&str; 4] = ["序号", "备注", "说明", "填报人"];
@@ -337,7 +377,10 @@ impl Table {
     /// The region as written on a row and the column it was read from: the code where there
     /// is one, else the name.
     fn region_cell(&self, sheet: &Sheet, row: usize) -> Option<(String, usize)> {
-        let pick = |c: Option<usize>| c.map(|c| (sheet.get(row, c).text().trim().to_string(), c)).filter(|(s, _)| !s.is_empty());
+        let pick = |c: Option<usize>| {
+            c.map(|c| (sheet.get(row, c).text().trim().to_string(), c))
+                .filter(|(s, _)| !s.is_empty())
+        };
         pick(self.code_col).or_else(|| pick(self.name_col))
     }
 }
@@ -383,12 +426,19 @@ fn is_meta_line(text: &str) -> bool {
     let t = text.trim();
     t.contains('：')
         || t.contains(':')
-        || ["填报", "单位", "报告期", "制表", "统计表", "季报", "年报"].iter().any(|w| t.starts_with(w) || t.ends_with(w))
+        || ["填报", "单位", "报告期", "制表", "统计表", "季报", "年报"]
+            .iter()
+            .any(|w| t.starts_with(w) || t.ends_with(w))
 }
 
 /// The metric a header cell names, trying the group + sub-header, then the sub-header alone,
 /// then (for a cell merged down over two header rows) the group alone.
-fn column_metric<'a>(sheet: &Sheet, row: usize, col: usize, m: &HeaderMatcher<'a>) -> Option<(&'a Metric, String)> {
+fn column_metric<'a>(
+    sheet: &Sheet,
+    row: usize,
+    col: usize,
+    m: &HeaderMatcher<'a>,
+) -> Option<(&'a Metric, String)> {
     let sub = header_text(sheet, row, col);
     let group = group_text(sheet, row, col);
     let combined = format!("{group}{sub}");
@@ -425,10 +475,14 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
                 }
             }
             let k = header_key(&header_text(sheet, r, c)).key;
-            if matches!(k.as_str(), "指标" | "指标名称" | "项目" | "统计指标" | "指标项") {
+            if matches!(k.as_str(), "指标" | "指标名称" | "项目" | "统计指标" | "指标项")
+            {
                 indicator = Some(c);
             }
-            if matches!(k.as_str(), "数值" | "值" | "数据" | "指标值" | "填报值" | "本期" | "本期数" | "数") {
+            if matches!(
+                k.as_str(),
+                "数值" | "值" | "数据" | "指标值" | "填报值" | "本期" | "本期数" | "数"
+            ) {
                 value = Some(c);
             }
         }
@@ -442,15 +496,24 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
     let (header_row, layout) = match (best, long) {
         (Some((r, score)), _) if score >= 2 || long.is_none() => (r, Layout::Wide),
         (_, Some((r, i, v))) => {
-            let unit = (0..width).find(|&c| matches!(header_key(&header_text(sheet, r, c)).key.as_str(), "单位" | "计量单位"));
+            let unit = (0..width).find(|&c| {
+                matches!(header_key(&header_text(sheet, r, c)).key.as_str(), "单位" | "计量单位")
+            });
             (r, Layout::Long { indicator: i, value: v, unit })
         }
         (Some((r, _)), None) => (r, Layout::Wide),
         (None, None) => return None,
     };
 
-    let mut t =
-        Table { header_row, layout, metric_cols: Vec::new(), code_col: None, name_col: None, period_col: None, ignored: Vec::new() };
+    let mut t = Table {
+        header_row,
+        layout,
+        metric_cols: Vec::new(),
+        code_col: None,
+        name_col: None,
+        period_col: None,
+        ignored: Vec::new(),
+    };
     let mut used = HashSet::new();
     if let Layout::Long { indicator, value, unit } = layout {
         used.extend([indicator, value]);
@@ -473,9 +536,18 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
     let registry = Registry::builtin();
     let mut name_cols: Vec<(usize, usize)> = Vec::new();
     for c in (0..width).filter(|c| !used.contains(c)) {
-        let head = header_key(&format!("{}{}", group_text(sheet, header_row, c), header_text(sheet, header_row, c))).key;
-        let sample: Vec<String> =
-            t.data_rows(sheet).take(200).map(|r| sheet.get(r, c).text().trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let head = header_key(&format!(
+            "{}{}",
+            group_text(sheet, header_row, c),
+            header_text(sheet, header_row, c)
+        ))
+        .key;
+        let sample: Vec<String> = t
+            .data_rows(sheet)
+            .take(200)
+            .map(|r| sheet.get(r, c).text().trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         let share = |f: &dyn Fn(&str) -> bool| {
             if sample.is_empty() {
                 0.0
@@ -494,13 +566,23 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
         let head_says = |words: &[&str]| words.iter().any(|w| head.contains(w));
         if t.code_col.is_none() && (codes >= 0.5 || (head_says(&CODE_WORDS) && codes > 0.0)) {
             t.code_col = Some(c);
-        } else if names >= 0.5 || (head_says(&REGION_WORDS) && !head_says(&CODE_WORDS) && periods < 0.5 && codes == 0.0) {
+        } else if names >= 0.5
+            || (head_says(&REGION_WORDS)
+                && !head_says(&CODE_WORDS)
+                && periods < 0.5
+                && codes == 0.0)
+        {
             name_cols.push((c, sample.len()));
-        } else if t.period_col.is_none() && (periods >= 0.5 || (head_says(&PERIOD_WORDS) && periods > 0.0)) {
+        } else if t.period_col.is_none()
+            && (periods >= 0.5 || (head_says(&PERIOD_WORDS) && periods > 0.0))
+        {
             t.period_col = Some(c);
         } else {
             let label = header_text(sheet, header_row, c);
-            if !label.is_empty() && !SKIP_WORDS.iter().any(|w| label.contains(w)) && !sample.is_empty() {
+            if !label.is_empty()
+                && !SKIP_WORDS.iter().any(|w| label.contains(w))
+                && !sample.is_empty()
+            {
                 t.ignored.push((c, label));
             }
         }
@@ -514,8 +596,15 @@ fn find_table(sheet: &Sheet, m: &HeaderMatcher) -> Option<Table> {
 
 /// The period a sheet states outside its rows: its name, its title rows, the file name, or
 /// `--period`. A disagreement between what the sheet says and `--period` is an error.
-fn sheet_period(sheet: &Sheet, t: &Table, file_period: Option<Period>, options: &Options, out: &mut ParsedFile) -> Option<Period> {
-    let from_name = if sheet.csv { None } else { find_period(&sheet.name).map(|p| (p, String::new())) };
+fn sheet_period(
+    sheet: &Sheet,
+    t: &Table,
+    file_period: Option<Period>,
+    options: &Options,
+    out: &mut ParsedFile,
+) -> Option<Period> {
+    let from_name =
+        if sheet.csv { None } else { find_period(&sheet.name).map(|p| (p, String::new())) };
     let from_title = || {
         (0..t.header_row).find_map(|r| {
             (0..sheet.cells.get(r).map_or(0, Vec::len)).find_map(|c| match sheet.get(r, c) {
@@ -571,7 +660,9 @@ struct ColumnUnit {
 fn column_unit(header: &str, metric: &Metric) -> ColumnUnit {
     let unit = header_key(header).unit;
     let mult = match unit.as_deref() {
-        Some(u) if metric.kind != MetricKind::Checklist => unit_factor(u, &metric.unit).unwrap_or(1.0),
+        Some(u) if metric.kind != MetricKind::Checklist => {
+            unit_factor(u, &metric.unit).unwrap_or(1.0)
+        }
         _ => 1.0,
     };
     ColumnUnit { mult, percent_header: unit.as_deref() == Some("%") }
@@ -584,12 +675,23 @@ fn read_table<'c>(
     seen: &mut FxHashMap<(RegionCode, Period), (usize, usize, usize)>,
     out: &mut ParsedFile,
 ) {
-    let (catalog, registry, options, file_period) = (ctx.catalog, ctx.registry, ctx.options, ctx.file_period);
+    let (catalog, registry, options, file_period) =
+        (ctx.catalog, ctx.registry, ctx.options, ctx.file_period);
     let name = sheet.name.as_str();
-    let columns: Vec<(usize, &'c Metric, ColumnUnit)> =
-        t.metric_cols.iter().filter_map(|(c, id, label)| catalog.metric(id).map(|m| (*c, m, column_unit(label, m)))).collect();
-    let default_period = if t.period_col.is_some() { None } else { sheet_period(sheet, t, file_period, options, out) };
-    if t.period_col.is_none() && default_period.is_none() && !out.errors.iter().any(|e| e.sheet == name) {
+    let columns: Vec<(usize, &'c Metric, ColumnUnit)> = t
+        .metric_cols
+        .iter()
+        .filter_map(|(c, id, label)| catalog.metric(id).map(|m| (*c, m, column_unit(label, m))))
+        .collect();
+    let default_period = if t.period_col.is_some() {
+        None
+    } else {
+        sheet_period(sheet, t, file_period, options, out)
+    };
+    if t.period_col.is_none()
+        && default_period.is_none()
+        && !out.errors.iter().any(|e| e.sheet == name)
+    {
         out.errors.push(problem(
             name,
             String::new(),
@@ -617,7 +719,8 @@ fn read_table<'c>(
         if row_cells.iter().all(Cell::is_blank) {
             continue;
         }
-        let first_text = row_cells.iter().find(|c| !c.is_blank()).map(Cell::text).unwrap_or_default();
+        let first_text =
+            row_cells.iter().find(|c| !c.is_blank()).map(Cell::text).unwrap_or_default();
         if ["注", "说明", "备注", "填表", "填报", "审核", "负责人", "制表", "数据来源", "联系"]
             .iter()
             .any(|w| first_text.trim().starts_with(w))
@@ -676,8 +779,12 @@ fn read_table<'c>(
         };
         if let (Some(code_col), Some(name_col)) = (t.code_col, t.name_col) {
             let written = normalize_name(&sheet.get(r, name_col).text());
-            let official = registry.get(region).map(|x| normalize_name(&x.name)).unwrap_or_default();
-            if !written.is_empty() && !written.ends_with(&official) && !official.ends_with(strip_own_level(&written)) {
+            let official =
+                registry.get(region).map(|x| normalize_name(&x.name)).unwrap_or_default();
+            if !written.is_empty()
+                && !written.ends_with(&official)
+                && !official.ends_with(strip_own_level(&written))
+            {
                 out.warnings.push(problem(
                     name,
                     a1(r, name_col),
@@ -698,7 +805,11 @@ fn read_table<'c>(
                 }
                 let key = (region, period);
                 if let Some(&(first_sheet, first_row, first_col)) = seen.get(&key) {
-                    let first_name = if first_sheet == ctx.sheet_index { name.to_string() } else { format!("#{}", first_sheet + 1) };
+                    let first_name = if first_sheet == ctx.sheet_index {
+                        name.to_string()
+                    } else {
+                        format!("#{}", first_sheet + 1)
+                    };
                     let first = format!("{first_name}!{}", a1(first_row, first_col));
                     out.errors.push(problem(
                         name,
@@ -717,17 +828,28 @@ fn read_table<'c>(
             Layout::Long { indicator, value, unit } => {
                 let label = sheet.get(r, indicator).text();
                 let unit_text = unit.map(|u| sheet.get(r, u).text()).unwrap_or_default();
-                let labelled = if unit_text.trim().is_empty() { label.clone() } else { format!("{label}（{}）", unit_text.trim()) };
+                let labelled = if unit_text.trim().is_empty() {
+                    label.clone()
+                } else {
+                    format!("{label}（{}）", unit_text.trim())
+                };
                 let Some(metric) = ctx.matcher.metric(&label) else {
                     out.warnings.push(problem(
                         name,
                         a1(r, indicator),
-                        format!("indicator `{label}` is not one Carestaff knows; the row was ignored"),
+                        format!(
+                            "indicator `{label}` is not one Carestaff knows; the row was ignored"
+                        ),
                         format!("指标“{label}”无法识别，该行已忽略"),
                     ));
                     continue;
                 };
-                let entry = long_rows.entry((region, period)).or_insert_with(|| RowValues { row: r, region, period, values: Vec::new() });
+                let entry = long_rows.entry((region, period)).or_insert_with(|| RowValues {
+                    row: r,
+                    region,
+                    period,
+                    values: Vec::new(),
+                });
                 if entry.values.iter().any(|(m, _, _)| m.id == metric.id) {
                     out.errors.push(problem(
                         name,
@@ -740,7 +862,9 @@ fn read_table<'c>(
                     ));
                     continue;
                 }
-                if let Some(v) = read_value(sheet, r, value, metric, column_unit(&labelled, metric), out) {
+                if let Some(v) =
+                    read_value(sheet, r, value, metric, column_unit(&labelled, metric), out)
+                {
                     entry.values.push((metric, v, value));
                 }
             }
@@ -755,7 +879,10 @@ fn read_table<'c>(
     for row in &rows {
         check_parts(name, row, out);
         for &(metric, value, col) in &row.values {
-            let id = ids.entry(metric.id.as_str()).or_insert_with(|| Arc::from(metric.id.as_str())).clone();
+            let id = ids
+                .entry(metric.id.as_str())
+                .or_insert_with(|| Arc::from(metric.id.as_str()))
+                .clone();
             out.values.push(NewValue {
                 region: row.region,
                 period: row.period,
@@ -772,7 +899,14 @@ fn read_table<'c>(
 
 /// Reads one cell as a value of `metric`: numbers, text numbers, 是/否 for checklists, units
 /// from the header, percentages understood from the metric's unit.
-fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, unit: ColumnUnit, out: &mut ParsedFile) -> Option<f64> {
+fn read_value(
+    sheet: &Sheet,
+    r: usize,
+    c: usize,
+    metric: &Metric,
+    unit: ColumnUnit,
+    out: &mut ParsedFile,
+) -> Option<f64> {
     let name = sheet.name.as_str();
     let cell = sheet.get(r, c);
     let bad = |out: &mut ParsedFile, en: String, zh: String| {
@@ -847,8 +981,16 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, unit: ColumnUn
             )
         }
     };
-    let value =
-        if percent_metric && matches!(cell, Cell::Number(_)) && raw > 0.0 && raw < 1.0 && !unit.percent_header { raw * 100.0 } else { raw };
+    let value = if percent_metric
+        && matches!(cell, Cell::Number(_))
+        && raw > 0.0
+        && raw < 1.0
+        && !unit.percent_header
+    {
+        raw * 100.0
+    } else {
+        raw
+    };
     if value < 0.0 {
         let shown = crate::assess::format_number(value);
         return bad(
@@ -860,8 +1002,16 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, unit: ColumnUn
     if metric.kind == MetricKind::Checklist && value != 0.0 && value != 1.0 {
         return bad(
             out,
-            format!("{} is a yes/no item: write 是 or 否 (1 or 0), not {}", metric.label_zh, crate::assess::format_number(value)),
-            format!("{}是“是/否”项：请填“是”或“否”（1 或 0），而不是{}", metric.label_zh, crate::assess::format_number(value)),
+            format!(
+                "{} is a yes/no item: write 是 or 否 (1 or 0), not {}",
+                metric.label_zh,
+                crate::assess::format_number(value)
+            ),
+            format!(
+                "{}是“是/否”项：请填“是”或“否”（1 或 0），而不是{}",
+                metric.label_zh,
+                crate::assess::format_number(value)
+            ),
         );
     }
     Some(value)
@@ -871,9 +1021,13 @@ fn read_value(sheet: &Sheet, r: usize, c: usize, metric: &Metric, unit: ColumnUn
 fn check_parts(sheet: &str, row: &RowValues, out: &mut ParsedFile) {
     for (metric, value, col) in &row.values {
         let Some(whole_id) = metric.part_of.as_deref() else { continue };
-        let Some((whole_metric, whole, _)) = row.values.iter().find(|(m, _, _)| m.id == whole_id) else { continue };
+        let Some((whole_metric, whole, _)) = row.values.iter().find(|(m, _, _)| m.id == whole_id)
+        else {
+            continue;
+        };
         if value > whole {
-            let (part_label, whole_label) = (metric.label_zh.as_str(), whole_metric.label_zh.as_str());
+            let (part_label, whole_label) =
+                (metric.label_zh.as_str(), whole_metric.label_zh.as_str());
             out.errors.push(problem(
                 sheet,
                 a1(row.row, *col),
@@ -906,11 +1060,15 @@ fn check_totals(
                 continue;
             }
             let mut scratch = ParsedFile::default();
-            let Some(stated) = read_value(sheet, r, c, metric, unit, &mut scratch) else { continue };
+            let Some(stated) = read_value(sheet, r, c, metric, unit, &mut scratch) else {
+                continue;
+            };
             let sum: f64 = rows
                 .iter()
                 .filter(|row| row.row < r && period.is_none_or(|p| p == row.period))
-                .filter_map(|row| row.values.iter().find(|(m, _, _)| m.id == metric.id).map(|v| v.1))
+                .filter_map(|row| {
+                    row.values.iter().find(|(m, _, _)| m.id == metric.id).map(|v| v.1)
+                })
                 .sum();
             if (stated - sum).abs() > 0.5 + 1e-6 * sum.abs() {
                 out.warnings.push(problem(
@@ -946,15 +1104,23 @@ impl<'c> MetricKinds<'c> {
 
     fn of(&self, id: &Arc<str>) -> Option<MetricKind> {
         let key = Arc::as_ptr(id) as *const u8 as usize;
-        *self.seen.borrow_mut().entry(key).or_insert_with(|| self.catalog.metric(id).map(|m| m.kind))
+        *self
+            .seen
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| self.catalog.metric(id).map(|m| m.kind))
     }
 }
 
 /// Warns about values far from their sibling regions' (modified z-score > 3.5 on the value per
 /// 1,000 people aged 60+, among ≥ 5 siblings of one period, and more than 50 % off the median).
 fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile) {
-    let elderly: FxHashMap<(RegionCode, Period), f64> =
-        out.values.iter().filter(|v| &*v.metric == "elderly_60plus" && v.value > 0.0).map(|v| ((v.region, v.period), v.value)).collect();
+    let elderly: FxHashMap<(RegionCode, Period), f64> = out
+        .values
+        .iter()
+        .filter(|v| &*v.metric == "elderly_60plus" && v.value > 0.0)
+        .map(|v| ((v.region, v.period), v.value))
+        .collect();
     if elderly.is_empty() {
         return;
     }
@@ -969,7 +1135,10 @@ fn sibling_outliers(catalog: &Catalog, registry: &Registry, out: &mut ParsedFile
         }
         if let Some(e) = elderly.get(&(v.region, v.period)) {
             let parent = registry.get(v.region).and_then(|r| r.parent);
-            groups.entry((parent, v.period, &*v.metric)).or_default().push((i, v.value / e * 1000.0));
+            groups
+                .entry((parent, v.period, &*v.metric))
+                .or_default()
+                .push((i, v.value / e * 1000.0));
         }
     }
     let mut warnings = Vec::new();
@@ -1066,7 +1235,12 @@ impl FileReport {
             new: 0,
             changed: 0,
             unchanged: 0,
-            errors: vec![problem("", String::new(), format!("cannot read the file: {error}"), format!("无法读取文件：{error}"))],
+            errors: vec![problem(
+                "",
+                String::new(),
+                format!("cannot read the file: {error}"),
+                format!("无法读取文件：{error}"),
+            )],
             warnings: Vec::new(),
             sha256: String::new(),
             scope: None,
@@ -1101,7 +1275,9 @@ pub fn import_file(
     options: &Options,
     ctx: &ImportContext,
 ) -> Result<FileReport, StoreError> {
-    let file_name = std::path::Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+    let file_name = std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
     let sha256 = hex(&Sha256::digest(bytes));
     // Column mappings remembered for this jurisdiction (or any region above it) apply too;
     // those given now take precedence.
@@ -1139,13 +1315,19 @@ pub fn import_file(
         report.new = diff.iter().filter(|d| d.change == Change::New).count();
         report.changed = diff.iter().filter(|d| d.change == Change::Changed).count();
         report.unchanged = diff.iter().filter(|d| d.change == Change::Unchanged).count();
-        report.outcome = if report.new + report.changed == 0 { Outcome::Unchanged } else { Outcome::Imported };
+        report.outcome =
+            if report.new + report.changed == 0 { Outcome::Unchanged } else { Outcome::Imported };
         // The preview lists what would change; the counts cover the rest.
         report.preview = diff.into_iter().filter(|d| d.change != Change::Unchanged).collect();
         return Ok(report);
     }
-    let submission =
-        NewSubmission { file_name, sha256, imported_at: ctx.now.clone(), imported_by: ctx.user.clone(), sheets: parsed.sheets };
+    let submission = NewSubmission {
+        file_name,
+        sha256,
+        imported_at: ctx.now.clone(),
+        imported_by: ctx.user.clone(),
+        sheets: parsed.sheets,
+    };
     let summary = store.commit(&submission, &parsed.values)?;
     if let Some(scope) = parsed.scope {
         for (header, metric) in &options.mappings {
@@ -1157,13 +1339,18 @@ pub fn import_file(
     report.new = summary.new;
     report.changed = summary.changed;
     report.unchanged = summary.unchanged;
-    report.outcome = if summary.submission.is_some() { Outcome::Imported } else { Outcome::Unchanged };
+    report.outcome =
+        if summary.submission.is_some() { Outcome::Imported } else { Outcome::Unchanged };
     Ok(report)
 }
 
 /// Warns about quarter-on-quarter jumps: a value more than 50 % (and at least 10) away from the
 /// same region's value for the previous quarter, whether already stored or in the same file.
-fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Result<Vec<Problem>, StoreError> {
+fn jump_warnings(
+    store: &Store,
+    catalog: &Catalog,
+    values: &[NewValue],
+) -> Result<Vec<Problem>, StoreError> {
     let kinds = MetricKinds::new(catalog);
     let is_stock = |v: &NewValue| kinds.of(&v.metric) == Some(MetricKind::Stock);
     // The values of one region and quarter are contiguous (one row, or one group of the long
@@ -1171,7 +1358,9 @@ fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Resul
     let mut ranges: FxHashMap<(RegionCode, Period), (usize, usize)> = FxHashMap::default();
     let mut start = 0;
     for i in 1..=values.len() {
-        if i == values.len() || (values[i].region, values[i].period) != (values[start].region, values[start].period) {
+        if i == values.len()
+            || (values[i].region, values[i].period) != (values[start].region, values[start].period)
+        {
             ranges.entry((values[start].region, values[start].period)).or_insert((start, i));
             start = i;
         }
@@ -1191,7 +1380,9 @@ fn jump_warnings(store: &Store, catalog: &Catalog, values: &[NewValue]) -> Resul
             None => {
                 let row = match stored.entry((v.region, prev_period)) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => e.insert(store.values_at(v.region, prev_period)?),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(store.values_at(v.region, prev_period)?)
+                    }
                 };
                 row.iter().find(|(m, _)| *m == *v.metric).map(|(_, x)| *x)
             }

@@ -42,7 +42,8 @@ pub fn header_key(raw: &str) -> HeaderKey {
             }
             ')' | ']' | '>' | '》' if depth > 0 => {
                 depth -= 1;
-                let inner = bracket.trim_start_matches("单位:").trim_start_matches("单位").to_string();
+                let inner =
+                    bracket.trim_start_matches("单位:").trim_start_matches("单位").to_string();
                 if is_unit(&inner) {
                     unit = Some(inner);
                 } else {
@@ -60,9 +61,19 @@ pub fn header_key(raw: &str) -> HeaderKey {
             out = name.to_string();
         }
     }
-    let mut key = out.replace("其中:", "").replace("其中", "").replace("60周岁", "60岁").replace("及以上", "以上");
-    key.retain(|c| !matches!(c, ':' | '、' | ',' | '，' | '-' | '_' | '·' | '/' | '*' | '"' | '“' | '”' | '.' | '。'));
-    for prefix in ["本季度", "本期", "期末", "年末", "季末", "全市", "全省", "全区", "全县"] {
+    let mut key = out
+        .replace("其中:", "")
+        .replace("其中", "")
+        .replace("60周岁", "60岁")
+        .replace("及以上", "以上");
+    key.retain(|c| {
+        !matches!(
+            c,
+            ':' | '、' | ',' | '，' | '-' | '_' | '·' | '/' | '*' | '"' | '“' | '”' | '.' | '。'
+        )
+    });
+    for prefix in ["本季度", "本期", "期末", "年末", "季末", "全市", "全省", "全区", "全县"]
+    {
         if key.len() > prefix.len() + 3 {
             if let Some(rest) = key.strip_prefix(prefix) {
                 key = rest.to_string();
@@ -87,7 +98,11 @@ pub fn header_key(raw: &str) -> HeaderKey {
 
 /// Whether text in brackets is a unit rather than part of a name.
 pub fn is_unit(s: &str) -> bool {
-    unit_scale(s).is_some() || matches!(s, "是/否" | "是否" | "1/0" | "0/1" | "元/月" | "元/个" | "元/人/月" | "元/人·月" | "倍")
+    unit_scale(s).is_some()
+        || matches!(
+            s,
+            "是/否" | "是否" | "1/0" | "0/1" | "元/月" | "元/个" | "元/人/月" | "元/人·月" | "倍"
+        )
 }
 
 /// A unit as a base and a multiplier: `万人` → (`人`, 10,000), `%` → (`%`, 1).
@@ -157,7 +172,22 @@ pub enum ParsedNumber {
 pub fn parse_number(raw: &str) -> ParsedNumber {
     let s: String = to_half_width(raw).chars().filter(|c| !c.is_whitespace()).collect();
     if s.is_empty()
-        || matches!(s.as_str(), "-" | "--" | "—" | "——" | "/" | "\\" | "空" | "无数据" | "暂无" | "N/A" | "NA" | "n/a" | "…" | "...")
+        || matches!(
+            s.as_str(),
+            "-" | "--"
+                | "—"
+                | "——"
+                | "/"
+                | "\\"
+                | "空"
+                | "无数据"
+                | "暂无"
+                | "N/A"
+                | "NA"
+                | "n/a"
+                | "…"
+                | "..."
+        )
     {
         return ParsedNumber::Missing;
     }
@@ -181,7 +211,9 @@ pub fn parse_number(raw: &str) -> ParsedNumber {
         scale = 100_000_000.0;
         t = rest.to_string();
     }
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')) {
+    if t.is_empty()
+        || !t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+    {
         return ParsedNumber::Invalid;
     }
     match t.parse::<f64>() {
@@ -196,8 +228,11 @@ pub fn parse_yes_no(raw: &str) -> Option<f64> {
     let s: String = to_half_width(raw).chars().filter(|c| !c.is_whitespace()).collect();
     let lower = s.to_lowercase();
     match lower.as_str() {
-        "是" | "已" | "有" | "√" | "✓" | "✔" | "y" | "yes" | "true" | "1" | "完成" | "已完成" | "达标" => Some(1.0),
-        "否" | "未" | "无" | "×" | "✗" | "x" | "n" | "no" | "false" | "0" | "未完成" | "未达标" => Some(0.0),
+        "是" | "已" | "有" | "√" | "✓" | "✔" | "y" | "yes" | "true" | "1" | "完成" | "已完成"
+        | "达标" => Some(1.0),
+        "否" | "未" | "无" | "×" | "✗" | "x" | "n" | "no" | "false" | "0" | "未完成" | "未达标" => {
+            Some(0.0)
+        }
         _ if s.starts_with('已') || s.starts_with("是") => Some(1.0),
         _ if s.starts_with('未') || s.starts_with("没有") || s.starts_with('否') => Some(0.0),
         _ => None,
@@ -259,7 +294,10 @@ fn quarter_after(year: i32, rest: &[char]) -> Option<Period> {
         let month: u32 = digits.parse().ok()?;
         let after = rest.get(j + digits.len());
         // 2025年1-6月 is a cumulative span, not a quarter end.
-        if after == Some(&'-') && rest.get(j + digits.len() + 1).is_some_and(char::is_ascii_digit) && rest.contains(&'月') {
+        if after == Some(&'-')
+            && rest.get(j + digits.len() + 1).is_some_and(char::is_ascii_digit)
+            && rest.contains(&'月')
+        {
             return None;
         }
         if matches!(month, 3 | 6 | 9 | 12) {
@@ -331,8 +369,14 @@ mod tests {
         assert_eq!(parse_number("１２３４"), v(1234.0));
         assert_eq!(parse_number(" 12 人 "), v(12.0));
         assert_eq!(parse_number("1，234.5"), v(1234.5));
-        assert_eq!(parse_number("60%"), ParsedNumber::Value { value: 60.0, percent: true, scale: 1.0 });
-        assert_eq!(parse_number("2.5万"), ParsedNumber::Value { value: 2.5, percent: false, scale: 10_000.0 });
+        assert_eq!(
+            parse_number("60%"),
+            ParsedNumber::Value { value: 60.0, percent: true, scale: 1.0 }
+        );
+        assert_eq!(
+            parse_number("2.5万"),
+            ParsedNumber::Value { value: 2.5, percent: false, scale: 10_000.0 }
+        );
         assert_eq!(parse_number("-"), ParsedNumber::Missing);
         assert_eq!(parse_number(""), ParsedNumber::Missing);
         assert_eq!(parse_number("十二"), ParsedNumber::Invalid);
@@ -366,7 +410,8 @@ mod tests {
         ] {
             assert_eq!(find_period(text), Some(p(want)), "{text}");
         }
-        for text in ["2025年", "2025年1-6月", "2025年5月", "12345年第一季度", "no period"] {
+        for text in ["2025年", "2025年1-6月", "2025年5月", "12345年第一季度", "no period"]
+        {
             assert_eq!(find_period(text), None, "{text}");
         }
     }

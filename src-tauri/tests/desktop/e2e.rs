@@ -34,9 +34,11 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn find_program(name: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
-    if let Some(home) =
-        std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    let mut dirs: Vec<PathBuf> =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
     {
         dirs.push(home.join("bin"));
     }
@@ -87,7 +89,8 @@ async fn launch(db: &Path) -> Session {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut driver = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_path.display()));
+    let mut driver =
+        cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_path.display()));
 
     let app = env!("CARGO_BIN_EXE_carestaff-desktop");
     let mut caps = serde_json::Map::new();
@@ -116,18 +119,30 @@ async fn launch(db: &Path) -> Session {
 
 impl Session {
     async fn wait_css(&self, css: &str) -> Element {
-        match self.client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await
+        {
             Ok(e) => e,
             Err(e) => panic!("`{css}` did not appear within 30 s: {e}"),
         }
     }
 
     async fn all(&self, css: &str) -> Vec<Element> {
-        self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find_all `{css}`: {e}"))
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find_all `{css}`: {e}"))
     }
 
     async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Goes to a page (rendering it afresh) and waits until it has rendered.
@@ -197,9 +212,22 @@ fn expected_sample_statuses() -> Vec<(String, Color, &'static str)> {
     let catalog = Catalog::builtin();
     let registry = Registry::builtin();
     let mut store = Store::open_in_memory().expect("db");
-    let ctx = carestaff::ingest::ImportContext { now: "2026-01-01T00:00:00Z".into(), user: "test".into(), dry_run: false };
+    let ctx = carestaff::ingest::ImportContext {
+        now: "2026-01-01T00:00:00Z".into(),
+        user: "test".into(),
+        dry_run: false,
+    };
     for (name, bytes) in carestaff_desktop::samples::SAMPLE_FILES {
-        carestaff::ingest::import_file(&mut store, name, bytes, catalog, registry, &Default::default(), &ctx).expect("sample imports");
+        carestaff::ingest::import_file(
+            &mut store,
+            name,
+            bytes,
+            catalog,
+            registry,
+            &Default::default(),
+            &ctx,
+        )
+        .expect("sample imports");
     }
     let obs = store.observations(catalog).expect("observations");
     assess::assess_all(catalog, registry, &obs, AS_OF.parse().expect("date"))
@@ -230,12 +258,18 @@ fn workbook(path: &Path, sheet: &str, rows: &[Vec<Value>]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn overview_shows_the_sample_statuses_in_their_colours() {
     let s = launch(&scratch("overview.db")).await;
-    assert!(s.wait_css("#demo-banner").await.attr("hidden").await.expect("attr").is_none(), "the demo banner is shown");
+    assert!(
+        s.wait_css("#demo-banner").await.attr("hidden").await.expect("attr").is_none(),
+        "the demo banner is shown"
+    );
     let cells = s.scorecard().await;
     let expected = expected_sample_statuses();
     assert_eq!(cells.len(), expected.len());
     for (id, color, word) in &expected {
-        let cell = cells.iter().find(|c| &c.0 == id).unwrap_or_else(|| panic!("{id} is not on the scorecard"));
+        let cell = cells
+            .iter()
+            .find(|c| &c.0 == id)
+            .unwrap_or_else(|| panic!("{id} is not on the scorecard"));
         assert_eq!((cell.1.as_str(), cell.2.as_str()), (color.as_str(), *word), "{id}");
     }
     // The colour is really painted, not just named.
@@ -257,7 +291,11 @@ async fn importing_a_return_updates_the_scorecard() {
     let cq1 = before.iter().find(|c| c.0 == "CQ-1").expect("CQ-1").clone();
     assert_ne!(cq1.2, "已达成", "the sample data must leave CQ-1 open for this test");
     let file = scratch("重庆市-2026Q3-补报.xlsx");
-    workbook(&file, "2026Q3", &[vec![json!("地区"), json!("养老服务人才数（人）")], vec![json!("重庆市"), json!(40000)]]);
+    workbook(
+        &file,
+        "2026Q3",
+        &[vec![json!("地区"), json!("养老服务人才数（人）")], vec![json!("重庆市"), json!(40000)]],
+    );
     s.preview(&file).await;
     assert!(s.text("#report-0").await.contains("将导入"));
     s.click("#commit-btn").await;
@@ -275,9 +313,13 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
     let before = s.scorecard().await;
     s.open("#/import", "import").await;
     let history_before = s.all("#history tbody tr").await.len();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/openpyxl_every_cell_error.xlsx");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/openpyxl_every_cell_error.xlsx");
     s.preview(&fixture).await;
-    assert_eq!(s.wait_css("#report-0").await.attr("data-outcome").await.expect("attr").as_deref(), Some("rejected"));
+    assert_eq!(
+        s.wait_css("#report-0").await.attr("data-outcome").await.expect("attr").as_deref(),
+        Some("rejected")
+    );
     let bytes = std::fs::read(&fixture).expect("fixture");
     let parsed = carestaff::ingest::parse_file(
         "openpyxl_every_cell_error.xlsx",
@@ -290,10 +332,17 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
         s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].map(tr => [...tr.children].map(td => td.textContent));").await,
     )
     .expect("error rows");
-    let want: Vec<Vec<String>> = parsed.errors.iter().map(|p| vec![p.sheet.clone(), p.cell.clone(), p.message_zh.clone()]).collect();
+    let want: Vec<Vec<String>> = parsed
+        .errors
+        .iter()
+        .map(|p| vec![p.sheet.clone(), p.cell.clone(), p.message_zh.clone()])
+        .collect();
     assert!(want.len() > 1);
     assert_eq!(shown, want);
-    assert!(s.wait_css("#commit-btn").await.attr("disabled").await.expect("attr").is_some(), "a rejected file cannot be committed");
+    assert!(
+        s.wait_css("#commit-btn").await.attr("disabled").await.expect("attr").is_some(),
+        "a rejected file cannot be committed"
+    );
     s.wait_css("#fix-errors").await;
     assert_eq!(s.all("#history tbody tr").await.len(), history_before);
     assert_eq!(s.scorecard().await, before);
@@ -308,7 +357,8 @@ async fn the_target_page_shows_the_series_and_the_source_quote() {
     assert_eq!(s.text("#target-quote").await, t.quote);
     assert!(!s.text("#target-explanation").await.is_empty());
     // The core's SVG chart, as an image (which cannot run script); the figures stay available.
-    let src = s.wait_css("#target-chart").await.attr("src").await.expect("attr").unwrap_or_default();
+    let src =
+        s.wait_css("#target-chart").await.attr("src").await.expect("attr").unwrap_or_default();
     assert!(src.starts_with("data:image/svg+xml;base64,"), "{}", &src[..src.len().min(40)]);
     let loaded = s.js("const i = document.getElementById('target-chart'); return i.complete && i.naturalWidth > 0;").await;
     assert_eq!(loaded, json!(true), "the chart decodes as an image");
@@ -346,25 +396,40 @@ async fn hostile_spreadsheet_text_stays_inert() {
     workbook(
         &ok,
         "2026Q3",
-        &[vec![json!("地区"), json!("养老服务人才数（人）"), json!(script)], vec![json!("重庆市"), json!(41000), json!("x")]],
+        &[
+            vec![json!("地区"), json!("养老服务人才数（人）"), json!(script)],
+            vec![json!("重庆市"), json!(41000), json!("x")],
+        ],
     );
     // A return whose region name is markup: rejected, the name shown in its error.
     let bad = scratch("hostile-region-2026Q3.xlsx");
-    workbook(&bad, "2026Q3", &[vec![json!("地区"), json!("养老服务人才数（人）")], vec![json!(img), json!(5)]]);
+    workbook(
+        &bad,
+        "2026Q3",
+        &[vec![json!("地区"), json!("养老服务人才数（人）")], vec![json!(img), json!(5)]],
+    );
 
     s.preview(&ok).await;
-    let warnings = s.js("const w = document.querySelector('#warnings-0'); return w ? w.textContent : '';").await;
+    let warnings = s
+        .js("const w = document.querySelector('#warnings-0'); return w ? w.textContent : '';")
+        .await;
     let warnings = warnings.as_str().unwrap_or_default().to_string();
     assert!(warnings.contains(script), "the column header is shown literally: {warnings}");
     s.click("#commit-btn").await;
     s.wait_css("#import-results[data-committed='1']").await;
-    assert!(s.text("#history").await.contains("<img src=x onerror=window.__pwned=3>-重庆市-2026Q3.xlsx"));
+    assert!(s
+        .text("#history")
+        .await
+        .contains("<img src=x onerror=window.__pwned=3>-重庆市-2026Q3.xlsx"));
     s.preview(&bad).await;
     let errors = s.text("#errors-0").await;
     assert!(errors.contains(img), "the region name is shown literally: {errors}");
 
     assert_eq!(s.js("return window.__pwned === undefined;").await, json!(true));
-    assert_eq!(s.js("return document.querySelectorAll('main img, main script').length;").await, json!(0));
+    assert_eq!(
+        s.js("return document.querySelectorAll('main img, main script').length;").await,
+        json!(0)
+    );
     s.finish().await;
 }
 
@@ -375,7 +440,11 @@ async fn exporting_the_report_writes_a_workbook_that_reads_back() {
     s.open("#/reports", "reports").await;
     let out = scratch("合规报告-500000.xlsx");
     s.js("const r = document.getElementById('export-region'); r.value = '500000'; r.dispatchEvent(new Event('change'));").await;
-    s.wait_css("#export-path").await.send_keys(&out.display().to_string()).await.expect("type the path");
+    s.wait_css("#export-path")
+        .await
+        .send_keys(&out.display().to_string())
+        .await
+        .expect("type the path");
     s.click("#export-report").await;
     assert_eq!(s.text("#export-saved").await, out.display().to_string());
     let mut book = calamine::open_workbook_auto(&out).expect("the report is a workbook");

@@ -20,7 +20,8 @@ fn harness() -> Harness {
     let app = configure(mock_builder(), AppState::with_store(store, ":memory:", false))
         .build(tauri::generate_context!())
         .expect("the app builds on the mock runtime");
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a mock window");
+    let webview =
+        WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a mock window");
     Harness { _app: app, webview }
 }
 
@@ -55,9 +56,13 @@ fn errors_cross_as_code_and_message() {
     );
     assert_eq!(
         h.call("overview", json!({"asOf": "30/09/2025"})),
-        Err(json!({"code": "invalid_input", "message": "`30/09/2025` is not a date: write it like 2025-09-30"}))
+        Err(
+            json!({"code": "invalid_input", "message": "`30/09/2025` is not a date: write it like 2025-09-30"})
+        )
     );
-    let bad_region = h.call("region", json!({"code": "999999", "asOf": "2025-09-30"})).expect_err("unknown region");
+    let bad_region = h
+        .call("region", json!({"code": "999999", "asOf": "2025-09-30"}))
+        .expect_err("unknown region");
     assert_eq!(bad_region["code"], "not_found");
     let bad_lang = h.call("set_language", json!({"language": "fr"})).expect_err("unknown language");
     assert_eq!(bad_lang["code"], "invalid_input");
@@ -123,30 +128,45 @@ fn local_targets_are_assessed_until_switched_off() {
     let off = h.ok("overview", json!({"asOf": "2026-10-15"}));
     assert!(!ids(&off).contains(&"YZ-1".to_string()));
     let catalog = h.ok("catalog", json!({}));
-    let local = catalog["documents"].as_array().into_iter().flatten().find(|d| d["local"] == true).expect("the local document is listed");
+    let local = catalog["documents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["local"] == true)
+        .expect("the local document is listed");
     assert_eq!(local["targets"][0]["enabled"], false);
-    let missing = h.call("set_local_target_enabled", json!({"id": "nope", "enabled": true})).expect_err("unknown id");
+    let missing = h
+        .call("set_local_target_enabled", json!({"id": "nope", "enabled": true}))
+        .expect_err("unknown id");
     assert_eq!(missing["code"], "not_found");
 }
 
 #[test]
 fn a_preview_writes_nothing_and_a_rejected_file_changes_nothing() {
     let h = harness();
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/openpyxl_every_cell_error.xlsx");
+    let fixture =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/openpyxl_every_cell_error.xlsx");
     let reports =
         h.ok("import_files", json!({"files": [{"name": "bad.xlsx", "path": fixture}], "dryRun": false, "onProgress": "__CHANNEL__:1"}));
     assert_eq!(reports[0]["outcome"], "rejected");
     let errors = reports[0]["errors"].as_array().expect("errors");
-    assert!(errors.len() > 1 && errors.iter().all(|e| !e["cell"].as_str().unwrap_or("").is_empty()), "{errors:?}");
+    assert!(
+        errors.len() > 1 && errors.iter().all(|e| !e["cell"].as_str().unwrap_or("").is_empty()),
+        "{errors:?}"
+    );
     assert_eq!(h.ok("submissions", json!({})), json!([]));
 
     let (name, bytes) = carestaff_desktop::samples::SAMPLE_FILES[0];
     let files = json!([{"name": name, "bytes": bytes}]);
-    let preview = h.ok("import_files", json!({"files": files, "dryRun": true, "onProgress": "__CHANNEL__:2"}));
+    let preview = h
+        .ok("import_files", json!({"files": files, "dryRun": true, "onProgress": "__CHANNEL__:2"}));
     assert_eq!(preview[0]["outcome"], "imported");
     assert!(preview[0]["new"].as_u64().unwrap_or(0) > 0);
     assert_eq!(h.ok("submissions", json!({})), json!([]), "a preview writes nothing");
-    let done = h.ok("import_files", json!({"files": files, "dryRun": false, "onProgress": "__CHANNEL__:3"}));
+    let done = h.ok(
+        "import_files",
+        json!({"files": files, "dryRun": false, "onProgress": "__CHANNEL__:3"}),
+    );
     assert_eq!(done[0]["new"], preview[0]["new"]);
     assert_eq!(h.ok("submissions", json!({})).as_array().map(Vec::len), Some(1));
 }
