@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 const MCA_CSV: &str = include_str!("../data/regions/divisions_2024_mca.csv");
 const OPTIONAL_CSV: &str = include_str!("../data/regions/optional_members_2023_stats.csv");
+const HISTORY_CSV: &str = include_str!("../data/regions/history.csv");
 
 /// A six-digit GB/T 2260 division code such as `370303`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -155,6 +156,45 @@ impl ResolveError {
     }
 }
 
+/// A division that no longer exists under that name or code, and what it became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Former {
+    /// Its code then.
+    pub code: u32,
+    /// Its name then.
+    pub name: String,
+    /// The year it ended.
+    pub end: u16,
+    /// Its parent's name then (for names written with the parent in front).
+    pub parent_name: String,
+    /// The current divisions it became (one: renamed or re-coded; several: split).
+    pub successors: Vec<RegionCode>,
+}
+
+/// What a name or code that is no longer current became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Historic {
+    /// It became exactly one current division.
+    Renamed {
+        /// The current division.
+        code: RegionCode,
+        /// The year of the change.
+        year: u16,
+    },
+    /// It was divided among (or merged into) several current divisions.
+    Split {
+        /// The year of the change.
+        year: u16,
+        /// The current divisions.
+        successors: Vec<RegionCode>,
+    },
+    /// Several former divisions had that name and the scope does not tell them apart.
+    Ambiguous {
+        /// `code name (parent)` of each.
+        candidates: Vec<String>,
+    },
+}
+
 /// The registry of divisions.
 #[derive(Debug)]
 pub struct Registry {
@@ -162,13 +202,20 @@ pub struct Registry {
     by_code: FxHashMap<RegionCode, usize>,
     by_name: FxHashMap<String, Vec<usize>>,
     children: FxHashMap<RegionCode, Vec<RegionCode>>,
+    former: Vec<Former>,
+    former_by_name: FxHashMap<String, Vec<usize>>,
+    former_by_code: FxHashMap<u32, Vec<usize>>,
 }
 
 impl Registry {
     /// The registry compiled into the binary (MCA 2024 plus the NBS 2023 optional members).
     pub fn builtin() -> &'static Registry {
         static REGISTRY: OnceLock<Registry> = OnceLock::new();
-        REGISTRY.get_or_init(|| Registry::from_csv(MCA_CSV, OPTIONAL_CSV))
+        REGISTRY.get_or_init(|| {
+            let mut r = Registry::from_csv(MCA_CSV, OPTIONAL_CSV);
+            r.load_history(HISTORY_CSV);
+            r
+        })
     }
 
     fn from_csv(mca: &str, optional: &str) -> Registry {
@@ -217,7 +264,123 @@ impl Registry {
         for list in children.values_mut() {
             list.sort();
         }
-        Registry { regions, by_code, by_name, children }
+        Registry {
+            regions,
+            by_code,
+            by_name,
+            children,
+            former: Vec::new(),
+            former_by_name: FxHashMap::default(),
+            former_by_code: FxHashMap::default(),
+        }
+    }
+
+    /// Loads the former divisions (`data/regions/history.csv`, derived from the GB/T 2260
+    /// change history by `tools/derive_history.py`).
+    fn load_history(&mut self, csv: &str) {
+        for line in csv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() < 6 {
+                continue;
+            }
+            let (Ok(code), Ok(end)) = (f[0].parse::<u32>(), f[3].parse::<u16>()) else { continue };
+            let successors: Vec<RegionCode> = f[5]
+                .split(';')
+                .filter_map(|c| c.parse().ok())
+                .filter(|c| self.get(*c).is_some())
+                .collect();
+            if successors.is_empty() {
+                continue;
+            }
+            let i = self.former.len();
+            self.former_by_name.entry(normalize_name(f[1])).or_default().push(i);
+            self.former_by_code.entry(code).or_default().push(i);
+            self.former.push(Former {
+                code,
+                name: f[1].to_string(),
+                end,
+                parent_name: f[4].to_string(),
+                successors,
+            });
+        }
+    }
+
+    /// What a name or code that matches no current division became: through the GB/T 2260
+    /// change history, among the former divisions whose successors lie inside `scope` (the
+    /// scope widens up to its province, as for current names). `None` when no former
+    /// division matches.
+    pub fn resolve_former(&self, text: &str, scope: Option<RegionCode>) -> Option<Historic> {
+        let name = normalize_name(text);
+        let mut candidates: Vec<usize> = Vec::new();
+        let digits = name.bytes().all(|b| b.is_ascii_digit());
+        if digits && name.len() == 6 {
+            candidates = self.former_by_code.get(&name.parse().ok()?).cloned().unwrap_or_default();
+        } else if let Some(list) = self.former_by_name.get(&name) {
+            candidates = list.clone();
+        } else {
+            // A name with its parent's name in front: 大同市南郊区.
+            for (start, _) in name.char_indices().skip(1) {
+                let (prefix, suffix) = name.split_at(start);
+                if let Some(list) = self.former_by_name.get(suffix) {
+                    let with_parent: Vec<usize> = list
+                        .iter()
+                        .copied()
+                        .filter(|&i| {
+                            let parent = normalize_name(&self.former[i].parent_name);
+                            !parent.is_empty()
+                                && (prefix.ends_with(&parent) || parent.ends_with(prefix))
+                        })
+                        .collect();
+                    if !with_parent.is_empty() {
+                        candidates = with_parent;
+                        break;
+                    }
+                }
+            }
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        // Inside the scope, widening to its province; without a scope, all of them.
+        let mut chosen = candidates.clone();
+        if let Some(s) = scope {
+            for level in std::iter::once(s).chain(self.ancestors(s)) {
+                let inside: Vec<usize> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        self.former[i].successors.iter().any(|c| self.is_within(*c, level))
+                    })
+                    .collect();
+                if !inside.is_empty() {
+                    chosen = inside;
+                    break;
+                }
+            }
+        }
+        let mut successors: Vec<RegionCode> =
+            chosen.iter().flat_map(|&i| self.former[i].successors.iter().copied()).collect();
+        successors.sort();
+        successors.dedup();
+        let year = chosen.iter().map(|&i| self.former[i].end).max().unwrap_or(0);
+        // Records of one division over time (铜梁县 under 四川, then 重庆) agree on what it became.
+        let same_division =
+            chosen.iter().all(|&i| self.former[i].successors == self.former[chosen[0]].successors);
+        if !same_division {
+            let mut shown: Vec<String> = chosen
+                .iter()
+                .map(|&i| {
+                    let f = &self.former[i];
+                    format!("{} {}（{}，{}年撤销）", f.code, f.name, f.parent_name, f.end)
+                })
+                .collect();
+            shown.dedup();
+            return Some(Historic::Ambiguous { candidates: shown });
+        }
+        Some(match successors.as_slice() {
+            [one] => Historic::Renamed { code: *one, year },
+            _ => Historic::Split { year, successors },
+        })
     }
 
     /// Every division, provinces first in code order as listed in the source.
@@ -527,6 +690,35 @@ mod tests {
         // A scope of one district widens to its province to tell 江北区 of Chongqing from Ningbo's.
         assert_eq!(reg.resolve("江北区", Some(code("500103"))), Ok(code("500105")));
         assert!(matches!(reg.resolve("不存在区", None), Err(ResolveError::Unknown(_))));
+    }
+
+    #[test]
+    fn former_names_and_codes_through_the_change_history() {
+        let reg = Registry::builtin();
+        assert_eq!(
+            reg.resolve_former("铜梁县", Some(code("500000"))),
+            Some(Historic::Renamed { code: code("500151"), year: 2014 })
+        );
+        assert_eq!(
+            reg.resolve_former("大同县", Some(code("140200"))),
+            Some(Historic::Renamed { code: code("140215"), year: 2018 })
+        );
+        assert_eq!(
+            reg.resolve_former("220381", Some(code("220300"))),
+            Some(Historic::Renamed { code: code("220184"), year: 2020 })
+        );
+        assert_eq!(
+            reg.resolve_former("大同市大同县", None),
+            Some(Historic::Renamed { code: code("140215"), year: 2018 })
+        );
+        match reg.resolve_former("南郊区", Some(code("140200"))) {
+            Some(Historic::Split { year: 2018, successors }) => {
+                assert_eq!(successors, vec![code("140212"), code("140213"), code("140214")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(reg.resolve_former("南郊区", None), Some(Historic::Ambiguous { .. })));
+        assert_eq!(reg.resolve_former("不存在县", None), None);
         assert!(matches!(reg.resolve("999999", None), Err(ResolveError::Unknown(_))));
     }
 }
