@@ -22,21 +22,45 @@ use crate::catalog::{Catalog, Check, Comparator, Indicator, MetricKind, Scope, T
 use crate::fxhash::FxHashMap;
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
+use crate::values::{Part, Span};
 
 /// Pace-ratio cut-off for on_track.
 pub const ON_TRACK: f64 = 0.95;
 /// Pace-ratio cut-off for needs_acceleration.
 pub const NEEDS_ACCELERATION: f64 = 0.60;
 
-/// The reported values: each region's own figures, by metric and period.
+/// The reported values: each region's figures, by metric, kind of figure ([`Part`], [`Span`])
+/// and period.
 #[derive(Debug, Clone)]
 pub struct Observations {
     metric_ids: FxHashMap<String, usize>,
     kinds: Vec<MetricKind>,
-    /// Each region's own series of a metric, sorted by period (values usually arrive in order,
-    /// so inserting is a push and reading a binary search).
-    values: FxHashMap<(RegionCode, usize), Vec<(Period, f64)>>,
+    /// Each region's series of a metric, one per kind of figure, sorted by period (values
+    /// usually arrive in order, so inserting is a push and reading a binary search).
+    values: FxHashMap<(RegionCode, usize), Kinds>,
     periods: BTreeSet<Period>,
+}
+
+/// A region's series of one metric: reported quarterly, reported year to date, own part
+/// quarterly, own part year to date.
+#[derive(Debug, Clone, Default)]
+struct Kinds([Vec<(Period, f64)>; 4]);
+
+fn kind_index(part: Part, span: Span) -> usize {
+    usize::from(part == Part::Own) * 2 + usize::from(span == Span::YearToDate)
+}
+
+impl Kinds {
+    fn at(&self, part: Part, span: Span, period: Period) -> Option<f64> {
+        let series = &self.0[kind_index(part, span)];
+        series.binary_search_by_key(&period, |e| e.0).ok().map(|i| series[i].1)
+    }
+
+    /// Whether the part has any figure (quarter or year to date) at `period`.
+    fn has(&self, part: Part, period: Period) -> bool {
+        self.at(part, Span::Quarter, period).is_some()
+            || self.at(part, Span::YearToDate, period).is_some()
+    }
 }
 
 impl Observations {
@@ -55,11 +79,24 @@ impl Observations {
         }
     }
 
-    /// Records a region's own value; a metric the catalog does not know is ignored and
-    /// `false` returned.
+    /// Records a region's reported quarterly figure; a metric the catalog does not know is
+    /// ignored and `false` returned.
     pub fn insert(&mut self, region: RegionCode, metric: &str, period: Period, value: f64) -> bool {
+        self.insert_as(region, metric, Part::Total, Span::Quarter, period, value)
+    }
+
+    /// Records a figure of a given kind: a jurisdiction's own part, or a year-to-date flow.
+    pub fn insert_as(
+        &mut self,
+        region: RegionCode,
+        metric: &str,
+        part: Part,
+        span: Span,
+        period: Period,
+        value: f64,
+    ) -> bool {
         let Some(&m) = self.metric_ids.get(metric) else { return false };
-        self.insert_index(region, m, period, value);
+        self.insert_kind(region, m, part, span, period, value);
         true
     }
 
@@ -70,7 +107,20 @@ impl Observations {
 
     /// [`Observations::insert`] by metric index (see [`Observations::metric_index`]).
     pub fn insert_index(&mut self, region: RegionCode, m: usize, period: Period, value: f64) {
-        let series = self.values.entry((region, m)).or_default();
+        self.insert_kind(region, m, Part::Total, Span::Quarter, period, value);
+    }
+
+    /// [`Observations::insert_as`] by metric index.
+    pub fn insert_kind(
+        &mut self,
+        region: RegionCode,
+        m: usize,
+        part: Part,
+        span: Span,
+        period: Period,
+        value: f64,
+    ) {
+        let series = &mut self.values.entry((region, m)).or_default().0[kind_index(part, span)];
         match series.last() {
             Some(&(p, _)) if p < period => series.push((period, value)),
             _ => match series.binary_search_by_key(&period, |e| e.0) {
@@ -81,15 +131,18 @@ impl Observations {
         self.periods.insert(period);
     }
 
-    /// The region's own reported value.
+    /// The region's reported quarterly figure, as imported (no roll-up).
     pub fn own(&self, region: RegionCode, metric: &str, period: Period) -> Option<f64> {
         let m = *self.metric_ids.get(metric)?;
-        self.own_by_index(region, m, period)
+        self.values.get(&(region, m))?.at(Part::Total, Span::Quarter, period)
     }
 
-    fn own_by_index(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
-        let series = self.values.get(&(region, m))?;
-        series.binary_search_by_key(&period, |e| e.0).ok().map(|i| series[i].1)
+    /// Whether the region has any figure of the metric for the quarter (of any kind).
+    pub fn reported(&self, region: RegionCode, metric: &str, period: Period) -> bool {
+        let Some(&m) = self.metric_ids.get(metric) else { return false };
+        self.values
+            .get(&(region, m))
+            .is_some_and(|k| k.has(Part::Total, period) || k.has(Part::Own, period))
     }
 
     /// Every period that has at least one value, in order.
@@ -100,6 +153,50 @@ impl Observations {
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+
+    /// One region's figure of one kind for the quarter: the quarter's own figure, or for a
+    /// flow reported only year to date, the difference from the previous quarter's year to
+    /// date (the whole year to date in Q1).
+    fn quarter_of(&self, region: RegionCode, m: usize, part: Part, period: Period) -> Option<f64> {
+        let k = self.values.get(&(region, m))?;
+        if let Some(v) = k.at(part, Span::Quarter, period) {
+            return Some(v);
+        }
+        if self.kinds[m] != MetricKind::Flow {
+            return None;
+        }
+        let ytd = k.at(part, Span::YearToDate, period)?;
+        if period.quarter() == 1 {
+            return Some(ytd);
+        }
+        let before = self.year_to_date_of(region, m, part, period.prev())?;
+        Some(ytd - before)
+    }
+
+    /// One region's year-to-date figure of one kind: the latest year-to-date figure reported
+    /// at or before `period` in its year, plus the quarterly figures after it (never a sum of
+    /// year-to-date figures). `None` when nothing of the year is known.
+    fn year_to_date_of(
+        &self,
+        region: RegionCode,
+        m: usize,
+        part: Part,
+        period: Period,
+    ) -> Option<f64> {
+        let k = self.values.get(&(region, m))?;
+        let mut total = None;
+        for q in (1..=period.quarter()).rev() {
+            let p = Period::new(period.year(), q)?;
+            if let Some(v) = k.at(part, Span::YearToDate, p) {
+                *total.get_or_insert(0.0) += v;
+                return total;
+            }
+            if let Some(v) = k.at(part, Span::Quarter, p) {
+                *total.get_or_insert(0.0) += v;
+            }
+        }
+        total
     }
 }
 
@@ -447,6 +544,9 @@ pub fn rolled_value(
     Context::new(catalog, registry, obs, period.end_date()).rolled(region, m, period)
 }
 
+/// A roll-up remembered for one evaluation: region, metric index, quarter, span.
+type RollKey = (RegionCode, usize, Period, Span);
+
 struct Context<'a> {
     catalog: &'a Catalog,
     registry: &'a Registry,
@@ -458,7 +558,9 @@ struct Context<'a> {
     periods: Vec<Period>,
     /// Rolled-up values already computed: a province's sum is asked for by many targets and
     /// by every quarter of their series.
-    rolled_cache: RefCell<FxHashMap<(RegionCode, usize, Period), Option<f64>>>,
+    rolled_cache: RefCell<FxHashMap<RollKey, Option<f64>>>,
+    /// Whether a region's subtree has a figure for a quarter (see `any_at`).
+    any_cache: RefCell<FxHashMap<(RegionCode, usize, Period), bool>>,
 }
 
 impl<'a> Context<'a> {
@@ -477,6 +579,7 @@ impl<'a> Context<'a> {
             last_period: last,
             periods: obs.periods().filter(|p| *p <= last).collect(),
             rolled_cache: RefCell::new(FxHashMap::default()),
+            any_cache: RefCell::new(FxHashMap::default()),
         }
     }
 
@@ -484,24 +587,85 @@ impl<'a> Context<'a> {
         self.obs.metric_ids.get(id).copied()
     }
 
+    /// A region's figure for the quarter: its reported figure where there is one; otherwise,
+    /// for stocks and flows, its own part (本级) plus the sum of its children's figures; for
+    /// parameters and checklists, its own part alone (they are never summed).
     fn rolled(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
-        if let Some(v) = self.obs.own_by_index(region, m, period) {
-            return Some(v);
+        self.rolled_span(region, m, period, Span::Quarter)
+    }
+
+    /// [`Context::rolled`] for the year to date: a flow's total from 1 January to the end of
+    /// `period`, from each region's latest year-to-date figure and the quarters after it.
+    fn rolled_ytd(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
+        self.rolled_span(region, m, period, Span::YearToDate)
+    }
+
+    fn rolled_span(&self, region: RegionCode, m: usize, period: Period, span: Span) -> Option<f64> {
+        let figure = |part: Part| match span {
+            Span::Quarter => self.obs.quarter_of(region, m, part, period),
+            Span::YearToDate => self.obs.year_to_date_of(region, m, part, period),
+        };
+        let kinds = self.obs.values.get(&(region, m));
+        // The region's reported figure for the quarter wins.
+        if kinds.is_some_and(|k| k.has(Part::Total, period)) {
+            if let Some(v) = figure(Part::Total) {
+                return Some(v);
+            }
         }
-        if !self.obs.kinds[m].is_summed() || self.registry.children(region).is_empty() {
-            return None;
+        let own = if kinds.is_some() { figure(Part::Own) } else { None };
+        if !self.obs.kinds[m].is_summed() {
+            return own;
         }
-        if let Some(v) = self.rolled_cache.borrow().get(&(region, m, period)) {
+        let key = (region, m, period, span);
+        if let Some(v) = self.rolled_cache.borrow().get(&key) {
             return *v;
         }
-        let mut sum = None;
+        let mut sum = own;
         for &child in self.registry.children(region) {
-            if let Some(v) = self.rolled(child, m, period) {
+            if let Some(v) = self.rolled_span(child, m, period, span) {
                 *sum.get_or_insert(0.0) += v;
             }
         }
-        self.rolled_cache.borrow_mut().insert((region, m, period), sum);
+        // A year to date with nothing below it this quarter: the region's own reported figures
+        // of the year so far (a county that reported Q1 but not yet Q2 still counts its Q1).
+        if sum.is_none() && span == Span::YearToDate && kinds.is_some() {
+            sum = figure(Part::Total);
+        }
+        self.rolled_cache.borrow_mut().insert(key, sum);
         sum
+    }
+
+    /// Whether the region (or, for summed metrics, a region below it) has any figure of the
+    /// metric for the quarter: a quarterly or a year-to-date one.
+    fn any_at(&self, region: RegionCode, m: usize, period: Period) -> bool {
+        if self
+            .obs
+            .values
+            .get(&(region, m))
+            .is_some_and(|k| k.has(Part::Total, period) || k.has(Part::Own, period))
+        {
+            return true;
+        }
+        if !self.obs.kinds[m].is_summed() {
+            return false;
+        }
+        if let Some(&v) = self.any_cache.borrow().get(&(region, m, period)) {
+            return v;
+        }
+        let v = self.registry.children(region).iter().any(|&c| self.any_at(c, m, period));
+        self.any_cache.borrow_mut().insert((region, m, period), v);
+        v
+    }
+
+    /// Whether an indicator has figures for the quarter (both parts of a ratio).
+    fn has_at(&self, ind: &Indicator, region: RegionCode, period: Period) -> bool {
+        let at = |metric: &str| {
+            self.metric_index(metric).is_some_and(|m| self.any_at(region, m, period))
+        };
+        match ind {
+            Indicator::Metric { metric } => at(metric),
+            Indicator::Ratio { numerator, denominator, .. } => at(numerator) && at(denominator),
+        }
     }
 
     /// The indicator's value at one period (stocks as of quarter end, flows for the quarter).
@@ -521,9 +685,7 @@ impl<'a> Context<'a> {
     fn metric_year_to_date(&self, region: RegionCode, m: usize, period: Period) -> Option<f64> {
         let quarters = (1..=period.quarter()).filter_map(|q| Period::new(period.year(), q));
         match self.obs.kinds[m] {
-            MetricKind::Flow => {
-                quarters.filter_map(|p| self.rolled(region, m, p)).reduce(|a, b| a + b)
-            }
+            MetricKind::Flow => self.rolled_ytd(region, m, period),
             MetricKind::Checklist => {
                 quarters.filter_map(|p| self.rolled(region, m, p)).reduce(f64::max)
             }
@@ -669,7 +831,7 @@ impl<'a> Context<'a> {
             self.periods
                 .iter()
                 .copied()
-                .filter(|p| p.year() == year && self.value(&check.indicator, region, *p).is_some())
+                .filter(|p| p.year() == year && self.has_at(&check.indicator, region, *p))
                 .collect()
         };
         let this_year = with_data(last.year());

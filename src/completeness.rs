@@ -74,12 +74,12 @@ pub fn child_returns(
     let mut out = Vec::new();
     for &child in registry.children(region) {
         let Some(info) = registry.get(child) else { continue };
-        let reported_any = catalog.metrics.iter().any(|m| obs.own(child, &m.id, period).is_some());
+        let reported_any = catalog.metrics.iter().any(|m| obs.reported(child, &m.id, period));
         if info.optional && !reported_any {
             continue;
         }
         let missing: Vec<String> =
-            expected.iter().filter(|m| obs.own(child, m, period).is_none()).cloned().collect();
+            expected.iter().filter(|m| !obs.reported(child, m, period)).cloned().collect();
         let state = if !reported_any {
             ReturnState::Missing
         } else if missing.is_empty() {

@@ -28,6 +28,7 @@ pub mod region;
 pub mod report;
 pub mod store;
 pub mod template;
+pub mod values;
 mod xlsx;
 
 pub use assess::{Assessment, Observations, Status};
@@ -35,4 +36,5 @@ pub use catalog::{Catalog, LocalTarget, Metric, MetricKind, Target};
 pub use period::Period;
 pub use region::{Region, RegionCode, Registry};
 pub use store::Store;
+pub use values::{NewValue, Part, Span};
 pub use xlsx::display_width;

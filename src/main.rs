@@ -60,6 +60,12 @@ enum Command {
         /// Map a column Carestaff does not recognise: "列名=metric_id" (remembered for the region).
         #[arg(long = "map", value_name = "HEADER=METRIC")]
         maps: Vec<String>,
+        /// Leave out a column Carestaff does not recognise (remembered for the region).
+        #[arg(long = "skip", value_name = "HEADER")]
+        skips: Vec<String>,
+        /// Leave out every column that looks like a metric Carestaff does not recognise.
+        #[arg(long)]
+        skip_unknown: bool,
         /// Write the file back with each bad cell marked red and explained (one file only).
         #[arg(long, value_name = "OUT.xlsx")]
         feedback: Option<PathBuf>,
@@ -255,7 +261,7 @@ fn run(cli: Cli) -> Result<()> {
     let lang = cli.lang;
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Import { files, period, dry_run, json, maps, feedback } => {
+        Command::Import { files, period, dry_run, json, maps, skips, skip_unknown, feedback } => {
             if feedback.is_some() && files.len() != 1 {
                 return Err(Usage(
                     "--feedback writes one workbook: import one file at a time with it".into(),
@@ -267,7 +273,7 @@ fn run(cli: Cli) -> Result<()> {
                 let (header, metric) = m
                     .split_once('=')
                     .ok_or_else(|| Usage(format!("--map `{m}`: write it as \"列名=metric_id\"")))?;
-                if catalog.metric(metric.trim()).is_none() {
+                if catalog.metric(metric.trim()).is_none() && metric.trim() != ingest::SKIP {
                     return Err(Usage(format!(
                         "--map `{m}`: `{}` is not a metric id (see `carestaff targets`)",
                         metric.trim()
@@ -277,7 +283,7 @@ fn run(cli: Cli) -> Result<()> {
                 mappings.push((header.trim().to_string(), metric.trim().to_string()));
             }
             let mut store = open_store(cli.db)?;
-            let options = Options { period, mappings };
+            let options = Options { period, mappings, skips, skip_unknown };
             let ctx = ImportContext {
                 now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 user: std::env::var("USER")
@@ -288,7 +294,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut reports = Vec::new();
             for f in &files {
                 let shown = f.display().to_string();
-                let report = match std::fs::File::open(f).and_then(ingest::grid::read_limited) {
+                let report = match std::fs::File::open(f).and_then(ingest::read::read_limited) {
                     Ok(bytes) => {
                         let report = ingest::import_file(
                             &mut store, &shown, &bytes, catalog, registry, &options, &ctx,
@@ -738,6 +744,8 @@ fn print_import(
     lang: Lang,
 ) -> Result<()> {
     let zh = lang == Lang::Zh;
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
     for r in reports {
         let word = match (r.outcome, dry_run, zh) {
             (Outcome::Imported, false, true) => "已导入",
@@ -754,7 +762,7 @@ fn print_import(
             if zh {
                 writeln!(
                     out,
-                    "  {} 个数值：新增 {}，变更 {}，未变 {}",
+                    "  {} 个数值：新增 {}、变更 {}、未变 {}",
                     r.values, r.new, r.changed, r.unchanged
                 )?;
             } else {
@@ -764,6 +772,9 @@ fn print_import(
                     r.values, r.new, r.changed, r.unchanged
                 )?;
             }
+        }
+        if dry_run || r.outcome == Outcome::Rejected {
+            print_reading(out, &r.reading, zh)?;
         }
         for (kind, problems) in [
             (if zh { "错误" } else { "error" }, &r.errors),
@@ -777,28 +788,173 @@ fn print_import(
                     (false, true, false) => format!("sheet {}: ", p.sheet),
                     (false, false, false) => format!("sheet {}, cell {}: ", p.sheet, p.cell),
                 };
-                writeln!(out, "  {kind} {place}{}", p.message_in(zh))?;
+                writeln!(out, "  {kind} {place}{}{}", p.message_in(zh), cli_hint(p, zh))?;
             }
         }
         if dry_run {
-            for d in r.preview.iter().filter(|d| d.change != carestaff::store::Change::Unchanged) {
+            for d in &r.preview {
+                let v = &d.value;
+                let (label, unit) =
+                    catalog.metric(&v.metric).map_or((v.metric.to_string(), String::new()), |m| {
+                        (if zh { m.label_zh.clone() } else { m.label_en.clone() }, m.unit.clone())
+                    });
+                let kind = match (v.part, v.span, zh) {
+                    (carestaff::Part::Own, _, true) => "（本级）",
+                    (carestaff::Part::Own, _, false) => " (own part)",
+                    (_, carestaff::Span::YearToDate, true) => "（本年累计）",
+                    (_, carestaff::Span::YearToDate, false) => " (year to date)",
+                    _ => "",
+                };
+                let change = match (d.change, zh) {
+                    (carestaff::store::Change::New, true) => "新增".to_string(),
+                    (carestaff::store::Change::New, false) => "new".to_string(),
+                    (_, true) => format!(
+                        "变更，原为{}",
+                        d.previous.map_or_else(|| "—".into(), assess::format_number)
+                    ),
+                    (_, false) => format!(
+                        "changed, was {}",
+                        d.previous.map_or_else(|| "—".into(), assess::format_number)
+                    ),
+                };
                 writeln!(
                     out,
-                    "  {:?} {} {} {} = {}{}",
-                    d.change,
-                    d.value.region,
-                    d.value.period,
-                    d.value.metric,
-                    assess::format_number(d.value.value),
-                    d.previous.map_or_else(String::new, |p| format!(
-                        " (was {})",
-                        assess::format_number(p)
-                    ))
+                    "  {} {} {label}{kind} {}{unit}（{change}） {}!{}",
+                    registry.name_of(v.region),
+                    v.period,
+                    assess::format_number(v.value),
+                    v.sheet,
+                    v.cell()
+                )?;
+            }
+            if r.preview_truncated {
+                writeln!(
+                    out,
+                    "  {}",
+                    if zh {
+                        "……（仅列出前一部分）"
+                    } else {
+                        "… (only the first ones are listed)"
+                    }
                 )?;
             }
         }
     }
     Ok(())
+}
+
+/// How each sheet was read, in a few lines: layout, reporting unit and period with where they
+/// came from, each metric with its unit, the total, subtotal and own-part rows, what was left out.
+fn print_reading(out: &mut impl Write, reading: &[ingest::SheetReading], zh: bool) -> Result<()> {
+    use ingest::Layout;
+    for s in reading {
+        let layout = match (s.layout, zh) {
+            (l, true) => l.label_zh().to_string(),
+            (Layout::Wide, false) => "wide table (a row per region, a column per metric)".into(),
+            (Layout::Long, false) => "long table (region, indicator, period, value)".into(),
+            (Layout::Form, false) => "form (metrics down the rows)".into(),
+            (Layout::Transposed, false) => "metrics down the rows, regions across".into(),
+            (Layout::Hidden, false) => "hidden sheet, not read".into(),
+            (Layout::None, false) => "no table recognised".into(),
+        };
+        writeln!(out, "  {} {}：{layout}", if zh { "工作表" } else { "sheet" }, s.sheet)?;
+        if let Some(r) = &s.region {
+            let from = if zh { &r.origin.from_zh } else { &r.origin.from };
+            writeln!(
+                out,
+                "    {} {} {}（{from}）",
+                if zh { "填报单位" } else { "reporting unit" },
+                r.code,
+                r.name
+            )?;
+        }
+        if let Some(p) = &s.period {
+            let from = if zh { &p.origin.from_zh } else { &p.origin.from };
+            let ytd = match (p.year_to_date, zh) {
+                (true, true) => "，本年累计",
+                (true, false) => ", year to date",
+                _ => "",
+            };
+            writeln!(
+                out,
+                "    {} {}{ytd}（{from}）",
+                if zh { "报告期" } else { "period" },
+                p.period
+            )?;
+        }
+        for c in &s.columns {
+            let label = if zh { &c.label_zh } else { &c.label_en };
+            let unit = if c.unit.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " [{}{}]",
+                    c.unit,
+                    if c.scale != 1.0 {
+                        format!(" ×{}", assess::format_number(c.scale))
+                    } else {
+                        String::new()
+                    }
+                )
+            };
+            let span = if c.span == carestaff::Span::YearToDate {
+                if zh {
+                    " 本年累计"
+                } else {
+                    " year to date"
+                }
+            } else {
+                ""
+            };
+            let role = if c.role == "comparison" {
+                if zh {
+                    "（对比，不入库）"
+                } else {
+                    " (comparison, not stored)"
+                }
+            } else {
+                ""
+            };
+            writeln!(out, "    {} “{}” → {label}{unit}{span}{role}", c.cell, c.header)?;
+        }
+        for (cells, zh_word, en_word) in [
+            (&s.totals, "合计行", "total rows"),
+            (&s.subtotals, "小计行", "subtotal rows"),
+            (&s.own_parts, "本级行", "own-part rows"),
+        ] {
+            if !cells.is_empty() {
+                writeln!(out, "    {}：{}", if zh { zh_word } else { en_word }, cells.join(", "))?;
+            }
+        }
+        for ig in &s.ignored {
+            writeln!(
+                out,
+                "    {} “{}” {}：{}",
+                ig.cell,
+                ig.header,
+                if zh { "未导入" } else { "left out" },
+                if zh { &ig.why_zh } else { &ig.why }
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The command-line way out of a problem, where there is one.
+fn cli_hint(p: &ingest::Problem, zh: bool) -> String {
+    use ingest::Code;
+    let header = p.header.clone().unwrap_or_else(|| "列名".into());
+    match (p.code, zh) {
+        (Code::NoPeriod, true) => "（命令行：--period 2025Q2）".into(),
+        (Code::NoPeriod, false) => " (command line: --period 2025Q2)".into(),
+        (Code::UnmappedColumn, true) => format!("（命令行：--map \"{header}=指标代码\" 或 --skip \"{header}\"，指标代码见 carestaff targets）"),
+        (Code::UnmappedColumn, false) => format!(" (command line: --map \"{header}=metric_id\" or --skip \"{header}\"; metric ids in `carestaff targets`)"),
+        (Code::NoTable, true) => "（填报模板：carestaff template -o 模板.xlsx --region 代码）".into(),
+        (Code::NoTable, false) => " (fill-in template: carestaff template -o template.xlsx --region CODE)".into(),
+        (Code::PeriodConflict, true) => "（命令行：去掉 --period）".into(),
+        (Code::PeriodConflict, false) => " (command line: leave out --period)".into(),
+        _ => String::new(),
+    }
 }
 
 fn print_status(

@@ -17,6 +17,7 @@ use crate::assess::Observations;
 use crate::catalog::{Catalog, LocalTarget};
 use crate::period::Period;
 use crate::region::RegionCode;
+use crate::values::cell_name;
 
 /// The schema, one entry per version: append only, never edit a released step.
 pub const MIGRATIONS: &[&str] = &[
@@ -178,46 +179,7 @@ pub enum StoreError {
     },
 }
 
-/// One value to store. The metric id and sheet name are shared between the values of a file
-/// (`Arc<str>`), and the cell is kept as numbers: a national return brings millions of values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewValue {
-    /// The region.
-    pub region: RegionCode,
-    /// The quarter.
-    pub period: Period,
-    /// The metric id.
-    pub metric: Arc<str>,
-    /// The value in the metric's unit.
-    pub value: f64,
-    /// The sheet it came from.
-    pub sheet: Arc<str>,
-    /// The row it came from, 0-based.
-    pub row: u32,
-    /// The column it came from, 0-based.
-    pub col: u16,
-}
-
-impl NewValue {
-    /// The cell it came from, in A1 notation.
-    pub fn cell(&self) -> String {
-        crate::ingest::grid::a1(self.row as usize, usize::from(self.col))
-    }
-}
-
-impl Serialize for NewValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("NewValue", 6)?;
-        st.serialize_field("region", &self.region)?;
-        st.serialize_field("period", &self.period)?;
-        st.serialize_field("metric", &*self.metric)?;
-        st.serialize_field("value", &self.value)?;
-        st.serialize_field("sheet", &*self.sheet)?;
-        st.serialize_field("cell", &self.cell())?;
-        st.end()
-    }
-}
+pub use crate::values::{NewValue, Part, SeriesKey, Span, ValueRef};
 
 /// The file an import comes from.
 #[derive(Debug, Clone)]
@@ -282,6 +244,33 @@ pub struct ValueRow {
     pub metric: String,
     /// The value.
     pub value: f64,
+    /// `own` for a jurisdiction's own part (本级); absent for a region's reported figure.
+    #[serde(skip_serializing_if = "is_total")]
+    pub part: Part,
+    /// `ytd` for a year-to-date flow (本年累计); absent for the quarter's figure.
+    #[serde(skip_serializing_if = "is_quarter")]
+    pub span: Span,
+}
+
+fn is_total(p: &Part) -> bool {
+    *p == Part::Total
+}
+
+fn is_quarter(s: &Span) -> bool {
+    *s == Span::Quarter
+}
+
+/// The outcome of comparing a file's values with the database.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DiffSummary {
+    /// Values with no current value.
+    pub new: usize,
+    /// Values that differ from the current one.
+    pub changed: usize,
+    /// Values equal to the current one.
+    pub unchanged: usize,
+    /// The new and changed values, at most the number asked for.
+    pub preview: Vec<ValueDiff>,
 }
 
 /// One entry of a value's trail.
@@ -289,6 +278,12 @@ pub struct ValueRow {
 pub struct HistoryRow {
     /// The quarter.
     pub period: Period,
+    /// Reported figure or own part.
+    #[serde(skip_serializing_if = "is_total")]
+    pub part: Part,
+    /// Quarter or year to date.
+    #[serde(skip_serializing_if = "is_quarter")]
+    pub span: Span,
     /// The value that file brought.
     pub value: f64,
     /// Whether it is the current value.
@@ -317,6 +312,10 @@ pub struct SourcedValue {
     pub period: Period,
     /// The metric id.
     pub metric: Arc<str>,
+    /// Reported figure or own part.
+    pub part: Part,
+    /// Quarter or year to date.
+    pub span: Span,
     /// The value.
     pub value: f64,
     /// The file it came from.
@@ -438,8 +437,18 @@ impl Store {
                 |source| StoreError::Backup { path: path.display().to_string(), source },
             )?;
         }
+        // Another process may be migrating the same new file right now: take the write lock
+        // first, then read the version again, and apply only what is still missing.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
+        let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now > latest {
+            return Err(StoreError::Newer {
+                path: path.map_or_else(|| ":memory:".into(), |p| p.display().to_string()),
+                found: now,
+                supported: latest,
+            });
+        }
+        for (i, sql) in migrations.iter().enumerate().skip(now as usize) {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }
@@ -456,34 +465,47 @@ impl Store {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
-    /// Compares values with the current ones without writing anything (the dry run).
+    /// Compares values with the current ones without writing anything (the dry run). The
+    /// values come grouped by region and quarter; at most `keep` new or changed ones are
+    /// listed, all are counted.
     ///
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn diff(&self, values: &[NewValue]) -> Result<Vec<ValueDiff>, StoreError> {
+    pub fn diff<'a>(
+        &self,
+        values: impl IntoIterator<Item = ValueRef<'a>>,
+        keep: usize,
+    ) -> Result<DiffSummary, StoreError> {
         let keys = self.metric_keys()?;
         let mut current = self
             .conn
             .prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?;
-        let mut out = Vec::with_capacity(values.len());
-        for group in group_by_region_period(values) {
-            let first = group[0];
-            let blob: Option<Vec<u8>> = current
-                .query_row(params![first.region.as_u32(), first.period.index()], |r| r.get(0))
-                .optional()?;
-            let existing: Vec<codec::Current> =
-                blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
-            for v in group {
-                let previous = keys
-                    .get(&*v.metric)
-                    .and_then(|k| existing.iter().find(|e| e.0 == *k))
-                    .map(|e| e.1);
-                out.push(ValueDiff {
-                    change: classify(previous, v.value),
-                    previous,
-                    value: v.clone(),
-                });
+        let mut out = DiffSummary::default();
+        let mut group: Option<((RegionCode, Period), Vec<codec::Current>)> = None;
+        for v in values {
+            let at = (v.region, v.period);
+            if group.as_ref().is_none_or(|(g, _)| *g != at) {
+                let blob: Option<Vec<u8>> = current
+                    .query_row(params![v.region.as_u32(), v.period.index()], |r| r.get(0))
+                    .optional()?;
+                let existing =
+                    blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
+                group = Some((at, existing));
+            }
+            let existing = group.as_ref().map_or(&[][..], |(_, e)| e.as_slice());
+            let previous = keys
+                .get(&v.series_name())
+                .and_then(|k| existing.iter().find(|e| e.0 == *k))
+                .map(|e| e.1);
+            let change = classify(previous, v.value);
+            match change {
+                Change::New => out.new += 1,
+                Change::Changed => out.changed += 1,
+                Change::Unchanged => out.unchanged += 1,
+            }
+            if change != Change::Unchanged && out.preview.len() < keep {
+                out.preview.push(ValueDiff { change, previous, value: NewValue::from(v) });
             }
         }
         Ok(out)
@@ -497,128 +519,83 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if SQLite fails; the transaction is then rolled back whole.
-    pub fn commit(
+    pub fn commit<'a>(
         &mut self,
         submission: &NewSubmission,
-        values: &[NewValue],
+        values: impl IntoIterator<Item = ValueRef<'a>>,
     ) -> Result<CommitSummary, StoreError> {
-        // A 32 MiB page cache keeps a large import's pages in memory until it commits, instead
-        // of spilling and rewriting them; reads keep SQLite's small default.
-        self.conn.pragma_update(None, "cache_size", -32_768)?;
+        // A larger page cache while committing keeps a big import's pages in memory instead of
+        // spilling and rewriting them; reads keep SQLite's small default. 8 MiB keeps the
+        // whole import of a national return within its memory budget (BENCHMARKS.md).
+        self.conn.pragma_update(None, "cache_size", -8_192)?;
         let result = self.commit_in_transaction(submission, values);
         self.conn.pragma_update(None, "cache_size", -2_000)?;
         result
     }
 
-    fn commit_in_transaction(
+    /// [`Store::commit`] for owned values in any order (they are grouped by region and
+    /// quarter first).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::commit`].
+    pub fn commit_values(
         &mut self,
         submission: &NewSubmission,
         values: &[NewValue],
     ) -> Result<CommitSummary, StoreError> {
+        let mut order: Vec<&NewValue> = values.iter().collect();
+        order.sort_by_key(|v| (v.region, v.period));
+        self.commit(submission, order.into_iter().map(NewValue::as_ref))
+    }
+
+    fn commit_in_transaction<'a>(
+        &mut self,
+        submission: &NewSubmission,
+        values: impl IntoIterator<Item = ValueRef<'a>>,
+    ) -> Result<CommitSummary, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut summary = CommitSummary { submission: None, new: 0, changed: 0, unchanged: 0 };
+        let mut total = 0usize;
         {
-            let mut keys = load_metric_keys(&tx)?;
-            let mut add_key = tx.prepare_cached("INSERT INTO metric_key (name) VALUES (?1)")?;
-            let mut current = tx.prepare_cached(
-                "SELECT vals FROM current_value WHERE region = ?1 AND period = ?2",
-            )?;
-            let mut insert_obs =
-                tx.prepare_cached("INSERT INTO observation (submission_id, region, period, sheet, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO current_value (region, period, vals) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
-            )?;
-            // An empty database (a first import) has no current values to compare with.
-            let empty: bool =
-                tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM current_value)", [], |r| r.get(0))?;
-            // In key order, so the B-tree inserts append rather than split pages all over.
-            let mut groups = group_by_region_period(values);
-            groups.sort_by_key(|g| (g[0].region, g[0].period));
-            for group in groups {
-                let (region, period) = (group[0].region.as_u32(), group[0].period.index());
-                let blob: Option<Vec<u8>> = if empty {
-                    None
-                } else {
-                    current.query_row(params![region, period], |r| r.get(0)).optional()?
-                };
-                let mut existing: Vec<codec::Current> =
-                    blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
-                // The values of this group that are new or different, by sheet (a file may
-                // give one region and quarter on two sheets only through the long layout).
-                let mut fresh: Vec<(&NewValue, u16)> = Vec::new();
-                for v in &group {
-                    let key = match keys.get(&*v.metric) {
-                        Some(k) => *k,
-                        None => {
-                            add_key.execute([&*v.metric])?;
-                            let k = u16::try_from(tx.last_insert_rowid()).unwrap_or(u16::MAX);
-                            keys.insert(v.metric.to_string(), k);
-                            k
-                        }
-                    };
-                    match classify(existing.iter().find(|e| e.0 == key).map(|e| e.1), v.value) {
-                        Change::Unchanged => summary.unchanged += 1,
-                        Change::New => {
-                            summary.new += 1;
-                            fresh.push((v, key));
-                        }
-                        Change::Changed => {
-                            summary.changed += 1;
-                            fresh.push((v, key));
-                        }
-                    }
+            let mut w = GroupWriter {
+                keys: load_metric_keys(&tx)?,
+                add_key: tx.prepare_cached("INSERT INTO metric_key (name) VALUES (?1)")?,
+                current: tx.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?,
+                insert_obs: tx.prepare_cached(
+                    "INSERT INTO observation (submission_id, region, period, sheet, vals) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?,
+                upsert: tx.prepare_cached(
+                    "INSERT INTO current_value (region, period, vals) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
+                )?,
+                insert_submission: tx.prepare_cached(
+                    "INSERT INTO submission (file_name, sha256, imported_at, imported_by, sheets, value_count, changed_count)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+                )?,
+                // An empty database (a first import) has no current values to compare with.
+                empty: tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM current_value)", [], |r| r.get(0))?,
+                submission,
+                summary: &mut summary,
+                conn: &tx,
+            };
+            let mut group: Vec<ValueRef<'a>> = Vec::with_capacity(64);
+            for v in values {
+                total += 1;
+                if group.last().is_some_and(|g| (g.region, g.period) != (v.region, v.period)) {
+                    w.write(&group)?;
+                    group.clear();
                 }
-                if fresh.is_empty() {
-                    continue;
-                }
-                let sub_id = match summary.submission {
-                    Some(id) => id,
-                    None => {
-                        tx.execute(
-                            "INSERT INTO submission (file_name, sha256, imported_at, imported_by, sheets, value_count, changed_count)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
-                            params![
-                                submission.file_name,
-                                submission.sha256,
-                                submission.imported_at,
-                                submission.imported_by,
-                                submission.sheets.join(", "),
-                                values.len() as i64
-                            ],
-                        )?;
-                        let id = tx.last_insert_rowid();
-                        summary.submission = Some(id);
-                        id
-                    }
-                };
-                let mut sheets: Vec<&str> = fresh.iter().map(|(v, _)| &*v.sheet).collect();
-                sheets.dedup();
-                let mut observed: Vec<codec::Observed> =
-                    fresh.iter().map(|(v, k)| (*k, v.value, v.row, v.col)).collect();
-                observed.sort_by_key(|e| e.0);
-                insert_obs.execute(params![
-                    sub_id,
-                    region,
-                    period,
-                    sheets.join(", "),
-                    codec::encode_observed(&observed)
-                ])?;
-                let obs_id = tx.last_insert_rowid();
-                for (v, k) in &fresh {
-                    match existing.iter_mut().find(|e| e.0 == *k) {
-                        Some(e) => *e = (*k, v.value, obs_id),
-                        None => existing.push((*k, v.value, obs_id)),
-                    }
-                }
-                existing.sort_by_key(|e| e.0);
-                upsert.execute(params![region, period, codec::encode_current(&existing)])?;
+                group.push(v);
+            }
+            if !group.is_empty() {
+                w.write(&group)?;
             }
         }
         if let Some(id) = summary.submission {
             tx.execute(
-                "UPDATE submission SET changed_count = ?1 WHERE id = ?2",
-                params![(summary.new + summary.changed) as i64, id],
+                "UPDATE submission SET value_count = ?1, changed_count = ?2 WHERE id = ?3",
+                params![total as i64, (summary.new + summary.changed) as i64, id],
             )?;
         }
         tx.commit()?;
@@ -674,10 +651,22 @@ impl Store {
         period: Option<Period>,
     ) -> Result<Vec<ValueRow>, StoreError> {
         let mut out = Vec::new();
-        self.for_each_current(region, period, |region, period, metric, value| {
-            out.push(ValueRow { region, period, metric: metric.to_string(), value });
+        self.for_each_current(region, period, |region, period, name, value| {
+            if let Some(key) = SeriesKey::parse(name) {
+                out.push(ValueRow {
+                    region,
+                    period,
+                    metric: key.metric,
+                    value,
+                    part: key.part,
+                    span: key.span,
+                });
+            }
         })?;
-        out.sort_by(|a, b| (a.region, a.period, &a.metric).cmp(&(b.region, b.period, &b.metric)));
+        out.sort_by(|a, b| {
+            (a.region, a.period, &a.metric, a.part, a.span)
+                .cmp(&(b.region, b.period, &b.metric, b.part, b.span))
+        });
         Ok(out)
     }
 
@@ -701,7 +690,8 @@ impl Store {
         Ok(blob.and_then(|b| codec::decode_current(&b).find(|e| e.0 == key).map(|e| e.1)))
     }
 
-    /// The current values of one region and quarter, as (metric id, value).
+    /// The current values of one region and quarter, as (series name, value): the metric id,
+    /// with `:own` / `:ytd` for the other kinds of figure ([`SeriesKey`]).
     ///
     /// # Errors
     ///
@@ -739,14 +729,16 @@ impl Store {
         keep: impl Fn(RegionCode) -> bool,
     ) -> Result<Observations, StoreError> {
         let mut obs = Observations::new(catalog);
-        // Metric key → the catalog's index, once, instead of a name lookup per value.
-        let mut index: Vec<Option<usize>> = Vec::new();
+        // Metric key → the catalog's index and the kind of figure, once, instead of a name
+        // lookup per value.
+        let mut index: Vec<Option<(usize, Part, Span)>> = Vec::new();
         for (name, key) in self.metric_keys()? {
             let k = usize::from(key);
             if index.len() <= k {
                 index.resize(k + 1, None);
             }
-            index[k] = obs.metric_index(&name);
+            index[k] = SeriesKey::parse(&name)
+                .and_then(|s| obs.metric_index(&s.metric).map(|m| (m, s.part, s.span)));
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT region, period, vals FROM current_value ORDER BY region, period",
@@ -760,8 +752,8 @@ impl Store {
             for (k, v, _) in
                 codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?)
             {
-                if let Some(&Some(m)) = index.get(usize::from(k)) {
-                    obs.insert_index(region, m, period, v);
+                if let Some(&Some((m, part, span))) = index.get(usize::from(k)) {
+                    obs.insert_kind(region, m, part, span, period, v);
                 }
             }
         }
@@ -774,18 +766,29 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn history(&self, region: RegionCode, metric: &str) -> Result<Vec<HistoryRow>, StoreError> {
-        let Some(key) = self.metric_keys()?.get(metric).copied() else { return Ok(Vec::new()) };
+        // Every kind of figure of the metric (reported, own part, year to date).
+        let keys: HashMap<u16, SeriesKey> = self
+            .metric_keys()?
+            .into_iter()
+            .filter_map(|(name, k)| {
+                SeriesKey::parse(&name).filter(|s| s.metric == metric).map(|s| (k, s))
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut current =
             self.conn.prepare_cached("SELECT period, vals FROM current_value WHERE region = ?1")?;
-        let mut current_obs: HashMap<i32, i64> = HashMap::new();
+        let mut current_obs: HashMap<(i32, u16), i64> = HashMap::new();
         let mut rows = current.query([region.as_u32()])?;
         while let Some(row) = rows.next()? {
             let period: i32 = row.get(0)?;
-            if let Some(e) =
+            for e in
                 codec::decode_current(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?)
-                    .find(|e| e.0 == key)
             {
-                current_obs.insert(period, e.2);
+                if keys.contains_key(&e.0) {
+                    current_obs.insert((period, e.0), e.2);
+                }
             }
         }
         let mut stmt = self.conn.prepare_cached(
@@ -797,24 +800,25 @@ impl Store {
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let (id, period_index): (i64, i32) = (row.get(0)?, row.get(1)?);
-            let Some((_, value, r, c)) =
-                codec::decode_observed(row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?)
-                    .find(|e| e.0 == key)
-            else {
-                continue;
-            };
             let Some(period) = Period::from_index(period_index) else { continue };
-            out.push(HistoryRow {
-                period,
-                value,
-                current: current_obs.get(&period_index) == Some(&id),
-                file_name: row.get(4)?,
-                sha256: row.get(5)?,
-                imported_at: row.get(6)?,
-                imported_by: row.get(7)?,
-                sheet: row.get(2)?,
-                cell: crate::ingest::grid::a1(r as usize, c as usize),
-            });
+            for (k, value, r, c) in
+                codec::decode_observed(row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?)
+            {
+                let Some(series) = keys.get(&k) else { continue };
+                out.push(HistoryRow {
+                    period,
+                    part: series.part,
+                    span: series.span,
+                    value,
+                    current: current_obs.get(&(period_index, k)) == Some(&id),
+                    file_name: row.get(4)?,
+                    sha256: row.get(5)?,
+                    imported_at: row.get(6)?,
+                    imported_by: row.get(7)?,
+                    sheet: row.get(2)?,
+                    cell: cell_name(r, u32::from(c)),
+                });
+            }
         }
         Ok(out)
     }
@@ -854,8 +858,13 @@ impl Store {
         &self,
         keep: impl Fn(RegionCode) -> bool,
     ) -> Result<Vec<SourcedValue>, StoreError> {
-        let names: HashMap<u16, Arc<str>> =
-            self.metric_keys()?.into_iter().map(|(n, k)| (k, Arc::from(n))).collect();
+        let names: HashMap<u16, (Arc<str>, Part, Span)> = self
+            .metric_keys()?
+            .into_iter()
+            .filter_map(|(n, k)| {
+                SeriesKey::parse(&n).map(|s| (k, (Arc::from(s.metric.as_str()), s.part, s.span)))
+            })
+            .collect();
         let mut subs_stmt = self
             .conn
             .prepare_cached("SELECT id, file_name, sha256, imported_at FROM submission")?;
@@ -896,7 +905,7 @@ impl Store {
                 codec::decode_current(row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?)
                     .collect();
             for (key, value, obs_id) in entries {
-                let Some(metric) = names.get(&key) else { continue };
+                let Some((metric, part, span)) = names.get(&key) else { continue };
                 let (sub, sheet, observed) = match observations.entry(obs_id) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
@@ -905,9 +914,10 @@ impl Store {
                         e.insert((sub, Arc::from(sheet), codec::decode_observed(&vals).collect()))
                     }
                 };
-                let cell = observed.iter().find(|e| e.0 == key).map_or_else(String::new, |e| {
-                    crate::ingest::grid::a1(e.2 as usize, e.3 as usize)
-                });
+                let cell = observed
+                    .iter()
+                    .find(|e| e.0 == key)
+                    .map_or_else(String::new, |e| cell_name(e.2, u32::from(e.3)));
                 let (file_name, sha256, imported_at) = submissions
                     .get(sub)
                     .cloned()
@@ -916,6 +926,8 @@ impl Store {
                     region,
                     period,
                     metric: metric.clone(),
+                    part: *part,
+                    span: *span,
                     value,
                     file_name,
                     sha256,
@@ -942,6 +954,31 @@ impl Store {
         )?;
         let rows = stmt.query_map([scope.as_u32()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every remembered column mapping, by jurisdiction (what the importer needs before it
+    /// parses a file, so parsing needs no database).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails.
+    pub fn column_mappings_all(
+        &self,
+    ) -> Result<HashMap<RegionCode, Vec<(String, String)>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT scope, header, metric FROM column_mapping ORDER BY scope, header",
+        )?;
+        let mut out: HashMap<RegionCode, Vec<(String, String)>> = HashMap::new();
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?;
+        for row in rows {
+            let (scope, header, metric) = row?;
+            if let Some(code) = RegionCode::from_u32(scope) {
+                out.entry(code).or_default().push((header, metric));
+            }
+        }
+        Ok(out)
     }
 
     /// Remembers that `header` means `metric` in the returns of `scope`.
@@ -1181,18 +1218,100 @@ fn load_metric_keys(conn: &Connection) -> Result<HashMap<String, u16>, StoreErro
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The values grouped by region and quarter, groups in order of first appearance.
-fn group_by_region_period(values: &[NewValue]) -> Vec<Vec<&NewValue>> {
-    let mut index: crate::fxhash::FxHashMap<(RegionCode, Period), usize> = Default::default();
-    let mut groups: Vec<Vec<&NewValue>> = Vec::new();
-    for v in values {
-        let i = *index.entry((v.region, v.period)).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[i].push(v);
+/// Writes one region and quarter's values inside an import's transaction: the values that
+/// are new or different become one `observation`, and the current values point at it.
+struct GroupWriter<'t, 's> {
+    keys: HashMap<String, u16>,
+    add_key: rusqlite::CachedStatement<'t>,
+    current: rusqlite::CachedStatement<'t>,
+    insert_obs: rusqlite::CachedStatement<'t>,
+    upsert: rusqlite::CachedStatement<'t>,
+    insert_submission: rusqlite::CachedStatement<'t>,
+    empty: bool,
+    submission: &'s NewSubmission,
+    summary: &'s mut CommitSummary,
+    conn: &'t Connection,
+}
+
+impl GroupWriter<'_, '_> {
+    fn key(&mut self, name: String) -> Result<u16, StoreError> {
+        if let Some(k) = self.keys.get(&name) {
+            return Ok(*k);
+        }
+        self.add_key.execute([&name])?;
+        let k = u16::try_from(self.conn.last_insert_rowid()).unwrap_or(u16::MAX);
+        self.keys.insert(name, k);
+        Ok(k)
     }
-    groups
+
+    fn write(&mut self, group: &[ValueRef<'_>]) -> Result<(), StoreError> {
+        let (region, period) = (group[0].region.as_u32(), group[0].period.index());
+        let blob: Option<Vec<u8>> = if self.empty {
+            None
+        } else {
+            self.current.query_row(params![region, period], |r| r.get(0)).optional()?
+        };
+        let mut existing: Vec<codec::Current> =
+            blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
+        let mut fresh: Vec<(&ValueRef<'_>, u16)> = Vec::new();
+        for v in group {
+            let key = self.key(v.series_name())?;
+            match classify(existing.iter().find(|e| e.0 == key).map(|e| e.1), v.value) {
+                Change::Unchanged => self.summary.unchanged += 1,
+                Change::New => {
+                    self.summary.new += 1;
+                    fresh.push((v, key));
+                }
+                Change::Changed => {
+                    self.summary.changed += 1;
+                    fresh.push((v, key));
+                }
+            }
+        }
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let sub_id = match self.summary.submission {
+            Some(id) => id,
+            None => {
+                let s = self.submission;
+                self.insert_submission.execute(params![
+                    s.file_name,
+                    s.sha256,
+                    s.imported_at,
+                    s.imported_by,
+                    s.sheets.join(", ")
+                ])?;
+                let id = self.conn.last_insert_rowid();
+                self.summary.submission = Some(id);
+                id
+            }
+        };
+        let mut sheets: Vec<&str> = fresh.iter().map(|(v, _)| v.sheet).collect();
+        sheets.dedup();
+        let mut observed: Vec<codec::Observed> = fresh
+            .iter()
+            .map(|(v, k)| (*k, v.value, v.row, u16::try_from(v.col).unwrap_or(u16::MAX)))
+            .collect();
+        observed.sort_by_key(|e| e.0);
+        self.insert_obs.execute(params![
+            sub_id,
+            region,
+            period,
+            sheets.join(", "),
+            codec::encode_observed(&observed)
+        ])?;
+        let obs_id = self.conn.last_insert_rowid();
+        for (v, k) in &fresh {
+            match existing.iter_mut().find(|e| e.0 == *k) {
+                Some(e) => *e = (*k, v.value, obs_id),
+                None => existing.push((*k, v.value, obs_id)),
+            }
+        }
+        existing.sort_by_key(|e| e.0);
+        self.upsert.execute(params![region, period, codec::encode_current(&existing)])?;
+        Ok(())
+    }
 }
 
 fn classify(previous: Option<f64>, value: f64) -> Change {

@@ -267,6 +267,8 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
             region: code("500101"),
             period: "2025Q1".parse().expect("period"),
             metric: "talent_total".into(),
+            part: carestaff::Part::Total,
+            span: carestaff::Span::Quarter,
             value: 1_000.0 + i as f64,
             file_name: (*h).into(),
             sheet: (*h).into(),
@@ -346,13 +348,11 @@ fn a_filled_template_imports_back_exactly() {
             catalog,
             registry,
             &Options::default(),
+            &Default::default(),
         );
         assert!(parsed.errors.is_empty(), "{region}: {:?}", parsed.errors);
-        let mut got: Vec<(RegionCode, Period, String, f64)> = parsed
-            .values
-            .iter()
-            .map(|v| (v.region, v.period, v.metric.to_string(), v.value))
-            .collect();
+        let mut got: Vec<(RegionCode, Period, String, f64)> =
+            parsed.values().map(|v| (v.region, v.period, v.metric.to_string(), v.value)).collect();
         let mut want: Vec<(RegionCode, Period, String, f64)> =
             prefill.iter().map(|(r, m, v)| (*r, period, m.clone(), *v)).collect();
         got.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
@@ -417,8 +417,9 @@ fn template_layout_headers_validation_and_title() {
         catalog,
         registry,
         &Options { period: Some("2025Q2".parse().expect("p")), ..Options::default() },
+        &Default::default(),
     );
-    assert!(parsed.values.is_empty() && !parsed.errors.is_empty());
+    assert!(parsed.value_count() == 0 && !parsed.errors.is_empty());
     assert!(matches!(
         template::fill_in_template(catalog, registry, code("110000"), None, &[]),
         Err(template::TemplateError::NoTargets(_))

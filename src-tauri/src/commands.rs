@@ -263,7 +263,7 @@ pub async fn import_files<R: Runtime>(
         .map(|p| p.trim().parse::<Period>().map_err(|e| CommandError::invalid(e.to_string())))
         .transpose()?;
     blocking(app, move |state| {
-        let options = Options { period, mappings: Vec::new() };
+        let options = Options { period, ..Options::default() };
         let ctx = import_context(dry_run);
         let mut reports = Vec::with_capacity(files.len());
         for (i, f) in files.iter().enumerate() {
@@ -271,7 +271,7 @@ pub async fn import_files<R: Runtime>(
                 on_progress.send(Progress { done: i, total: files.len(), item: f.name.clone() });
             let bytes = match (&f.bytes, &f.path) {
                 (Some(b), _) => Ok(b.clone()),
-                (None, Some(p)) => std::fs::File::open(p).and_then(ingest::grid::read_limited),
+                (None, Some(p)) => std::fs::File::open(p).and_then(ingest::read::read_limited),
                 (None, None) => Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
                     "no path and no contents",

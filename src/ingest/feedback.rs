@@ -8,8 +8,9 @@ use std::collections::HashMap;
 
 use rust_xlsxwriter::{Format, FormatBorder, Note, Workbook, XlsxError};
 
-use super::grid::{self, Cell};
+use super::read::{self, Cell};
 use super::Problem;
+use crate::values::cell_name;
 use crate::xlsx::display_width;
 
 /// The feedback workbook could not be written.
@@ -17,7 +18,7 @@ use crate::xlsx::display_width;
 pub enum FeedbackError {
     /// The original could not be read again.
     #[error(transparent)]
-    Read(#[from] grid::ReadError),
+    Read(#[from] read::ReadError),
     /// The workbook writer failed.
     #[error("cannot write the feedback workbook: {0}")]
     Write(#[from] XlsxError),
@@ -36,7 +37,7 @@ pub fn feedback_workbook(
     errors: &[Problem],
     warnings: &[Problem],
 ) -> Result<Vec<u8>, FeedbackError> {
-    let sheets = grid::read_sheets(file_name, bytes)?;
+    let sheets = read::read_grids(file_name, bytes)?;
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let error_fmt = Format::new()
@@ -88,16 +89,23 @@ pub fn feedback_workbook(
         }
     }
     let mut used_names = vec!["错误清单".to_string()];
-    for sheet in sheets.iter().filter(|s| !s.hidden) {
+    for grid in sheets.iter().filter(|s| s.meta.as_ref().is_some_and(|m| !m.hidden)) {
+        let sheet_name = grid.meta.as_ref().map_or("", |m| m.name.as_str());
         let ws = wb.add_worksheet();
-        let name = unique_sheet_name(&sheet.name, &used_names);
+        let name = unique_sheet_name(sheet_name, &used_names);
         ws.set_name(&name)?;
         used_names.push(name);
-        for (r, cells) in sheet.cells.iter().enumerate() {
-            for (c, cell) in cells.iter().enumerate() {
-                let (r, c) = (r as u32, c as u16);
-                let a1 = grid::a1(r as usize, c as usize);
-                let mark = marks.get(&(sheet.name.as_str(), a1.as_str()));
+        let written: std::collections::HashSet<(u32, u32)> = grid
+            .rows
+            .iter()
+            .flat_map(|row| row.cells.iter().map(move |(c, _)| (row.index, *c)))
+            .collect();
+        for row in &grid.rows {
+            for (c, cell) in &row.cells {
+                let Ok(c16) = u16::try_from(*c) else { continue };
+                let (r, c) = (row.index, c16);
+                let a1 = cell_name(r, u32::from(c));
+                let mark = marks.get(&(sheet_name, a1.as_str()));
                 let fmt =
                     mark.map(|(is_error, _)| if *is_error { &error_fmt } else { &warning_fmt });
                 match (cell, fmt) {
@@ -119,12 +127,11 @@ pub fn feedback_workbook(
         }
         // Problems on cells beyond the written ones (an empty region cell) still get their mark.
         for ((s, cell), (is_error, messages)) in &marks {
-            if *s != sheet.name {
+            if *s != sheet_name {
                 continue;
             }
-            let (row, col) = super::cell_order(cell);
-            let (r, c) = (row.saturating_sub(1), col.saturating_sub(1));
-            if sheet.get(r as usize, c as usize) == &Cell::Empty && row > 0 && col > 0 {
+            let Some((r, c)) = read::parse_a1(cell) else { continue };
+            if !written.contains(&(r, c)) && c <= u32::from(u16::MAX) {
                 ws.write_blank(r, c as u16, if *is_error { &error_fmt } else { &warning_fmt })?;
                 ws.insert_note(
                     r,
@@ -133,21 +140,29 @@ pub fn feedback_workbook(
                 )?;
             }
         }
-        for &((r0, c0), (r1, c1)) in &sheet.merges {
-            if (r0, c0) != (r1, c1) {
-                let text = sheet.get(r0 as usize, c0 as usize).text();
+        for m in &grid.merges {
+            let ((r0, c0), (r1, c1)) = (m.first, m.last);
+            if (r0, c0) != (r1, c1) && c1 <= u32::from(u16::MAX) {
+                let text = grid
+                    .rows
+                    .iter()
+                    .find(|row| row.index == r0)
+                    .map(|row| row.get(c0).text())
+                    .unwrap_or_default();
                 ws.merge_range(r0, c0 as u16, r1, c1 as u16, &text, &Format::new())?;
             }
         }
-        for c in 0..sheet.width() {
-            let widest = sheet
-                .cells
-                .iter()
-                .filter_map(|row| row.get(c))
-                .map(|cell| display_width(&cell.text()))
-                .max()
-                .unwrap_or(0);
-            ws.set_column_width(c as u16, (widest as f64 + 2.0).clamp(8.0, 40.0))?;
+        let mut widths: std::collections::BTreeMap<u32, usize> = std::collections::BTreeMap::new();
+        for row in &grid.rows {
+            for (c, cell) in &row.cells {
+                let w = widths.entry(*c).or_insert(0);
+                *w = (*w).max(display_width(&cell.text()));
+            }
+        }
+        for (c, widest) in widths {
+            if let Ok(c) = u16::try_from(c) {
+                ws.set_column_width(c, (widest as f64 + 2.0).clamp(8.0, 40.0))?;
+            }
         }
         ws.set_landscape();
     }

@@ -327,6 +327,7 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
         Catalog::builtin(),
         Registry::builtin(),
         &Default::default(),
+        &Default::default(),
     );
     let shown: Vec<Vec<String>> = serde_json::from_value(
         s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].map(tr => [...tr.children].map(td => td.textContent));").await,
