@@ -25,7 +25,7 @@ SHOT_PKGS  := imagemagick xdotool
 TEST_PACKAGES := fonts-noto-cjk libreoffice-calc-nogui poppler-utils
 
 .PHONY: run test app build lint fmt deps-build deps-run deps-shots system-deps tauri-driver demo-cli \
-	sample-data contract real-files report-pdf bench screenshots clean
+	sample-data contract real-files hostile report-pdf bench screenshots clean
 
 # Installs the packages in $(1) that dpkg does not report as installed.
 define apt_install
@@ -68,7 +68,7 @@ run: app deps-run
 
 test: deps-build deps-run system-deps tauri-driver lint
 	PATH="$$PATH:$${CARGO_HOME:-$$HOME/.cargo}/bin" $(XVFB) $(CARGO) test --workspace
-	$(MAKE) contract real-files report-pdf SKIP_BUILD=1
+	$(MAKE) contract real-files hostile report-pdf SKIP_BUILD=1
 
 build:
 	$(CARGO) build --bin carestaff
@@ -102,6 +102,16 @@ real-files: $(if $(SKIP_BUILD),,build)
 	@if [ -d $(SHARED)/data/real-xlsx ]; then \
 		python3 tests/real_files.py $(BIN) $(SHARED)/data/real-xlsx; \
 	else echo "real-files: $(SHARED)/data/real-xlsx not found, skipped"; fi
+
+# Hostile and broken files (tests/hostile): generated afresh, each imported under a 256 MiB
+# address-space limit and a time limit, and each must be refused (or imported) in words with
+# nothing of Rust's or a library's text and the database unchanged.
+HOSTILE_DIR ?= out/hostile
+HOSTILE_TIME ?= 10
+hostile: $(if $(SKIP_BUILD),,build)
+	python3 tests/hostile/make_hostile.py $(HOSTILE_DIR) --force > /dev/null
+	@python3 tests/hostile/run_hostile.py $(BIN) $(HOSTILE_DIR) --time-limit $(HOSTILE_TIME) --mem-mib 256 > $(HOSTILE_DIR).log; \
+		status=$$?; grep -a '^FAIL' -A3 $(HOSTILE_DIR).log; tail -7 $(HOSTILE_DIR).log; exit $$status
 
 # The compliance report of the sample data, converted to PDF by LibreOffice and rendered to PNG:
 # the way a leader opens it. Fails if LibreOffice cannot read the workbook.

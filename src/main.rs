@@ -219,6 +219,9 @@ impl std::fmt::Display for Usage {
 impl std::error::Error for Usage {}
 
 fn main() -> ExitCode {
+    // A damaged file can trip an assertion inside a reader: the importer refuses the file in
+    // words, and Rust's panic message must not reach the user.
+    ingest::read::install_quiet_panic_hook();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -931,6 +931,10 @@ mod guards {
             "libreoffice_merged_group_header_2025Q2.ods",
             "excel_gbk_crlf_2025Q1.csv",
             "openpyxl_long_layout_2025Q3.xlsx",
+            "returns/form_quarterly_yuzhong_2025Q2.xlsx",
+            "returns/form_quarterly_zhangdian_2025Q3_wanren_row.xls",
+            "returns/sheets_per_county_forms_anshan_2025Q4.ods",
+            "returns/province_city_subtotals_shanxi_2025Q2.xlsx",
         ] {
             let original =
                 std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
@@ -979,6 +983,28 @@ mod guards {
                         "{name} round {round}: {:?}",
                         parsed.errors
                     );
+                    // In the user's words: no library text in the messages (it may be in
+                    // `detail`), and Chinese in the Chinese one.
+                    for e in &parsed.errors {
+                        for internal in [
+                            "Xml error",
+                            "Zip error",
+                            "Cfb error",
+                            "os error",
+                            "Codepage",
+                            "calamine",
+                            "quick_xml",
+                        ] {
+                            assert!(
+                                !e.message.contains(internal) && !e.message_zh.contains(internal),
+                                "{name} round {round}: {e:?}"
+                            );
+                        }
+                        assert!(
+                            e.message_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                            "{e:?}"
+                        );
+                    }
                 }
             }
         }

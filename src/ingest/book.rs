@@ -63,6 +63,8 @@ pub(super) struct Parser<'c> {
     only: Option<usize>,
     preset: Option<Vec<Merge>>,
     pub reread: Vec<(usize, Vec<Merge>)>,
+    /// Reading stopped early because of too many problems.
+    pub overwhelmed: bool,
 }
 
 impl<'c> Parser<'c> {
@@ -92,6 +94,7 @@ impl<'c> Parser<'c> {
             only: None,
             preset: None,
             reread: Vec::new(),
+            overwhelmed: false,
         }
     }
 
@@ -247,7 +250,7 @@ impl<'c> Parser<'c> {
 
 impl BookVisitor for Parser<'_> {
     fn sheet_start(&mut self, index: usize, meta: &SheetMeta) -> Flow {
-        if self.only.is_some_and(|o| o != index) {
+        if self.only.is_some_and(|o| o != index) || self.errors.len() >= super::MAX_PROBLEMS {
             return Flow::SkipSheet;
         }
         if meta.hidden {
@@ -280,6 +283,10 @@ impl BookVisitor for Parser<'_> {
         }
         if let Some(table) = run.table.as_mut() {
             table.row(&row, &mut self.store);
+            if table.overwhelmed() {
+                self.overwhelmed = true;
+                return Flow::SkipSheet;
+            }
             return Flow::Continue;
         }
         run.head.push(row);

@@ -135,6 +135,14 @@ pub(super) fn read_value(
                 }
             }
         },
+        Cell::Error(e) if e == super::read::NO_RESULT => {
+            return bad(
+                errors,
+                Code::CellError,
+                "the cell holds a formula whose result was never saved: open the file in Excel or WPS, let it calculate, save and import again".into(),
+                "单元格是公式，但没有保存计算结果：请在 Excel 或 WPS 中打开文件、重新计算并保存后再导入".into(),
+            )
+        }
         Cell::Error(e) => {
             return bad(
                 errors,
@@ -147,8 +155,8 @@ pub(super) fn read_value(
             return bad(
                 errors,
                 Code::NotANumber,
-                format!("a date ({d}) where {label} needs a number"),
-                format!("此处是日期（{d}），{label}应填写数字"),
+                format!("the cell holds a date ({d}) where {label} needs a number"),
+                format!("单元格中是日期（{d}），{label}应填写数字"),
             )
         }
         Cell::Bool(b) => {
@@ -156,8 +164,8 @@ pub(super) fn read_value(
             return bad(
                 errors,
                 Code::NotANumber,
-                format!("{shown} where {label} needs a number: write the figure"),
-                format!("此处是逻辑值 {shown}，{label}应填写数字：请填写数值"),
+                format!("the cell holds the logical value {shown} where {label} needs a number: write the figure"),
+                format!("单元格中是逻辑值 {shown}，{label}应填写数字：请填写数值"),
             );
         }
     };

@@ -149,6 +149,20 @@ pub fn parse_file(
     out.errors.dedup();
     out.warnings.sort_by_key(key);
     out.warnings.dedup();
+    for (list, overwhelmed) in [(&mut out.errors, parser.overwhelmed), (&mut out.warnings, false)] {
+        if list.len() > MAX_PROBLEMS || overwhelmed {
+            let more = list.len().saturating_sub(MAX_PROBLEMS);
+            list.truncate(MAX_PROBLEMS);
+            let first = list.first().map(|p| p.sheet.clone()).unwrap_or_default();
+            list.push(Problem::new(
+                &first,
+                String::new(),
+                list.first().map_or(Code::NoValues, |p| p.code),
+                format!("… and more ({more} not listed{}): correct the ones above and import again to see the rest", if overwhelmed { "; reading stopped" } else { "" }),
+                format!("……还有更多问题（未列出{more}个{}）：请先更正以上问题，再导入查看其余问题", if overwhelmed { "，已停止读取" } else { "" }),
+            ));
+        }
+    }
     if out.errors.is_empty() && out.store.value_count() == 0 {
         out.errors.push(Problem::file(
             Code::NoValues,
@@ -170,6 +184,10 @@ pub enum Outcome {
     /// The file was rejected; nothing changed.
     Rejected,
 }
+
+/// At most this many errors are listed: past them the file is refused without reading on (the
+/// count of what was found is kept). Warnings are cut at the same number.
+pub const MAX_PROBLEMS: usize = 500;
 
 /// At most this many changed values are listed in a preview; the counts cover all of them.
 pub const PREVIEW_LIMIT: usize = 5_000;

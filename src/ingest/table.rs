@@ -79,7 +79,11 @@ enum Role {
 
 /// The duplicates already seen in a file: per (region, period, part), where it was first
 /// seen and which metrics it gave (a bit per catalog metric, quarter and year to date).
-pub(crate) type Seen = HashMap<(RegionCode, Period, Part), (String, [u128; 2])>;
+pub(crate) type Seen = HashMap<(RegionCode, Period, Part), (FirstSeen, [u128; 2])>;
+
+/// Where a region and period was first seen: sheet index, row, column (formatted only for a
+/// message, so a national file keeps no string per row).
+pub(crate) type FirstSeen = (u16, u32, u16);
 
 /// The catalog and registry.
 #[derive(Clone, Copy)]
@@ -349,6 +353,12 @@ impl<'c> TableReader<'c> {
         Ok(ColumnUnit::plain())
     }
 
+    /// Whether so many problems were found that reading on would only list more: the file
+    /// is refused anyway, and the list a person reads must stay short.
+    pub fn overwhelmed(&self) -> bool {
+        self.errors.len() >= super::MAX_PROBLEMS
+    }
+
     /// Reads one row after the header.
     pub fn row(&mut self, row: &Row, store: &mut ValueStore) {
         if row.is_blank() {
@@ -432,6 +442,18 @@ impl<'c> TableReader<'c> {
         let text_of = |c: Option<u32>| {
             c.map(|c| (row.get(c).text().trim().to_string(), c)).filter(|(s, _)| !s.is_empty())
         };
+        for c in [code_col, name_col].into_iter().flatten() {
+            if let Cell::Error(e) = row.get(c) {
+                self.errors.push(Problem::new(
+                    &self.sheet,
+                    cell_name(row.index, c),
+                    Code::CellError,
+                    format!("the region cell shows an error ({e}): type the region's name or code into it"),
+                    format!("地区单元格显示错误值（{e}）：请在该单元格填写地区名称或代码"),
+                ));
+                return None;
+            }
+        }
         let code = text_of(code_col);
         let name = text_of(name_col);
         let (label, label_col) = name.clone().or_else(|| code.clone())?;
@@ -1095,14 +1117,18 @@ impl<'c> TableReader<'c> {
         for idx in first..store.records.len() {
             let r = store.records[idx];
             let Some(region) = r.region else { continue };
-            let here = format!("{}!{}", self.sheet, cell_name(r.row, u32::from(r.region_col)));
+            let here = (r.sheet, r.row, r.region_col);
             let mut bits = [0u128; 2];
             for (e, _) in store.values_of(idx) {
                 bits[usize::from(e.span() == Span::YearToDate)] |=
                     1u128 << (u32::from(e.metric) % 128);
             }
             match seen.get_mut(&(region, r.period, r.part)) {
-                Some((first_at, have)) if (have[0] & bits[0]) | (have[1] & bits[1]) != 0 => {
+                Some((first, have)) if (have[0] & bits[0]) | (have[1] & bits[1]) != 0 => {
+                    let first_sheet =
+                        store.sheet_names.get(usize::from(first.0)).map_or("", String::as_str);
+                    let first_at =
+                        format!("{first_sheet}!{}", cell_name(first.1, u32::from(first.2)));
                     let name = registry.name_of(region);
                     let own = if r.part == Part::Own { "本级" } else { "" };
                     let p = r.period;

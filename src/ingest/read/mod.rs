@@ -85,6 +85,9 @@ impl Cell {
 
 static EMPTY: Cell = Cell::Empty;
 
+/// The error text of a formula cell saved without its result (openpyxl writes them so).
+pub const NO_RESULT: &str = "#NO_RESULT";
+
 /// One row of a sheet: its non-empty cells with their 0-based column, in column order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
@@ -429,6 +432,18 @@ thread_local! {
 /// and must not be reported as a crash. A panic hook can ask.
 pub fn in_reader_guard() -> bool {
     GUARDED.with(std::cell::Cell::get)
+}
+
+/// Installs a panic hook that says nothing for a panic inside a reader guard (a damaged file,
+/// which [`read_book`] turns into a [`ReadError`]) and leaves every other panic to the default
+/// hook. Binaries call this once at start; the core never sets global state itself.
+pub fn install_quiet_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !in_reader_guard() {
+            default(info);
+        }
+    }));
 }
 
 fn quiet_catch_unwind<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Option<T> {

@@ -423,7 +423,11 @@ fn stream_sheet(
                 let (cr, cc) = cell.pos.unwrap_or((row, next_col));
                 next_col = cc.saturating_add(1);
                 let value = convert(cell, ctx)?;
-                if value != Cell::Empty && !asm.skipping() {
+                if asm.skipping() {
+                    // The visitor wants no more of this sheet: its merged areas neither.
+                    break;
+                }
+                if value != Cell::Empty {
                     asm.cell(cr, cc, value, budget)?;
                 }
             }
@@ -513,23 +517,15 @@ fn read_cell_contents<R: BufRead>(
 }
 
 fn convert(cell: RawCell, ctx: &CellContext<'_>) -> Result<Cell, ReadError> {
-    let no_result = || Cell::Error("a formula without a saved result".into());
+    let no_result = || Cell::Error(super::NO_RESULT.into());
     let value = cell.value.filter(|v| !v.is_empty());
     Ok(match cell.kind.as_str() {
         "s" => {
             let Some(v) = value else { return Ok(Cell::Empty) };
-            let i: usize = v.trim().parse().map_err(|_| {
-                ReadError::damaged(
-                    "a part of the workbook is broken",
-                    format!("shared string index `{v}`"),
-                )
-            })?;
-            let text = ctx.shared.get(i).ok_or_else(|| {
-                ReadError::damaged(
-                    "a part of the workbook is broken",
-                    format!("no shared string {i}"),
-                )
-            })?;
+            // A reference to a text the workbook does not have: that one cell is damaged.
+            let Some(text) = v.trim().parse::<usize>().ok().and_then(|i| ctx.shared.get(i)) else {
+                return Ok(Cell::Error("#REF!".into()));
+            };
             if text.is_empty() {
                 Cell::Empty
             } else {
