@@ -19,10 +19,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Check, Comparator, Indicator, MetricKind, Scope, Target, Timing};
-use crate::fxhash::FxHashMap;
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
 use crate::values::{Part, Span};
+use rustc_hash::FxHashMap;
 
 /// Pace-ratio cut-off for on_track.
 pub const ON_TRACK: f64 = 0.95;

@@ -21,7 +21,6 @@ pub mod assess;
 pub mod catalog;
 pub mod chart;
 pub mod completeness;
-mod fxhash;
 pub mod ingest;
 pub mod period;
 pub mod region;

@@ -3,7 +3,7 @@
 //!
 //! The registry is immutable data compiled into the binary (`data/regions/`), parsed once.
 
-use crate::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;

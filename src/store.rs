@@ -456,6 +456,22 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `f` inside one read transaction: many small reads (a preview's look-ups of every
+    /// region and quarter) then take SQLite's lock once instead of once each.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if SQLite fails, or what `f` returns.
+    pub fn reading<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let out = f(self)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// The schema version of the open database.
     ///
     /// # Errors
@@ -560,6 +576,7 @@ impl Store {
         {
             let mut w = GroupWriter {
                 keys: load_metric_keys(&tx)?,
+                recent: Vec::new(),
                 add_key: tx.prepare_cached("INSERT INTO metric_key (name) VALUES (?1)")?,
                 current: tx.prepare_cached("SELECT vals FROM current_value WHERE region = ?1 AND period = ?2")?,
                 insert_obs: tx.prepare_cached(
@@ -1222,6 +1239,8 @@ fn load_metric_keys(conn: &Connection) -> Result<HashMap<String, u16>, StoreErro
 /// are new or different become one `observation`, and the current values point at it.
 struct GroupWriter<'t, 's> {
     keys: HashMap<String, u16>,
+    /// (metric string address and length, part, span) → key, for the strings of this commit.
+    recent: Vec<((usize, usize, Part, Span), u16)>,
     add_key: rusqlite::CachedStatement<'t>,
     current: rusqlite::CachedStatement<'t>,
     insert_obs: rusqlite::CachedStatement<'t>,
@@ -1234,13 +1253,25 @@ struct GroupWriter<'t, 's> {
 }
 
 impl GroupWriter<'_, '_> {
-    fn key(&mut self, name: String) -> Result<u16, StoreError> {
+    fn key_of_name(&mut self, name: String) -> Result<u16, StoreError> {
         if let Some(k) = self.keys.get(&name) {
             return Ok(*k);
         }
         self.add_key.execute([&name])?;
         let k = u16::try_from(self.conn.last_insert_rowid()).unwrap_or(u16::MAX);
         self.keys.insert(name, k);
+        Ok(k)
+    }
+
+    /// A value's key: its metric, part and span, looked up without building its name again
+    /// for every value (a national return has two million).
+    fn key(&mut self, v: &ValueRef<'_>) -> Result<u16, StoreError> {
+        let id = (v.metric.as_ptr() as usize, v.metric.len(), v.part, v.span);
+        if let Some(&(_, k)) = self.recent.iter().find(|(i, _)| *i == id) {
+            return Ok(k);
+        }
+        let k = self.key_of_name(v.series_name())?;
+        self.recent.push((id, k));
         Ok(k)
     }
 
@@ -1255,7 +1286,7 @@ impl GroupWriter<'_, '_> {
             blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
         let mut fresh: Vec<(&ValueRef<'_>, u16)> = Vec::new();
         for v in group {
-            let key = self.key(v.series_name())?;
+            let key = self.key(v)?;
             match classify(existing.iter().find(|e| e.0 == key).map(|e| e.1), v.value) {
                 Change::Unchanged => self.summary.unchanged += 1,
                 Change::New => {
@@ -1323,19 +1354,15 @@ fn classify(previous: Option<f64>, value: f64) -> Change {
 }
 
 /// The default database file, the same for the command line and the desktop app:
-/// `$CARESTAFF_DB`, else `carestaff/carestaff.db` in `$XDG_DATA_HOME`, else in
-/// `~/.local/share`. The environment is passed in (`|k| std::env::var_os(k)`), so the core
-/// reads none itself.
+/// `$CARESTAFF_DB`, else `carestaff/carestaff.db` in the user's data folder (`dirs::data_dir`:
+/// `$XDG_DATA_HOME` or `~/.local/share` on Linux, the right folder on Windows and macOS). The
+/// `CARESTAFF_DB` variable is read through `env` so callers decide; finding the data folder
+/// reads the environment itself (one documented exception to "the core does no I/O").
 pub fn default_db_path(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
-    let set = |k: &str| env(k).filter(|v| !v.is_empty());
-    if let Some(p) = set("CARESTAFF_DB") {
+    if let Some(p) = env("CARESTAFF_DB").filter(|v| !v.is_empty()) {
         return PathBuf::from(p);
     }
-    let base = set("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| set("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("carestaff").join("carestaff.db")
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("carestaff").join("carestaff.db")
 }
 
 /// Where the copy of a database is written before migrating it from `version`.

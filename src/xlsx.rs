@@ -7,27 +7,12 @@ use rust_xlsxwriter::{Color as XlsxColor, Format, FormatAlign, FormatBorder};
 use crate::assess::Color;
 
 /// The display width of text (its longest line) in columns: a CJK or full-width character takes
-/// two, anything else one. Used for Excel column widths (Excel's own autofit counts a CJK
+/// two, a combining mark none, anything else one (`unicode-width`, which knows the
+/// supplementary ideographs too). Used for Excel column widths (Excel's own autofit counts a CJK
 /// character as one narrow character and clips Chinese headers) and for terminal tables.
 pub fn display_width(s: &str) -> usize {
-    s.lines().map(|line| line.chars().map(char_width).sum::<usize>()).max().unwrap_or(0)
-}
-
-fn char_width(c: char) -> usize {
-    let u = c as u32;
-    let wide = (0x1100..=0x115F).contains(&u)
-        || (0x2E80..=0xA4CF).contains(&u)
-        || (0xAC00..=0xD7A3).contains(&u)
-        || (0xF900..=0xFAFF).contains(&u)
-        || (0xFE30..=0xFE4F).contains(&u)
-        || (0xFF00..=0xFF60).contains(&u)
-        || (0xFFE0..=0xFFE6).contains(&u)
-        || (0x3000..=0x303F).contains(&u);
-    if wide {
-        2
-    } else {
-        1
-    }
+    use unicode_width::UnicodeWidthStr;
+    s.lines().map(UnicodeWidthStr::width).max().unwrap_or(0)
 }
 
 /// Tracks the widest text of each column and turns it into a column width, bounded so that

@@ -15,7 +15,7 @@ use super::parsed::ValueStore;
 use super::problem::{Code, Problem};
 use super::read::{self, BookVisitor, Cell, Flow, Merge, Row, SheetMeta};
 use super::reading::{Layout, SheetReading};
-use super::table::{lowest_common, Comparison, Env, Seen, TableReader};
+use super::table::{lowest_common, Comparison, Env, TableReader};
 use super::text::row_label;
 use super::Options;
 use crate::region::{RegionCode, Registry};
@@ -49,7 +49,6 @@ pub(super) struct Parser<'c> {
     remembered: &'c Remembered,
     pub file: FileFacts,
     pub store: ValueStore,
-    seen: Seen,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
     pub readings: Vec<SheetReading>,
@@ -81,7 +80,6 @@ impl<'c> Parser<'c> {
             remembered,
             file,
             store: ValueStore::new(catalog.metrics.iter().map(|m| m.id.clone()).collect()),
-            seen: Seen::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
             readings: Vec::new(),
@@ -235,8 +233,7 @@ impl<'c> Parser<'c> {
                 return;
             }
         }
-        let (scope, errors, warnings, comparisons, reading) =
-            table.finish(&mut self.store, &mut self.seen);
+        let (scope, errors, warnings, comparisons, reading) = table.finish(&mut self.store);
         if reading.values > 0 && !self.sheet_order.contains(&run.meta.name) {
             self.sheet_order.push(run.meta.name.clone());
         }

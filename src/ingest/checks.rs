@@ -6,7 +6,7 @@
 //! Every check walks the compact records in an order that keeps what it holds small: a
 //! national return is checked within a few MiB.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::parsed::{Record, ValueStore};
 use super::problem::{Code, Problem};
@@ -34,9 +34,24 @@ fn by_region_period(store: &ValueStore) -> Vec<u32> {
     order
 }
 
-/// A part larger than its whole (certified caregivers > caregivers) is an error at the part.
-pub(super) fn parts_within_wholes(
+/// One value of a region and quarter: (metric index, span) → (value, record, column).
+type Found = ((usize, Span), (f64, usize, u32));
+
+/// A small list of (metric, span) → value looked up by scanning.
+struct Lookup(Vec<Found>);
+
+impl Lookup {
+    fn get(&self, key: &(usize, Span)) -> Option<&(f64, usize, u32)> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// The same region, period and metric twice in a file is an error at the later row; a part
+/// larger than its whole (certified caregivers > caregivers) is an error at the part. Both
+/// look at one region and quarter at a time, in key order.
+pub(super) fn duplicates_and_parts(
     catalog: &Catalog,
+    registry: &Registry,
     store: &ValueStore,
     errors: &mut Vec<Problem>,
 ) {
@@ -51,9 +66,6 @@ pub(super) fn parts_within_wholes(
                 .map(|w| (i, w))
         })
         .collect();
-    if pairs.is_empty() {
-        return;
-    }
     let order = by_region_period(store);
     let mut start = 0;
     while start < order.len() {
@@ -66,12 +78,35 @@ pub(super) fn parts_within_wholes(
             end += 1;
         }
         // metric → (value, record, column), for the group.
-        let mut values: HashMap<(usize, Span), (f64, usize, u32)> = HashMap::new();
+        // A group holds a few dozen values at most: a vector scanned is cheaper than a map.
+        let mut values: Vec<Found> = Vec::new();
         for &i in &order[start..end] {
+            let r = &store.records[i as usize];
+            let mut repeated = None;
             for (e, v) in store.values_of(i as usize) {
-                values.insert((usize::from(e.metric), e.span()), (v, i as usize, e.col()));
+                let key = (usize::from(e.metric), e.span());
+                if let Some((_, (_, first, _))) = values.iter().find(|(k, _)| *k == key) {
+                    repeated.get_or_insert(*first);
+                }
+                values.push((key, (v, i as usize, e.col())));
+            }
+            if let (Some(first), Some(region)) = (repeated, r.region) {
+                let f = &store.records[first];
+                let first_at =
+                    format!("{}!{}", sheet_of(store, f), cell_name(f.row, u32::from(f.region_col)));
+                let name = registry.name_of(region);
+                let own = if r.part == Part::Own { "本级" } else { "" };
+                let p = r.period;
+                errors.push(Problem::new(
+                    sheet_of(store, r),
+                    cell_name(r.row, u32::from(r.region_col)),
+                    Code::Duplicate,
+                    format!("{name}{own} appears twice for {p} (first at {first_at}): keep one row per region and period"),
+                    format!("{name}{own}在{p}出现了两次（第一次在{first_at}）：每个地区每期只保留一行"),
+                ));
             }
         }
+        let values = Lookup(values);
         for &(part, whole) in &pairs {
             for span in [Span::Quarter, Span::YearToDate] {
                 let Some(&(p, rec, col)) = values.get(&(part, span)) else { continue };
@@ -137,7 +172,7 @@ pub(super) fn sibling_outliers(
             continue;
         }
         // Each sibling's elderly population, then each stock metric's value per 1,000 of them.
-        let mut people: HashMap<RegionCode, f64> = HashMap::new();
+        let mut people: HashMap<RegionCode, f64> = HashMap::default();
         for &(_, _, i) in group {
             let r = &store.records[i as usize];
             for (e, v) in store.values_of(i as usize) {
@@ -151,7 +186,7 @@ pub(super) fn sibling_outliers(
         if people.len() < 5 {
             continue;
         }
-        let mut per_metric: HashMap<usize, Vec<(f64, u32, u32)>> = HashMap::new();
+        let mut per_metric: HashMap<usize, Vec<(f64, u32, u32)>> = HashMap::default();
         for &(_, _, i) in group {
             let r = &store.records[i as usize];
             let Some(e60) = r.region.and_then(|c| people.get(&c)) else { continue };
@@ -207,55 +242,70 @@ pub(super) fn against_store(
 ) -> Result<Vec<Problem>, StoreError> {
     let values = &parsed.store;
     let mut out = Vec::new();
-    // What the file itself says, by (region, period, part): its records.
-    let mut in_file: HashMap<(RegionCode, Period, Part), Vec<u32>> = HashMap::new();
-    for (i, r) in values.records.iter().enumerate() {
-        if let Some(code) = r.region {
-            in_file.entry((code, r.period, r.part)).or_default().push(i as u32);
-        }
-    }
-    let file_value = |region: RegionCode,
-                      period: Period,
-                      part: Part,
-                      metric: usize,
-                      span: Span|
-     -> Option<f64> {
-        in_file.get(&(region, period, part))?.iter().find_map(|&i| {
+    // What the file itself says, by (region, period, part): its records in key order, looked
+    // up by binary search (a map of a national file's records would cost tens of MiB).
+    let order = by_region_period(values);
+    let key_of = |i: u32| {
+        let r = &values.records[i as usize];
+        (r.region, r.period, r.part)
+    };
+    let records_of = |region: RegionCode, period: Period, part: Part| -> &[u32] {
+        let key = (Some(region), period, part);
+        let start = order.partition_point(|&i| key_of(i) < key);
+        let len = order[start..].iter().take_while(|&&i| key_of(i) == key).count();
+        &order[start..start + len]
+    };
+    let value_in = |records: &[u32], metric: usize, span: Span| -> Option<f64> {
+        records.iter().find_map(|&i| {
             values
                 .values_of(i as usize)
                 .find(|(e, _)| usize::from(e.metric) == metric && e.span() == span)
                 .map(|(_, v)| v)
         })
     };
-    // Stored values, one query per region and quarter.
-    let mut stored: HashMap<(RegionCode, Period), Vec<(String, f64)>> = HashMap::new();
+    let file_value =
+        |region: RegionCode,
+         period: Period,
+         part: Part,
+         metric: usize,
+         span: Span|
+         -> Option<f64> { value_in(records_of(region, period, part), metric, span) };
+    // Stored values of one region and quarter at a time (the checks ask for the same one for
+    // every metric of a row). A database with no values has nothing to compare with.
+    let nothing_stored = store.is_empty()?;
+    type Stored = ((RegionCode, Period), Vec<(String, f64)>);
+    let mut stored: Option<Stored> = None;
     let mut stored_value = |region: RegionCode,
                             period: Period,
                             part: Part,
                             metric: &str,
                             span: Span|
      -> Result<Option<f64>, StoreError> {
-        let row = match stored.entry((region, period)) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(store.values_at(region, period)?)
-            }
-        };
+        if nothing_stored {
+            return Ok(None);
+        }
+        if stored.as_ref().is_none_or(|(k, _)| *k != (region, period)) {
+            stored = Some(((region, period), store.values_at(region, period)?));
+        }
         let name = SeriesKey::name(metric, part, span);
-        Ok(row.iter().find(|(m, _)| *m == name).map(|(_, v)| *v))
+        Ok(stored
+            .as_ref()
+            .and_then(|(_, row)| row.iter().find(|(m, _)| *m == name).map(|(_, v)| *v)))
     };
     for (i, r) in values.records.iter().enumerate() {
         let Some(region) = r.region else { continue };
         let sheet = sheet_of(values, r);
+        // The file's own records of the quarter before, found once for the whole row.
+        let before = records_of(region, r.period.prev(), r.part);
         for (e, v) in values.values_of(i) {
             let m = usize::from(e.metric);
             let metric = &catalog.metrics[m];
-            let cell = cell_name(r.row, e.col());
+            let cell = || cell_name(r.row, e.col());
             let label = &metric.label_zh;
             // Quarter-on-quarter jumps of stocks: more than 50 % (and at least 10) away.
             if metric.kind == MetricKind::Stock {
                 let prev_period = r.period.prev();
-                let prev = match file_value(region, prev_period, r.part, m, Span::Quarter) {
+                let prev = match value_in(before, m, Span::Quarter) {
                     Some(p) => Some(p),
                     None => stored_value(region, prev_period, r.part, &metric.id, Span::Quarter)?,
                 };
@@ -265,7 +315,7 @@ pub(super) fn against_store(
                         let (a, b) = (format_number(prev), format_number(v));
                         out.push(Problem::new(
                             sheet,
-                            cell.clone(),
+                            cell(),
                             Code::Jump,
                             format!("{label} jumps from {a} in {prev_period} to {b} in {}: please check the figure", r.period),
                             format!("{label}从{prev_period}的{a}跳到{}的{b}，请核对", r.period),
@@ -290,7 +340,7 @@ pub(super) fn against_store(
                     let q = r.period.quarter();
                     out.push(Problem::new(
                         sheet,
-                        cell.clone(),
+                        cell(),
                         Code::CumulativeWithoutPrevious,
                         format!("{label} is the year to date (January to the end of {}), and {prev}'s figure is not known: the year's total uses it as it is, but this quarter's own amount cannot be told until {prev}'s return is imported", r.period),
                         format!("{label}是本年累计数（{y}年1-{}月），但缺少{prev}的数字：年度合计按此累计数计算，本季度单季数要在导入{prev}报表后才能得出", q * 3),

@@ -140,7 +140,7 @@ pub fn parse_file(
         }
         return out;
     }
-    checks::parts_within_wholes(catalog, &out.store, &mut out.errors);
+    checks::duplicates_and_parts(catalog, registry, &out.store, &mut out.errors);
     checks::sibling_outliers(catalog, registry, &out.store, &mut out.warnings);
     let order: HashMap<&str, usize> =
         out.reading.iter().enumerate().map(|(i, s)| (s.sheet.as_str(), i)).collect();
@@ -344,9 +344,9 @@ pub fn import_parsed(
         report.values = 0;
         return Ok(report);
     }
-    report.warnings.extend(checks::against_store(store, catalog, &parsed)?);
+    report.warnings.extend(store.reading(|s| checks::against_store(s, catalog, &parsed))?);
     if ctx.dry_run {
-        let diff = store.diff(parsed.values_grouped(), PREVIEW_LIMIT)?;
+        let diff = store.reading(|s| s.diff(parsed.values_grouped(), PREVIEW_LIMIT))?;
         report.new = diff.new;
         report.changed = diff.changed;
         report.unchanged = diff.unchanged;

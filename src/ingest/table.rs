@@ -77,14 +77,6 @@ enum Role {
     Subtotal(u32),
 }
 
-/// The duplicates already seen in a file: per (region, period, part), where it was first
-/// seen and which metrics it gave (a bit per catalog metric, quarter and year to date).
-pub(crate) type Seen = HashMap<(RegionCode, Period, Part), (FirstSeen, [u128; 2])>;
-
-/// Where a region and period was first seen: sheet index, row, column (formatted only for a
-/// message, so a national file keeps no string per row).
-pub(crate) type FirstSeen = (u16, u32, u16);
-
 /// The catalog and registry.
 #[derive(Clone, Copy)]
 pub(super) struct Env<'c> {
@@ -921,7 +913,6 @@ impl<'c> TableReader<'c> {
     pub fn finish(
         mut self,
         store: &mut ValueStore,
-        seen: &mut Seen,
     ) -> (Option<RegionCode>, Vec<Problem>, Vec<Problem>, Vec<Comparison>, SheetReading) {
         let registry = self.registry();
         let first = self.first_record;
@@ -1018,19 +1009,19 @@ impl<'c> TableReader<'c> {
             }
         }
         // 3. Rows that are subtotals by position: a region with rows of its own regions below it.
-        let mut present: HashMap<(Period, RegionCode), Vec<usize>> = HashMap::new();
-        for i in 0..n {
+        let present = Present::new((0..n).filter_map(|i| {
             let r = &store.records[first + i];
-            if let (Role::Region, Some(code)) = (self.roles[i], r.region) {
-                present.entry((r.period, code)).or_default().push(i);
+            match (self.roles[i], r.region) {
+                (Role::Region, Some(code)) => Some((r.period, code, i as u32)),
+                _ => None,
             }
-        }
+        }));
         let mut subtotal_rows: HashSet<usize> = HashSet::new();
-        for &(period, code) in present.keys() {
-            for a in registry.ancestors(code) {
-                if let Some(list) = present.get(&(period, a)) {
-                    subtotal_rows.extend(list.iter().copied());
-                }
+        for &(period, code, _) in &present.rows {
+            let mut up = registry.get(code).and_then(|r| r.parent);
+            while let Some(a) = up {
+                subtotal_rows.extend(present.get(period, a));
+                up = registry.get(a).and_then(|r| r.parent);
             }
         }
         for &i in &subtotal_rows {
@@ -1055,9 +1046,8 @@ impl<'c> TableReader<'c> {
             let r = store.records[first + i];
             let Some(region) = r.region else { continue };
             let parts = self.parts_of(store, &present, &subtotal_rows, region, r.period, i);
-            let own_row = present
-                .get(&(r.period, region))
-                .and_then(|l| l.iter().copied().find(|&j| j != i && !subtotal_rows.contains(&j)));
+            let own_row =
+                present.get(r.period, region).find(|&j| j != i && !subtotal_rows.contains(&j));
             let mut kept = Vec::new();
             for (k, (entry, stated)) in store.values_of(first + i).enumerate() {
                 let metric = self.metric(usize::from(entry.metric));
@@ -1113,42 +1103,8 @@ impl<'c> TableReader<'c> {
                 store.push_value(usize::from(e.metric), e.col(), e.span(), v);
             }
         }
-        // 5. Duplicates, across the whole file.
-        for idx in first..store.records.len() {
-            let r = store.records[idx];
-            let Some(region) = r.region else { continue };
-            let here = (r.sheet, r.row, r.region_col);
-            let mut bits = [0u128; 2];
-            for (e, _) in store.values_of(idx) {
-                bits[usize::from(e.span() == Span::YearToDate)] |=
-                    1u128 << (u32::from(e.metric) % 128);
-            }
-            match seen.get_mut(&(region, r.period, r.part)) {
-                Some((first, have)) if (have[0] & bits[0]) | (have[1] & bits[1]) != 0 => {
-                    let first_sheet =
-                        store.sheet_names.get(usize::from(first.0)).map_or("", String::as_str);
-                    let first_at =
-                        format!("{first_sheet}!{}", cell_name(first.1, u32::from(first.2)));
-                    let name = registry.name_of(region);
-                    let own = if r.part == Part::Own { "本级" } else { "" };
-                    let p = r.period;
-                    self.errors.push(Problem::new(
-                        &self.sheet,
-                        cell_name(r.row, u32::from(r.region_col)),
-                        Code::Duplicate,
-                        format!("{name}{own} appears twice for {p} (first at {first_at}): keep one row per region and period"),
-                        format!("{name}{own}在{p}出现了两次（第一次在{first_at}）：每个地区每期只保留一行"),
-                    ));
-                }
-                Some((_, have)) => {
-                    have[0] |= bits[0];
-                    have[1] |= bits[1];
-                }
-                None => {
-                    seen.insert((region, r.period, r.part), (here, bits));
-                }
-            }
-        }
+        // 5. Duplicates are found across the whole file, when every table is read
+        // (`checks::duplicates_and_parts`).
         // 6. Cells that said "nothing here": one warning per column.
         for (label, cells) in std::mem::take(&mut self.nothing) {
             let shown = if cells.len() > 8 {
@@ -1256,7 +1212,7 @@ impl<'c> TableReader<'c> {
     fn parts_of(
         &self,
         store: &ValueStore,
-        present: &HashMap<(Period, RegionCode), Vec<usize>>,
+        present: &Present,
         _subtotals: &HashSet<usize>,
         region: RegionCode,
         period: Period,
@@ -1265,7 +1221,7 @@ impl<'c> TableReader<'c> {
         let registry = self.registry();
         let first = self.first_record;
         let mut out = Vec::new();
-        for (&(p, code), list) in present {
+        for &(p, code, j) in present.in_period(period) {
             if p != period || code == region || !registry.is_within(code, region) {
                 continue;
             }
@@ -1274,9 +1230,9 @@ impl<'c> TableReader<'c> {
                 .ancestors(code)
                 .into_iter()
                 .take_while(|a| *a != region)
-                .any(|a| present.contains_key(&(period, a)));
-            if !inner {
-                out.extend(list.iter().copied().filter(|&j| j != exclude));
+                .any(|a| present.get(period, a).next().is_some());
+            if !inner && j as usize != exclude {
+                out.push(j as usize);
             }
         }
         for j in 0..self.roles.len() {
@@ -1312,6 +1268,36 @@ impl<'c> TableReader<'c> {
                 format!("合计行的{label}为{s}，但所合计的各行相加为{t}：合计行不入库，请核对"),
             ));
         }
+    }
+}
+
+/// The region rows of a table by (period, region), sorted: looked up by binary search, so a
+/// national table of a hundred thousand rows costs one small vector, not a map of vectors.
+struct Present {
+    rows: Vec<(Period, RegionCode, u32)>,
+}
+
+impl Present {
+    fn new(rows: impl Iterator<Item = (Period, RegionCode, u32)>) -> Present {
+        let mut rows: Vec<_> = rows.collect();
+        rows.sort_unstable();
+        Present { rows }
+    }
+
+    /// The rows of one region and period.
+    fn get(&self, period: Period, code: RegionCode) -> impl Iterator<Item = usize> + '_ {
+        let start = self.rows.partition_point(|&(p, c, _)| (p, c) < (period, code));
+        self.rows[start..]
+            .iter()
+            .take_while(move |&&(p, c, _)| (p, c) == (period, code))
+            .map(|&(_, _, i)| i as usize)
+    }
+
+    /// The rows of one period.
+    fn in_period(&self, period: Period) -> &[(Period, RegionCode, u32)] {
+        let start = self.rows.partition_point(|&(p, _, _)| p < period);
+        let end = self.rows.partition_point(|&(p, _, _)| p <= period);
+        &self.rows[start..end]
     }
 }
 

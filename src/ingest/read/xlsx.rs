@@ -383,15 +383,60 @@ fn sheet_xml_error(e: &quick_xml::Error) -> ReadError {
     }
 }
 
-/// One `<c>` element's attributes and contents as read.
+/// What a cell's `t` attribute says it holds.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    #[default]
+    Number,
+    Shared,
+    Inline,
+    FormulaText,
+    Bool,
+    Error,
+    Date,
+}
+
+/// One `<c>` element's attributes and contents as read; reused from cell to cell so a sheet of
+/// millions of cells allocates nothing per cell but the text it keeps.
 #[derive(Default)]
 struct RawCell {
     pos: Option<(u32, u32)>,
-    kind: String,
+    kind: Kind,
     style: usize,
-    value: Option<String>,
+    value: String,
+    has_value: bool,
     inline: Option<String>,
     formula: bool,
+}
+
+impl RawCell {
+    fn reset(&mut self, e: &BytesStart<'_>) {
+        self.pos = None;
+        self.kind = Kind::Number;
+        self.style = 0;
+        self.value.clear();
+        self.has_value = false;
+        self.inline = None;
+        self.formula = false;
+        for a in e.attributes().with_checks(false).flatten() {
+            match a.key.local_name().as_ref() {
+                "r" => self.pos = parse_a1(&a.value),
+                "t" => {
+                    self.kind = match a.value.as_ref() {
+                        "s" => Kind::Shared,
+                        "inlineStr" => Kind::Inline,
+                        "str" => Kind::FormulaText,
+                        "b" => Kind::Bool,
+                        "e" => Kind::Error,
+                        "d" => Kind::Date,
+                        _ => Kind::Number,
+                    }
+                }
+                "s" => self.style = a.value.trim().parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
 }
 
 fn stream_sheet(
@@ -404,6 +449,7 @@ fn stream_sheet(
     r.config_mut().check_end_names = false;
     let mut buf = Vec::with_capacity(1024);
     let mut inner = Vec::with_capacity(256);
+    let mut cell = RawCell::default();
     let mut row: u32 = 0;
     let mut next_row: u32 = 0;
     let mut next_col: u32 = 0;
@@ -418,11 +464,11 @@ fn stream_sheet(
                 asm.check_row(row)?;
             }
             Event::Start(e) if e.local_name().as_ref() == "c" => {
-                let mut cell = raw_cell_attrs(&e);
+                cell.reset(&e);
                 read_cell_contents(&mut r, &mut inner, &mut cell, budget)?;
                 let (cr, cc) = cell.pos.unwrap_or((row, next_col));
                 next_col = cc.saturating_add(1);
-                let value = convert(cell, ctx)?;
+                let value = convert(&mut cell, ctx);
                 if asm.skipping() {
                     // The visitor wants no more of this sheet: its merged areas neither.
                     break;
@@ -433,7 +479,8 @@ fn stream_sheet(
             }
             Event::Empty(e) if e.local_name().as_ref() == "c" => {
                 // A styled empty cell.
-                next_col = raw_cell_attrs(&e).pos.map_or(next_col, |(_, c)| c).saturating_add(1);
+                cell.reset(&e);
+                next_col = cell.pos.map_or(next_col, |(_, c)| c).saturating_add(1);
             }
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "mergeCell" => {
                 if let Some(merge) = attr(&e, "ref").and_then(|v| parse_range(&v)) {
@@ -449,22 +496,10 @@ fn stream_sheet(
 
 fn attr_u32(e: &BytesStart<'_>, name: &str) -> Option<u32> {
     e.attributes()
+        .with_checks(false)
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
         .and_then(|a| a.value.trim().parse().ok())
-}
-
-fn raw_cell_attrs(e: &BytesStart<'_>) -> RawCell {
-    let mut cell = RawCell::default();
-    for a in e.attributes().flatten() {
-        match a.key.local_name().as_ref() {
-            "r" => cell.pos = parse_a1(&a.value),
-            "t" => cell.kind = a.value.to_string(),
-            "s" => cell.style = a.value.trim().parse().unwrap_or(0),
-            _ => {}
-        }
-    }
-    cell
 }
 
 fn read_cell_contents<R: BufRead>(
@@ -473,31 +508,25 @@ fn read_cell_contents<R: BufRead>(
     cell: &mut RawCell,
     budget: &mut Budget,
 ) -> Result<(), ReadError> {
+    let eof = || ReadError::damaged("the file ends too early", "end of XML");
     loop {
         buf.clear();
         match r.read_event_into(buf).map_err(|e| sheet_xml_error(&e))? {
             Event::Start(e) => match e.local_name().as_ref() {
                 "v" => {
-                    let mut text = String::new();
-                    let mut inner = Vec::new();
+                    cell.has_value = true;
                     loop {
-                        inner.clear();
-                        match r.read_event_into(&mut inner).map_err(|e| sheet_xml_error(&e))? {
-                            Event::Text(t) => text.push_str(&t),
-                            Event::CData(t) => text.push_str(&t),
-                            Event::GeneralRef(e) => push_entity(&mut text, &e),
+                        buf.clear();
+                        match r.read_event_into(buf).map_err(|e| sheet_xml_error(&e))? {
+                            Event::Text(t) => cell.value.push_str(&t),
+                            Event::CData(t) => cell.value.push_str(&t),
+                            Event::GeneralRef(e) => push_entity(&mut cell.value, &e),
                             Event::End(_) => break,
-                            Event::Eof => {
-                                return Err(ReadError::damaged(
-                                    "the file ends too early",
-                                    "end of XML",
-                                ))
-                            }
+                            Event::Eof => return Err(eof()),
                             _ => {}
                         }
                     }
-                    budget.text(text.len())?;
-                    cell.value = Some(text);
+                    budget.text(cell.value.len())?;
                 }
                 "f" => cell.formula = true,
                 "is" => {
@@ -510,21 +539,25 @@ fn read_cell_contents<R: BufRead>(
             },
             Event::Empty(e) if e.local_name().as_ref() == "f" => cell.formula = true,
             Event::End(e) if e.local_name().as_ref() == "c" => return Ok(()),
-            Event::Eof => return Err(ReadError::damaged("the file ends too early", "end of XML")),
+            Event::Eof => return Err(eof()),
             _ => {}
         }
     }
 }
 
-fn convert(cell: RawCell, ctx: &CellContext<'_>) -> Result<Cell, ReadError> {
+fn convert(cell: &mut RawCell, ctx: &CellContext<'_>) -> Cell {
     let no_result = || Cell::Error(super::NO_RESULT.into());
-    let value = cell.value.filter(|v| !v.is_empty());
-    Ok(match cell.kind.as_str() {
-        "s" => {
-            let Some(v) = value else { return Ok(Cell::Empty) };
+    let has = cell.has_value && !cell.value.is_empty();
+    let value = cell.value.as_str();
+    match cell.kind {
+        Kind::Shared => {
+            if !has {
+                return Cell::Empty;
+            }
             // A reference to a text the workbook does not have: that one cell is damaged.
-            let Some(text) = v.trim().parse::<usize>().ok().and_then(|i| ctx.shared.get(i)) else {
-                return Ok(Cell::Error("#REF!".into()));
+            let Some(text) = value.trim().parse::<usize>().ok().and_then(|i| ctx.shared.get(i))
+            else {
+                return Cell::Error("#REF!".into());
             };
             if text.is_empty() {
                 Cell::Empty
@@ -532,40 +565,31 @@ fn convert(cell: RawCell, ctx: &CellContext<'_>) -> Result<Cell, ReadError> {
                 Cell::Text(text.clone())
             }
         }
-        "inlineStr" => match cell.inline.or(value) {
+        Kind::Inline => match cell.inline.take() {
             Some(t) if !t.is_empty() => Cell::Text(t),
+            _ if has => Cell::Text(value.to_string()),
             _ => Cell::Empty,
         },
-        "str" => match value {
-            Some(t) => Cell::Text(t),
-            None if cell.formula => no_result(),
-            None => Cell::Empty,
+        Kind::FormulaText if has => Cell::Text(value.to_string()),
+        Kind::Bool if has => match value.trim() {
+            "1" | "true" => Cell::Bool(true),
+            "0" | "false" => Cell::Bool(false),
+            other => Cell::Text(other.to_string()),
         },
-        "b" => match value.as_deref().map(str::trim) {
-            Some("1") | Some("true") => Cell::Bool(true),
-            Some("0") | Some("false") => Cell::Bool(false),
-            Some(other) => Cell::Text(other.to_string()),
-            None if cell.formula => no_result(),
-            None => Cell::Empty,
+        Kind::Error => Cell::Error(if has { value.to_string() } else { "#N/A".into() }),
+        Kind::Date if has => {
+            parse_iso_date(value).map_or_else(|| Cell::Text(value.to_string()), Cell::Date)
+        }
+        Kind::Number if has => match value.trim().parse::<f64>() {
+            Ok(n) if ctx.dates.get(cell.style).copied().unwrap_or(false) => {
+                excel_date(n, ctx.date1904).map_or(Cell::Number(n), Cell::Date)
+            }
+            Ok(n) => Cell::Number(n),
+            Err(_) => Cell::Text(value.to_string()),
         },
-        "e" => Cell::Error(value.unwrap_or_else(|| "#N/A".into())),
-        "d" => match value {
-            Some(v) => parse_iso_date(&v).map_or(Cell::Text(v), Cell::Date),
-            None if cell.formula => no_result(),
-            None => Cell::Empty,
-        },
-        _ => match value {
-            Some(v) => match v.trim().parse::<f64>() {
-                Ok(n) if ctx.dates.get(cell.style).copied().unwrap_or(false) => {
-                    excel_date(n, ctx.date1904).map_or(Cell::Number(n), Cell::Date)
-                }
-                Ok(n) => Cell::Number(n),
-                Err(_) => Cell::Text(v),
-            },
-            None if cell.formula => no_result(),
-            None => Cell::Empty,
-        },
-    })
+        _ if cell.formula => no_result(),
+        _ => Cell::Empty,
+    }
 }
 
 fn parse_iso_date(s: &str) -> Option<NaiveDate> {
