@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "region",
     "target",
     "import_files",
+    "save_feedback",
     "submissions",
     "remove_demo_data",
     "catalog",

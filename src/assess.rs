@@ -355,7 +355,9 @@ pub fn classify_pace(pace_ratio: f64) -> Status {
 /// The status of one check (or one target) in one region, with every component.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
-    /// The status word.
+    /// The status word. Not serialized with the outcome: the struct that flattens it says its
+    /// own status (a target's combined one, or a check's), so JSON has one `status` key.
+    #[serde(skip)]
     pub status: Status,
     /// The latest value used (for an each_child parent: the share of children that comply, %).
     pub latest: Option<f64>,
@@ -379,6 +381,15 @@ pub struct Outcome {
     pub comply: Option<usize>,
     /// For an each_child parent: how many children there are.
     pub children: Option<usize>,
+    /// A yes/no item of the year not yet done before the year's end: not judged until then.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+    /// After a missed deadline: the latest value since, to show whether it is being caught up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now_latest: Option<f64>,
+    /// The period of `now_latest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now_period: Option<Period>,
 }
 
 impl Outcome {
@@ -396,8 +407,70 @@ impl Outcome {
             deadline: None,
             comply: None,
             children: None,
+            pending: false,
+            now_latest: None,
+            now_period: None,
         }
     }
+}
+
+/// The value expected on `date` on the straight line from the baseline `(t₀, y₀)` to `goal` at
+/// `deadline` (DESIGN.md, rule 3): what the status method, the Target page's expected line and
+/// the report's tracking sheets all use.
+pub fn expected_at(
+    baseline: (NaiveDate, f64),
+    goal: f64,
+    deadline: NaiveDate,
+    date: NaiveDate,
+) -> f64 {
+    let (t0, y0) = baseline;
+    let span = (deadline - t0).num_days();
+    let f =
+        if span <= 0 { 1.0 } else { ((date - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0) };
+    y0 + f * (goal - y0)
+}
+
+/// Whether a target's goal applies to each child region on its own (ratios, standards,
+/// checklists, each_child targets) rather than to the region's total: then a child's own
+/// status means something, and rankings colour children by it.
+pub fn goal_per_child(catalog: &Catalog, target: &Target) -> bool {
+    if target.scope == Scope::EachChild {
+        return true;
+    }
+    match &target.check.indicator {
+        Indicator::Ratio { .. } => true,
+        Indicator::Metric { metric } => catalog.metric(metric).is_some_and(|m| !m.kind.is_summed()),
+    }
+}
+
+/// The regular children of `region` assessed under `target` and ranked the way its
+/// comparator says: best first (largest for `>=` and `=`, smallest for `<=`), regions without
+/// a value last. One function for the Region page, the ranking chart and the report.
+pub fn ranking(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    target: &Target,
+    region: RegionCode,
+) -> Vec<Assessment> {
+    let ctx = Context::new(catalog, registry, obs, as_of);
+    let mut rows: Vec<Assessment> = registry
+        .regular_children(region)
+        .into_iter()
+        .map(|c| ctx.assess_target(target, c))
+        .collect();
+    let lower_is_better = target.check.comparator.direction() < 0.0;
+    rows.sort_by(|a, b| match (a.outcome.latest, b.outcome.latest) {
+        (Some(x), Some(y)) => {
+            let o = x.total_cmp(&y);
+            (if lower_is_better { o } else { o.reverse() }).then(a.region.cmp(&b.region))
+        }
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.region.cmp(&b.region),
+    });
+    rows
 }
 
 /// A target assessed in one region: the outcome plus what is needed to explain it.
@@ -443,6 +516,8 @@ pub struct CheckOutcome {
     pub comparator: Comparator,
     /// Its goal.
     pub goal: f64,
+    /// Its status.
+    pub status: Status,
     /// Its outcome.
     #[serde(flatten)]
     pub outcome: Outcome,
@@ -494,6 +569,34 @@ pub fn assess_many(
         }
     }
     out
+}
+
+/// The status rows a user asks for: every target in its own region, or (with `region`) every
+/// target that applies to that region ([`Catalog::targets_for`]) assessed there; with
+/// `target`, that one only.
+pub fn assess_region(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    region: Option<RegionCode>,
+    target: Option<&str>,
+) -> Vec<Assessment> {
+    let wanted = |id: &str| target.is_none_or(|t| t == id);
+    let ctx = Context::new(catalog, registry, obs, as_of);
+    match region {
+        None => catalog
+            .targets
+            .iter()
+            .filter(|t| wanted(&t.id))
+            .map(|t| ctx.assess_target(t, t.region))
+            .collect(),
+        Some(code) => catalog
+            .targets_for(registry, code)
+            .filter(|t| wanted(&t.id))
+            .map(|t| ctx.assess_target(t, code))
+            .collect(),
+    }
 }
 
 /// Assesses one target in any region (a child of its region, for each_child targets).
@@ -746,6 +849,7 @@ impl<'a> Context<'a> {
                         indicator: c.indicator.clone(),
                         comparator: c.comparator,
                         goal: c.goal,
+                        status: o.status,
                         outcome: o.clone(),
                     })
                     .collect()
@@ -800,6 +904,30 @@ impl<'a> Context<'a> {
     }
 
     fn assess_check(&self, target: &Target, check: &Check, region: RegionCode) -> Outcome {
+        let outcome = self.assess_check_by_rule(target, check, region);
+        // A yes/no item (a competition held, a plan adopted) is done or not: before its
+        // deadline or the year's end, "not yet" is pending, not a pace of 0 against an
+        // expected 0.75 (ARCHITECTURE.md, "The status method").
+        let yes_no = matches!(&check.indicator, Indicator::Metric { metric }
+            if self.catalog.metric(metric).is_some_and(|m| m.kind == MetricKind::Checklist));
+        let open = outcome.deadline.is_some_and(|d| self.as_of <= d);
+        if yes_no
+            && open
+            && !matches!(outcome.status, Status::Achieved | Status::NoData | Status::Missed)
+        {
+            return Outcome {
+                status: Status::InsufficientData,
+                pending: true,
+                expected: None,
+                pace_ratio: None,
+                required_per_quarter: None,
+                ..outcome
+            };
+        }
+        outcome
+    }
+
+    fn assess_check_by_rule(&self, target: &Target, check: &Check, region: RegionCode) -> Outcome {
         match target.timing {
             Timing::Deadline(deadline) => {
                 let series = self.series(&check.indicator, region);
@@ -878,7 +1006,16 @@ pub fn deadline_status(
         return match series.iter().rev().find(|(p, _)| p.end_date() <= deadline) {
             Some(&(p, v)) => {
                 let status = if cmp.holds(v, goal) { Status::Achieved } else { Status::Missed };
-                Outcome { expected: Some(goal), quarters_left: Some(0), ..base(status, p, v) }
+                // A missed deadline also shows where the indicator stands now, so a leader sees
+                // whether it is being caught up.
+                let now = series.last().filter(|(q, _)| *q > p && status == Status::Missed);
+                Outcome {
+                    expected: Some(goal),
+                    quarters_left: Some(0),
+                    now_latest: now.map(|x| x.1),
+                    now_period: now.map(|x| x.0),
+                    ..base(status, p, v)
+                }
             }
             None => {
                 let &(p, v) = series.last().expect("series is not empty");
@@ -912,10 +1049,7 @@ pub fn deadline_status(
         return pace(Status::MovingAway, Some(goal), None);
     }
     // Rule 3: pace against the straight line from the baseline to the goal at the deadline.
-    let span = (deadline - t0).num_days();
-    let f =
-        if span <= 0 { 1.0 } else { ((t - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0) };
-    let expected = y0 + f * (goal - y0);
+    let expected = expected_at((t0, y0), goal, deadline, t);
     if expected == y0 {
         return pace(Status::InsufficientData, Some(expected), None);
     }
@@ -1063,9 +1197,19 @@ fn explain(
             format!("{label_zh}：{per}为{}，已达到目标{cmp}{goal}。", n(o.latest)),
             format!("{label_en}: {} at {per}, goal {cmp} {goal} achieved.", n(o.latest)),
         ),
-        Status::Missed => (
-            format!("{label_zh}：截止{deadline}为{}，未达到目标{cmp}{goal}{extra_zh}。", n(o.latest)),
-            format!("{label_en}: {} by {deadline}, goal {cmp} {goal} missed.", n(o.latest)),
+        Status::Missed => {
+            let (now_zh, now_en) = match (o.now_latest, o.now_period) {
+                (Some(v), Some(p)) => (format!("；目前（{p}）为{}", n(Some(v))), format!("; now {} ({p})", n(Some(v)))),
+                _ => (String::new(), String::new()),
+            };
+            (
+                format!("{label_zh}：截至{deadline}为{}，未达到目标{cmp}{goal}{extra_zh}{now_zh}。", n(o.latest)),
+                format!("{label_en}: {} by {deadline}, goal {cmp} {goal} missed{now_en}.", n(o.latest)),
+            )
+        }
+        Status::InsufficientData if o.pending => (
+            format!("{label_zh}：{}尚未完成，须在{deadline}前完成（完成即达标）。", if o.deadline.is_some_and(|d| d.format("%m-%d").to_string() == "12-31") { "本年度" } else { "目前" }),
+            format!("{label_en}: not done yet; due by {deadline} (done means achieved)."),
         ),
         Status::InsufficientData => (
             format!("{label_zh}：仅有{per}一个数据（{}），尚不能判断进度，目标{cmp}{goal}。", n(o.latest)),

@@ -469,6 +469,20 @@ impl Catalog {
         Ok(Catalog { version: raw.version, documents, metrics, targets, metric_index })
     }
 
+    /// The targets that apply to a region: its own, and the each_child targets of its parent
+    /// (every child must comply on its own). The one place this is decided, for the status
+    /// table, the Region page and the report.
+    pub fn targets_for<'c>(
+        &'c self,
+        registry: &Registry,
+        region: RegionCode,
+    ) -> impl Iterator<Item = &'c Target> + 'c {
+        let parent = registry.get(region).and_then(|r| r.parent);
+        self.targets.iter().filter(move |t| {
+            t.region == region || (t.scope == Scope::EachChild && parent == Some(t.region))
+        })
+    }
+
     /// The metric with this id.
     pub fn metric(&self, id: &str) -> Option<&Metric> {
         self.metric_index.get(id).map(|&i| &self.metrics[i])

@@ -41,7 +41,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::assess::{self, format_number, Assessment, Color, Observations, Status};
-use crate::catalog::{Catalog, Comparator, Indicator, MetricKind, Scope, Target, Timing};
+use crate::catalog::{Catalog, Comparator, Target, Timing};
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
 
@@ -77,7 +77,7 @@ const MARGIN: f64 = 48.0;
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
     /// The region code is not in the region registry.
-    #[error("no region has the code {0}; see `carestaff regions`")]
+    #[error("no region has the code {0}: check the six-digit division code")]
     UnknownRegion(RegionCode),
     /// A ranking was asked for a region that has no child regions.
     #[error("region {0} has no child regions to rank; choose a province or city")]
@@ -106,31 +106,7 @@ pub enum ChartError {
     Png(String),
 }
 
-/// The language of a chart's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// Simplified Chinese (the default).
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
-
-impl Lang {
-    fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    fn status(self, s: Status) -> &'static str {
-        match self {
-            Lang::Zh => s.label_zh(),
-            Lang::En => s.label_en(),
-        }
-    }
-}
+pub use crate::lang::Lang;
 
 /// Size and language of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -814,7 +790,7 @@ fn label_step(n: usize, label_w: f64, span: f64) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Ranking chart
 
-/// The child regions of `region` ranked by one target's indicator, largest first, each bar in
+/// The child regions of `region` ranked by one target's indicator, best first, each bar in
 /// the colour of that child's own status and the goal as a line.
 ///
 /// Where the goal is a total for the whole region (a head count, say, with `scope = region`),
@@ -839,12 +815,10 @@ pub fn ranking(
     if children.is_empty() {
         return Err(ChartError::NoChildren(region));
     }
-    let comparable = per_region_goal(data.catalog, target);
-    let mut rows: Vec<Assessment> = children.iter().map(|&c| data.assess(target, c)).collect();
-    rows.sort_by(|a, b| {
-        let key = |x: &Assessment| x.outcome.latest.unwrap_or(f64::NEG_INFINITY);
-        key(b).total_cmp(&key(a)).then(a.region.cmp(&b.region))
-    });
+    let comparable = crate::assess::goal_per_child(data.catalog, target);
+    // Best first, the way the target's comparator says (smallest first for a ceiling).
+    let rows: Vec<Assessment> =
+        crate::assess::ranking(data.catalog, data.registry, data.obs, data.as_of, target, region);
 
     // As many rows of at least 22 px as fit, in up to three columns; taller when needed.
     let top = 158.0;
@@ -1013,20 +987,6 @@ pub fn ranking(
     }
     footer(&mut svg, data, target, lang);
     Ok(svg.finish())
-}
-
-/// Whether the goal applies to each child region on its own (ratios, standards, checklists,
-/// each_child targets) rather than to the region's total.
-fn per_region_goal(catalog: &Catalog, target: &Target) -> bool {
-    if target.scope == Scope::EachChild {
-        return true;
-    }
-    match &target.check.indicator {
-        Indicator::Ratio { .. } => true,
-        Indicator::Metric { metric } => catalog
-            .metric(metric)
-            .is_some_and(|m| !m.kind.is_summed() || m.kind == MetricKind::Checklist),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

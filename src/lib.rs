@@ -17,11 +17,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod app;
 pub mod assess;
 pub mod catalog;
 pub mod chart;
 pub mod completeness;
 pub mod ingest;
+mod lang;
 pub mod period;
 pub mod region;
 pub mod report;
@@ -32,6 +34,7 @@ mod xlsx;
 
 pub use assess::{Assessment, Observations, Status};
 pub use catalog::{Catalog, LocalTarget, Metric, MetricKind, Target};
+pub use lang::{Lang, LangError};
 pub use period::Period;
 pub use region::{Region, RegionCode, Registry};
 pub use store::Store;

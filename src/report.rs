@@ -51,7 +51,7 @@ pub enum ReportError {
     #[error("could not write the report workbook: {0}")]
     Xlsx(#[from] XlsxError),
     /// The region asked for is not in the registry.
-    #[error("no region has the code {0}: see `carestaff regions`")]
+    #[error("no region has the code {0}: check the six-digit division code")]
     UnknownRegion(RegionCode),
 }
 
@@ -82,19 +82,26 @@ pub fn summary_rows(
     as_of: NaiveDate,
     region: Option<RegionCode>,
 ) -> Vec<Assessment> {
+    assess::assess_region(catalog, registry, obs, as_of, region, None)
+}
+
+/// The regions whose values a report needs: the report's region, or every target's
+/// jurisdiction (a national database holds far more). The CLI and the desktop load only these.
+pub fn report_scope(catalog: &Catalog, region: Option<RegionCode>) -> Vec<RegionCode> {
     match region {
-        None => assess::assess_all(catalog, registry, obs, as_of),
-        Some(code) => catalog
-            .targets
-            .iter()
-            .filter(|t| {
-                t.region == code
-                    || (t.scope == Scope::EachChild
-                        && registry.get(code).and_then(|r| r.parent) == Some(t.region))
-            })
-            .map(|t| assess::assess_target_in(catalog, registry, obs, as_of, t, code))
-            .collect(),
+        Some(code) => vec![code],
+        None => {
+            let mut scopes: Vec<RegionCode> = catalog.targets.iter().map(|t| t.region).collect();
+            scopes.sort();
+            scopes.dedup();
+            scopes
+        }
     }
+}
+
+/// Whether a region lies inside one of the report's scopes.
+pub fn in_scope(registry: &Registry, scopes: &[RegionCode], region: RegionCode) -> bool {
+    scopes.iter().any(|s| registry.is_within(region, *s))
 }
 
 /// Builds the compliance workbook.
@@ -493,14 +500,7 @@ fn expected_on_line(
     deadline: NaiveDate,
     period: Period,
 ) -> f64 {
-    let (t0, y0) = baseline;
-    let span = (deadline - t0).num_days();
-    let f = if span <= 0 {
-        1.0
-    } else {
-        ((period.end_date() - t0).num_days() as f64 / span as f64).clamp(0.0, 1.0)
-    };
-    y0 + f * (goal - y0)
+    assess::expected_at(baseline, goal, deadline, period.end_date())
 }
 
 fn track_rows(input: &ReportInput, target: &Target, a: &Assessment) -> Vec<TrackRow> {

@@ -152,7 +152,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// The database was written by a newer Carestaff.
-    #[error("the database {path} has schema version {found}, newer than this Carestaff understands ({supported}): use a newer Carestaff or another --db")]
+    #[error("the database {path} has schema version {found}, newer than this Carestaff understands ({supported}): use a newer Carestaff, or open another database")]
     Newer {
         /// The database file.
         path: String,
@@ -410,7 +410,23 @@ impl Store {
     fn configure(conn: &Connection, wal: bool) -> Result<(), StoreError> {
         conn.busy_timeout(Duration::from_secs(10))?;
         if wal {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // Switching a new file to WAL while another process does the same can fail with
+            // SQLITE_BUSY at once, without the busy handler: retry for as long as it would wait.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                match conn
+                    .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+                {
+                    Ok(_) => break,
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == rusqlite::ErrorCode::DatabaseBusy
+                            && std::time::Instant::now() < deadline =>
+                    {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -29,10 +29,10 @@ use crate::xlsx::{cell_format, display_width, header_format};
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     /// The region is not in the registry.
-    #[error("no region has the code {0}: see `carestaff regions`")]
+    #[error("no region has the code {0}: check the six-digit division code")]
     UnknownRegion(RegionCode),
     /// No target applies to the region, so there is nothing to collect.
-    #[error("no target applies to {0}: a template needs at least one target of the region, its parent or above (see `carestaff targets`)")]
+    #[error("no target applies to {0}: a template needs at least one target of the region, its parent or above (see the target catalog)")]
     NoTargets(String),
     /// The workbook writer failed.
     #[error("could not write the template workbook: {0}")]
@@ -310,7 +310,7 @@ fn instructions_sheet(
         format!("{name}养老服务人才队伍建设情况统计表 填报说明"),
         match period {
             Some(p) => format!("一、报告期为{}，数据截至{}。", period_zh(p), p.end_date().format("%Y年%-m月%-d日")),
-            None => "一、请在标题中填写报告期（例如“2025年第二季度”），导入时也可用 --period 指定。".to_string(),
+            None => "一、请在标题中填写报告期（例如“2025年第二季度”），也可在导入时指定报告期。".to_string(),
         },
         "二、每个下级地区填一行；“本级”一行只填本级直接开展的事项和标准（如补贴标准、是否举办竞赛、市级培训期数），不要填下级合计。灰色单元格无需填写。".to_string(),
         "三、人数、床位数、个数等填写季末数（整数）；培训人次、培训期数等流量指标填写本季度发生数，不填年度累计。".to_string(),

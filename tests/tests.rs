@@ -528,7 +528,13 @@ mod method {
             ("370300", "skills_competition_held", "2025Q3", 0.0),
         ]);
         assert_eq!(status_of(&o, "ZB-8", "2025-10-15").status, Status::Achieved);
-        assert_eq!(status_of(&o, "ZB-8", "2025-04-15").status, Status::OffTrack);
+        // Before the year's end a checklist not yet done is pending (grey), not a pace ratio.
+        let q1 = status_of(&o, "ZB-8", "2025-04-15");
+        assert_eq!((q1.status, q1.outcome.pending), (Status::InsufficientData, true));
+        assert!(q1.explanation_zh.contains("尚未完成"), "{}", q1.explanation_zh);
+        // After the year's end, a year without the item is missed.
+        let none = obs(&[("370300", "skills_competition_held", "2025Q4", 0.0)]);
+        assert_eq!(status_of(&none, "ZB-8", "2026-01-15").status, Status::Missed);
     }
 
     #[test]
@@ -548,6 +554,67 @@ mod method {
         assert_eq!(a.checks.len(), 2);
         let missing = obs(&[("370300", "qigang_credit_max", "2025Q1", 3_000.0)]);
         assert_eq!(status_of(&missing, "ZB-7", "2025-04-01").status, Status::NoData);
+    }
+
+    #[test]
+    fn a_missed_deadline_also_says_where_the_indicator_stands_now() {
+        // CQ-1: 25,000 by 2027-12-31; 20,000 at the deadline, 24,000 two quarters later.
+        let o = obs(&[
+            ("500000", "talent_total", "2026Q4", 18_000.0),
+            ("500000", "talent_total", "2027Q4", 20_000.0),
+            ("500000", "talent_total", "2028Q2", 24_000.0),
+        ]);
+        let a = status_of(&o, "CQ-1", "2028-07-15");
+        assert_eq!(a.status, Status::Missed);
+        assert_eq!((a.outcome.latest, a.outcome.now_latest), (Some(20_000.0), Some(24_000.0)));
+        assert!(a.explanation_zh.contains("目前（2028Q2）为24,000"), "{}", a.explanation_zh);
+        // With nothing after the deadline there is nothing more to say.
+        let b = status_of(&o, "CQ-1", "2028-01-15");
+        assert_eq!((b.status, b.outcome.now_latest), (Status::Missed, None));
+    }
+
+    #[test]
+    fn a_ceiling_ranks_the_lowest_first_in_every_front_end() {
+        // SX-5: at most 3.5 residents per professional. Taiyuan 2.0, Datong 5.0, Yangquan 3.0.
+        let o = obs(&[
+            ("140100", "tekun_residents", "2025Q1", 200.0),
+            ("140100", "tekun_professional_staff", "2025Q1", 100.0),
+            ("140200", "tekun_residents", "2025Q1", 500.0),
+            ("140200", "tekun_professional_staff", "2025Q1", 100.0),
+            ("140300", "tekun_residents", "2025Q1", 300.0),
+            ("140300", "tekun_professional_staff", "2025Q1", 100.0),
+        ]);
+        let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+        let t = catalog.target("SX-5").expect("SX-5");
+        let as_of = date("2025-04-15");
+        let ranked: Vec<String> = assess::ranking(catalog, registry, &o, as_of, t, code("140000"))
+            .iter()
+            .filter(|a| a.outcome.latest.is_some())
+            .map(|a| a.region.to_string())
+            .collect();
+        assert_eq!(ranked, ["140100", "140300", "140200"]);
+        // The Region page ranks the same way.
+        let page =
+            carestaff::app::region(catalog, registry, &o, as_of, code("140000"), Some("SX-5"), &[])
+                .expect("Shanxi");
+        let on_page: Vec<String> = page
+            .ranking
+            .iter()
+            .filter(|c| c.value.is_some())
+            .map(|c| c.region.code.to_string())
+            .collect();
+        assert_eq!(on_page, ranked);
+        // And so does the chart: the best city's name is drawn above the worst's.
+        let data = carestaff::chart::ChartData::new(catalog, registry, &o, as_of);
+        let svg = carestaff::chart::ranking(
+            &data,
+            t,
+            code("140000"),
+            &carestaff::chart::ChartOptions::new(carestaff::Lang::Zh),
+        )
+        .expect("chart");
+        let at = |name: &str| svg.find(name).unwrap_or_else(|| panic!("{name} not drawn"));
+        assert!(at("太原市") < at("阳泉市") && at("阳泉市") < at("大同市"));
     }
 
     #[test]

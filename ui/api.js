@@ -37,8 +37,9 @@ export const api = {
   overview: (asOf) => call("overview", { asOf }),
   region: (code, asOf, rankBy) => call("region", { code, asOf, rankBy: rankBy || null }),
   target: (id, region, asOf, lang) => call("target", { id, region: region || null, asOf, lang }),
-  importFiles: (files, dryRun, period, onProgress) =>
-    call("import_files", { files, dryRun, period: period || null, onProgress: progressChannel(onProgress) }),
+  importFiles: (files, dryRun, period, columns, onProgress) =>
+    call("import_files", { files, dryRun, period: period || null, columns: columns || [], onProgress: progressChannel(onProgress) }),
+  saveFeedback: (file, period, path) => call("save_feedback", { file, period: period || null, path: path || null }),
   submissions: () => call("submissions"),
   removeDemoData: () => call("remove_demo_data"),
   catalog: () => call("catalog"),

@@ -1,8 +1,10 @@
 // The shell of the page: the header (navigation, as-of date, language, text size), the
-// demonstration-data banner, and a hash router that renders one page at a time.
+// demonstration-data banner, and a hash router that renders one page at a time. What pages
+// share lives in state.js, so pages never import this module (no import cycle).
 
 import { api } from "./api.js";
 import { clear, h } from "./dom.js";
+import { app, errorBox } from "./state.js";
 import { getLang, setLang, t } from "./i18n.js";
 import { renderOverview } from "./pages/overview.js";
 import { renderRegion } from "./pages/region.js";
@@ -19,28 +21,6 @@ const pages = {
   reports: renderReports,
   catalog: renderCatalog,
 };
-
-// What every page may read: the app info, the as-of date, and a way to re-render.
-export const app = {
-  info: null,
-  asOf: "",
-  rerender: () => route(),
-  refreshBanner: () => refreshBanner(),
-  say: (text) => {
-    document.getElementById("status-line").textContent = text;
-  },
-};
-
-// Shows an error from a command: the sentence for its code, then the details.
-export function errorBox(e) {
-  const code = e && e.code ? e.code : "internal";
-  return h(
-    "div",
-    { class: "error-box", role: "alert", dataset: { code } },
-    h("strong", {}, `${t("error")}: ${t(`err_${code}`)}`),
-    h("p", {}, e && e.message ? e.message : String(e)),
-  );
-}
 
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, "");
@@ -167,4 +147,5 @@ async function start() {
   route();
 }
 
+app.rerender = () => route();
 start();

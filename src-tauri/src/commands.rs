@@ -2,10 +2,11 @@
 //! out. Database work runs on a blocking thread so the window never waits; the state's mutex
 //! is held only around the database calls.
 
+use carestaff::app::import::ImportView;
 use carestaff::ingest::{self, FileReport, ImportContext, Options};
 use carestaff::store::SubmissionRow;
-use carestaff::{LocalTarget, Period, RegionCode, Registry};
-use chrono::NaiveDate;
+use carestaff::{Catalog, Lang, LocalTarget, Period, RegionCode, Registry};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
@@ -13,7 +14,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::samples::SAMPLE_FILES;
 use crate::state::{effective_catalog, AppState, SAMPLE_DATA_SETTING};
-use crate::views;
+use carestaff::app as views;
 
 /// Progress of a long task, sent on the channel the front end passes.
 #[derive(Debug, Clone, Serialize)]
@@ -33,8 +34,8 @@ pub struct AppInfo {
     pub db_path: String,
     /// Whether demonstration data is loaded.
     pub demo: bool,
-    /// The remembered language, `zh` or `en`.
-    pub language: String,
+    /// The remembered language.
+    pub language: Lang,
     /// Whether the test hooks are on.
     pub test_hooks: bool,
     /// Today in China, the default as-of date.
@@ -69,17 +70,11 @@ fn parse_region(s: &str) -> CommandResult<RegionCode> {
         .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
 }
 
-/// Today in China (UTC+8).
-fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
-fn import_context(dry_run: bool) -> ImportContext {
+/// The import context of a command that started at `now`, by the user the shell runs as.
+fn import_context(state: &AppState, now: DateTime<Utc>, dry_run: bool) -> ImportContext {
     ImportContext {
-        now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        user: std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".into()),
+        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        user: state.user.clone(),
         dry_run,
     }
 }
@@ -91,15 +86,16 @@ pub async fn start<R: Runtime>(
     app: AppHandle<R>,
     on_progress: Channel<Progress>,
 ) -> CommandResult<AppInfo> {
+    let now = Utc::now();
     blocking(app, move |state| {
-        seed_sample_data(state, &on_progress)?;
+        seed_sample_data(state, now, &on_progress)?;
         let store = state.store()?;
         Ok(AppInfo {
             db_path: state.db_path.clone(),
             demo: store.has_demo_data()?,
-            language: store.setting("language")?.unwrap_or_else(|| "zh".into()),
+            language: store.setting("language")?.and_then(|l| l.parse().ok()).unwrap_or_default(),
             test_hooks: state.test_hooks,
-            today: today(),
+            today: carestaff::app::today_in_china(now),
             exports: crate::exports::available(),
             start_page: state.start_page.clone(),
         })
@@ -107,15 +103,19 @@ pub async fn start<R: Runtime>(
     .await
 }
 
-fn seed_sample_data(state: &AppState, progress: &Channel<Progress>) -> CommandResult<()> {
+fn seed_sample_data(
+    state: &AppState,
+    now: DateTime<Utc>,
+    progress: &Channel<Progress>,
+) -> CommandResult<()> {
     {
         let store = state.store()?;
         if !store.is_empty()? || store.setting(SAMPLE_DATA_SETTING)?.is_some() {
             return Ok(());
         }
     }
-    let ctx = import_context(false);
-    let (catalog, registry) = (carestaff::Catalog::builtin(), Registry::builtin());
+    let ctx = import_context(state, now, false);
+    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
     let mut sums = Vec::with_capacity(SAMPLE_FILES.len());
     for (i, (name, bytes)) in SAMPLE_FILES.iter().enumerate() {
         let _ = progress.send(Progress {
@@ -140,13 +140,12 @@ fn seed_sample_data(state: &AppState, progress: &Channel<Progress>) -> CommandRe
     Ok(())
 }
 
-/// Remembers the language, `zh` or `en`.
+/// Remembers the language.
 #[tauri::command]
 pub async fn set_language<R: Runtime>(app: AppHandle<R>, language: String) -> CommandResult<()> {
-    if language != "zh" && language != "en" {
-        return Err(CommandError::invalid(format!("unknown language `{language}`: use zh or en")));
-    }
-    blocking(app, move |state| Ok(state.store()?.set_setting("language", &language)?)).await
+    let language: Lang =
+        language.parse().map_err(|e: carestaff::LangError| CommandError::invalid(e.to_string()))?;
+    blocking(app, move |state| Ok(state.store()?.set_setting("language", language.code())?)).await
 }
 
 /// The Overview page as of a date.
@@ -202,9 +201,9 @@ pub async fn target<R: Runtime>(
     id: String,
     region: Option<String>,
     as_of: String,
-    lang: Option<String>,
+    lang: Option<Lang>,
 ) -> CommandResult<views::TargetView> {
-    let lang = crate::exports::chart_lang(lang.as_deref().unwrap_or("zh"));
+    let lang = lang.unwrap_or_default();
     let as_of = parse_date(&as_of)?;
     let region = region.as_deref().map(parse_region).transpose()?;
     blocking(app, move |state| {
@@ -249,54 +248,144 @@ pub struct FileInput {
     pub bytes: Option<Vec<u8>>,
 }
 
-/// Previews (`dry_run`) or imports returns, one file at a time, each whole or not at all.
+/// A choice the Import page offers for a column Carestaff does not know.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ColumnChoice {
+    /// The header as written in the file.
+    pub header: String,
+    /// The metric id it holds, or `skip` to leave the column out.
+    pub metric: String,
+}
+
+fn read_input(f: &FileInput) -> std::io::Result<Vec<u8>> {
+    match (&f.bytes, &f.path) {
+        (Some(b), _) => Ok(b.clone()),
+        (None, Some(p)) => std::fs::File::open(p).and_then(ingest::read::read_limited),
+        (None, None) => {
+            Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no path and no contents"))
+        }
+    }
+}
+
+fn import_options(period: Option<String>, columns: Vec<ColumnChoice>) -> CommandResult<Options> {
+    let period = period
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.trim().parse::<Period>().map_err(|e| CommandError::invalid(e.to_string())))
+        .transpose()?;
+    let mut options = Options { period, ..Options::default() };
+    for c in columns {
+        let metric = c.metric.trim();
+        if metric == ingest::SKIP {
+            options.skips.push(c.header);
+        } else if Catalog::builtin().metric(metric).is_some() {
+            options.mappings.push((c.header, metric.to_string()));
+        } else {
+            return Err(CommandError::invalid(format!(
+                "`{metric}` is not a metric Carestaff knows"
+            )));
+        }
+    }
+    Ok(options)
+}
+
+/// Reads and parses one file with the lock released, then compares it with the database (or
+/// commits it) under the lock.
+fn import_one(
+    state: &AppState,
+    f: &FileInput,
+    options: &Options,
+    ctx: &ImportContext,
+) -> CommandResult<FileReport> {
+    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let bytes = match read_input(f) {
+        Ok(bytes) => bytes,
+        Err(e) => return Ok(FileReport::unreadable(&f.name, &e)),
+    };
+    let remembered = state.store()?.column_mappings_all()?;
+    let parsed = ingest::parse_file(
+        &ingest::file_name_of(&f.name),
+        &bytes,
+        catalog,
+        registry,
+        options,
+        &remembered,
+    );
+    Ok(ingest::import_parsed(&mut *state.store()?, &f.name, &bytes, parsed, catalog, options, ctx)?)
+}
+
+/// Previews (`dry_run`) or imports returns, one file at a time, each whole or not at all;
+/// `columns` maps (or leaves out) columns Carestaff does not know, remembered for the region.
 #[tauri::command]
 pub async fn import_files<R: Runtime>(
     app: AppHandle<R>,
     files: Vec<FileInput>,
     dry_run: bool,
     period: Option<String>,
+    columns: Option<Vec<ColumnChoice>>,
     on_progress: Channel<Progress>,
-) -> CommandResult<Vec<FileReport>> {
-    let period = period
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| p.trim().parse::<Period>().map_err(|e| CommandError::invalid(e.to_string())))
-        .transpose()?;
+) -> CommandResult<ImportView> {
+    let options = import_options(period, columns.unwrap_or_default())?;
+    let now = Utc::now();
     blocking(app, move |state| {
-        let options = Options { period, ..Options::default() };
-        let ctx = import_context(dry_run);
+        let ctx = import_context(state, now, dry_run);
         let mut reports = Vec::with_capacity(files.len());
         for (i, f) in files.iter().enumerate() {
             let _ =
                 on_progress.send(Progress { done: i, total: files.len(), item: f.name.clone() });
-            let bytes = match (&f.bytes, &f.path) {
-                (Some(b), _) => Ok(b.clone()),
-                (None, Some(p)) => std::fs::File::open(p).and_then(ingest::read::read_limited),
-                (None, None) => Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "no path and no contents",
-                )),
-            };
-            let report = match bytes {
-                Ok(bytes) => ingest::import_file(
-                    &mut *state.store()?,
-                    &f.name,
-                    &bytes,
-                    carestaff::Catalog::builtin(),
-                    Registry::builtin(),
-                    &options,
-                    &ctx,
-                )?,
-                Err(e) => FileReport::unreadable(&f.name, &e),
-            };
-            reports.push(report);
+            reports.push(import_one(state, f, &options, &ctx)?);
         }
         let _ = on_progress.send(Progress {
             done: files.len(),
             total: files.len(),
             item: String::new(),
         });
-        Ok(reports)
+        Ok(carestaff::app::import::import_view(
+            Catalog::builtin(),
+            Registry::builtin(),
+            &reports,
+            dry_run,
+        ))
+    })
+    .await
+}
+
+/// Writes a copy of a refused return with each bad cell marked red and explained, for its
+/// sender; asks where to save (with the test hooks on, the front end may give the path).
+/// Returns the path written.
+#[tauri::command]
+pub async fn save_feedback<R: Runtime>(
+    app: AppHandle<R>,
+    file: FileInput,
+    period: Option<String>,
+    path: Option<String>,
+) -> CommandResult<String> {
+    let options = import_options(period, Vec::new())?;
+    let stem = std::path::Path::new(&file.name)
+        .file_stem()
+        .map_or_else(|| "return".into(), |s| s.to_string_lossy().into_owned());
+    let target =
+        save_location(&app, path, format!("{stem}-错误标注.xlsx"), ("Excel", "xlsx")).await?;
+    let now = Utc::now();
+    blocking(app, move |state| {
+        let bytes = read_input(&file).map_err(|e| {
+            let report = FileReport::unreadable(&file.name, &e);
+            CommandError::new(
+                ErrorCode::Io,
+                report.errors.first().map(|p| p.message_zh.clone()).unwrap_or_default(),
+            )
+        })?;
+        let report = import_one(state, &file, &options, &import_context(state, now, true))?;
+        let book = ingest::feedback::feedback_workbook(
+            &ingest::file_name_of(&file.name),
+            &bytes,
+            &report.errors,
+            &report.warnings,
+        )
+        .map_err(|e| match e {
+            ingest::feedback::FeedbackError::Read(e) => CommandError::invalid(e.message_zh()),
+            other => CommandError::new(ErrorCode::Internal, other.to_string()),
+        })?;
+        write_file(&target, &book)
     })
     .await
 }
@@ -453,9 +542,9 @@ pub struct ExportRequest {
     /// The target, for `chart_png`.
     #[serde(default)]
     pub target: Option<String>,
-    /// `zh` or `en`, for the chart's words.
+    /// The language of the chart's words.
     #[serde(default)]
-    pub lang: Option<String>,
+    pub lang: Option<Lang>,
     /// Where to write; only honoured with the test hooks on (otherwise the dialog asks).
     #[serde(default)]
     pub path: Option<String>,
@@ -469,44 +558,23 @@ pub async fn export_file<R: Runtime>(
     request: ExportRequest,
     on_progress: Channel<Progress>,
 ) -> CommandResult<String> {
-    use tauri_plugin_dialog::DialogExt;
     let ExportRequest { kind, as_of, region, target: target_id, lang, path } = request;
+    let lang = lang.unwrap_or_default();
     let as_of = parse_date(&as_of)?;
     let region = region.filter(|r| !r.is_empty()).as_deref().map(parse_region).transpose()?;
     if !crate::exports::available().contains(&kind.as_str()) {
         return Err(CommandError::invalid(format!("unknown export `{kind}`")));
     }
-    let given = match path.filter(|p| !p.trim().is_empty()) {
-        Some(p) if app.state::<AppState>().test_hooks => Some(std::path::PathBuf::from(p)),
-        Some(_) => return Err(CommandError::invalid("the save location is chosen in the dialog")),
-        None => None,
-    };
-    let target = match given {
-        Some(p) => p,
-        None => {
-            let (filter, ext) =
-                if kind == "chart_png" { ("PNG", "png") } else { ("Excel", "xlsx") };
-            let dialog = app
-                .dialog()
-                .file()
-                .set_file_name(crate::exports::default_file_name(&kind, as_of, region))
-                .add_filter(filter, &[ext]);
-            let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
-                .await
-                .map_err(|e| {
-                    CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}"))
-                })?;
-            chosen
-                .and_then(|p| p.into_path().ok())
-                .ok_or_else(|| CommandError::new(ErrorCode::Cancelled, "no file was chosen"))?
-        }
-    };
+    let ext = if kind == "chart_png" { ("PNG", "png") } else { ("Excel", "xlsx") };
+    let name = crate::exports::default_file_name(&kind, as_of, region);
+    let target = save_location(&app, path, name, ext).await?;
     blocking(app, move |state| {
         let step = |done: usize, item: &str| {
             let _ = on_progress.send(Progress { done, total: 3, item: item.to_string() });
         };
         step(0, "data");
         let (catalog, _) = state.catalog()?;
+        let registry = Registry::builtin();
         let bytes = if kind == "template" {
             step(1, "workbook");
             crate::exports::fill_in_template(&catalog, as_of, region)?
@@ -518,23 +586,46 @@ pub async fn export_file<R: Runtime>(
             let obs = state.store()?.observations(&catalog)?;
             step(1, "chart");
             let data = carestaff::chart::ChartData::new(&catalog, Registry::builtin(), &obs, as_of);
-            crate::exports::trend_png(
-                &data,
-                t,
-                t.region,
-                crate::exports::chart_lang(lang.as_deref().unwrap_or("zh")),
-            )?
+            crate::exports::trend_png(&data, t, t.region, lang)?
         } else {
-            let data = crate::exports::report_input_data(&*state.store()?, &catalog, region)?;
+            let data = carestaff::app::report_data(&*state.store()?, &catalog, registry, region)?;
             step(1, "workbook");
             crate::exports::compliance_report(&catalog, &data, as_of, region)?
         };
         step(2, "file");
-        std::fs::write(&target, bytes).map_err(|e| {
-            CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display()))
-        })?;
+        let written = write_file(&target, &bytes)?;
         step(3, "");
-        Ok(target.display().to_string())
+        Ok(written)
     })
     .await
+}
+
+/// Where to save: the path the front end gave (only with the test hooks on), else the one the
+/// user chooses in the system dialog.
+async fn save_location<R: Runtime>(
+    app: &AppHandle<R>,
+    given: Option<String>,
+    file_name: String,
+    (filter, ext): (&str, &str),
+) -> CommandResult<std::path::PathBuf> {
+    use tauri_plugin_dialog::DialogExt;
+    match given.filter(|p| !p.trim().is_empty()) {
+        Some(p) if app.state::<AppState>().test_hooks => return Ok(std::path::PathBuf::from(p)),
+        Some(_) => return Err(CommandError::invalid("the save location is chosen in the dialog")),
+        None => {}
+    }
+    let dialog = app.dialog().file().set_file_name(file_name).add_filter(filter, &[ext]);
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
+    chosen
+        .and_then(|p| p.into_path().ok())
+        .ok_or_else(|| CommandError::new(ErrorCode::Cancelled, "no file was chosen"))
+}
+
+fn write_file(target: &std::path::Path, bytes: &[u8]) -> CommandResult<String> {
+    std::fs::write(target, bytes).map_err(|e| {
+        CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display()))
+    })?;
+    Ok(target.display().to_string())
 }

@@ -2,10 +2,11 @@
 //! `carestaff::report`, `carestaff::template`); this module adapts them and tells the Reports
 //! page which exports exist, so it never shows a button that cannot work.
 
-use carestaff::chart::{self, ChartData, ChartError, ChartOptions, Lang};
-use carestaff::report::{self, ReportError, ReportInput};
-use carestaff::template::{self, TemplateError};
-use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Store, Target};
+use carestaff::app::{self, ReportData};
+use carestaff::chart::{self, ChartData, ChartError, ChartOptions};
+use carestaff::report::ReportError;
+use carestaff::template::TemplateError;
+use carestaff::{Catalog, Lang, RegionCode, Registry, Target};
 use chrono::NaiveDate;
 
 use crate::error::{CommandError, CommandResult};
@@ -14,15 +15,6 @@ use crate::error::{CommandError, CommandResult};
 /// target's trend chart as PNG.
 pub fn available() -> Vec<&'static str> {
     vec!["report", "template", "chart_png"]
-}
-
-/// The chart language for a UI language.
-pub fn chart_lang(lang: &str) -> Lang {
-    if lang == "en" {
-        Lang::En
-    } else {
-        Lang::Zh
-    }
 }
 
 /// The trend chart and the bullet chart of a target in a region, as SVG; `None` for a chart
@@ -73,30 +65,10 @@ pub fn default_file_name(kind: &str, as_of: NaiveDate, region: Option<RegionCode
         |r| format!("{r}-{}", Registry::builtin().name_of(r)),
     );
     match kind {
-        "template" => format!("填报模板-{region}-{}.xlsx", Period::last_ended_by(as_of).next()),
+        "template" => format!("填报模板-{region}-{}.xlsx", app::collecting_period(as_of)),
         "chart_png" => format!("趋势图-{region}-{as_of}.png"),
         _ => format!("合规报告-{region}-{as_of}.xlsx"),
     }
-}
-
-/// The compliance report as of `as_of`, for every jurisdiction or one region; the store is
-/// read under the caller's lock, the workbook built after.
-///
-/// # Errors
-///
-/// [`CommandError`] when the store fails or the region is unknown.
-pub fn report_input_data(
-    store: &Store,
-    catalog: &Catalog,
-    region: Option<RegionCode>,
-) -> CommandResult<(Observations, Vec<carestaff::store::SourcedValue>)> {
-    let registry = Registry::builtin();
-    let scopes: Vec<RegionCode> = match region {
-        Some(code) => vec![code],
-        None => catalog.targets.iter().map(|t| t.region).collect(),
-    };
-    let keep = |r: RegionCode| scopes.iter().any(|s| registry.is_within(r, *s));
-    Ok((store.observations_where(catalog, keep)?, store.current_values_with_sources(keep)?))
 }
 
 /// Builds the compliance workbook.
@@ -106,19 +78,11 @@ pub fn report_input_data(
 /// [`CommandError`] with code `not_found` for an unknown region, `internal` otherwise.
 pub fn compliance_report(
     catalog: &Catalog,
-    data: &(Observations, Vec<carestaff::store::SourcedValue>),
+    data: &ReportData,
     as_of: NaiveDate,
     region: Option<RegionCode>,
 ) -> CommandResult<Vec<u8>> {
-    let input = ReportInput {
-        catalog,
-        registry: Registry::builtin(),
-        observations: &data.0,
-        sources: &data.1,
-        as_of,
-        region,
-    };
-    report::compliance_report(&input).map_err(|e| match e {
+    app::compliance_report(catalog, Registry::builtin(), data, as_of, region).map_err(|e| match e {
         ReportError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
         other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
     })
@@ -139,12 +103,10 @@ pub fn fill_in_template(
     let Some(region) = region else {
         return Err(CommandError::invalid("choose the region whose children fill in the template"));
     };
-    let period = Period::last_ended_by(as_of).next();
-    template::fill_in_template(catalog, Registry::builtin(), region, Some(period), &[]).map_err(
-        |e| match e {
-            TemplateError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
-            TemplateError::NoTargets(_) => CommandError::invalid(e.to_string()),
-            other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
-        },
-    )
+    let period = app::collecting_period(as_of);
+    app::fill_in_template(catalog, Registry::builtin(), region, Some(period)).map_err(|e| match e {
+        TemplateError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
+        TemplateError::NoTargets(_) => CommandError::invalid(e.to_string()),
+        other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
+    })
 }

@@ -11,7 +11,6 @@ pub mod commands;
 pub mod error;
 pub mod exports;
 pub mod state;
-pub mod views;
 
 /// The sample returns, embedded at build time.
 pub mod samples {
@@ -33,6 +32,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::region,
             commands::target,
             commands::import_files,
+            commands::save_feedback,
             commands::submissions,
             commands::remove_demo_data,
             commands::catalog,
@@ -55,6 +55,9 @@ pub fn run() -> Result<(), String> {
     let mut state = AppState::open(&db, test_hooks)
         .map_err(|e| format!("cannot open the database {}: {}", db.display(), e.message))?;
     state.start_page = std::env::var("CARESTAFF_PAGE").ok().filter(|p| p.starts_with("#/"));
+    state.user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     configure(tauri::Builder::default(), state)
         .run(tauri::generate_context!())
         .map_err(|e| format!("the window could not start: {e}"))

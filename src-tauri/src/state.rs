@@ -23,6 +23,8 @@ pub struct AppState {
     pub test_hooks: bool,
     /// The page to open first (`#/target/CQ-1`), from `CARESTAFF_PAGE`; for screenshots.
     pub start_page: Option<String>,
+    /// Who runs the app (`$USER`), recorded with each import.
+    pub user: String,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             db_path: db_path.to_string(),
             test_hooks,
             start_page: None,
+            user: "unknown".into(),
         }
     }
 

@@ -2,7 +2,7 @@
 // in the built-in catalog) can be added and switched on or off.
 
 import { api } from "../api.js";
-import { app, errorBox } from "../app.js";
+import { app, errorBox } from "../state.js";
 import { clear, h, table } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
 

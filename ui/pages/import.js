@@ -1,16 +1,23 @@
 // 导入 Import: choose files (system dialog, drag and drop, or — with CARESTAFF_TEST_HOOKS=1 — a
-// path field for the end-to-end tests), preview what would be new, changed and unchanged,
-// see every error with its sheet and cell, confirm to commit; below, the import history.
+// path field for the end-to-end tests), preview what would be new, changed and unchanged in
+// words (region names, metric labels, units), see how each sheet was read and every problem
+// with its sheet and cell, choose what to do with columns Carestaff does not know, write a
+// marked-up copy of a refused file for its sender, confirm to commit; below, the history.
+//
+// Everything shown comes from the core's import view (carestaff::app::import): the page adds
+// only the way out of a problem that this page offers.
 
 import { api } from "../api.js";
-import { app, errorBox } from "../app.js";
+import { app, errorBox } from "../state.js";
 import { clear, h, table } from "../dom.js";
-import { getLang, t } from "../i18n.js";
+import { getLang, pick, t } from "../i18n.js";
 
 const MAX_PREVIEW_ROWS = 200;
 
-// The files chosen so far; kept while the user moves between pages.
+// The files chosen so far, and the choices made for unknown columns; kept while the user
+// moves between pages.
 const pending = [];
+const columnChoices = new Map();
 let lastPreview = null;
 
 function fileLabel(f) {
@@ -22,37 +29,147 @@ function outcomeWord(outcome, dryRun) {
   return t(`outcome_${outcome}`);
 }
 
+// The way out of a problem that this page offers, by the problem's code.
+function hint(code) {
+  const key = `hint_${code}`;
+  const text = t(key);
+  return text === key ? "" : text;
+}
+
 function problemsTable(problems, cls, id) {
   return table(
     [t("sheet"), t("cell"), t("message")],
-    problems.map((p) => h("tr", { class: cls }, h("td", {}, p.sheet || "—"), h("td", { class: "mono" }, p.cell || "—"), h("td", {}, getLang() === "zh" ? p.message_zh || p.message : p.message))),
+    problems.map((p) => {
+      const how = hint(p.code);
+      return h(
+        "tr",
+        { class: cls, dataset: { code: p.code } },
+        h("td", {}, p.sheet || "—"),
+        h("td", { class: "mono" }, p.cell || "—"),
+        h("td", {}, getLang() === "zh" ? p.message_zh || p.message : p.message, how ? h("span", { class: "hint" }, ` ${how}`) : null),
+      );
+    }),
     { class: `list ${cls}s`, id },
   );
 }
 
-function reportView(r, i, dryRun) {
-  const changes = (r.preview || []).filter((d) => d.change !== "unchanged");
-  const shown = changes.slice(0, MAX_PREVIEW_ROWS);
+function layoutWord(layout) {
+  return t(`layout_${layout}`);
+}
+
+// How each sheet was read: the layout, the reporting unit and period with where they came
+// from, each column with the metric and unit it was read as, total and own-part rows, and
+// what was left out and why.
+function readingView(sheets, i) {
+  if (!sheets || !sheets.length) return null;
+  const zh = getLang() === "zh";
+  const items = sheets.map((s) =>
+    h(
+      "li",
+      { class: "sheet-reading", dataset: { sheet: s.sheet, layout: s.layout } },
+      h("strong", {}, `${t("sheet")} ${s.sheet}`),
+      `：${layoutWord(s.layout)}`,
+      s.region ? h("div", {}, `${t("reporting_unit")} ${s.region.name}（${s.region.code}，${zh ? s.region.from_zh : s.region.from}）`) : null,
+      s.period
+        ? h("div", {}, `${t("period")} ${s.period.period}${s.period.year_to_date ? `，${t("year_to_date")}` : ""}（${zh ? s.period.from_zh : s.period.from}）`)
+        : null,
+      s.columns.length
+        ? table(
+            [t("cell"), t("header_as_written"), t("read_as"), t("unit")],
+            s.columns.map((c) => [
+              c.cell,
+              c.header,
+              `${pick(c, "label")}${c.span === "year_to_date" ? `（${t("year_to_date")}）` : ""}${c.role === "comparison" ? `（${t("comparison_only")}）` : ""}`,
+              c.unit ? `${c.unit}${c.scale !== 1 ? ` ×${c.scale.toLocaleString()}` : ""}` : "—",
+            ]),
+            { class: "list reading-columns" },
+          )
+        : null,
+      [
+        [s.totals, "total_rows"],
+        [s.subtotals, "subtotal_rows"],
+        [s.own_parts, "own_part_rows"],
+      ].map(([cells, key]) => (cells && cells.length ? h("div", {}, `${t(key)}：${cells.join("、")}`) : null)),
+      s.ignored.length
+        ? h("ul", { class: "ignored" }, s.ignored.map((g) => h("li", {}, `${g.cell} “${g.header}” ${t("left_out")}：${zh ? g.why_zh : g.why}`)))
+        : null,
+    ),
+  );
+  return h("details", { class: "reading", id: `reading-${i}` }, h("summary", {}, t("how_read")), h("ul", {}, items));
+}
+
+// The columns waiting for a choice: map each to a metric, or leave it out; applied with the
+// next preview and remembered for the region once imported.
+function unmappedView(f, i, metrics, onChange) {
+  if (!f.unmapped.length) return null;
+  const rows = f.unmapped.map((u) => {
+    const select = h(
+      "select",
+      { class: "column-choice", dataset: { header: u.header } },
+      h("option", { value: "" }, t("choose_metric")),
+      h("option", { value: "skip" }, t("leave_out")),
+      metrics.map((m) => h("option", { value: m.id }, `${pick(m, "label")}（${m.unit}）`)),
+    );
+    select.value = columnChoices.get(u.header) || "";
+    select.addEventListener("change", () => {
+      if (select.value) columnChoices.set(u.header, select.value);
+      else columnChoices.delete(u.header);
+      onChange();
+    });
+    return [u.sheet, u.cell, u.header, select];
+  });
+  return h(
+    "div",
+    { class: "unmapped", id: `unmapped-${i}` },
+    h("h4", {}, t("unmapped_title")),
+    h("p", { class: "muted" }, t("unmapped_help")),
+    table([t("sheet"), t("cell"), t("header_as_written"), t("read_as")], rows, { class: "list" }),
+  );
+}
+
+function previewView(f) {
+  const shown = f.preview.slice(0, MAX_PREVIEW_ROWS);
+  if (!shown.length) return null;
+  const total = f.new + f.changed;
+  return h(
+    "details",
+    { open: shown.length <= 20, class: "preview" },
+    h("summary", {}, `${t("new")} / ${t("changed")}: ${total.toLocaleString()}`),
+    table(
+      [t("change"), t("region_col"), t("period"), t("metric"), t("value"), t("previous"), t("cell")],
+      shown.map((d) => [
+        t(d.change),
+        d.region.name,
+        d.period,
+        `${pick(d, "label")}${pick(d, "kind")}`,
+        `${d.value_text}${d.unit}`,
+        d.previous_text == null ? "—" : `${d.previous_text}${d.unit}`,
+        d.source,
+      ]),
+      { class: "list" },
+    ),
+    f.preview_truncated || total > shown.length ? h("p", { class: "muted" }, t("more_rows", { n: (total - shown.length).toLocaleString() })) : null,
+  );
+}
+
+function fileView(f, i, view, actions) {
+  const input = pending.find((p) => p.name === f.path || p.path === f.path);
   return h(
     "article",
-    { class: `file-report ${r.outcome}`, dataset: { outcome: r.outcome }, id: `report-${i}` },
-    h("h3", {}, r.path, " — ", h("span", { class: "outcome" }, outcomeWord(r.outcome, dryRun))),
-    r.outcome !== "rejected" ? h("p", { class: "change-counts" }, `${r.values} · ${t("new")} ${r.new} · ${t("changed")} ${r.changed} · ${t("unchanged")} ${r.unchanged}`) : null,
-    r.errors.length ? [h("h4", {}, `${t("errors")} (${r.errors.length})`), problemsTable(r.errors, "error-row", `errors-${i}`)] : null,
-    r.warnings.length ? h("details", { open: r.warnings.length <= 10 }, h("summary", {}, `${t("warnings")} (${r.warnings.length})`), problemsTable(r.warnings, "warning-row", `warnings-${i}`)) : null,
-    shown.length
-      ? h(
-          "details",
-          { open: shown.length <= 20 },
-          h("summary", {}, `${t("new")} / ${t("changed")}: ${changes.length}`),
-          table(
-            [t("change"), t("region_col"), t("period"), t("metric"), t("value"), t("previous"), t("cell")],
-            shown.map((d) => [t(d.change), d.region, d.period, d.metric, String(d.value), d.previous == null ? "—" : String(d.previous), `${d.sheet}!${d.cell}`]),
-            { class: "list" },
-          ),
-          changes.length > shown.length ? h("p", { class: "muted" }, t("more_rows", { n: changes.length - shown.length })) : null,
-        )
+    { class: `file-report ${f.outcome}`, dataset: { outcome: f.outcome }, id: `report-${i}` },
+    h("h3", {}, f.path, " — ", h("span", { class: "outcome" }, outcomeWord(f.outcome, view.dry_run))),
+    f.same_as ? h("p", { class: "warn same-as" }, t("same_as", { file: f.same_as })) : null,
+    f.outcome !== "rejected" ? h("p", { class: "change-counts" }, pick(f, "counts")) : null,
+    f.errors.length ? [h("h4", {}, `${t("errors")} (${f.errors.length})`), problemsTable(f.errors, "error-row", `errors-${i}`)] : null,
+    unmappedView(f, i, view.metrics, actions.invalidate),
+    f.feedback_available && input
+      ? h("p", {}, h("button", { type: "button", class: "feedback-btn", id: `feedback-${i}`, onclick: () => actions.feedback(input) }, t("write_feedback")), " ", h("span", { class: "muted" }, t("feedback_help")))
       : null,
+    f.warnings.length
+      ? h("details", { open: f.warnings.length <= 10 }, h("summary", {}, `${t("warnings")} (${f.warnings.length})`), problemsTable(f.warnings, "warning-row", `warnings-${i}`))
+      : null,
+    view.dry_run || f.outcome === "rejected" ? readingView(f.reading, i) : null,
+    previewView(f),
   );
 }
 
@@ -61,6 +178,13 @@ async function readDropped(fileList) {
     const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
     pending.push({ name: file.name, path: null, bytes });
   }
+}
+
+// An import time stored in UTC, shown in the user's local time.
+function localTime(stamp) {
+  const d = new Date(stamp);
+  if (Number.isNaN(d.getTime())) return stamp;
+  return d.toLocaleString(getLang() === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
 }
 
 export async function renderImport() {
@@ -72,6 +196,8 @@ export async function renderImport() {
   const commitBtn = h("button", { type: "button", id: "commit-btn", disabled: true }, t("commit"));
   const clearBtn = h("button", { type: "button", id: "clear-btn" }, t("clear"));
   const history = h("div", { id: "history-box" });
+  const testHooks = app.info && app.info.test_hooks;
+  const feedbackPath = testHooks ? h("input", { id: "test-feedback-path", type: "text", size: "60" }) : null;
 
   function invalidate() {
     lastPreview = null;
@@ -106,11 +232,11 @@ export async function renderImport() {
               "tr",
               { dataset: { id: String(s.id) } },
               h("td", {}, s.file_name, s.demo ? h("span", { class: "tag" }, t("demo")) : null),
-              h("td", {}, s.imported_at),
+              h("td", { title: s.imported_at }, localTime(s.imported_at)),
               h("td", {}, s.imported_by),
               h("td", {}, s.sheets),
-              h("td", { class: "num" }, String(s.value_count)),
-              h("td", { class: "num" }, String(s.changed_count)),
+              h("td", { class: "num" }, s.value_count.toLocaleString()),
+              h("td", { class: "num" }, s.changed_count.toLocaleString()),
             ),
           ),
           { id: "history", class: "list" },
@@ -121,24 +247,41 @@ export async function renderImport() {
     }
   }
 
+  async function feedback(input) {
+    try {
+      const path = feedbackPath && feedbackPath.value.trim() ? feedbackPath.value.trim() : null;
+      const written = await api.saveFeedback(input, period.value.trim(), path);
+      app.say(`${t("saved_to")} ${written}`);
+    } catch (e) {
+      if (e.code !== "cancelled") results.prepend(errorBox(e));
+    }
+  }
+
+  const actions = { invalidate, feedback };
+
   async function run(dryRun) {
     previewBtn.disabled = commitBtn.disabled = true;
     progress.hidden = false;
     app.say(t("working"));
+    const columns = [...columnChoices].map(([header, metric]) => ({ header, metric }));
     try {
-      const reports = await api.importFiles(pending, dryRun, period.value.trim(), (p) => {
+      const view = await api.importFiles(pending, dryRun, period.value.trim(), columns, (p) => {
         progress.max = Math.max(1, p.total);
         progress.value = p.done;
       });
-      clear(results).append(...reports.map((r, i) => reportView(r, i, dryRun)));
-      const rejected = reports.some((r) => r.outcome === "rejected");
+      clear(results).append(
+        h("p", { id: "import-summary", class: "summary-line" }, pick(view.summary, "text")),
+        ...view.files.map((f, i) => fileView(f, i, view, actions)),
+      );
+      const rejected = view.summary.rejected > 0;
       if (dryRun) {
-        lastPreview = reports;
-        commitBtn.disabled = rejected || reports.every((r) => r.outcome === "unchanged");
+        lastPreview = view;
+        commitBtn.disabled = rejected || view.summary.importable === 0;
         if (rejected) results.append(h("p", { class: "warn", id: "fix-errors" }, t("fix_errors")));
         app.say("");
       } else {
         pending.length = 0;
+        columnChoices.clear();
         drawList();
         app.say(t("imported_ok"));
         results.dataset.committed = "1";
@@ -159,13 +302,14 @@ export async function renderImport() {
   });
   clearBtn.addEventListener("click", () => {
     pending.length = 0;
+    columnChoices.clear();
     invalidate();
     clear(results);
     drawList();
   });
 
-  const pick = h("button", { type: "button", id: "pick-btn" }, t("pick"));
-  pick.addEventListener("click", async () => {
+  const pickBtn = h("button", { type: "button", id: "pick-btn" }, t("pick"));
+  pickBtn.addEventListener("click", async () => {
     try {
       for (const path of await api.pickFiles()) pending.push({ name: path.split(/[\\/]/).pop(), path, bytes: null });
       invalidate();
@@ -175,7 +319,7 @@ export async function renderImport() {
     }
   });
 
-  const drop = h("div", { id: "drop-zone", class: "drop-zone", tabindex: "-1" }, pick, " ", h("span", {}, t("drop_here")));
+  const drop = h("div", { id: "drop-zone", class: "drop-zone", tabindex: "-1" }, pickBtn, " ", h("span", {}, t("drop_here")));
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();
     drop.classList.add("over");
@@ -190,7 +334,7 @@ export async function renderImport() {
   });
 
   let hook = null;
-  if (app.info && app.info.test_hooks) {
+  if (testHooks) {
     const path = h("input", { id: "test-path", type: "text", size: "60" });
     const add = h("button", { type: "button", id: "test-add" }, t("add"));
     add.addEventListener("click", () => {
@@ -201,7 +345,12 @@ export async function renderImport() {
       invalidate();
       drawList();
     });
-    hook = h("p", { class: "test-hook" }, h("label", { for: "test-path" }, t("test_path")), " ", path, " ", add);
+    hook = h(
+      "div",
+      { class: "test-hook" },
+      h("p", {}, h("label", { for: "test-path" }, t("test_path")), " ", path, " ", add),
+      h("p", {}, h("label", { for: "test-feedback-path" }, t("test_feedback_path")), " ", feedbackPath),
+    );
   }
 
   drawList();

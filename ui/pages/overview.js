@@ -2,7 +2,7 @@
 // that turned red since the end of the previous quarter.
 
 import { api } from "../api.js";
-import { app } from "../app.js";
+import { app } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
 import { pick, t } from "../i18n.js";
 

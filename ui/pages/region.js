@@ -2,7 +2,7 @@
 // with status colours, and the children whose return for the quarter is missing.
 
 import { api } from "../api.js";
-import { app } from "../app.js";
+import { app } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
 import { pick, t } from "../i18n.js";
 

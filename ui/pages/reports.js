@@ -2,7 +2,7 @@
 // so there is never a button that cannot work.
 
 import { api } from "../api.js";
-import { app, errorBox } from "../app.js";
+import { app, errorBox } from "../state.js";
 import { clear, h } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
 

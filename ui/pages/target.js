@@ -3,7 +3,7 @@
 // words and whether the check is an interpretation, and the values with the files they came from.
 
 import { api } from "../api.js";
-import { app } from "../app.js";
+import { app } from "../state.js";
 import { h, statusChip, svgImage, table } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
 

@@ -188,7 +188,11 @@ impl Session {
         input.send_keys(&path.display().to_string()).await.expect("type the path");
         self.click("#test-add").await;
         self.click("#preview-btn").await;
-        self.wait_css("#import-results .file-report").await;
+        self.wait_css("#import-results .file-report, #import-results .error-box").await;
+        let failed = self.all("#import-results .error-box").await;
+        if let Some(e) = failed.first() {
+            panic!("the preview failed: {}", e.text().await.unwrap_or_default());
+        }
     }
 
     /// Map of target id → (data-color, status text) from the scorecard.
@@ -347,6 +351,75 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
     s.wait_css("#fix-errors").await;
     assert_eq!(s.all("#history tbody tr").await.len(), history_before);
     assert_eq!(s.scorecard().await, before);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_column_is_chosen_on_the_page_and_the_preview_is_in_words() {
+    let s = launch(&scratch("unknown-column.db")).await;
+    let file = scratch("重庆市-2026Q3-工资.xlsx");
+    workbook(
+        &file,
+        "2026Q3",
+        &[
+            vec![json!("地区"), json!("养老服务人才数（人）"), json!("护理员月均工资（元）")],
+            vec![json!("重庆市"), json!(41000), json!(3500)],
+        ],
+    );
+    s.preview(&file).await;
+    assert_eq!(
+        s.wait_css("#report-0").await.attr("data-outcome").await.expect("attr").as_deref(),
+        Some("rejected")
+    );
+    // How the sheet was read, in words; the column waiting for a choice, with the page's own
+    // way out (never a command-line flag).
+    let reading = s.js("return document.querySelector('#reading-0').textContent;").await;
+    let reading = reading.as_str().unwrap_or_default().to_string();
+    assert!(reading.contains("宽表") && reading.contains("养老服务人才数"), "{reading}");
+    let errors = s.text("#errors-0").await;
+    assert!(errors.contains("护理员月均工资") && !errors.contains("--"), "{errors}");
+    s.js("const c = document.querySelector('#unmapped-0 select.column-choice'); \
+          c.value = 'skip'; c.dispatchEvent(new Event('change'));")
+        .await;
+    s.click("#preview-btn").await;
+    s.wait_css("#report-0[data-outcome='imported']").await;
+    // The preview names the region and the metric with its unit, figures grouped.
+    let preview = s.js("return document.querySelector('#report-0 .preview').textContent;").await;
+    let preview = preview.as_str().unwrap_or_default().to_string();
+    assert!(preview.contains("重庆市") && preview.contains("41,000人"), "{preview}");
+    assert!(s.text("#import-summary").await.contains("1 个可导入"));
+    s.click("#commit-btn").await;
+    s.wait_css("#import-results[data-committed='1']").await;
+    // The choice is remembered for the region: the same file previews clean next time.
+    s.preview(&file).await;
+    assert_eq!(
+        s.wait_css("#report-0").await.attr("data-outcome").await.expect("attr").as_deref(),
+        Some("unchanged")
+    );
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_file_can_be_sent_back_marked_up() {
+    use calamine::Reader;
+    let s = launch(&scratch("feedback.db")).await;
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/openpyxl_every_cell_error.xlsx");
+    s.preview(&fixture).await;
+    let out = scratch("feedback-marked.xlsx");
+    s.wait_css("#test-feedback-path")
+        .await
+        .send_keys(&out.display().to_string())
+        .await
+        .expect("type the path");
+    s.click("#feedback-0").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !out.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let wb = calamine::open_workbook_auto(&out).expect("the marked-up copy opens");
+    assert!(!wb.sheet_names().is_empty());
+    assert!(s.text("#status-line").await.contains("feedback-marked.xlsx"));
     s.finish().await;
 }
 

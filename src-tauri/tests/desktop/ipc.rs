@@ -146,9 +146,12 @@ fn a_preview_writes_nothing_and_a_rejected_file_changes_nothing() {
     let h = harness();
     let fixture =
         concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/openpyxl_every_cell_error.xlsx");
-    let reports =
+    let view =
         h.ok("import_files", json!({"files": [{"name": "bad.xlsx", "path": fixture}], "dryRun": false, "onProgress": "__CHANNEL__:1"}));
+    let reports = &view["files"];
     assert_eq!(reports[0]["outcome"], "rejected");
+    assert_eq!(reports[0]["feedback_available"], true);
+    assert_eq!(view["summary"]["rejected"], 1);
     let errors = reports[0]["errors"].as_array().expect("errors");
     assert!(
         errors.len() > 1 && errors.iter().all(|e| !e["cell"].as_str().unwrap_or("").is_empty()),
@@ -160,14 +163,19 @@ fn a_preview_writes_nothing_and_a_rejected_file_changes_nothing() {
     let files = json!([{"name": name, "bytes": bytes}]);
     let preview = h
         .ok("import_files", json!({"files": files, "dryRun": true, "onProgress": "__CHANNEL__:2"}));
+    let preview = &preview["files"];
     assert_eq!(preview[0]["outcome"], "imported");
     assert!(preview[0]["new"].as_u64().unwrap_or(0) > 0);
+    // The preview is in words: region names and metric labels, not codes.
+    let row = &preview[0]["preview"][0];
+    assert!(row["region"]["name"].as_str().is_some_and(|n| !n.is_empty()), "{row}");
+    assert!(row["label_zh"].as_str().is_some_and(|l| !l.is_empty()), "{row}");
     assert_eq!(h.ok("submissions", json!({})), json!([]), "a preview writes nothing");
     let done = h.ok(
         "import_files",
         json!({"files": files, "dryRun": false, "onProgress": "__CHANNEL__:3"}),
     );
-    assert_eq!(done[0]["new"], preview[0]["new"]);
+    assert_eq!(done["files"][0]["new"], preview[0]["new"]);
     assert_eq!(h.ok("submissions", json!({})).as_array().map(Vec::len), Some(1));
 }
 

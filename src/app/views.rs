@@ -1,13 +1,14 @@
-//! The DTOs the commands return, built from core values by pure functions: no database, no
-//! Tauri. Each page of the UI has one view type.
+//! The pages' views, built from core values by pure functions: no database, no Tauri, no
+//! HTTP. Each page of the UI has one view type; the desktop returns them over IPC and the hub
+//! serves them as JSON.
 
 use std::collections::{BTreeSet, HashMap};
 
-use carestaff::assess::{self, Assessment, Color, Status};
-use carestaff::catalog::{Indicator, MetricKind, Scope, Timing};
-use carestaff::completeness::{self, ReturnState};
-use carestaff::store::{HistoryRow, ValueRow};
-use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Target};
+use crate::assess::{self, Assessment, Color, Status};
+use crate::catalog::{MetricKind, Scope, Timing};
+use crate::completeness::{self, ReturnState};
+use crate::store::{HistoryRow, ValueRow};
+use crate::{Catalog, Observations, Period, RegionCode, Registry, Target};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -290,12 +291,8 @@ pub fn region(
     let info = registry.get(code)?;
     let period = Period::last_ended_by(as_of);
     let parent = info.parent;
-    let applies =
-        |t: &&Target| t.region == code || (t.scope == Scope::EachChild && parent == Some(t.region));
     let targets: Vec<StatusCell> = catalog
-        .targets
-        .iter()
-        .filter(applies)
+        .targets_for(registry, code)
         .map(|t| {
             StatusCell::new(
                 catalog,
@@ -315,45 +312,20 @@ pub fn region(
         rank_by.and_then(|id| rankable.iter().find(|t| t.id == id)).or(rankable.first()).copied();
     let mut ranking = Vec::new();
     if let Some(t) = rank_target {
-        let per_child_status = t.scope == Scope::EachChild
-            || matches!(t.check.indicator, Indicator::Ratio { .. })
-            || t.check
-                .indicator
-                .metrics()
-                .iter()
-                .any(|m| catalog.metric(m).is_some_and(|m| !m.kind.is_summed()));
-        for &child in &children {
-            let value =
-                assess::indicator_series(catalog, registry, obs, as_of, &t.check, t.timing, child)
-                    .last()
-                    .filter(|(p, _)| t.timing != Timing::Annual || p.year() == period.year())
-                    .map(|&(_, v)| v);
-            let status = per_child_status
-                .then(|| assess::assess_target_in(catalog, registry, obs, as_of, t, child).status);
+        // Best first the way the target's comparator says, as on the ranking chart.
+        let per_child_status = assess::goal_per_child(catalog, t);
+        for a in assess::ranking(catalog, registry, obs, as_of, t, code) {
+            let status = per_child_status.then_some(a.status);
             ranking.push(RankedChild {
-                region: RegionRef::new(registry, child),
-                value,
-                value_text: value.map_or_else(|| "—".into(), assess::format_number),
+                region: RegionRef::new(registry, a.region),
+                value: a.outcome.latest,
+                value_text: a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
                 status,
                 status_zh: status.map(Status::label_zh),
                 status_en: status.map(Status::label_en),
                 color: status.map(Status::color),
             });
         }
-        let better_low = t.check.comparator.direction() < 0.0;
-        ranking.sort_by(|a, b| match (a.value, b.value) {
-            (Some(x), Some(y)) => {
-                let o = x.total_cmp(&y);
-                if better_low {
-                    o
-                } else {
-                    o.reverse()
-                }
-            }
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.region.code.cmp(&b.region.code),
-        });
     }
     // The core's completeness check looks at each child's own return; a child above county level
     // (a prefecture of a province) counts as reported when the regions below it reported.
@@ -532,10 +504,12 @@ pub fn target(
                 value,
                 value_text: assess::format_number(value),
                 expected: line.map(|(y0, t0, deadline)| {
-                    let f = ((period.end_date() - t0).num_days() as f64
-                        / (deadline - t0).num_days() as f64)
-                        .clamp(0.0, 1.0);
-                    assess::format_number(y0 + f * (t.check.goal - y0))
+                    assess::format_number(assess::expected_at(
+                        (t0, y0),
+                        t.check.goal,
+                        deadline,
+                        period.end_date(),
+                    ))
                 }),
             })
             .collect();

@@ -133,7 +133,9 @@ fn floor(file: &Path) -> Result<u64> {
 /// The compliance report of every target, written to `out`; returns its size in bytes.
 fn report_step(db: &Path, as_of: NaiveDate, out: &Path) -> Result<u64> {
     let store = Store::open(db)?;
-    let bytes = crate::report_bytes(&store, as_of, None)?;
+    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let data = carestaff::app::report_data(&store, catalog, registry, None)?;
+    let bytes = carestaff::app::compliance_report(catalog, registry, &data, as_of, None)?;
     std::fs::write(out, &bytes)?;
     Ok(bytes.len() as u64)
 }

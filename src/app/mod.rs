@@ -1,0 +1,41 @@
+//! The application layer: one function per thing a user asks for — the overview scorecard, a
+//! region's page, a target's page, the status table, the import preview, the report and the
+//! template, the catalog — each taking the store or the loaded data, the as-of date and
+//! returning plain serialisable views. The command line prints them, the desktop returns them
+//! over IPC, the hub serves them as JSON: the rules a leader sees (which targets apply, how
+//! children rank, the expected line, a report's scope) are decided once, in the core
+//! (`Catalog::targets_for`, `assess::ranking`, `assess::expected_at`, `report::report_scope`),
+//! and only called from here.
+
+mod exports;
+pub mod import;
+mod targets;
+mod views;
+
+pub use exports::*;
+pub use targets::*;
+pub use views::*;
+
+use chrono::NaiveDate;
+
+use crate::assess::{self, Assessment};
+use crate::{Catalog, Observations, RegionCode, Registry};
+
+/// The status table: every target in its own region, or (with `region`) every target that
+/// applies there, assessed there; with `target`, that one only. `carestaff status` prints it
+/// and the report's summary sheet holds the same rows.
+pub fn status(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    region: Option<RegionCode>,
+    target: Option<&str>,
+) -> Vec<Assessment> {
+    assess::assess_region(catalog, registry, obs, as_of, region, target)
+}
+
+/// Today in China (UTC+8) at the moment `now`: the default as-of date of every front end.
+pub fn today_in_china(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (now + chrono::Duration::hours(8)).date_naive()
+}

@@ -1,0 +1,268 @@
+//! The command line as a user (or a script) meets it: a JSON snapshot of every command's output
+//! on the sample data, no object with the same key twice, and a new database opened by several
+//! processes at once.
+//!
+//! Rewrite the snapshots with `UPDATE_SNAPSHOTS=1 cargo test --test cli` and review the diff.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+const AS_OF: &str = "2026-10-15";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let p = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+    }
+    p
+}
+
+fn carestaff(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carestaff"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .current_dir(root().join("sample-data"))
+        .output()
+        .expect("run carestaff")
+}
+
+/// A database holding the sample returns, imported once for every test of this file.
+fn sample_db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let db = scratch("sample.db");
+        let mut files: Vec<String> = std::fs::read_dir(root().join("sample-data"))
+            .expect("sample-data")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".xlsx"))
+            .collect();
+        files.sort();
+        let mut args = vec!["import"];
+        args.extend(files.iter().map(String::as_str));
+        let out = carestaff(&db, &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        db
+    })
+}
+
+/// JSON read with every object checked for a key given twice (serde_json keeps the last one
+/// silently, and so do most readers: a duplicated key is a contract nobody can rely on).
+struct Checked(Value);
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Checked, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Checked, E> {
+        Ok(Checked(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Checked, E> {
+        Ok(Checked(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Checked, E> {
+        Ok(Checked(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Checked, E> {
+        Ok(Checked(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Checked, E> {
+        Ok(Checked(Value::String(v.to_string())))
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Checked(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Checked(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Checked(v) = map.next_value()?;
+            if object.insert(key.clone(), v).is_some() {
+                return Err(de::Error::custom(format!("the key `{key}` appears twice")));
+            }
+        }
+        Ok(Checked(Value::Object(object)))
+    }
+}
+
+/// Parses a command's standard output as JSON with no duplicated key.
+fn json_of(what: &str, out: &Output) -> Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut de = serde_json::Deserializer::from_str(&text);
+    match Checked::deserialize(&mut de).and_then(|c| de.end().map(|()| c)) {
+        Ok(Checked(v)) => v,
+        Err(e) => panic!("{what}: {e}\n{}", &text[..text.len().min(2_000)]),
+    }
+}
+
+/// Replaces what changes from run to run (the import time, the user) with a mark.
+fn redact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "imported_at" || k == "imported_by" {
+                    *x = Value::String("…".into());
+                } else {
+                    redact(x);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+fn check_snapshot(name: &str, mut v: Value) {
+    redact(&mut v);
+    let text = serde_json::to_string_pretty(&v).expect("JSON") + "\n";
+    let path = root().join("tests/snapshots/cli").join(format!("{name}.json"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("snapshot folder");
+        std::fs::write(&path, &text).expect("write snapshot");
+        return;
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("{}: {e}; create it with UPDATE_SNAPSHOTS=1 cargo test --test cli", path.display())
+    });
+    if stored != text {
+        let line = stored.lines().zip(text.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "{name}: the output differs from {} from line {}:\n  stored: {:?}\n  now:    {:?}\n\
+             If the change is intended, rerun with UPDATE_SNAPSHOTS=1 and review the diff.",
+            path.display(),
+            line + 1,
+            stored.lines().nth(line),
+            text.lines().nth(line)
+        );
+    }
+}
+
+/// Every JSON-printing command, with the arguments its snapshot is taken with.
+const COMMANDS: &[(&str, &[&str])] = &[
+    ("targets", &["targets", "--json"]),
+    ("regions_zibo", &["regions", "--parent", "370300", "--json"]),
+    ("values_zhangdian", &["values", "--region", "370303", "--json"]),
+    ("status", &["status", "--as-of", AS_OF, "--json"]),
+    ("status_zhangdian", &["status", "--as-of", AS_OF, "--region", "370303", "--json"]),
+    ("status_sx5", &["status", "--as-of", AS_OF, "--target", "SX-5", "--json"]),
+    ("completeness_zibo", &["completeness", "--region", "370300", "--period", "2026Q2", "--json"]),
+    (
+        "history_zhangdian",
+        &["history", "--region", "370303", "--metric", "staff_on_duty", "--json"],
+    ),
+];
+
+#[test]
+fn every_command_prints_its_json_snapshot_with_no_key_twice() {
+    let db = sample_db();
+    for (name, args) in COMMANDS {
+        let out = carestaff(db, args);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        check_snapshot(name, json_of(name, &out));
+    }
+}
+
+#[test]
+fn the_import_preview_json_has_no_key_twice() {
+    let db = sample_db();
+    let fixtures = root().join("tests/fixtures/returns");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .expect("fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xlsx" || x == "xls" || x == "csv"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 10);
+    for f in &files {
+        let out = carestaff(db, &["import", "--dry-run", "--json", &f.display().to_string()]);
+        let v = json_of(&f.display().to_string(), &out);
+        assert!(v["files"][0]["outcome"].is_string(), "{}", f.display());
+    }
+    // A sample return previewed again: its snapshot pins the preview's shape.
+    let out = carestaff(db, &["import", "--dry-run", "--json", "370300-淄博市-2026Q2.xlsx"]);
+    check_snapshot("import_dry_run_unchanged", json_of("import", &out));
+}
+
+#[test]
+fn the_status_rows_name_their_status_once_and_agree_with_the_colour() {
+    let out = carestaff(sample_db(), &["status", "--as-of", AS_OF, "--json"]);
+    let rows = json_of("status", &out);
+    for row in rows.as_array().expect("rows") {
+        let (status, color) = (row["status"].as_str(), row["color"].as_str());
+        let want = match status {
+            Some("achieved" | "on_track") => "green",
+            Some("needs_acceleration") => "amber",
+            Some("off_track" | "moving_away" | "missed") => "red",
+            _ => "grey",
+        };
+        assert_eq!(color, Some(want), "{row}");
+        for check in row["checks"].as_array().into_iter().flatten() {
+            assert!(check["status"].is_string(), "each check says its own status: {check}");
+        }
+    }
+}
+
+#[test]
+fn eight_processes_opening_a_new_database_at_once_all_succeed() {
+    for round in 0..10 {
+        let db = scratch(&format!("concurrent-{round}.db"));
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_carestaff"))
+                    .arg("--db")
+                    .arg(&db)
+                    .args(["values", "--json"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+        }
+    }
+}
