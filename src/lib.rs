@@ -1,12 +1,13 @@
 //! Carestaff's core: the elder-care workforce targets of five 2024 policy documents, the region
-//! registry, the importer for quarterly returns, the SQLite store and the status method.
+//! registry, the importer for quarterly returns, the store (SQLite for one office, PostgreSQL
+//! for a province's hub), the status method, and the application layer the front ends call.
 //!
-//! The core has no user interface: the `carestaff` command line (`src/main.rs`) and the
-//! desktop shell are thin layers over it. Evaluation is a pure function of data and an
-//! explicit as-of date; the store is the only module that touches storage.
+//! The core has no user interface: the `carestaff` command line (`src/cli/`), the desktop
+//! shell and the hub's server are thin layers over `app`. Evaluation is a pure function of
+//! data and an explicit as-of date; the store is the only module that touches storage.
 //!
 //! ```
-//! use carestaff::{assess, Catalog, Observations, Registry, Store};
+//! use carestaff::{assess, Catalog, Database, Observations, Registry, Store};
 //!
 //! let catalog = Catalog::builtin();
 //! let mut store = Store::open_in_memory()?;
@@ -37,6 +38,6 @@ pub use catalog::{Catalog, LocalTarget, Metric, MetricKind, Target};
 pub use lang::{Lang, LangError};
 pub use period::Period;
 pub use region::{Region, RegionCode, Registry};
-pub use store::Store;
+pub use store::{Database, Db, Store};
 pub use values::{NewValue, Part, Span};
 pub use xlsx::display_width;

@@ -24,6 +24,9 @@ pub struct RegionCode(u32);
 pub struct RegionCodeError(pub String);
 
 impl RegionCode {
+    /// 北京市 (110000), a valid code for a value filled in right after.
+    pub const BEIJING: RegionCode = RegionCode(110_000);
+
     /// The code as a number (`370303`).
     pub fn as_u32(self) -> u32 {
         self.0

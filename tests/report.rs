@@ -9,7 +9,7 @@ use carestaff::ingest::{self, ImportContext, Options};
 use carestaff::report::{self, ReportInput};
 use carestaff::store::SourcedValue;
 use carestaff::template;
-use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Store};
+use carestaff::{Catalog, Database, Observations, Period, RegionCode, Registry, Store};
 use chrono::NaiveDate;
 
 const AS_OF: &str = "2026-10-15";

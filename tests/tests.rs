@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use carestaff::assess::{self, Status};
 use carestaff::ingest::{self, ImportContext, Options, Outcome};
 use carestaff::store::{NewSubmission, NewValue, StoreError};
-use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Store};
+use carestaff::{Catalog, Database, Observations, Period, RegionCode, Registry, Store};
 use chrono::NaiveDate;
 
 fn code(s: &str) -> RegionCode {

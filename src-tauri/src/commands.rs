@@ -5,7 +5,7 @@
 use carestaff::app::import::ImportView;
 use carestaff::ingest::{self, FileReport, ImportContext, Options};
 use carestaff::store::SubmissionRow;
-use carestaff::{Catalog, Lang, LocalTarget, Period, RegionCode, Registry};
+use carestaff::{Catalog, Database, Lang, LocalTarget, Period, RegionCode, Registry};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -13,7 +13,7 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::samples::SAMPLE_FILES;
-use crate::state::{effective_catalog, AppState, SAMPLE_DATA_SETTING};
+use crate::state::{AppState, SAMPLE_DATA_SETTING};
 use carestaff::app as views;
 
 /// Progress of a long task, sent on the channel the front end passes.
@@ -175,21 +175,9 @@ pub async fn region<R: Runtime>(
     let code = parse_region(&code)?;
     blocking(app, move |state| {
         let (catalog, _) = state.catalog()?;
-        let period = Period::last_ended_by(as_of);
-        let (obs, current) = {
-            let store = state.store()?;
-            (store.observations(&catalog)?, store.current_values(None, Some(period))?)
-        };
-        views::region(
-            &catalog,
-            Registry::builtin(),
-            &obs,
-            as_of,
-            code,
-            rank_by.as_deref(),
-            &current,
-        )
-        .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
+        let data = views::region_data(&*state.store()?, &catalog, as_of)?;
+        views::region_page(&catalog, &data, as_of, code, rank_by.as_deref())
+            .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
     })
     .await
 }
@@ -212,27 +200,8 @@ pub async fn target<R: Runtime>(
             .target(&id)
             .ok_or_else(|| CommandError::not_found(format!("no target `{id}` in the catalog")))?;
         let region = region.unwrap_or(t.region);
-        let registry = Registry::builtin();
-        let (obs, history) = {
-            let store = state.store()?;
-            let obs = store.observations(&catalog)?;
-            let mut history = Vec::new();
-            for (code, metric) in views::source_keys(registry, &obs, t, region) {
-                let rows = views::recent_history(store.history(code, &metric)?, 2);
-                history.push((code, metric, rows));
-            }
-            (obs, history)
-        };
-        let data = carestaff::chart::ChartData::new(&catalog, registry, &obs, as_of);
-        let (chart_svg, bullet_svg) = crate::exports::target_charts(&data, t, region, lang);
-        Ok(views::target(
-            &catalog,
-            registry,
-            &obs,
-            as_of,
-            (t, region),
-            views::TargetExtras { history, chart_svg, bullet_svg },
-        ))
+        let data = views::target_data(&*state.store()?, &catalog, t, region)?;
+        Ok(views::target_page(&catalog, data, as_of, t, region, lang))
     })
     .await
 }
@@ -412,14 +381,7 @@ pub async fn remove_demo_data<R: Runtime>(app: AppHandle<R>) -> CommandResult<us
 /// The Catalog page: documents, targets (local ones too, switched off or not), metrics.
 #[tauri::command]
 pub async fn catalog<R: Runtime>(app: AppHandle<R>) -> CommandResult<views::CatalogView> {
-    blocking(app, |state| {
-        let locals = state.store()?.local_targets()?;
-        let off: Vec<String> = locals.iter().filter(|l| !l.enabled).map(|l| l.id.clone()).collect();
-        let all: Vec<LocalTarget> =
-            locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect();
-        Ok(views::catalog(&effective_catalog(&all), Registry::builtin(), &off))
-    })
-    .await
+    blocking(app, |state| Ok(views::catalog_page(state.store()?.local_targets()?))).await
 }
 
 /// A local target as the form sends it.
@@ -481,11 +443,7 @@ pub async fn add_local_target<R: Runtime>(
     };
     blocking(app, move |state| {
         let mut store = state.store()?;
-        let existing = store.local_targets()?;
-        let others = effective_catalog(
-            &existing.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect::<Vec<_>>(),
-        );
-        others.validate_local(&local)?;
+        views::catalog_for_new_local(store.local_targets()?).validate_local(&local)?;
         Ok(store.add_local_target(&local)?)
     })
     .await

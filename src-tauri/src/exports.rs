@@ -17,23 +17,6 @@ pub fn available() -> Vec<&'static str> {
     vec!["report", "template", "chart_png"]
 }
 
-/// The trend chart and the bullet chart of a target in a region, as SVG; `None` for a chart
-/// the core cannot draw (the page then shows the series as a table).
-pub fn target_charts(
-    data: &ChartData,
-    target: &Target,
-    region: RegionCode,
-    lang: Lang,
-) -> (Option<String>, Option<String>) {
-    // The trend at the smallest size the core draws, so its words stay readable half the window
-    // wide; the bullet chart's key-figure boxes need the slide size to keep clear of each other.
-    let small = ChartOptions { lang, width: 800, height: 450 };
-    (
-        chart::trend(data, target, region, &small).ok(),
-        chart::bullet(data, target, region, &ChartOptions::new(lang)).ok(),
-    )
-}
-
 /// A target's trend chart as PNG (twice the slide size, for projectors and documents).
 ///
 /// # Errors

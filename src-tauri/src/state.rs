@@ -68,18 +68,8 @@ impl AppState {
     ///
     /// As [`Store::local_targets`].
     pub fn catalog(&self) -> CommandResult<(Catalog, Vec<LocalTarget>)> {
-        let locals = self.store()?.local_targets()?;
-        Ok((effective_catalog(&locals), locals))
+        Ok(carestaff::app::load_catalog(&*self.store()?)?)
     }
-}
-
-/// The built-in catalog with the enabled local targets that are still valid (a later built-in
-/// target could take a local target's id; such a local target is then left out, not fatal).
-pub fn effective_catalog(locals: &[LocalTarget]) -> Catalog {
-    let base = Catalog::builtin();
-    let valid: Vec<LocalTarget> =
-        locals.iter().filter(|l| base.validate_local(l).is_ok()).cloned().collect();
-    base.with_local(&valid).unwrap_or_else(|_| base.clone())
 }
 
 /// The database file: `$CARESTAFF_DB`, else `carestaff.db` in the user's data folder (the same

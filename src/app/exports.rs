@@ -6,9 +6,9 @@
 use chrono::NaiveDate;
 
 use crate::report::{self, ReportError, ReportInput};
-use crate::store::{SourcedValue, StoreError};
+use crate::store::{Database, SourcedValue, StoreError};
 use crate::template::{self, TemplateError};
-use crate::{Catalog, Observations, Period, RegionCode, Registry, Store};
+use crate::{Catalog, Observations, Period, RegionCode, Registry};
 
 /// What a compliance report reads from the store.
 #[derive(Debug)]
@@ -25,8 +25,8 @@ pub struct ReportData {
 /// # Errors
 ///
 /// [`StoreError`] when the database cannot be read.
-pub fn report_data(
-    store: &Store,
+pub fn report_data<D: Database>(
+    store: &D,
     catalog: &Catalog,
     registry: &Registry,
     region: Option<RegionCode>,

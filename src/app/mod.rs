@@ -9,10 +9,12 @@
 
 mod exports;
 pub mod import;
+mod pages;
 mod targets;
 mod views;
 
 pub use exports::*;
+pub use pages::*;
 pub use targets::*;
 pub use views::*;
 

@@ -22,7 +22,8 @@ pub struct RegionRef {
 }
 
 impl RegionRef {
-    fn new(registry: &Registry, code: RegionCode) -> RegionRef {
+    /// The region with its name.
+    pub fn new(registry: &Registry, code: RegionCode) -> RegionRef {
         RegionRef { code, name: registry.name_of(code) }
     }
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use carestaff::{assess, ingest, Catalog, Registry, Store};
+use carestaff::{assess, ingest, Catalog, Database, Registry, Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

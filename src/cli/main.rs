@@ -16,7 +16,8 @@ mod print;
 
 use anyhow::{Context, Result};
 use carestaff::ingest::{self, ImportContext, Options, Outcome};
-use carestaff::{app, Catalog, Lang, Period, RegionCode, Registry, Store};
+use carestaff::store::{Database, Db, Location};
+use carestaff::{app, Catalog, Lang, Period, RegionCode, Registry};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -28,9 +29,10 @@ use serde::Serialize;
     about = "Track elder-care workforce policy targets against quarterly returns"
 )]
 struct Cli {
-    /// The database file (default: $CARESTAFF_DB, else carestaff.db in the user's data folder).
-    #[arg(long, global = true, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The database: a file (default: $CARESTAFF_DB, else carestaff.db in the user's data
+    /// folder) or a hub's PostgreSQL server as postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long, global = true, value_name = "PATH|URL")]
+    db: Option<String>,
     /// Language of tables and sentences: zh or en.
     #[arg(long, global = true, default_value = "zh", value_name = "zh|en")]
     lang: Lang,
@@ -284,8 +286,8 @@ fn usage(message: impl Into<String>) -> anyhow::Error {
 
 /// What the commands take from outside the arguments, read once.
 struct Env {
-    /// The database file.
-    db: PathBuf,
+    /// The database.
+    db: Location,
     /// The language of tables and sentences.
     lang: Lang,
     /// The moment the command started.
@@ -299,10 +301,13 @@ struct Env {
 }
 
 impl Env {
-    fn new(cli_db: Option<PathBuf>, lang: Lang, now: DateTime<Utc>) -> Env {
+    fn new(cli_db: Option<String>, lang: Lang, now: DateTime<Utc>) -> Env {
+        // `$CARESTAFF_DB` may name a file or a server, like `--db`.
+        let db = cli_db.unwrap_or_else(|| {
+            carestaff::store::default_db_path(|k| std::env::var_os(k)).to_string_lossy().into()
+        });
         Env {
-            db: cli_db
-                .unwrap_or_else(|| carestaff::store::default_db_path(|k| std::env::var_os(k))),
+            db: Location::parse(&db),
             lang,
             now,
             today: app::today_in_china(now),
@@ -313,8 +318,8 @@ impl Env {
         }
     }
 
-    fn open_store(&self) -> Result<Store> {
-        Store::open(&self.db).with_context(|| format!("opening the database {}", self.db.display()))
+    fn open_store(&self) -> Result<Db> {
+        Db::open(&self.db).with_context(|| format!("opening the database {}", self.db.shown()))
     }
 
     fn import_context(&self, dry_run: bool) -> ImportContext {

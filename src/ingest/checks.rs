@@ -15,7 +15,7 @@ use crate::assess::format_number;
 use crate::catalog::{Catalog, MetricKind};
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
-use crate::store::{Store, StoreError};
+use crate::store::{Database, StoreError};
 use crate::values::{cell_name, Part, SeriesKey, Span};
 
 fn sheet_of<'a>(store: &'a ValueStore, r: &Record) -> &'a str {
@@ -235,8 +235,8 @@ pub(super) fn sibling_outliers(
 /// Checks against the database: jumps from the previous quarter (stocks), comparison columns
 /// (上季度, 上年同期) against the stored figure, and year-to-date figures whose previous
 /// quarter is neither in the file nor stored.
-pub(super) fn against_store(
-    store: &Store,
+pub(super) fn against_store<D: Database>(
+    store: &D,
     catalog: &Catalog,
     parsed: &ParsedFile,
 ) -> Result<Vec<Problem>, StoreError> {

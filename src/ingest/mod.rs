@@ -35,7 +35,7 @@ pub use reading::{Layout, SheetReading};
 use crate::catalog::Catalog;
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
-use crate::store::{CommitSummary, NewSubmission, Store, StoreError, ValueDiff};
+use crate::store::{CommitSummary, Database, Lock, NewSubmission, StoreError, ValueDiff};
 use crate::values::{NewValue, ValueRef};
 
 /// What the user told the importer.
@@ -82,6 +82,17 @@ impl ParsedFile {
     /// Every value, grouped by region and quarter in key order: what the store commits.
     pub fn values_grouped(&self) -> impl Iterator<Item = ValueRef<'_>> + '_ {
         self.store.iter_grouped()
+    }
+
+    /// The regions and quarters the file has values for, in ascending order.
+    pub fn groups(&self) -> Vec<(RegionCode, Period)> {
+        let mut out: Vec<(RegionCode, Period)> = Vec::new();
+        for v in self.values_grouped() {
+            if out.last() != Some(&(v.region, v.period)) {
+                out.push((v.region, v.period));
+            }
+        }
+        out
     }
 
     /// Every value, owned (for tests and small files).
@@ -295,8 +306,8 @@ pub struct ImportContext {
 /// # Errors
 ///
 /// [`StoreError`] when the database fails; the file's transaction is then rolled back.
-pub fn import_file(
-    store: &mut Store,
+pub fn import_file<D: Database>(
+    store: &mut D,
     path: &str,
     bytes: &[u8],
     catalog: &Catalog,
@@ -322,8 +333,8 @@ pub fn file_name_of(path: &str) -> String {
 /// # Errors
 ///
 /// As [`import_file`].
-pub fn import_parsed(
-    store: &mut Store,
+pub fn import_parsed<D: Database>(
+    store: &mut D,
     path: &str,
     bytes: &[u8],
     parsed: ParsedFile,
@@ -344,6 +355,12 @@ pub fn import_parsed(
         report.values = 0;
         return Ok(report);
     }
+    // An approved region and quarter takes no new values: refused before the preview, and
+    // checked again inside the commit, under the lock a reviewer's approval takes.
+    let locks = store.locks(&parsed.groups())?;
+    if !locks.is_empty() {
+        return Ok(locked(report, &locks));
+    }
     report.warnings.extend(store.reading(|s| checks::against_store(s, catalog, &parsed))?);
     if ctx.dry_run {
         let diff = store.reading(|s| s.diff(parsed.values_grouped(), PREVIEW_LIMIT))?;
@@ -363,7 +380,11 @@ pub fn import_parsed(
         imported_by: ctx.user.clone(),
         sheets: parsed.sheets.clone(),
     };
-    let summary: CommitSummary = store.commit(&submission, parsed.values_grouped())?;
+    let summary: CommitSummary = match store.commit(&submission, parsed.values_grouped()) {
+        Ok(summary) => summary,
+        Err(StoreError::Locked(lock)) => return Ok(locked(report, &[lock])),
+        Err(e) => return Err(e),
+    };
     if let Some(scope) = parsed.scope {
         for (header, metric) in &options.mappings {
             if catalog.metric(metric).is_some() {
@@ -380,6 +401,20 @@ pub fn import_parsed(
     report.outcome =
         if summary.submission.is_some() { Outcome::Imported } else { Outcome::Unchanged };
     Ok(report)
+}
+
+/// The report of a file refused because approved returns are locked.
+fn locked(mut report: FileReport, locks: &[Lock]) -> FileReport {
+    for l in locks {
+        report.errors.push(Problem::file(Code::Locked, l.message(), l.message_zh()));
+    }
+    report.values = 0;
+    report.new = 0;
+    report.changed = 0;
+    report.unchanged = 0;
+    report.outcome = Outcome::Rejected;
+    report.preview.clear();
+    report
 }
 
 fn hex(bytes: &[u8]) -> String {

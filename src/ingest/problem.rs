@@ -91,6 +91,10 @@ pub enum Code {
     ComparisonDiffers,
     /// A stated total smaller or larger than the parts stored for it (warning).
     TotalVsParts,
+    /// A region and quarter approved by a reviewer, locked until reopened.
+    Locked,
+    /// A row for a region the submitter may not report for (the hub).
+    OutsideRights,
 }
 
 impl Problem {

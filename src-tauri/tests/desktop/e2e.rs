@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use carestaff::assess::{self, Color};
-use carestaff::{Catalog, Registry, Store};
+use carestaff::{Catalog, Database, Registry, Store};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
