@@ -21,8 +21,9 @@ RUN_PKGS   := xvfb webkit2gtk-driver fonts-noto-cjk
 SHOT_PKGS  := imagemagick xdotool
 
 # Debian packages the core's tests need: a CJK font for chart PNGs, LibreOffice and poppler to
-# render the report as a leader would.
-TEST_PACKAGES := fonts-noto-cjk libreoffice-calc-nogui poppler-utils
+# render the report as a leader would; PostgreSQL for the hub (a throwaway cluster per test
+# binary) and Chromium with its WebDriver for the hub's pages.
+TEST_PACKAGES := fonts-noto-cjk libreoffice-calc-nogui poppler-utils postgresql chromium chromium-driver
 
 .PHONY: run test app build lint fmt deps-build deps-run deps-shots system-deps tauri-driver demo-cli \
 	sample-data contract real-files hostile report-pdf bench screenshots clean

@@ -23,6 +23,7 @@ pub mod assess;
 pub mod catalog;
 pub mod chart;
 pub mod completeness;
+pub mod hub;
 pub mod ingest;
 mod lang;
 pub mod period;

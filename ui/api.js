@@ -1,7 +1,17 @@
-// The one file that talks to the Rust side. Every command goes through `call`, which turns a
-// failure into {code, message}; pages branch on `code`, never on the message text.
+// The one file that talks to the Rust side, by one of two transports:
+// - inside the desktop app, Tauri's `invoke` (the commands of src-tauri/src/commands.rs);
+// - in a browser, `fetch` against the hub's `POST /api/COMMAND` (src/hub/server.rs), with the
+//   same command names and arguments, the session in an HttpOnly cookie and the hub's write
+//   header on every request.
+// Every failure becomes a CommandError {code, message}; pages branch on `code`, never on the
+// message text, and never on the transport except through `inHub`.
+
+import { getLang } from "./i18n.js";
 
 const tauri = window.__TAURI__;
+
+// Whether the pages run in a browser against a hub (not inside the desktop app).
+export const inHub = !(tauri && tauri.core);
 
 export class CommandError extends Error {
   constructor(code, message) {
@@ -10,10 +20,7 @@ export class CommandError extends Error {
   }
 }
 
-async function call(command, args = {}) {
-  if (!tauri || !tauri.core) {
-    throw new CommandError("internal", "The Tauri bridge is missing: start the app with `make run`.");
-  }
+async function invoke(command, args = {}) {
   try {
     return await tauri.core.invoke(command, args);
   } catch (e) {
@@ -24,6 +31,57 @@ async function call(command, args = {}) {
   }
 }
 
+// A hub's answer: JSON, or (for exports) a file handed to the browser as a download.
+async function post(command, body, contentType) {
+  const headers = { "x-carestaff": "1" };
+  if (contentType) headers["content-type"] = contentType;
+  let res;
+  try {
+    res = await fetch(`api/${command}`, { method: "POST", credentials: "same-origin", headers, body });
+  } catch (e) {
+    throw new CommandError("unreachable", getLang() === "zh" ? "无法连接平台，请检查网络后重试。" : "The hub cannot be reached: check the network and try again.");
+  }
+  if (!res.ok) {
+    let e = {};
+    try {
+      e = await res.json();
+    } catch (_) {
+      e = { code: "internal", message: `HTTP ${res.status}` };
+    }
+    const message = getLang() === "zh" ? e.message_zh || e.message : e.message || e.message_zh;
+    const err = new CommandError(e.code || "internal", String(message ?? ""));
+    if (err.code === "unauthenticated" && command !== "login") window.dispatchEvent(new Event("carestaff-signed-out"));
+    throw err;
+  }
+  const type = res.headers.get("content-type") || "";
+  if (type.startsWith("application/json")) return res.json();
+  return download(res);
+}
+
+// Saves a file answer through the browser's own download; returns the file name.
+async function download(res) {
+  const disposition = res.headers.get("content-disposition") || "";
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+  const plain = /filename="([^"]+)"/i.exec(disposition);
+  const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : "carestaff";
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
+
+function hubCall(command, args = {}) {
+  return post(command, JSON.stringify(args), "application/json");
+}
+
+const call = inHub ? hubCall : invoke;
+
 // A channel for progress reports: `onProgress({done, total, item})` is called for each.
 function progressChannel(onProgress) {
   const channel = new tauri.core.Channel();
@@ -31,21 +89,91 @@ function progressChannel(onProgress) {
   return channel;
 }
 
+// A file the Import page holds: {name, path} (chosen in the desktop's dialog), {name, file} (a
+// browser File: dropped, or chosen in the browser), or {name, bytes}.
+async function forDesktop(f) {
+  if (f.file) return { name: f.name, path: null, bytes: Array.from(new Uint8Array(await f.file.arrayBuffer())) };
+  return { name: f.name, path: f.path || null, bytes: f.bytes || null };
+}
+
+function upload(command, files, fields) {
+  const form = new FormData();
+  for (const f of files) {
+    const blob = f.file || new Blob([new Uint8Array(f.bytes || [])]);
+    form.append("file", blob, f.name);
+  }
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  return post(command, form, null);
+}
+
+// The browser's own file chooser; resolves with the files chosen (none when closed).
+function chooseInBrowser() {
+  return new Promise((resolve) => {
+    const input = document.createElement("input");
+    input.type = "file";
+    input.multiple = true;
+    input.accept = ".xlsx,.xls,.ods,.csv";
+    input.hidden = true;
+    input.id = "hub-file-input";
+    document.body.append(input);
+    const done = () => {
+      resolve([...(input.files || [])].map((file) => ({ name: file.name, path: null, bytes: null, file })));
+      input.remove();
+    };
+    input.addEventListener("change", done);
+    input.addEventListener("cancel", done);
+    input.click();
+  });
+}
+
 export const api = {
-  start: (onProgress) => call("start", { onProgress: progressChannel(onProgress) }),
-  setLanguage: (language) => call("set_language", { language }),
+  start: async (onProgress) => {
+    if (!inHub) return invoke("start", { onProgress: progressChannel(onProgress) });
+    const info = await hubCall("start");
+    info.language = localStorage.getItem("carestaff.lang") || info.language;
+    return info;
+  },
+  setLanguage: (language) => {
+    if (!inHub) return invoke("set_language", { language });
+    localStorage.setItem("carestaff.lang", language);
+    return Promise.resolve(null);
+  },
   overview: (asOf) => call("overview", { asOf }),
   region: (code, asOf, rankBy) => call("region", { code, asOf, rankBy: rankBy || null }),
   target: (id, region, asOf, lang) => call("target", { id, region: region || null, asOf, lang }),
-  importFiles: (files, dryRun, period, columns, onProgress) =>
-    call("import_files", { files, dryRun, period: period || null, columns: columns || [], onProgress: progressChannel(onProgress) }),
-  saveFeedback: (file, period, path) => call("save_feedback", { file, period: period || null, path: path || null }),
+  importFiles: async (files, dryRun, period, columns, onProgress) => {
+    if (!inHub) {
+      const list = await Promise.all(files.map(forDesktop));
+      return invoke("import_files", { files: list, dryRun, period: period || null, columns: columns || [], onProgress: progressChannel(onProgress) });
+    }
+    if (onProgress) onProgress({ done: 0, total: 1, item: "" });
+    const view = await upload("import_files", files, { dryRun: String(dryRun), period: period || "", columns: JSON.stringify(columns || []) });
+    if (onProgress) onProgress({ done: 1, total: 1, item: "" });
+    return view;
+  },
+  saveFeedback: async (file, period, path) => {
+    if (!inHub) return invoke("save_feedback", { file: await forDesktop(file), period: period || null, path: path || null });
+    return upload("save_feedback", [file], { period: period || "" });
+  },
   submissions: () => call("submissions"),
   removeDemoData: () => call("remove_demo_data"),
   catalog: () => call("catalog"),
   addLocalTarget: (target) => call("add_local_target", { target }),
   setLocalTargetEnabled: (id, enabled) => call("set_local_target_enabled", { id, enabled }),
-  pickFiles: () => call("pick_files"),
-  // request: {kind, as_of, region, target, lang, path}
-  exportFile: (request, onProgress) => call("export_file", { request, onProgress: progressChannel(onProgress) }),
+  // The files to import: {name, path} from the desktop's dialog, {name, file} in a browser.
+  pickFiles: async () => {
+    if (inHub) return chooseInBrowser();
+    const paths = await invoke("pick_files");
+    return paths.map((path) => ({ name: path.split(/[\\/]/).pop(), path, bytes: null }));
+  },
+  // request: {kind, as_of, region, target, lang, path}; the desktop asks where to save, a
+  // browser downloads. Returns where it went (the path, or the downloaded file's name).
+  exportFile: (request, onProgress) =>
+    inHub ? hubCall("export_file", { request }) : invoke("export_file", { request, onProgress: progressChannel(onProgress) }),
+  // The hub only.
+  signIn: (name, password) => hubCall("login", { name, password }),
+  signOut: () => hubCall("logout"),
+  board: (region, period) => hubCall("board", { region: region || null, period: period || null }),
+  approve: (region, period) => hubCall("approve", { region, period }),
+  reopen: (region, period, reason) => hubCall("reopen", { region, period, reason }),
 };

@@ -2,7 +2,7 @@
 // demonstration-data banner, and a hash router that renders one page at a time. What pages
 // share lives in state.js, so pages never import this module (no import cycle).
 
-import { api } from "./api.js";
+import { api, inHub } from "./api.js";
 import { clear, h } from "./dom.js";
 import { app, errorBox } from "./state.js";
 import { getLang, setLang, t } from "./i18n.js";
@@ -12,6 +12,8 @@ import { renderTarget } from "./pages/target.js";
 import { renderImport } from "./pages/import.js";
 import { renderReports } from "./pages/reports.js";
 import { renderCatalog } from "./pages/catalog.js";
+import { renderBoard } from "./pages/board.js";
+import { renderSignIn } from "./pages/signin.js";
 
 const pages = {
   overview: renderOverview,
@@ -20,6 +22,7 @@ const pages = {
   import: renderImport,
   reports: renderReports,
   catalog: renderCatalog,
+  board: renderBoard,
 };
 
 function parseHash() {
@@ -65,11 +68,28 @@ function applyLanguage() {
   document.getElementById("remove-demo-question").textContent = t("confirm_remove_demo");
   document.getElementById("remove-demo-yes").textContent = t("remove_demo");
   document.getElementById("remove-demo-no").textContent = t("cancel");
+  document.getElementById("sign-out").textContent = t("sign_out");
+  const me = app.info && app.info.me;
+  if (me) {
+    const role = getLang() === "zh" ? me.role_zh : me.account.role;
+    document.getElementById("account-name").textContent = t("signed_in_as", { name: me.account.name, region: me.account.region_name, role });
+  }
   document.title = `Carestaff — ${t("app_title")}`;
 }
 
 function refreshBanner() {
   document.getElementById("demo-banner").hidden = !(app.info && app.info.demo);
+  // On a hub only an admin may remove the demonstration data.
+  const me = app.info && app.info.me;
+  document.getElementById("remove-demo").hidden = Boolean(me && !me.may_admin);
+}
+
+// In a browser: the sign-in form until the hub accepts a password, then the app.
+function showSignIn() {
+  const main = document.getElementById("main");
+  document.getElementById("account").hidden = true;
+  clear(main).append(renderSignIn(() => location.reload()));
+  document.body.dataset.ready = "1";
 }
 
 function applyZoom(on) {
@@ -87,8 +107,28 @@ async function start() {
       progress.value = p.done;
     });
   } catch (e) {
+    if (inHub && e.code === "unauthenticated") {
+      setLang(localStorage.getItem("carestaff.lang") || "zh");
+      applyLanguage();
+      showSignIn();
+      return;
+    }
     clear(main).append(errorBox(e));
     return;
+  }
+  if (app.info.hub) {
+    document.getElementById("nav-board").hidden = !app.info.me.may_review;
+    document.getElementById("account").hidden = false;
+    document.getElementById("sign-out").addEventListener("click", async () => {
+      try {
+        await api.signOut();
+      } finally {
+        location.hash = "";
+        location.reload();
+      }
+    });
+    // A session that ends while the page is open (8 hours unused, or the account switched off).
+    window.addEventListener("carestaff-signed-out", showSignIn);
   }
   setLang(app.info.language);
   app.asOf = app.info.today;

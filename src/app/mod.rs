@@ -11,6 +11,7 @@ mod exports;
 pub mod import;
 mod pages;
 mod targets;
+pub mod text;
 mod views;
 
 pub use exports::*;

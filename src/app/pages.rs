@@ -33,14 +33,17 @@ pub fn load_catalog<D: Database>(db: &D) -> Result<(Catalog, Vec<LocalTarget>), 
 /// The Catalog page from every local target stored (switched off or not).
 pub fn catalog_page(locals: Vec<LocalTarget>) -> CatalogView {
     let off: Vec<String> = locals.iter().filter(|l| !l.enabled).map(|l| l.id.clone()).collect();
-    let all: Vec<LocalTarget> = locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect();
+    let all: Vec<LocalTarget> =
+        locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect();
     views::catalog(&effective_catalog(&all), Registry::builtin(), &off)
 }
 
 /// The catalog a new local target is checked against: every local target stored counts, so
 /// a switched-off one keeps its id.
 pub fn catalog_for_new_local(locals: Vec<LocalTarget>) -> Catalog {
-    effective_catalog(&locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect::<Vec<_>>())
+    effective_catalog(
+        &locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect::<Vec<_>>(),
+    )
 }
 
 /// What the Region page reads: every current value for the status method, and the values of

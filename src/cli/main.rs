@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench;
-mod print;
+mod hub;
+use carestaff::app::text as print;
 
 use anyhow::{Context, Result};
 use carestaff::ingest::{self, ImportContext, Options, Outcome};
@@ -36,6 +37,12 @@ struct Cli {
     /// Language of tables and sentences: zh or en.
     #[arg(long, global = true, default_value = "zh", value_name = "zh|en")]
     lang: Lang,
+    /// Run the command on a hub instead (client mode): its address, like https://hub.example.
+    #[arg(long, global = true, value_name = "URL", requires = "user")]
+    server: Option<String>,
+    /// The hub account (with --server); the password is $CARESTAFF_PASSWORD or asked for.
+    #[arg(long, global = true, value_name = "NAME", requires = "server")]
+    user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -68,6 +75,97 @@ enum Command {
     Chart(ChartArgs),
     /// Every value a region's metric was given, and by which file.
     History(HistoryArgs),
+    /// The hub's accounts (with --db postgres://…): add (password on stdin), list, disable.
+    User(UserArgs),
+    /// Run the hub (with --db postgres://…): the pages and the API for a province's offices.
+    Serve(ServeArgs),
+    /// Approve a child region's return for a quarter (a reviewer, with --server): it is locked.
+    Approve(ApproveArgs),
+    /// Reopen an approved return with a reason, so its reporter can correct it (with --server).
+    Reopen(ReopenArgs),
+}
+
+#[derive(Args, Debug)]
+struct UserArgs {
+    #[command(subcommand)]
+    command: UserCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add an account; its password is read from stdin (its first line).
+    Add {
+        /// The sign-in name.
+        name: String,
+        /// The region it works for (six-digit code).
+        #[arg(long)]
+        region: RegionCode,
+        /// reporter, reviewer, viewer or admin.
+        #[arg(long, value_name = "reporter|reviewer|viewer|admin")]
+        role: String,
+    },
+    /// Every account.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch an account off (its sessions end at once).
+    Disable {
+        /// The sign-in name.
+        name: String,
+    },
+    /// Set a new password, read from stdin (its sessions end).
+    Password {
+        /// The sign-in name.
+        name: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address and port to listen on, like 127.0.0.1:8080 (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// The certificate chain (PEM) for HTTPS; without it the hub speaks plain HTTP (put it
+    /// behind a reverse proxy that does TLS).
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) for HTTPS.
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Database connections kept open.
+    #[arg(long, default_value_t = 16)]
+    pool: u32,
+}
+
+#[derive(Args, Debug)]
+struct ApproveArgs {
+    /// The child region whose return is approved.
+    #[arg(long)]
+    region: RegionCode,
+    /// The quarter.
+    #[arg(long)]
+    period: Period,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ReopenArgs {
+    /// The child region whose return is reopened.
+    #[arg(long)]
+    region: RegionCode,
+    /// The quarter.
+    #[arg(long)]
+    period: Period,
+    /// Why: shown to the reporter.
+    #[arg(long)]
+    reason: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -96,6 +194,9 @@ struct ImportArgs {
     /// Write the file back with each bad cell marked red and explained (one file only).
     #[arg(long, value_name = "OUT.xlsx")]
     feedback: Option<PathBuf>,
+    /// Mark the imported files as demonstration data (removable in the app; the sample data).
+    #[arg(long, hide = true)]
+    demo: bool,
 }
 
 #[derive(Args, Debug)]
@@ -337,7 +438,12 @@ fn main() -> ExitCode {
     ingest::read::install_quiet_panic_hook();
     let cli = Cli::parse();
     let env = Env::new(cli.db, cli.lang, Utc::now());
-    match run(&env, cli.command, &mut std::io::stdout().lock()) {
+    let out = &mut std::io::stdout().lock();
+    let result = match (&cli.server, &cli.user) {
+        (Some(server), Some(user)) => hub::client(&env, server, user, cli.command, out),
+        _ => run(&env, cli.command, out),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<Rejected>() => ExitCode::from(1),
         // The reader went away (`carestaff status | head`): nothing more to say.
@@ -372,24 +478,13 @@ fn run(env: &Env, command: Command, out: &mut impl Write) -> Result<()> {
         Command::Template(a) => template(a, out),
         Command::Chart(a) => chart(env, a),
         Command::History(a) => history(env, a, out),
+        Command::User(a) => hub::user(env, a, out),
+        Command::Serve(a) => hub::serve(env, a),
+        Command::Approve(_) | Command::Reopen(_) => Err(hub::needs_server()),
     }
 }
 
-/// Prints `view` as JSON, or as text through `text`.
-fn emit<W: Write, T: Serialize + ?Sized>(
-    out: &mut W,
-    json: bool,
-    view: &T,
-    text: impl FnOnce(&mut W, &T) -> Result<()>,
-) -> Result<()> {
-    if json {
-        serde_json::to_writer_pretty(&mut *out, view)?;
-        writeln!(out)?;
-        Ok(())
-    } else {
-        text(out, view)
-    }
-}
+use print::emit;
 
 fn known_region(registry: &Registry, code: RegionCode) -> Result<()> {
     match registry.get(code) {
@@ -453,6 +548,17 @@ fn import(env: &Env, a: ImportArgs, out: &mut impl Write) -> Result<()> {
             Err(e) => ingest::FileReport::unreadable(&shown, &e),
         };
         reports.push(report);
+    }
+    if a.demo && !a.dry_run {
+        let sums: Vec<String> = reports
+            .iter()
+            .filter(|r| r.outcome != Outcome::Rejected)
+            .map(|r| r.sha256.clone())
+            .collect();
+        match &mut store {
+            Db::Sqlite(s) => s.mark_demo(&sums)?,
+            Db::Postgres(p) => p.mark_demo(&sums)?,
+        };
     }
     let rejected = reports.iter().any(|r| r.outcome == Outcome::Rejected);
     if a.json {

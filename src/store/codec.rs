@@ -2,7 +2,6 @@
 //! fixed-size entries sorted by metric key; the key is a row of `metric_key`, so the codes are
 //! stable within a database.
 
-
 /// `observation.vals`: metric key, value, and the cell it came from.
 pub const OBSERVED: usize = 2 + 8 + 4 + 2;
 /// `current_value.vals`: metric key, value, and the observation that brought it.

@@ -246,7 +246,6 @@ pub struct SubmissionRow {
     pub demo: bool,
 }
 
-
 /// An approved region and quarter: locked against new values until a reviewer reopens it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Lock {
@@ -275,9 +274,21 @@ impl Lock {
     pub fn message_zh(&self) -> String {
         format!(
             "{}{}的报表已由{}于{}审核通过并锁定，不能再导入新数值；如需更正，请联系审核人退回后重新报送",
-            self.region_name, self.period, self.by, self.at
+            self.region_name,
+            self.period,
+            self.by,
+            china_time(&self.at)
         )
     }
+}
+
+/// An RFC 3339 time stamp (as stored, in UTC) as a Chinese office reads it: Beijing time,
+/// `2026-12-02 08:11`; the stamp as it is when it does not parse.
+pub fn china_time(stamp: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stamp).map_or_else(
+        |_| stamp.to_string(),
+        |t| (t.to_utc() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string(),
+    )
 }
 
 /// One row of a region's observations with the file it came from, for [`Database::history`].
@@ -363,7 +374,12 @@ pub trait Tables {
     /// Every remembered column mapping: (scope, header, metric), by scope and header.
     fn mappings(&mut self) -> Result<Vec<(u32, String, String)>, StoreError>;
     /// Remembers a column mapping.
-    fn remember_mapping(&mut self, scope: u32, header: &str, metric: &str) -> Result<(), StoreError>;
+    fn remember_mapping(
+        &mut self,
+        scope: u32,
+        header: &str,
+        metric: &str,
+    ) -> Result<(), StoreError>;
     /// A setting.
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets a setting.
@@ -806,18 +822,22 @@ fn for_each_current<D: Database + ?Sized>(
     db.with_tables(|t| {
         let names: HashMap<u16, String> =
             t.metric_keys()?.into_iter().map(|(n, k)| (k, n)).collect();
-        t.each_current(region.map(RegionCode::as_u32), period.map(Period::index), &mut |r, p, blob| {
-            let (Some(region), Some(period)) = (RegionCode::from_u32(r), Period::from_index(p))
-            else {
-                return Ok(());
-            };
-            for (k, v, _) in codec::decode_current(blob) {
-                if let Some(name) = names.get(&k) {
-                    f(region, period, name, v);
+        t.each_current(
+            region.map(RegionCode::as_u32),
+            period.map(Period::index),
+            &mut |r, p, blob| {
+                let (Some(region), Some(period)) = (RegionCode::from_u32(r), Period::from_index(p))
+                else {
+                    return Ok(());
+                };
+                for (k, v, _) in codec::decode_current(blob) {
+                    if let Some(name) = names.get(&k) {
+                        f(region, period, name, v);
+                    }
                 }
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
     })
 }
 
@@ -980,8 +1000,7 @@ fn sources_in(
     let mut out = Vec::new();
     for (region, period, entries) in groups {
         // Observations seen in this group: the values of one file share its sheet name.
-        let mut observations: HashMap<i64, (i64, Arc<str>, Vec<codec::Observed>)> =
-            HashMap::new();
+        let mut observations: HashMap<i64, (i64, Arc<str>, Vec<codec::Observed>)> = HashMap::new();
         for (key, value, obs_id) in entries {
             let Some((metric, part, span)) = names.get(&key) else { continue };
             let (sub, sheet, observed) = match observations.entry(obs_id) {
@@ -1060,8 +1079,8 @@ impl Location {
 pub enum Db {
     /// SQLite.
     Sqlite(Store),
-    /// PostgreSQL.
-    Postgres(PgStore),
+    /// PostgreSQL (boxed: its pooled connection is large).
+    Postgres(Box<PgStore>),
 }
 
 impl Db {
@@ -1073,14 +1092,14 @@ impl Db {
     pub fn open(location: &Location) -> Result<Db, StoreError> {
         match location {
             Location::File(p) => Ok(Db::Sqlite(Store::open(p)?)),
-            Location::Server(url) => Ok(Db::Postgres(PgStore::connect(url)?)),
+            Location::Server(url) => Ok(Db::Postgres(Box::new(PgStore::connect(url)?))),
         }
     }
 
     /// The PostgreSQL store, for what only the hub has (accounts, approvals).
     pub fn postgres(&mut self) -> Option<&mut PgStore> {
         match self {
-            Db::Postgres(p) => Some(p),
+            Db::Postgres(p) => Some(&mut **p),
             Db::Sqlite(_) => None,
         }
     }

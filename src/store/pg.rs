@@ -185,6 +185,11 @@ impl PgPool {
         Ok(PgStore { conn: RefCell::new(conn) })
     }
 
+    /// The most connections it keeps.
+    pub fn size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     /// The URL without its password.
     pub fn shown(&self) -> &str {
         &self.shown
@@ -246,6 +251,87 @@ impl PgStore {
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         let row = self.client().query_opt("SELECT version FROM carestaff_schema", &[]);
         Ok(row.ok().flatten().map_or(0, |r| i64::from(r.get::<_, i32>(0))))
+    }
+
+    /// Marks the submissions with these SHA-256 sums as demonstration data (the sample returns
+    /// a new hub is shown with). Returns how many were marked.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Postgres`] if the server fails.
+    pub fn mark_demo(&self, sha256: &[String]) -> Result<usize, StoreError> {
+        let n = self
+            .client()
+            .execute("UPDATE submission SET demo = true WHERE sha256 = ANY($1)", &[&sha256])?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Whether any demonstration data is loaded.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Postgres`] if the server fails.
+    pub fn has_demo_data(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .client()
+            .query_one("SELECT EXISTS (SELECT 1 FROM submission WHERE demo)", &[])?
+            .get(0))
+    }
+
+    /// Deletes the demonstration submissions and their values in one transaction, the real
+    /// values becoming current again where they were superseded (as the SQLite store does).
+    /// Returns how many submissions were removed.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Postgres`] if the server fails; nothing is then removed.
+    pub fn remove_demo_data(&mut self) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&SPACE_MIGRATE])?;
+            let groups: Vec<(i32, i32)> = tx
+                .query(
+                    "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for (region, period) in groups {
+                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> =
+                    std::collections::BTreeMap::new();
+                for row in tx.query(
+                    "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
+                     WHERE o.region = $1 AND o.period = $2 AND NOT s.demo ORDER BY o.id",
+                    &[&region, &period],
+                )? {
+                    let id: i64 = row.get(0);
+                    let vals: &[u8] = row.get(1);
+                    for (key, value, _, _) in super::codec::decode_observed(vals) {
+                        latest.insert(key, (value, id));
+                    }
+                }
+                if latest.is_empty() {
+                    tx.execute(
+                        "DELETE FROM current_value WHERE region = $1 AND period = $2",
+                        &[&region, &period],
+                    )?;
+                } else {
+                    let entries: Vec<super::codec::Current> =
+                        latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
+                    tx.execute(
+                        "INSERT INTO current_value (region, period, vals) VALUES ($1, $2, $3)
+                         ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
+                        &[&region, &period, &super::codec::encode_current(&entries)],
+                    )?;
+                }
+            }
+            tx.execute(
+                "DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo)",
+                &[],
+            )?;
+            let n = tx.execute("DELETE FROM submission WHERE demo", &[])?;
+            Ok::<_, StoreError>(usize::try_from(n).unwrap_or(usize::MAX))
+        })
     }
 
     fn migrate(&self, migrations: &[&str]) -> Result<(), StoreError> {
@@ -335,7 +421,8 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
             "INSERT INTO metric_key (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
             &[&name],
         )?;
-        let id: i32 = self.0.query_one("SELECT id FROM metric_key WHERE name = $1", &[&name])?.get(0);
+        let id: i32 =
+            self.0.query_one("SELECT id FROM metric_key WHERE name = $1", &[&name])?.get(0);
         Ok(u16::try_from(id).unwrap_or(u16::MAX))
     }
 
@@ -381,7 +468,10 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
                 &[&(SPACE_REVIEW | period), &a],
             )?;
         }
-        self.0.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&(SPACE_GROUP | period), &int(region)])?;
+        self.0.execute(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            &[&(SPACE_GROUP | period), &int(region)],
+        )?;
         Ok(())
     }
 
@@ -477,14 +567,16 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
     }
 
     fn observation(&mut self, id: i64) -> Result<(i64, String, Vec<u8>), StoreError> {
-        let r = self
-            .0
-            .query_one("SELECT submission_id, sheet, vals FROM observation WHERE id = $1", &[&id])?;
+        let r = self.0.query_one(
+            "SELECT submission_id, sheet, vals FROM observation WHERE id = $1",
+            &[&id],
+        )?;
         Ok((r.get(0), r.get(1), r.get(2)))
     }
 
     fn submission_sources(&mut self) -> Result<HashMap<i64, (String, String, String)>, StoreError> {
-        let rows = self.0.query("SELECT id, file_name, sha256, imported_at FROM submission", &[])?;
+        let rows =
+            self.0.query("SELECT id, file_name, sha256, imported_at FROM submission", &[])?;
         Ok(rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect())
     }
 
@@ -525,7 +617,12 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
             .collect())
     }
 
-    fn remember_mapping(&mut self, scope: u32, header: &str, metric: &str) -> Result<(), StoreError> {
+    fn remember_mapping(
+        &mut self,
+        scope: u32,
+        header: &str,
+        metric: &str,
+    ) -> Result<(), StoreError> {
         self.0.execute(
             "INSERT INTO column_mapping (scope, header, metric) VALUES ($1, $2, $3)
              ON CONFLICT (scope, header) DO UPDATE SET metric = excluded.metric",
@@ -605,7 +702,10 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
     }
 
     fn set_local_target_enabled(&mut self, id: &str, enabled: bool) -> Result<bool, StoreError> {
-        Ok(self.0.execute("UPDATE local_target SET enabled = $2 WHERE id = $1", &[&id, &enabled])? > 0)
+        Ok(self
+            .0
+            .execute("UPDATE local_target SET enabled = $2 WHERE id = $1", &[&id, &enabled])?
+            > 0)
     }
 }
 

@@ -302,7 +302,6 @@ impl Store {
             |r| r.get(0),
         )?)
     }
-
 }
 
 impl Database for Store {
@@ -351,7 +350,9 @@ impl Tables for Sqlite<'_> {
 
     fn add_metric_key(&mut self, name: &str) -> Result<u16, StoreError> {
         self.0
-            .prepare_cached("INSERT INTO metric_key (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?
+            .prepare_cached(
+                "INSERT INTO metric_key (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+            )?
             .execute([name])?;
         let id: i64 = self
             .0
@@ -502,7 +503,12 @@ impl Tables for Sqlite<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn remember_mapping(&mut self, scope: u32, header: &str, metric: &str) -> Result<(), StoreError> {
+    fn remember_mapping(
+        &mut self,
+        scope: u32,
+        header: &str,
+        metric: &str,
+    ) -> Result<(), StoreError> {
         self.0.execute(
             "INSERT INTO column_mapping (scope, header, metric) VALUES (?1, ?2, ?3)
              ON CONFLICT (scope, header) DO UPDATE SET metric = excluded.metric",

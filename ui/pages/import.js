@@ -7,7 +7,7 @@
 // Everything shown comes from the core's import view (carestaff::app::import): the page adds
 // only the way out of a problem that this page offers.
 
-import { api } from "../api.js";
+import { api, inHub } from "../api.js";
 import { app, errorBox } from "../state.js";
 import { clear, h, table } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
@@ -174,10 +174,8 @@ function fileView(f, i, view, actions) {
 }
 
 async function readDropped(fileList) {
-  for (const file of fileList) {
-    const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
-    pending.push({ name: file.name, path: null, bytes });
-  }
+  // The File itself is kept: the transport reads it when it is sent (api.js).
+  for (const file of fileList) pending.push({ name: file.name, path: null, bytes: null, file });
 }
 
 // An import time stored in UTC, shown in the user's local time.
@@ -185,6 +183,14 @@ function localTime(stamp) {
   const d = new Date(stamp);
   if (Number.isNaN(d.getTime())) return stamp;
   return d.toLocaleString(getLang() === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+// On a hub: whose regions this account may send, or that it reads only.
+function hubNote() {
+  const me = inHub && app.info && app.info.me;
+  if (!me) return null;
+  if (!me.may_import) return h("p", { class: "warn", id: "hub-import-note" }, t("hub_viewer_note"));
+  return h("p", { class: "muted", id: "hub-import-note" }, t("hub_import_note", { region: me.account.region_name }));
 }
 
 export async function renderImport() {
@@ -311,7 +317,7 @@ export async function renderImport() {
   const pickBtn = h("button", { type: "button", id: "pick-btn" }, t("pick"));
   pickBtn.addEventListener("click", async () => {
     try {
-      for (const path of await api.pickFiles()) pending.push({ name: path.split(/[\\/]/).pop(), path, bytes: null });
+      for (const f of await api.pickFiles()) pending.push(f);
       invalidate();
       drawList();
     } catch (e) {
@@ -359,6 +365,7 @@ export async function renderImport() {
     "section",
     {},
     h("h1", {}, t("import_title")),
+    hubNote(),
     drop,
     hook,
     h("h2", {}, t("pending")),

@@ -4,15 +4,16 @@
 
 use std::io::Write;
 
+use crate::app::import::{ImportView, ProblemView};
+use crate::app::TargetEntry;
+use crate::assess::{self, Assessment, Color};
+use crate::completeness::{ChildReturn, ReturnState};
+use crate::ingest::{self, Outcome};
+use crate::store::{Change, HistoryRow, ValueRow};
+use crate::{display_width, Catalog, Lang, Period, Region, RegionCode, Registry};
 use anyhow::Result;
-use carestaff::app::import::{ImportView, ProblemView};
-use carestaff::app::TargetEntry;
-use carestaff::assess::{self, Assessment, Color};
-use carestaff::completeness::{ChildReturn, ReturnState};
-use carestaff::ingest::{self, Outcome};
-use carestaff::store::{Change, HistoryRow, ValueRow};
-use carestaff::{display_width, Catalog, Lang, Period, Region, RegionCode, Registry};
 use chrono::NaiveDate;
+use serde::Serialize;
 
 /// Column heads in the language asked for.
 pub fn pick(lang: Lang, zh: &[&str], en: &[&str]) -> Vec<String> {
@@ -162,7 +163,7 @@ fn print_reading(out: &mut impl Write, reading: &[ingest::SheetReading], zh: boo
                     }
                 )
             };
-            let span = if c.span == carestaff::Span::YearToDate {
+            let span = if c.span == crate::Span::YearToDate {
                 if zh {
                     " 本年累计"
                 } else {
@@ -479,4 +480,24 @@ pub fn history(
         &["period", "value", "current", "file", "cell", "sha-256", "imported"],
     );
     print_table(out, &head, &table, None)
+}
+
+/// Prints `view` as JSON (pretty, as every `--json` output), or as text through `text`.
+///
+/// # Errors
+///
+/// When writing fails or `text` fails.
+pub fn emit<W: Write, T: Serialize + ?Sized>(
+    out: &mut W,
+    json: bool,
+    view: &T,
+    text: impl FnOnce(&mut W, &T) -> Result<()>,
+) -> Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, view)?;
+        writeln!(out)?;
+        Ok(())
+    } else {
+        text(out, view)
+    }
 }
