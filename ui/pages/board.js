@@ -9,10 +9,16 @@ import { clear, h, table } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
 
 function localTime(stamp) {
-  if (!stamp) return "—";
+  if (!stamp) return "";
   const d = new Date(stamp);
   if (Number.isNaN(d.getTime())) return stamp;
   return d.toLocaleString(getLang() === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+// Who did it and when, or a dash.
+function who(name, stamp) {
+  if (!name) return "—";
+  return [name, h("br"), h("span", { class: "muted small" }, localTime(stamp))];
 }
 
 export async function renderBoard(args, query) {
@@ -63,9 +69,9 @@ export async function renderBoard(args, query) {
       h("th", { scope: "row" }, h("a", { href: `#/region/${r.region.code}` }, r.region.name), " ", h("span", { class: "muted mono" }, r.region.code)),
       h("td", {}, h("span", { class: `chip review-${r.state}` }, pick(r, "state")), r.late ? h("span", { class: "tag late" }, t("late")) : null),
       h("td", {}, missing),
-      h("td", {}, r.submitted_by || "—", h("br"), h("span", { class: "muted small" }, localTime(r.submitted_at))),
-      h("td", {}, r.reviewed_by || "—", h("br"), h("span", { class: "muted small" }, localTime(r.reviewed_at)), r.reason ? h("div", { class: "reason-text" }, `${t("reopen_reason")}：${r.reason}`) : null),
-      h("td", { class: "actions" }, actions),
+      h("td", {}, who(r.submitted_by, r.submitted_at)),
+      h("td", {}, who(r.reviewed_by, r.reviewed_at), r.reason ? h("div", { class: "reason-text" }, `${t("reopen_reason")}：${r.reason}`) : null),
+      h("td", { class: "row-actions" }, actions),
     );
   });
   return h(

@@ -325,7 +325,18 @@ export async function renderImport() {
     }
   });
 
-  const drop = h("div", { id: "drop-zone", class: "drop-zone", tabindex: "-1" }, pickBtn, " ", h("span", {}, t("drop_here")));
+  // In a browser the file chooser is the browser's own input (a dialog cannot be opened for it).
+  let chooser = pickBtn;
+  if (inHub) {
+    chooser = h("input", { type: "file", id: "hub-files", multiple: true, accept: ".xlsx,.xls,.ods,.csv", "aria-label": t("pick") });
+    chooser.addEventListener("change", () => {
+      for (const file of chooser.files) pending.push({ name: file.name, path: null, bytes: null, file });
+      chooser.value = "";
+      invalidate();
+      drawList();
+    });
+  }
+  const drop = h("div", { id: "drop-zone", class: "drop-zone", tabindex: "-1" }, chooser, " ", h("span", {}, t("drop_here")));
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();
     drop.classList.add("over");
