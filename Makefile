@@ -26,7 +26,7 @@ SHOT_PKGS  := imagemagick xdotool
 TEST_PACKAGES := fonts-noto-cjk libreoffice-calc-nogui poppler-utils postgresql chromium chromium-driver
 
 .PHONY: run test app build lint fmt deps-build deps-run deps-shots system-deps tauri-driver demo-cli \
-	sample-data contract real-files hostile report-pdf bench screenshots clean
+	sample-data contract real-files hostile report-pdf bench screenshots clean hub hub-stop
 
 # Installs the packages in $(1) that dpkg does not report as installed.
 define apt_install
@@ -80,6 +80,17 @@ lint: deps-build
 
 fmt:
 	$(CARGO) fmt --all
+
+# The hub on this machine (see README, "Run a hub for your province"): PostgreSQL from Debian
+# when missing, a cluster of its own in out/hub, the sample data and demonstration accounts,
+# then the pages on http://127.0.0.1:8080. `make hub-stop` stops the cluster.
+HUB_PKGS := postgresql
+hub: build
+	$(call apt_install,$(HUB_PKGS))
+	tools/hub.sh $(BIN)
+
+hub-stop:
+	tools/pg-cluster.sh stop $(CURDIR)/out/hub/pgdata
 
 # The command line on the sample data: a fresh demo database and the status table.
 demo-cli: build

@@ -20,6 +20,9 @@ const COMMANDS: &[&str] = &[
     "set_local_target_enabled",
     "pick_files",
     "export_file",
+    "hub_sign_in",
+    "hub_sign_out",
+    "hub_import",
 ];
 
 fn main() {

@@ -241,7 +241,7 @@ fn is_each_child_parent(target: &Target, a: &Assessment) -> bool {
 }
 
 /// `≥ 25,000人`, or `每个下级地区 ≥ 1处` for an each_child target at the parent.
-fn goal_text(target: &Target, a: &Assessment) -> String {
+pub(crate) fn goal_text(target: &Target, a: &Assessment) -> String {
     let goal = format!(
         "{} {}{}",
         target.check.comparator.pretty(),
@@ -256,7 +256,7 @@ fn goal_text(target: &Target, a: &Assessment) -> String {
 }
 
 /// `2027-12-31`, `每年`, or `长期`.
-fn timing_text(target: &Target) -> String {
+pub(crate) fn timing_text(target: &Target) -> String {
     match target.timing {
         Timing::Deadline(d) => d.to_string(),
         Timing::Annual => "每年".to_string(),

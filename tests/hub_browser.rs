@@ -34,7 +34,9 @@ fn program(name: &str) -> String {
             return p;
         }
     }
-    panic!("{name} is not installed: apt-get install chromium chromium-driver (make test does this)")
+    panic!(
+        "{name} is not installed: apt-get install chromium chromium-driver (make test does this)"
+    )
 }
 
 struct Browser {
@@ -76,7 +78,9 @@ impl Browser {
                 .await
             {
                 Ok(c) => break c,
-                Err(e) if Instant::now() > deadline => panic!("no chromedriver session after 30 s: {e}"),
+                Err(e) if Instant::now() > deadline => {
+                    panic!("no chromedriver session after 30 s: {e}")
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
             }
         };
@@ -93,7 +97,10 @@ impl Browser {
     }
 
     async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script: {e}\n{script}"))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script: {e}\n{script}"))
     }
 
     async fn text(&self, css: &str) -> String {
@@ -131,7 +138,11 @@ impl Browser {
 
     async fn import(&self, path: &std::path::Path, commit: bool) -> String {
         self.open("#/import", "import").await;
-        self.wait_css("#hub-files").await.send_keys(&path.display().to_string()).await.expect("choose the file");
+        self.wait_css("#hub-files")
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("choose the file");
         self.click("#preview-btn").await;
         self.wait_css("#import-summary").await;
         if commit {
@@ -152,7 +163,11 @@ fn a_quarter_end_to_end_in_the_browser() {
     add_user(&url, "zibo", "370300", "reviewer", PASS);
     add_user(&url, "leader", "370300", "viewer", PASS);
     let hub = Hub::start(&url);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(in_the_browser(&hub.base));
 }
 
@@ -165,7 +180,11 @@ async fn in_the_browser(base: &str) {
     let file = scratch("zhangdian-q3.xlsx");
     std::fs::write(
         &file,
-        wide_return("2026年第三季度", &["在岗养老服务从业人员数（人）", "持证上岗人数（人）", HOSTILE], &[("张店区", &[1500.0, 1400.0, 1.0])]),
+        wide_return(
+            "2026年第三季度",
+            &["在岗养老服务从业人员数（人）", "持证上岗人数（人）", HOSTILE],
+            &[("张店区", &[1500.0, 1400.0, 1.0])],
+        ),
     )
     .expect("write");
     let preview = b.import(&file, false).await;
@@ -174,7 +193,11 @@ async fn in_the_browser(base: &str) {
     assert_eq!(b.js("return window.__pwned === undefined && document.querySelectorAll('img[src=x]').length === 0").await, json!(true));
     b.click("#commit-btn").await;
     b.wait_css("#import-results[data-committed='1']").await;
-    assert_eq!(b.js("return document.getElementById('nav-board').hidden").await, json!(true), "a reporter has no board");
+    assert_eq!(
+        b.js("return document.getElementById('nav-board').hidden").await,
+        json!(true),
+        "a reporter has no board"
+    );
     b.sign_out().await;
 
     // The city approves it on the board.
@@ -182,7 +205,11 @@ async fn in_the_browser(base: &str) {
     assert_eq!(b.js("return document.getElementById('nav-board').hidden").await, json!(false));
     b.open("#/board?period=2026Q3", "board").await;
     b.wait_css("#board tr[data-region='370303'][data-state='submitted']").await;
-    assert!(b.text("#board-summary").await.contains("待审核 1"), "{}", b.text("#board-summary").await);
+    assert!(
+        b.text("#board-summary").await.contains("待审核 1"),
+        "{}",
+        b.text("#board-summary").await
+    );
     b.click("#board tr[data-region='370303'] button.approve").await;
     b.wait_css("#board tr[data-region='370303'][data-state='approved']").await;
     b.shot("3-board-approved").await;
@@ -205,6 +232,17 @@ async fn in_the_browser(base: &str) {
     b.sign_in("leader").await;
     let cells = b.js("return document.querySelectorAll('#page-overview a.cell').length").await;
     assert!(cells.as_u64().unwrap_or(0) > 0, "scorecard cells: {cells}");
+    // The red and amber targets are listed in words under the scorecard, red first.
+    let colors = b
+        .js("return [...document.querySelectorAll('#attention li')].map(li => li.dataset.color)")
+        .await;
+    let colors: Vec<String> = serde_json::from_value(colors).unwrap_or_default();
+    assert!(!colors.is_empty(), "the Zibo sample has red or amber targets");
+    assert!(colors.iter().all(|c| c == "red" || c == "amber"), "{colors:?}");
+    assert!(
+        colors.windows(2).all(|w| !(w[0] == "amber" && w[1] == "red")),
+        "red first: {colors:?}"
+    );
     b.open("#/import", "import").await;
     assert!(b.text("#hub-import-note").await.contains("只能查看"));
     b.shot("5-leader").await;

@@ -20,6 +20,7 @@ start)
     as_owner "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 ||
       { cat "$dir.initdb.log" >&2; exit 1; }
   fi
+  if as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then exit 0; fi
   as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on" start >/dev/null
   ;;

@@ -170,7 +170,13 @@ export const api = {
   // browser downloads. Returns where it went (the path, or the downloaded file's name).
   exportFile: (request, onProgress) =>
     inHub ? hubCall("export_file", { request }) : invoke("export_file", { request, onProgress: progressChannel(onProgress) }),
-  // The hub only.
+  // The desktop reporting to a hub (上报): the desktop signs in and sends the files; the
+  // hub checks them again and answers the same import view.
+  hubSignIn: (url, name, password) => invoke("hub_sign_in", { url, name, password, lang: getLang() }),
+  hubSignOut: () => invoke("hub_sign_out"),
+  hubImport: async (files, dryRun, period, columns) =>
+    invoke("hub_import", { files: await Promise.all(files.map(forDesktop)), dryRun, period: period || null, columns: columns || [], lang: getLang() }),
+  // The hub's pages only.
   signIn: (name, password) => hubCall("login", { name, password }),
   signOut: () => hubCall("logout"),
   board: (region, period) => hubCall("board", { region: region || null, period: period || null }),

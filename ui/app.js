@@ -61,6 +61,7 @@ function applyLanguage() {
   document.getElementById("skip-link").textContent = t("skip");
   for (const a of document.querySelectorAll("#nav a")) a.textContent = t(`nav_${a.dataset.page}`);
   document.getElementById("as-of-label").textContent = t("as_of");
+  document.getElementById("as-of").title = t("as_of_hint");
   document.getElementById("lang-toggle").textContent = t("language");
   document.getElementById("zoom-toggle").title = t("larger");
   document.getElementById("demo-text").textContent = t("demo_banner");
@@ -134,11 +135,22 @@ async function start() {
   app.asOf = app.info.today;
   const asOf = document.getElementById("as-of");
   asOf.value = app.asOf;
+  // Year first, as Chinese offices write dates; a date outside 2000–2100 is refused (a year
+  // typed as 0015 would otherwise turn every target grey).
   asOf.addEventListener("change", () => {
-    if (asOf.value) {
-      app.asOf = asOf.value;
-      route();
+    const v = asOf.value.trim().replace(/[./年月]/g, "-").replace(/日$/, "");
+    const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
+    const d = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : null;
+    if (!d || +m[1] < 2000 || +m[1] > 2100 || d.getUTCMonth() !== +m[2] - 1 || d.getUTCDate() !== +m[3]) {
+      app.say(t("bad_date"));
+      asOf.value = app.asOf;
+      asOf.setAttribute("aria-invalid", "true");
+      return;
     }
+    asOf.removeAttribute("aria-invalid");
+    asOf.value = d.toISOString().slice(0, 10);
+    app.asOf = asOf.value;
+    route();
   });
   document.getElementById("lang-toggle").addEventListener("click", async () => {
     const next = getLang() === "zh" ? "en" : "zh";

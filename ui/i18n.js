@@ -205,6 +205,15 @@ const words = {
   standing: ["长期", "standing"],
   annual: ["每年", "annual"],
   each_child: ["每个下级地区", "each child region"],
+  targets_in_region: ["本地区的各项目标（每格一项，点击查看）", "The region's targets (one per cell; click for details)"],
+  scorecard_legend: [
+    "地区名下的小方块是该地区各颜色目标的个数：绿＝已达成或进度正常，黄＝进度偏慢，红＝未达成或严重滞后，灰＝缺数据。进度比为负表示指标比起点时还低（在倒退）。",
+    "The small squares under a region count its targets by colour: green achieved or on track, amber behind, red missed or far behind, grey no data. A negative pace ratio means the indicator is below where it started (going backwards).",
+  ],
+  attention: ["需要关注的目标（最严重的在前）", "Targets needing attention (worst first)"],
+  attention_none: ["目前没有红色或黄色的目标。", "No target is red or amber now."],
+  bad_date: ["日期应写成 2026-12-01 的样子，年份在 2000 至 2100 之间。", "Write the date like 2026-12-01, the year between 2000 and 2100."],
+  as_of_hint: ["评估日期：按这一天判断各目标的进度，只计入此前已结束的季度。", "The as-of date: progress is judged on this day, counting only quarters ended by then."],
   // The hub (browser) only.
   nav_board: ["审核", "Review"],
   signin_title: ["登录省级平台", "Sign in to the hub"],
@@ -238,6 +247,15 @@ const words = {
   err_rate_limited: ["尝试次数过多。", "Too many attempts."],
   err_too_large: ["文件过大。", "Too large."],
   err_unreachable: ["无法连接平台。", "The hub cannot be reached."],
+  report_title: ["上报到省级平台", "Report to the hub"],
+  report_hint: [
+    "登录本省（市）的 Carestaff 平台后，可把报表直接报送到平台；平台会按同样的规则重新检查，本机的预览仅供参考。",
+    "Signed in to your province's Carestaff hub, you can send returns there; the hub checks them again by the same rules — the preview on this computer is only a preview.",
+  ],
+  hub_url: ["平台网址", "Hub address"],
+  hub_sign_in: ["登录平台", "Sign in to the hub"],
+  hub_signed_in: ["已登录平台 {url}：{name}（{region}·{role}）", "Signed in to {url} as {name} ({region}, {role})"],
+  send_to_hub: ["预览和导入都发送到平台（不写入本机数据库）", "Send previews and imports to the hub (not to this computer's database)"],
 };
 
 let lang = "zh";

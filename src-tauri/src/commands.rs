@@ -44,6 +44,10 @@ pub struct AppInfo {
     pub exports: Vec<&'static str>,
     /// The page to open first, if one was asked for.
     pub start_page: Option<String>,
+    /// The hub last reported to and the account used (上报), to fill in the sign-in form.
+    pub hub_url: Option<String>,
+    /// The account name used there.
+    pub hub_user: Option<String>,
 }
 
 /// Runs `f` with the state on a blocking thread.
@@ -98,6 +102,8 @@ pub async fn start<R: Runtime>(
             today: carestaff::app::today_in_china(now),
             exports: crate::exports::available(),
             start_page: state.start_page.clone(),
+            hub_url: store.setting(HUB_URL_SETTING)?,
+            hub_user: store.setting(HUB_USER_SETTING)?,
         })
     })
     .await
@@ -586,4 +592,116 @@ fn write_file(target: &std::path::Path, bytes: &[u8]) -> CommandResult<String> {
         CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display()))
     })?;
     Ok(target.display().to_string())
+}
+
+/// The settings that remember the hub reported to, and the account.
+const HUB_URL_SETTING: &str = "hub_url";
+const HUB_USER_SETTING: &str = "hub_user";
+
+/// The hub signed in to: who, where, with what rights (the hub's own answer).
+#[derive(Debug, Clone, Serialize)]
+pub struct HubSession {
+    /// The hub's address.
+    pub url: String,
+    /// The account as the hub describes it (`account`, `role_zh`, `may_import`, …).
+    pub me: serde_json::Value,
+}
+
+fn hub_lock(
+    state: &AppState,
+) -> CommandResult<std::sync::MutexGuard<'_, Option<carestaff::hub::client::Client>>> {
+    state
+        .hub
+        .lock()
+        .map_err(|_| CommandError::new(ErrorCode::Internal, "the hub connection lock was poisoned"))
+}
+
+/// Signs in to a hub (上报): later imports may be sent there. Remembers the address and the
+/// name (never the password).
+#[tauri::command]
+pub async fn hub_sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    url: String,
+    name: String,
+    password: String,
+    lang: Option<Lang>,
+) -> CommandResult<HubSession> {
+    let lang = lang.unwrap_or_default();
+    blocking(app, move |state| {
+        let client = carestaff::hub::client::Client::sign_in(&url, &name, &password)
+            .map_err(|e| CommandError::from_hub(e, lang))?;
+        let session = HubSession { url: client.base().to_string(), me: client.me().clone() };
+        {
+            let mut store = state.store()?;
+            store.set_setting(HUB_URL_SETTING, client.base())?;
+            store.set_setting(HUB_USER_SETTING, name.trim())?;
+        }
+        if let Some(old) = hub_lock(state)?.replace(client) {
+            old.sign_out();
+        }
+        Ok(session)
+    })
+    .await
+}
+
+/// Signs out of the hub.
+#[tauri::command]
+pub async fn hub_sign_out<R: Runtime>(app: AppHandle<R>) -> CommandResult<()> {
+    blocking(app, |state| {
+        if let Some(client) = hub_lock(state)?.take() {
+            client.sign_out();
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Sends returns to the hub (上报): the hub reads and checks them again with the same importer
+/// and the account's rights, and answers the same import view (a preview with `dry_run`).
+#[tauri::command]
+pub async fn hub_import<R: Runtime>(
+    app: AppHandle<R>,
+    files: Vec<FileInput>,
+    dry_run: bool,
+    period: Option<String>,
+    columns: Option<Vec<ColumnChoice>>,
+    lang: Option<Lang>,
+) -> CommandResult<serde_json::Value> {
+    let lang = lang.unwrap_or_default();
+    blocking(app, move |state| {
+        let mut sent = Vec::with_capacity(files.len());
+        for f in &files {
+            let bytes = read_input(f).map_err(|e| {
+                let report = FileReport::unreadable(&f.name, &e);
+                let p = report.errors.first();
+                CommandError::new(
+                    ErrorCode::Io,
+                    p.map(
+                        |p| if lang == Lang::Zh { p.message_zh.clone() } else { p.message.clone() },
+                    )
+                    .unwrap_or_default(),
+                )
+            })?;
+            sent.push((f.name.clone(), bytes));
+        }
+        let columns: Vec<serde_json::Value> = columns
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| serde_json::json!({"header": c.header, "metric": c.metric}))
+            .collect();
+        let fields = [
+            ("dryRun", dry_run.to_string()),
+            ("period", period.unwrap_or_default()),
+            ("columns", serde_json::Value::Array(columns).to_string()),
+        ];
+        let guard = hub_lock(state)?;
+        let client = guard.as_ref().ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::Unauthenticated,
+                if lang == Lang::Zh { "请先登录平台" } else { "sign in to the hub first" },
+            )
+        })?;
+        client.upload("import_files", &sent, &fields).map_err(|e| CommandError::from_hub(e, lang))
+    })
+    .await
 }

@@ -21,6 +21,18 @@ pub enum ErrorCode {
     Io,
     /// The user closed a file dialog without choosing.
     Cancelled,
+    /// The hub refused the name or password, or the session ended.
+    Unauthenticated,
+    /// The hub refused: the account may not do this.
+    Forbidden,
+    /// The hub refused: it contradicts the state there (approved already).
+    Conflict,
+    /// The hub refused: too many failed sign-ins.
+    RateLimited,
+    /// The hub refused: too large.
+    TooLarge,
+    /// No hub answered at that address.
+    Unreachable,
     /// A bug or a task that died; the message says more.
     Internal,
 }
@@ -65,6 +77,27 @@ impl From<StoreError> for CommandError {
 impl From<CatalogError> for CommandError {
     fn from(e: CatalogError) -> CommandError {
         CommandError::invalid(e.to_string())
+    }
+}
+
+impl CommandError {
+    /// A hub's refusal, in the UI's language.
+    pub fn from_hub(e: carestaff::hub::HubError, lang: carestaff::Lang) -> CommandError {
+        use carestaff::hub::HubCode;
+        let code = match e.code {
+            HubCode::Unauthenticated => ErrorCode::Unauthenticated,
+            HubCode::Forbidden => ErrorCode::Forbidden,
+            HubCode::NotFound => ErrorCode::NotFound,
+            HubCode::InvalidInput => ErrorCode::InvalidInput,
+            HubCode::Conflict => ErrorCode::Conflict,
+            HubCode::RateLimited => ErrorCode::RateLimited,
+            HubCode::TooLarge => ErrorCode::TooLarge,
+            HubCode::Unreachable => ErrorCode::Unreachable,
+            HubCode::Database => ErrorCode::Database,
+            HubCode::Internal => ErrorCode::Internal,
+        };
+        let message = if lang == carestaff::Lang::Zh { e.message_zh } else { e.message };
+        CommandError::new(code, message)
     }
 }
 

@@ -40,6 +40,9 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::set_local_target_enabled,
             commands::pick_files,
             commands::export_file,
+            commands::hub_sign_in,
+            commands::hub_sign_out,
+            commands::hub_import,
         ],
     )
 }

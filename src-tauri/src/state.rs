@@ -25,6 +25,8 @@ pub struct AppState {
     pub start_page: Option<String>,
     /// Who runs the app (`$USER`), recorded with each import.
     pub user: String,
+    /// The hub this app reports to (上报), once signed in.
+    pub hub: Mutex<Option<carestaff::hub::client::Client>>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             test_hooks,
             start_page: None,
             user: "unknown".into(),
+            hub: Mutex::new(None),
         }
     }
 

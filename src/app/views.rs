@@ -51,10 +51,15 @@ pub struct StatusCell {
     pub latest: String,
     /// The period of the latest value.
     pub period: Option<Period>,
-    /// The goal with comparator and unit, e.g. "≥ 25,000人".
+    /// The goal as the catalog states it, e.g. "≥ 25,000人", or "每个下级地区 ≥ 1处" for an
+    /// each_child target at the parent (the report's wording).
     pub goal: String,
     /// The deadline, if any.
     pub deadline: Option<NaiveDate>,
+    /// The deadline as the report writes it: the date, 每年 (annual) or 长期 (standing).
+    pub timing_zh: String,
+    /// The same in English.
+    pub timing_en: String,
     /// The explaining sentence in Chinese.
     pub explanation_zh: String,
     /// The explaining sentence in English.
@@ -79,8 +84,18 @@ impl StatusCell {
                 _ => a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
             },
             period: a.outcome.period,
-            goal: format!("{} {}{}", a.comparator.pretty(), assess::format_number(a.goal), a.unit),
+            goal: crate::report::goal_text(t, a),
             deadline: a.outcome.deadline.or(t.deadline()),
+            timing_zh: a
+                .outcome
+                .deadline
+                .map_or_else(|| crate::report::timing_text(t), |d| d.to_string()),
+            timing_en: match (a.outcome.deadline, t.timing) {
+                (Some(d), _) => d.to_string(),
+                (None, crate::catalog::Timing::Deadline(d)) => d.to_string(),
+                (None, crate::catalog::Timing::Annual) => "annual".into(),
+                (None, crate::catalog::Timing::Standing) => "standing".into(),
+            },
             explanation_zh: a.explanation_zh.clone(),
             explanation_en: a.explanation_en.clone(),
             local: catalog.is_local(t),
@@ -154,6 +169,10 @@ pub struct OverviewView {
     pub counts: ColorCounts,
     /// Red now, not red at `previous_end`.
     pub turned_red: Vec<TurnedRed>,
+    /// The red and amber targets with their sentence, worst first: red before amber, then the
+    /// nearest (or longest passed) deadline first, standing requirements after dated ones.
+    /// What a leader reads out; the scorecard's tooltips are not seen on a projector.
+    pub attention: Vec<StatusCell>,
 }
 
 /// Builds the Overview page: every target in its region as of `as_of`, grouped by region.
@@ -202,7 +221,25 @@ pub fn overview(
         }
     }
     let columns = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
-    OverviewView { as_of, period, previous_end, rows, columns, counts, turned_red }
+    let mut attention: Vec<StatusCell> = rows
+        .iter()
+        .flat_map(|r| r.cells.iter())
+        .filter(|c| matches!(c.color, Color::Red | Color::Amber))
+        .cloned()
+        .collect();
+    attention.sort_by(|a, b| {
+        let rank = |c: &StatusCell| u8::from(c.color != Color::Red);
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| match (a.deadline, b.deadline) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.target.cmp(&b.target))
+    });
+    OverviewView { as_of, period, previous_end, rows, columns, counts, turned_red, attention }
 }
 
 /// A child region ranked by an indicator.

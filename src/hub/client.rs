@@ -17,6 +17,7 @@ pub struct Client {
     agent: ureq::Agent,
     base: String,
     cookie: String,
+    me: serde_json::Value,
 }
 
 impl std::fmt::Debug for Client {
@@ -54,7 +55,7 @@ impl Client {
             .timeout_global(Some(Duration::from_secs(900)))
             .build()
             .into();
-        let mut client = Client { agent, base, cookie: String::new() };
+        let mut client = Client { agent, base, cookie: String::new(), me: serde_json::Value::Null };
         let body = serde_json::json!({ "name": name, "password": password });
         let mut resp = client.send(
             "login",
@@ -68,7 +69,7 @@ impl Client {
             .filter_map(|v| v.to_str().ok())
             .find_map(|v| v.split(';').next().filter(|kv| web::token_in(kv).is_some()))
             .map(str::to_string);
-        Client::answer::<serde_json::Value>(&client.base, &mut resp)?;
+        client.me = Client::answer::<serde_json::Value>(&client.base, &mut resp)?;
         client.cookie = cookie.ok_or_else(|| {
             HubError::new(
                 HubCode::Unreachable,
@@ -77,6 +78,17 @@ impl Client {
             )
         })?;
         Ok(client)
+    }
+
+    /// The hub's address, as signed in to.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The signed-in account as the hub describes it: `account`, `role_zh`, `may_import`,
+    /// `may_review`, `may_admin`.
+    pub fn me(&self) -> &serde_json::Value {
+        &self.me
     }
 
     fn send(

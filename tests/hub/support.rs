@@ -14,12 +14,26 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// The project's root (this file is also compiled into the desktop's tests, one folder down).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if here.join("sample-data").is_dir() {
+        here
+    } else {
+        here.parent().map(Path::to_path_buf).unwrap_or(here)
+    }
 }
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_carestaff")
+/// The command line: Cargo's path for this package's tests; beside the test binary's folder
+/// for the desktop's tests (another package of the workspace, built by the same `cargo test`).
+pub fn bin() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_carestaff") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let p = exe.parent().and_then(Path::parent).expect("target folder").join("carestaff");
+    assert!(p.is_file(), "{} is not built: run `cargo test --workspace`", p.display());
+    p
 }
 
 fn free_port() -> u16 {
@@ -279,7 +293,7 @@ pub fn sample(name: &str) -> Vec<u8> {
 }
 
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hub");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hub-tests");
     std::fs::create_dir_all(&dir).expect("scratch folder");
     dir.join(name)
 }

@@ -193,6 +193,71 @@ function hubNote() {
   return h("p", { class: "muted", id: "hub-import-note" }, t("hub_import_note", { region: me.account.region_name }));
 }
 
+// The desktop's 上报 box: the hub's address and account, then the switch that sends there.
+function reportToHub(toHub) {
+  const box = h("details", { id: "report-box", class: "report-box" }, h("summary", {}, t("report_title")));
+  const body = h("div", {});
+  box.append(body);
+  const info = app.info || {};
+  const draw = (session) => {
+    clear(body);
+    if (session) {
+      const a = session.me.account;
+      const role = getLang() === "zh" ? session.me.role_zh : a.role;
+      const out = h("button", { type: "button", id: "hub-sign-out" }, t("sign_out"));
+      out.addEventListener("click", async () => {
+        await api.hubSignOut();
+        toHub.checked = false;
+        app.hub = null;
+        draw(null);
+      });
+      body.append(
+        h("p", { id: "hub-session" }, t("hub_signed_in", { url: session.url, name: a.name, region: a.region_name, role }), " ", out),
+        h("p", {}, toHub, " ", h("label", { for: "send-to-hub" }, t("send_to_hub"))),
+      );
+      return;
+    }
+    const url = h("input", { id: "hub-url", type: "url", size: "36", value: info.hub_url || "", placeholder: "https://" });
+    const name = h("input", { id: "hub-name", type: "text", size: "16", value: info.hub_user || "", autocomplete: "username" });
+    const password = h("input", { id: "hub-password", type: "password", size: "16", autocomplete: "current-password" });
+    const go = h("button", { type: "button", id: "hub-sign-in" }, t("hub_sign_in"));
+    const out = h("div", { "aria-live": "polite" });
+    go.addEventListener("click", async () => {
+      clear(out);
+      go.disabled = true;
+      try {
+        const session = await api.hubSignIn(url.value.trim(), name.value.trim(), password.value);
+        app.hub = session;
+        info.hub_url = session.url;
+        info.hub_user = name.value.trim();
+        draw(session);
+        toHub.checked = true;
+      } catch (e) {
+        out.append(errorBox(e));
+      } finally {
+        go.disabled = false;
+      }
+    });
+    body.append(
+      h("p", { class: "muted" }, t("report_hint")),
+      h(
+        "p",
+        {},
+        h("label", { for: "hub-url" }, t("hub_url")), " ", url, " ",
+        h("label", { for: "hub-name" }, t("user_name")), " ", name, " ",
+        h("label", { for: "hub-password" }, t("password")), " ", password, " ", go,
+      ),
+      out,
+    );
+  };
+  draw(app.hub || null);
+  if (app.hub) {
+    box.open = true;
+    toHub.checked = true;
+  }
+  return box;
+}
+
 export async function renderImport() {
   const list = h("ul", { id: "pending", class: "pending" });
   const results = h("div", { id: "import-results", "aria-live": "polite" });
@@ -271,10 +336,12 @@ export async function renderImport() {
     app.say(t("working"));
     const columns = [...columnChoices].map(([header, metric]) => ({ header, metric }));
     try {
-      const view = await api.importFiles(pending, dryRun, period.value.trim(), columns, (p) => {
-        progress.max = Math.max(1, p.total);
-        progress.value = p.done;
-      });
+      const view = toHub.checked
+        ? await api.hubImport(pending, dryRun, period.value.trim(), columns)
+        : await api.importFiles(pending, dryRun, period.value.trim(), columns, (p) => {
+            progress.max = Math.max(1, p.total);
+            progress.value = p.done;
+          });
       clear(results).append(
         h("p", { id: "import-summary", class: "summary-line" }, pick(view.summary, "text")),
         ...view.files.map((f, i) => fileView(f, i, view, actions)),
@@ -291,6 +358,7 @@ export async function renderImport() {
         drawList();
         app.say(t("imported_ok"));
         results.dataset.committed = "1";
+        results.dataset.sentTo = toHub.checked ? "hub" : "local";
         await drawHistory();
       }
     } catch (e) {
@@ -370,6 +438,11 @@ export async function renderImport() {
     );
   }
 
+  // 上报 (the desktop only): sign in to a hub, then send previews and imports there.
+  const toHub = h("input", { type: "checkbox", id: "send-to-hub" });
+  toHub.addEventListener("change", invalidate);
+  const reportBox = inHub ? null : reportToHub(toHub);
+
   drawList();
   drawHistory();
   return h(
@@ -382,6 +455,7 @@ export async function renderImport() {
     h("h2", {}, t("pending")),
     list,
     h("p", { class: "actions" }, h("label", { for: "import-period" }, t("period_override")), " ", period, " ", previewBtn, " ", commitBtn, " ", clearBtn, " ", progress),
+    reportBox,
     results,
     h("h2", {}, t("history")),
     history,

@@ -35,10 +35,34 @@ function counts(c, id) {
   );
 }
 
+// The red and amber targets, worst first, each with its sentence: readable on a projector.
+function attention(list) {
+  if (!list.length) return h("p", { id: "attention-none", class: "muted" }, t("attention_none"));
+  return h(
+    "ol",
+    { id: "attention", class: "attention" },
+    list.map((c) =>
+      h(
+        "li",
+        { dataset: { target: c.target, color: c.color } },
+        statusChip(c.color, pick(c, "status")),
+        " ",
+        h("a", { href: targetLink(c) }, `${c.target} ${pick(c, "label")}`),
+        ` · ${c.region.name}：`,
+        h("span", { class: "sentence" }, pick(c, "explanation")),
+      ),
+    ),
+  );
+}
+
 export async function renderOverview() {
   const v = await api.overview(app.asOf);
-  const head = [t("jurisdiction")];
-  for (let i = 1; i <= v.columns; i++) head.push(String(i));
+  // One header over every target cell: each row holds other targets, so columns have no name.
+  const head = h(
+    "thead",
+    {},
+    h("tr", {}, h("th", { scope: "col" }, t("jurisdiction")), h("th", { scope: "colgroup", colspan: String(Math.max(1, v.columns)) }, t("targets_in_region"))),
+  );
   const rows = v.rows.map((r) =>
     h(
       "tr",
@@ -76,7 +100,10 @@ export async function renderOverview() {
     h("h1", {}, t("overview_title")),
     h("p", { class: "muted" }, `${t("period_used")} ${v.period} · ${t("as_of")} ${v.as_of}`),
     counts(v.counts, "counts"),
-    table(head, rows, { id: "scorecard", class: "scorecard" }),
+    h("table", { id: "scorecard", class: "scorecard" }, head, h("tbody", {}, rows)),
+    h("p", { class: "muted small", id: "scorecard-legend" }, t("scorecard_legend")),
+    h("h2", {}, t("attention")),
+    attention(v.attention),
     h("h2", {}, t("turned_red"), " ", h("span", { class: "muted small" }, `(${t("since")} ${v.previous_end})`)),
     turned,
   );

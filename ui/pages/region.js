@@ -43,7 +43,7 @@ export async function renderRegion(args, query) {
         h("td", {}, statusChip(c.color, pick(c, "status"))),
         h("td", { class: "num" }, c.latest),
         h("td", {}, c.goal),
-        h("td", {}, c.deadline || "—"),
+        h("td", {}, pick(c, "timing") || "—"),
         h("td", { class: "sentence" }, pick(c, "explanation")),
       ),
     ),

@@ -540,3 +540,77 @@ async fn exporting_the_report_writes_a_workbook_that_reads_back() {
     assert!(std::fs::read(&png).expect("the PNG").starts_with(b"\x89PNG"));
     s.finish().await;
 }
+
+/// 上报: the desktop signs in to a hub and sends a return there; the hub checks it again (a
+/// row of another county is refused by the hub's rights, not by the desktop), stores it as the
+/// account's submission, and the desktop's own database is left alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desktop_reports_to_a_hub() {
+    use crate::hub_support as hub;
+    // The PostgreSQL client blocks: the hub is set up on a blocking thread.
+    let (server, url) = tokio::task::spawn_blocking(|| {
+        let url = hub::database("desktop");
+        hub::add_user(&url, "zhangdian", "370303", "reporter", "correct-horse-1");
+        (hub::Hub::start(&url), url)
+    })
+    .await
+    .expect("hub");
+    let db = scratch("report-to-hub.db");
+    let s = launch(&db).await;
+    s.open("#/import", "import").await;
+    s.click("#report-box summary").await;
+    s.wait_css("#hub-url").await.send_keys(&server.base).await.expect("url");
+    s.wait_css("#hub-name").await.send_keys("zhangdian").await.expect("name");
+    s.wait_css("#hub-password").await.send_keys("correct-horse-1").await.expect("password");
+    s.click("#hub-sign-in").await;
+    assert!(s.text("#hub-session").await.contains("张店区"));
+
+    // A row of another county: the hub refuses the whole file.
+    let mixed = scratch("淄博-混合.xlsx");
+    workbook(
+        &mixed,
+        "2026年第三季度",
+        &[
+            vec![json!("地区"), json!("在岗养老服务从业人员数（人）")],
+            vec![json!("张店区"), json!(1500)],
+            vec![json!("淄川区"), json!(900)],
+        ],
+    );
+    s.preview(&mixed).await;
+    assert!(s.text("#import-results").await.contains("不在账号“zhangdian”的填报范围"));
+    s.click("#clear-btn").await;
+
+    let own = scratch("张店区-2026Q3.xlsx");
+    workbook(
+        &own,
+        "2026年第三季度",
+        &[
+            vec![json!("地区"), json!("在岗养老服务从业人员数（人）")],
+            vec![json!("张店区"), json!(1500)],
+        ],
+    );
+    s.preview(&own).await;
+    s.click("#commit-btn").await;
+    s.wait_css("#import-results[data-committed='1'][data-sent-to='hub']").await;
+    s.finish().await;
+
+    let (on_hub, by) = tokio::task::spawn_blocking(move || {
+        let row = hub::sql(&url)
+            .query_one("SELECT count(*), max(imported_by) FROM submission WHERE file_name = '张店区-2026Q3.xlsx'", &[])
+            .expect("query");
+        (row.get::<_, i64>(0), row.get::<_, Option<String>>(1))
+    })
+    .await
+    .expect("query the hub");
+    assert_eq!((on_hub, by.as_deref()), (1, Some("zhangdian")));
+    let local = Store::open(&db).expect("the desktop's database");
+    assert!(
+        !local
+            .submissions()
+            .expect("submissions")
+            .iter()
+            .any(|s| s.file_name.contains("张店区-2026Q3")),
+        "the file went into the desktop's own database too"
+    );
+    drop(server);
+}

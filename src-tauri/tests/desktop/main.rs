@@ -4,4 +4,6 @@
 //! test` provides them, and a missing one fails the test with the reason).
 
 mod e2e;
+#[path = "../../../tests/hub/support.rs"]
+mod hub_support;
 mod ipc;
