@@ -135,6 +135,23 @@ impl ChartOptions {
     }
 }
 
+/// Marks a chart made from demonstration data: "演示数据 · 非真实统计" in red at its top right,
+/// so an exported picture cannot be taken for real figures.
+pub fn mark_demo(svg: &str, lang: Lang) -> String {
+    let words = match lang {
+        Lang::Zh => "演示数据 · 非真实统计",
+        Lang::En => "DEMONSTRATION DATA · not real statistics",
+    };
+    let mark = format!(
+        "<text x=\"98%\" y=\"30\" font-size=\"22\" fill=\"#c62828\" text-anchor=\"end\" font-weight=\"bold\">{}</text>\n",
+        escape(words)
+    );
+    match svg.rfind("</svg>") {
+        Some(end) => format!("{}{mark}{}", &svg[..end], &svg[end..]),
+        None => svg.to_string(),
+    }
+}
+
 impl Default for ChartOptions {
     fn default() -> ChartOptions {
         ChartOptions::new(Lang::Zh)

@@ -20,6 +20,7 @@
 //!     sources: &[],
 //!     as_of: "2025-10-15".parse()?,
 //!     region: None,
+//!     demo: false,
 //! };
 //! let bytes = report::compliance_report(&input)?;
 //! assert!(bytes.starts_with(b"PK"));
@@ -70,7 +71,13 @@ pub struct ReportInput<'a> {
     pub as_of: NaiveDate,
     /// Only the targets assessed in this region (as `carestaff status --region`).
     pub region: Option<RegionCode>,
+    /// Whether demonstration data is loaded: every sheet is then marked 演示数据 (its title,
+    /// its printed header, a red tab), so invented figures cannot reach a meeting unmarked.
+    pub demo: bool,
 }
+
+/// The mark of a report made while demonstration data is loaded.
+pub const DEMO_MARK: &str = "【演示数据，非真实统计】";
 
 /// The summary rows: every target in its region, or (with `region`) every target assessed in
 /// that region, including the each_child targets of its parent. The same rows as
@@ -130,6 +137,12 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     // temporary file as they are written instead of staying in memory.
     sources_sheet(input, &rows, workbook.add_worksheet_with_constant_memory()?)?;
     method_sheet(input, &rows, workbook.add_worksheet())?;
+    if input.demo {
+        for ws in workbook.worksheets_mut() {
+            ws.set_header(format!("&C&\"-,Bold\"&14&KC62828{DEMO_MARK}"));
+            ws.set_tab_color("C62828");
+        }
+    }
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -309,7 +322,11 @@ fn summary_sheet(
     s.ws.write_string_with_format(
         0,
         0,
-        format!("养老服务人才队伍建设目标完成情况汇总（评估日期 {}）", input.as_of),
+        format!(
+            "{}养老服务人才队伍建设目标完成情况汇总（评估日期 {}）",
+            if input.demo { DEMO_MARK } else { "" },
+            input.as_of
+        ),
         &title_format(),
     )?;
     let header_row = 2;

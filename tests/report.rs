@@ -96,6 +96,7 @@ fn report_has_every_sheet_and_the_status_rows() {
         sources: &sources,
         as_of: date(AS_OF),
         region: None,
+        demo: false,
     };
     let bytes = report::compliance_report(&input).expect("report");
     save("report.xlsx", &bytes);
@@ -226,8 +227,35 @@ fn report_for_one_region_has_only_its_targets() {
         sources: &sources,
         as_of: date(AS_OF),
         region: Some(code("370300")),
+        demo: false,
     };
+    // Made while demonstration data is loaded, every sheet says so: the summary's title in
+    // the sheet, every sheet's printed header, and not otherwise.
+    let demo = report::compliance_report(&ReportInput { demo: true, ..input }).expect("report");
+    let mut demo_wb = open(&demo);
+    let title = demo_wb.worksheet_range("汇总").expect("summary");
+    assert!(
+        matches!(title.get((0, 0)), Some(Data::String(t)) if t.starts_with(report::DEMO_MARK)),
+        "{:?}",
+        title.get((0, 0))
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&demo)).expect("zip");
+    let sheets: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("xl/worksheets/sheet"))
+        .map(|n| n.to_string())
+        .collect();
+    assert!(sheets.len() > 3);
+    for name in sheets {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(&name).expect("sheet"), &mut xml)
+            .expect("xml");
+        assert!(xml.contains("<oddHeader>") && xml.contains("演示数据"), "{name} has no demo mark");
+    }
     let mut wb = open(&report::compliance_report(&input).expect("report"));
+    let plain = wb.worksheet_range("汇总").expect("summary");
+    assert!(!matches!(plain.get((0, 0)), Some(Data::String(t)) if t.contains("演示数据")));
     let zb: Vec<String> =
         catalog.targets.iter().filter(|t| t.id.starts_with("ZB-")).map(|t| t.id.clone()).collect();
     let names = wb.sheet_names();
@@ -284,6 +312,7 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
         sources: &sources,
         as_of: date(AS_OF),
         region: None,
+        demo: false,
     };
     let bytes = report::compliance_report(&input).expect("report");
     save("hostile.xlsx", &bytes);

@@ -547,10 +547,13 @@ pub async fn export_file<R: Runtime>(
             let t = catalog.target(&id).ok_or_else(|| {
                 CommandError::not_found(format!("no target `{id}` in the catalog"))
             })?;
-            let obs = state.store()?.observations(&catalog)?;
+            let (obs, demo) = {
+                let store = state.store()?;
+                (store.observations(&catalog)?, store.has_demo_data()?)
+            };
             step(1, "chart");
             let data = carestaff::chart::ChartData::new(&catalog, Registry::builtin(), &obs, as_of);
-            crate::exports::trend_png(&data, t, t.region, lang)?
+            crate::exports::trend_png(&data, t, t.region, lang, demo)?
         } else {
             let data = carestaff::app::report_data(&*state.store()?, &catalog, registry, region)?;
             step(1, "workbook");

@@ -17,7 +17,8 @@ pub fn available() -> Vec<&'static str> {
     vec!["report", "template", "chart_png"]
 }
 
-/// A target's trend chart as PNG (twice the slide size, for projectors and documents).
+/// A target's trend chart as PNG (twice the slide size, for projectors and documents), marked
+/// 演示数据 when made from demonstration data.
 ///
 /// # Errors
 ///
@@ -28,8 +29,13 @@ pub fn trend_png(
     target: &Target,
     region: RegionCode,
     lang: Lang,
+    demo: bool,
 ) -> CommandResult<Vec<u8>> {
-    let svg = chart::trend(data, target, region, &ChartOptions::new(lang)).map_err(chart_error)?;
+    let mut svg =
+        chart::trend(data, target, region, &ChartOptions::new(lang)).map_err(chart_error)?;
+    if demo {
+        svg = chart::mark_demo(&svg, lang);
+    }
     chart::svg_to_png(&svg, 2.0).map_err(chart_error)
 }
 

@@ -17,6 +17,8 @@ pub struct ReportData {
     pub observations: Observations,
     /// The same values with the file each came from.
     pub sources: Vec<SourcedValue>,
+    /// Whether demonstration data is loaded (the report is then marked on every sheet).
+    pub demo: bool,
 }
 
 /// Reads the values the report for `region` (or for every target's own region) can use: a
@@ -36,6 +38,7 @@ pub fn report_data<D: Database>(
     Ok(ReportData {
         observations: store.observations_where(catalog, keep)?,
         sources: store.current_values_with_sources(keep)?,
+        demo: store.submissions()?.iter().any(|s| s.demo),
     })
 }
 
@@ -59,6 +62,7 @@ pub fn compliance_report(
         sources: &data.sources,
         as_of,
         region,
+        demo: data.demo,
     })
 }
 

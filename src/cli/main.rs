@@ -718,7 +718,9 @@ fn chart(env: &Env, args: ChartArgs) -> Result<()> {
     if let Some(r) = args.region {
         known_region(registry, r)?;
     }
-    let obs = env.open_store()?.observations(catalog)?;
+    let store = env.open_store()?;
+    let obs = store.observations(catalog)?;
+    let demo = store.submissions()?.iter().any(|s| s.demo);
     let data = ChartData::new(catalog, registry, &obs, args.as_of.unwrap_or(env.today));
     let opts = ChartOptions::new(env.lang);
     let drawn = match (args.kind, target) {
@@ -733,12 +735,15 @@ fn chart(env: &Env, args: ChartArgs) -> Result<()> {
         }
         (_, None) => return Err(usage("--target ID is needed for this kind of chart")),
     };
-    let svg = drawn.map_err(|e| match e {
+    let mut svg = drawn.map_err(|e| match e {
         ChartError::UnknownRegion(_) | ChartError::NoChildren(_) | ChartError::NoTargets(_) => {
             usage(e.to_string())
         }
         other => anyhow::Error::from(other),
     })?;
+    if demo {
+        svg = chart::mark_demo(&svg, env.lang);
+    }
     let bytes = if png { chart::svg_to_png(&svg, args.scale)? } else { svg.into_bytes() };
     std::fs::write(&args.output, bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;

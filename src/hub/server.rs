@@ -849,9 +849,12 @@ fn export(pg: &mut PgStore, request: ExportRequest) -> Result<Reply, HubError> {
             let t = known_target(&catalog, &id)?;
             let obs = pg.observations(&catalog)?;
             let data = crate::chart::ChartData::new(&catalog, registry, &obs, as_of);
-            let svg =
+            let mut svg =
                 crate::chart::trend(&data, t, t.region, &crate::chart::ChartOptions::new(lang))
                     .map_err(|e| HubError::invalid(e.to_string(), format!("无法绘图：{e}")))?;
+            if pg.has_demo_data()? {
+                svg = crate::chart::mark_demo(&svg, lang);
+            }
             let bytes = crate::chart::svg_to_png(&svg, 2.0).map_err(|e| internal(e.to_string()))?;
             Ok(Reply::File {
                 name: format!("趋势图-{place}-{as_of}.png"),

@@ -528,6 +528,12 @@ async fn exporting_the_report_writes_a_workbook_that_reads_back() {
     let cells: Vec<String> = summary.cells().map(|(_, _, c)| c.to_string()).collect();
     assert!(cells.iter().any(|c| c == "CQ-1"), "CQ-1 is in the summary");
     assert!(!cells.iter().any(|c| c == "JL-1"), "only the chosen region");
+    // The app starts on the demonstration data: the report says so on its first line.
+    assert!(
+        cells.first().is_some_and(|c| c.contains("演示数据")),
+        "no demo mark: {:?}",
+        cells.first()
+    );
 
     // A target's trend chart as PNG.
     let png = scratch("CQ-1.png");
