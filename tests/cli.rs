@@ -266,3 +266,22 @@ fn eight_processes_opening_a_new_database_at_once_all_succeed() {
         }
     }
 }
+
+/// `bench` runs each step in a child process (`bench-step`), whose own database option must not
+/// collide with the global `--db`: a small file, one run, no Python peer.
+#[test]
+fn bench_runs_its_steps_on_a_small_file() {
+    let work = scratch("bench-work");
+    let _ = std::fs::remove_dir_all(&work);
+    let out = Command::new(env!("CARGO_BIN_EXE_carestaff"))
+        .args(["bench", "370300-淄博市-2026Q3.xlsx", "--runs", "1", "--no-peer", "--work"])
+        .arg(&work)
+        .current_dir(root().join("sample-data"))
+        .output()
+        .expect("run carestaff bench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for step in ["floor", "import", "status", "report"] {
+        assert!(text.lines().any(|l| l.starts_with(step)), "no `{step}` line: {text}");
+    }
+}

@@ -152,7 +152,7 @@ fn measure(
     let output = Command::new(bin)
         .args(["bench-step", step])
         .arg(file)
-        .arg("--db")
+        .arg("--step-db")
         .arg(db)
         .args(["--as-of", &as_of.to_string()])
         .arg("--out")

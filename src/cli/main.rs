@@ -234,8 +234,9 @@ struct BenchArgs {
 struct BenchStepArgs {
     step: String,
     file: PathBuf,
+    /// The step's own database (not the global `--db`, which takes a path or a URL).
     #[arg(long)]
-    db: PathBuf,
+    step_db: PathBuf,
     #[arg(long)]
     as_of: NaiveDate,
     #[arg(long)]
@@ -469,7 +470,7 @@ fn run(env: &Env, command: Command, out: &mut impl Write) -> Result<()> {
         Command::Import(a) => import(env, a, out),
         Command::Completeness(a) => completeness(env, a, out),
         Command::Bench(a) => bench::run(&a.file, a.runs.max(1), a.as_of, &a.work, !a.no_peer, out),
-        Command::BenchStep(a) => bench::run_step(&a.step, &a.file, &a.db, a.as_of, &a.out),
+        Command::BenchStep(a) => bench::run_step(&a.step, &a.file, &a.step_db, a.as_of, &a.out),
         Command::Values(a) => values(env, a, out),
         Command::Status(a) => status(env, a, out),
         Command::Targets(a) => targets(env, a, out),
