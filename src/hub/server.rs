@@ -984,29 +984,40 @@ fn import_one(
     Ok(ingest::import_parsed(pg, name, bytes, parsed, catalog, options, ctx)?)
 }
 
+/// What the two upload commands do first: the origin checked, the body's size counted against
+/// the upload budget before it is read (all of it when unsaid), the body read, then a place in
+/// the import queue. The permits are held until the answer is made.
+async fn receive<'h>(
+    hub: &'h Hub,
+    headers: &HeaderMap,
+    multipart: Multipart,
+) -> Result<(Upload, tokio::sync::SemaphorePermit<'h>, tokio::sync::SemaphorePermit<'h>), HubError>
+{
+    check_origin(headers)?;
+    let mib = header_str(headers, "content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+        .map_or(MAX_UPLOAD, |l| l.min(MAX_UPLOAD))
+        .div_ceil(1 << 20)
+        .clamp(1, UPLOAD_BUDGET_MIB as usize);
+    let held = hub
+        .uploads
+        .acquire_many(mib as u32)
+        .await
+        .map_err(|_| internal("the upload budget closed".into()))?;
+    let upload = read_upload(multipart).await?;
+    let importing =
+        hub.importing.acquire().await.map_err(|_| internal("the import queue closed".into()))?;
+    Ok((upload, held, importing))
+}
+
 async fn import_files(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    if let Err(e) = check_origin(&headers) {
-        return e.into_response();
-    }
-    // The body's size counted against the budget before it is read (all of it when unsaid).
-    let mib = header_str(&headers, "content-length")
-        .and_then(|l| l.parse::<usize>().ok())
-        .map_or(MAX_UPLOAD, |l| l.min(MAX_UPLOAD))
-        .div_ceil(1 << 20)
-        .clamp(1, UPLOAD_BUDGET_MIB as usize);
-    let Ok(_held) = hub.uploads.acquire_many(mib as u32).await else {
-        return internal("the upload budget closed".into()).into_response();
-    };
-    let upload = match read_upload(multipart).await {
-        Ok(u) => u,
+    let (upload, _held, _importing) = match receive(&hub, &headers, multipart).await {
+        Ok(received) => received,
         Err(e) => return e.into_response(),
-    };
-    let Ok(_importing) = hub.importing.acquire().await else {
-        return internal("the import queue closed".into()).into_response();
     };
     signed_in(&hub, token(&headers), move |pg, account| {
         importer(account)?;
@@ -1046,24 +1057,9 @@ async fn save_feedback(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    if let Err(e) = check_origin(&headers) {
-        return e.into_response();
-    }
-    // The body's size counted against the budget before it is read (all of it when unsaid).
-    let mib = header_str(&headers, "content-length")
-        .and_then(|l| l.parse::<usize>().ok())
-        .map_or(MAX_UPLOAD, |l| l.min(MAX_UPLOAD))
-        .div_ceil(1 << 20)
-        .clamp(1, UPLOAD_BUDGET_MIB as usize);
-    let Ok(_held) = hub.uploads.acquire_many(mib as u32).await else {
-        return internal("the upload budget closed".into()).into_response();
-    };
-    let upload = match read_upload(multipart).await {
-        Ok(u) => u,
+    let (upload, _held, _importing) = match receive(&hub, &headers, multipart).await {
+        Ok(received) => received,
         Err(e) => return e.into_response(),
-    };
-    let Ok(_importing) = hub.importing.acquire().await else {
-        return internal("the import queue closed".into()).into_response();
     };
     signed_in(&hub, token(&headers), move |pg, account| {
         let options = upload.options()?;
