@@ -236,6 +236,29 @@ pub enum Color {
     Grey,
 }
 
+/// The order a leader reads the targets that need attention in: red before amber (before the
+/// rest), then the nearest (or longest passed) deadline first, standing requirements after dated
+/// ones, then by target id. One order for the overview's list and the report's first page.
+pub fn attention_order(
+    a: (Color, Option<NaiveDate>, &str),
+    b: (Color, Option<NaiveDate>, &str),
+) -> std::cmp::Ordering {
+    let rank = |c: Color| match c {
+        Color::Red => 0u8,
+        Color::Amber => 1,
+        Color::Green | Color::Grey => 2,
+    };
+    rank(a.0)
+        .cmp(&rank(b.0))
+        .then_with(|| match (a.1, b.1) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.2.cmp(b.2))
+}
+
 impl Status {
     /// Every status, in the order they are listed in legends.
     pub const ALL: [Status; 8] = [

@@ -36,7 +36,7 @@ use rust_xlsxwriter::{
     ConditionalFormatTextRule, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 
-use crate::assess::{self, Assessment, Observations, Status, NEEDS_ACCELERATION, ON_TRACK};
+use crate::assess::{self, Assessment, Color, Observations, Status, NEEDS_ACCELERATION, ON_TRACK};
 use crate::catalog::{Catalog, Comparator, Indicator, Scope, Target, Timing};
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
@@ -126,6 +126,7 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     let rows =
         summary_rows(input.catalog, input.registry, input.observations, input.as_of, input.region);
     let mut workbook = Workbook::new();
+    leader_sheet(input, &rows, workbook.add_worksheet())?;
     summary_sheet(input, &rows, workbook.add_worksheet())?;
     scorecard_sheet(input, &rows, workbook.add_worksheet())?;
     for a in &rows {
@@ -148,13 +149,15 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
 
 /// The sheet names, in order, for a report of these summary rows (used by tests and the UI).
 pub fn sheet_names(rows: &[Assessment]) -> Vec<String> {
-    let mut names = vec![SUMMARY.to_string(), SCORECARD.to_string()];
+    let mut names = vec![LEADER.to_string(), SUMMARY.to_string(), SCORECARD.to_string()];
     names.extend(rows.iter().map(|a| a.target.clone()));
     names.push(SOURCES.to_string());
     names.push(METHOD.to_string());
     names
 }
 
+/// The leader's one-page summary, the first sheet.
+pub const LEADER: &str = "领导摘要";
 /// The summary sheet's name.
 pub const SUMMARY: &str = "汇总";
 /// The scorecard sheet's name.
@@ -268,6 +271,23 @@ pub(crate) fn goal_text(target: &Target, a: &Assessment) -> String {
     }
 }
 
+/// A value in a target's unit: `1,090人`, `52.3%`; a yes/no checklist's 1 or 0 without a unit.
+pub(crate) fn value_text(unit: &str, value: f64) -> String {
+    let unit = if unit == "是/否" { "" } else { unit };
+    format!("{}{unit}", assess::format_number(value))
+}
+
+/// A change of a value in a target's unit, in Chinese and English: a rate's change is in
+/// percentage points (`3.21个百分点`), not in per cent.
+pub(crate) fn change_text(unit: &str, change: f64) -> (String, String) {
+    let n = assess::format_number(change);
+    if unit == "%" {
+        (format!("{n}个百分点"), format!("{n} percentage points"))
+    } else {
+        (value_text(unit, change), value_text(unit, change))
+    }
+}
+
 /// `2027-12-31`, `每年`, or `长期`.
 pub(crate) fn timing_text(target: &Target) -> String {
     match target.timing {
@@ -291,6 +311,154 @@ fn status_word(a: &Assessment) -> String {
         (Some(c), Some(n)) => format!("{}（{c}/{n}达标）", a.status.label_zh()),
         _ => a.status.label_zh().to_string(),
     }
+}
+
+/// How many red and amber targets the leader's page lists: with their sentences in 14 pt type
+/// that is what one landscape A4 page holds; the rest are counted and left to 汇总.
+const LEADER_ROWS: usize = 8;
+
+/// The leader's page: one printed A4 page in large type. The counts by colour, then the red and
+/// amber targets with their one-sentence reason, worst first (the overview's order), then where
+/// the detail is. What a leader takes to a meeting; the detail sheets follow.
+fn leader_sheet(
+    input: &ReportInput,
+    rows: &[Assessment],
+    ws: &mut Worksheet,
+) -> Result<(), XlsxError> {
+    let s = Sheet::new(ws, LEADER)?;
+    s.ws.set_print_fit_to_pages(1, 1);
+    s.ws.set_print_center_horizontally(true);
+    s.ws.set_margins(0.5, 0.5, 0.6, 0.5, 0.3, 0.3);
+    let big = |f: Format| f.set_font_size(14);
+    let text = big(cell_format().set_text_wrap().set_align(FormatAlign::Top));
+    let head = big(header_format());
+    let title = Format::new().set_bold().set_font_size(20);
+    let note = Format::new().set_font_size(13).set_text_wrap().set_align(FormatAlign::Top);
+    // In 14 pt type, as LibreOffice and Excel render it, a column of N units holds about
+    // 0.85 N display columns (a CJK character is two): 目标 22, 原因 60. The reason sentence
+    // carries the latest value, its quarter and the goal, so they are not repeated beside it.
+    let widths = [12.0, 26.0, 10.0, 13.0, 70.0];
+    for (c, w) in widths.iter().enumerate() {
+        s.ws.set_column_width(c as u16, *w)?;
+    }
+    let last_col = widths.len() as u16 - 1;
+
+    s.ws.merge_range(
+        0,
+        0,
+        0,
+        last_col,
+        &format!("{}养老服务人才队伍建设目标完成情况", if input.demo { DEMO_MARK } else { "" }),
+        &title,
+    )?;
+    s.ws.set_row_height(0, 30.0)?;
+    s.ws.merge_range(
+        1,
+        0,
+        1,
+        last_col,
+        &format!(
+            "评估日期 {}，最新报告期 {}，共 {} 项目标（每项在其设定地区评估）",
+            input.as_of,
+            Period::last_ended_by(input.as_of),
+            rows.len()
+        ),
+        &note,
+    )?;
+    s.ws.set_row_height(1, 22.0)?;
+
+    // The counts by colour, each in its colour.
+    let count = |c: Color| rows.iter().filter(|a| a.color == c).count();
+    let chips = [
+        (Color::Red, format!("红色 {} 项", count(Color::Red))),
+        (Color::Amber, format!("黄色 {} 项", count(Color::Amber))),
+        (Color::Green, format!("绿色 {} 项", count(Color::Green))),
+        (Color::Grey, format!("灰色 {} 项", count(Color::Grey))),
+    ];
+    for (c, (color, words)) in chips.iter().enumerate() {
+        let f = status_format(&big(cell_format().set_align(FormatAlign::Center)), *color);
+        s.ws.write_string_with_format(3, c as u16, words, &f)?;
+    }
+    s.ws.write_string_with_format(
+        3,
+        last_col,
+        "红色：背离目标、进度滞后或未达成；黄色：需加快；绿色：已达成或按进度推进；灰色：无数据或数据不足",
+        &note,
+    )?;
+    s.ws.set_row_height(3, 36.0)?;
+
+    let mut attention: Vec<(&Target, &Assessment)> = rows
+        .iter()
+        .filter(|a| matches!(a.color, Color::Red | Color::Amber))
+        .filter_map(|a| input.catalog.target(&a.target).map(|t| (t, a)))
+        .collect();
+    attention.sort_by(|(t1, a1), (t2, a2)| {
+        assess::attention_order(
+            (a1.color, a1.outcome.deadline.or(t1.deadline()), &a1.target),
+            (a2.color, a2.outcome.deadline.or(t2.deadline()), &a2.target),
+        )
+    });
+    let header_row = 5;
+    let mut r = header_row;
+    if attention.is_empty() {
+        s.ws.merge_range(r, 0, r, last_col, "没有红色或黄色的目标。", &note)?;
+        r += 1;
+    } else {
+        s.ws.merge_range(
+            r - 1,
+            0,
+            r - 1,
+            last_col,
+            "需要关注的目标（红色在前，期限近的在前）",
+            &Format::new().set_bold().set_font_size(15),
+        )?;
+        s.ws.set_row_height(r - 1, 24.0)?;
+        for (c, h) in ["状态", "目标", "地区", "期限", "原因"].iter().enumerate() {
+            s.ws.write_string_with_format(r, c as u16, *h, &head)?;
+        }
+        s.ws.set_row_height(r, 24.0)?;
+        for (t, a) in attention.iter().take(LEADER_ROWS) {
+            r += 1;
+            s.ws.write_string_with_format(r, 0, status_word(a), &status_format(&text, a.color))?;
+            s.ws.write_string_with_format(r, 1, format!("{} {}", t.id, t.label_zh), &text)?;
+            s.ws.write_string_with_format(r, 2, &a.region_name, &text)?;
+            let deadline = a.outcome.deadline.map_or_else(|| timing_text(t), |d| d.to_string());
+            s.ws.write_string_with_format(r, 3, &deadline, &text)?;
+            s.ws.write_string_with_format(r, 4, &a.explanation_zh, &text)?;
+            let lines = display_width(&a.explanation_zh)
+                .div_ceil(60)
+                .max(display_width(&format!("{} {}", t.id, t.label_zh)).div_ceil(22))
+                .max(display_width(&status_word(a)).div_ceil(10))
+                .max(1);
+            s.ws.set_row_height(r, 19.0 * lines as f64 + 6.0)?;
+        }
+        let more = attention.len().saturating_sub(LEADER_ROWS);
+        if more > 0 {
+            r += 1;
+            s.ws.merge_range(
+                r,
+                0,
+                r,
+                last_col,
+                &format!("另有 {more} 项红色或黄色目标，见“{SUMMARY}”表（按状态筛选）。"),
+                &note,
+            )?;
+        }
+    }
+    r += 2;
+    s.ws.merge_range(
+        r,
+        0,
+        r,
+        last_col,
+        &format!(
+            "明细：“{SUMMARY}”表每项目标一行，“{SCORECARD}”表按地区列出，其后每项目标一张表（季度数值、按进度应达值和折线图）；“{SOURCES}”表列出每个数值的来源文件，供在 Excel 中筛选核对。"
+        ),
+        &note,
+    )?;
+    s.ws.set_row_height(r, 40.0)?;
+    s.ws.set_print_area(0, 0, r, last_col)?;
+    Ok(())
 }
 
 const SUMMARY_HEAD: [&str; 14] = [
@@ -694,6 +862,7 @@ fn target_sheet(
         }
     }
     s.fit(12.0, 18.0)?;
+    s.ws.set_repeat_rows(header_row, header_row)?;
 
     if !rows.is_empty() {
         let last = header_row + rows.len() as u32;
@@ -763,6 +932,10 @@ fn sources_sheet(
         "单元格",
     ];
     s.ws.write_string_with_format(0, 0, "计算所用数值及其来源文件", &title_format())?;
+    // Kept for Excel (filter, check a figure against its file), not for paper: printing the
+    // workbook prints this note, not the thousands of rows (the print area is set below). The
+    // rows stream out in order (constant memory), so the note is written first.
+    s.ws.write_string(1, 0, "本表供在 Excel 中筛选、核对每个数值的来源文件；打印时只打印本说明。")?;
     for (c, h) in heads.iter().enumerate() {
         s.text(2, c as u16, h, &head)?;
     }
@@ -804,6 +977,7 @@ fn sources_sheet(
     if r == 3 {
         s.text(r, 0, "尚无导入的数据", &plain)?;
     }
+    s.ws.set_print_area(0, 0, 1, heads.len() as u16 - 1)?;
     s.fit(8.0, 44.0)?;
     s.width(8, 66.0)?;
     s.ws.set_freeze_panes(3, 0)?;

@@ -102,12 +102,12 @@ fn report_has_every_sheet_and_the_status_rows() {
     save("report.xlsx", &bytes);
     let mut wb = open(&bytes);
 
-    // Sheet names: summary, scorecard, one per target, sources, method.
+    // Sheet names: the leader's page, summary, scorecard, one per target, sources, method.
     let expected_rows = assess::assess_all(catalog, registry, &obs, date(AS_OF));
     let names = wb.sheet_names();
     assert_eq!(names, report::sheet_names(&expected_rows));
-    assert_eq!(names.len(), catalog.targets.len() + 4);
-    assert_eq!(&names[..2], ["汇总", "计分卡"]);
+    assert_eq!(names.len(), catalog.targets.len() + 5);
+    assert_eq!(&names[..3], ["领导摘要", "汇总", "计分卡"]);
     assert!(names.contains(&"CQ-1".to_string()));
     assert_eq!(&names[names.len() - 2..], ["数据来源", "方法"]);
 
@@ -162,9 +162,9 @@ fn report_has_every_sheet_and_the_status_rows() {
     // The scorecard's colours are conditional formats keyed on the status words.
     let card_xml = worksheet_xml(&bytes)
         .into_iter()
-        .find(|(n, _)| n == "xl/worksheets/sheet2.xml")
+        .find(|(n, _)| n == "xl/worksheets/sheet3.xml")
         .map(|(_, x)| x)
-        .expect("sheet2");
+        .expect("sheet3");
     for status in assess::Status::ALL {
         assert!(
             card_xml.contains(&format!("<formula>NOT(ISERROR(SEARCH(\"{}\"", status.label_zh())),
@@ -233,6 +233,14 @@ fn report_for_one_region_has_only_its_targets() {
     // the sheet, every sheet's printed header, and not otherwise.
     let demo = report::compliance_report(&ReportInput { demo: true, ..input }).expect("report");
     let mut demo_wb = open(&demo);
+    for sheet in ["领导摘要", "汇总"] {
+        let title = demo_wb.worksheet_range(sheet).expect("sheet");
+        assert!(
+            matches!(title.get((0, 0)), Some(Data::String(t)) if t.starts_with(report::DEMO_MARK)),
+            "{sheet}: {:?}",
+            title.get((0, 0))
+        );
+    }
     let title = demo_wb.worksheet_range("汇总").expect("summary");
     assert!(
         matches!(title.get((0, 0)), Some(Data::String(t)) if t.starts_with(report::DEMO_MARK)),
@@ -259,7 +267,7 @@ fn report_for_one_region_has_only_its_targets() {
     let zb: Vec<String> =
         catalog.targets.iter().filter(|t| t.id.starts_with("ZB-")).map(|t| t.id.clone()).collect();
     let names = wb.sheet_names();
-    assert_eq!(names[2..names.len() - 2], zb[..]);
+    assert_eq!(names[3..names.len() - 2], zb[..]);
     let summary = wb.worksheet_range("汇总").expect("summary");
     let header = find_row(&summary, 0, "目标编号").expect("header");
     assert_eq!(text(&summary, header + 1 + zb.len(), 0), "");
@@ -267,7 +275,7 @@ fn report_for_one_region_has_only_its_targets() {
     // A district gets the each_child targets of its city, judged on its own figures.
     let input = ReportInput { region: Some(code("370303")), ..input };
     let wb = open(&report::compliance_report(&input).expect("report"));
-    assert_eq!(wb.sheet_names()[2..4], ["ZB-1".to_string(), "ZB-2".to_string()]);
+    assert_eq!(wb.sheet_names()[3..5], ["ZB-1".to_string(), "ZB-2".to_string()]);
 
     let input = ReportInput { region: Some(code("990000")), ..input };
     assert!(matches!(
@@ -514,7 +522,7 @@ fn command_line_writes_the_report_and_the_template() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut wb = open(&std::fs::read(&report).expect("report written"));
-    assert_eq!(wb.sheet_names()[2], "ZB-1");
+    assert_eq!(wb.sheet_names()[3], "ZB-1");
     assert!(wb.worksheet_range("数据来源").is_ok());
 
     let tpl = dir.join("template.xlsx");
@@ -542,4 +550,101 @@ fn command_line_writes_the_report_and_the_template() {
         run(&["report", "-o", &report.display().to_string(), "--region", "990000"]).status.code(),
         Some(2)
     );
+}
+
+/// The leader's page: one printed page in large type, the counts by colour, then the red and
+/// amber targets (red first, nearest deadline first) with their sentence; the values sheet
+/// prints only its note.
+#[test]
+fn the_first_sheet_is_a_one_page_leader_summary_red_and_amber_first() {
+    let catalog = Catalog::builtin();
+    let registry = Registry::builtin();
+    let store = sample_store(&["500000", "370300", "210300", "140000", "220000"]);
+    let obs = store.observations(catalog).expect("observations");
+    let sources = store.current_values_with_sources(|_| true).expect("sources");
+    let input = ReportInput {
+        catalog,
+        registry,
+        observations: &obs,
+        sources: &sources,
+        as_of: date(AS_OF),
+        region: None,
+        demo: false,
+    };
+    let bytes = report::compliance_report(&input).expect("report");
+    let mut wb = open(&bytes);
+    assert_eq!(wb.sheet_names()[0], "领导摘要");
+    let page = wb.worksheet_range("领导摘要").expect("leader page");
+    let rows = assess::assess_all(catalog, registry, &obs, date(AS_OF));
+    let count = |c: assess::Color| rows.iter().filter(|a| a.color == c).count();
+    let starting = |first: &str| (0..page.height()).find(|&r| text(&page, r, 0).starts_with(first));
+    let counts_row = starting("红色").expect("counts");
+    assert_eq!(text(&page, counts_row, 0), format!("红色 {} 项", count(assess::Color::Red)));
+    assert_eq!(text(&page, counts_row, 1), format!("黄色 {} 项", count(assess::Color::Amber)));
+    assert_eq!(text(&page, counts_row, 2), format!("绿色 {} 项", count(assess::Color::Green)));
+    assert!(count(assess::Color::Red) > 0 && count(assess::Color::Amber) > 0, "sample shows both");
+
+    // The listed targets: every red one before any amber one, each with its own sentence, in
+    // the order assess::attention_order gives.
+    let header = find_row(&page, 0, "状态").expect("table header");
+    assert_eq!(text(&page, header, 4), "原因");
+    let mut expected: Vec<&assess::Assessment> = rows
+        .iter()
+        .filter(|a| matches!(a.color, assess::Color::Red | assess::Color::Amber))
+        .collect();
+    expected.sort_by(|a, b| {
+        let deadline = |a: &assess::Assessment| {
+            a.outcome.deadline.or(catalog.target(&a.target).and_then(|t| t.deadline()))
+        };
+        assess::attention_order(
+            (a.color, deadline(a), &a.target),
+            (b.color, deadline(b), &b.target),
+        )
+    });
+    let listed = expected.len().min(8);
+    for (i, a) in expected.iter().take(listed).enumerate() {
+        let r = header + 1 + i;
+        assert!(
+            text(&page, r, 1).starts_with(&format!("{} ", a.target)),
+            "row {i}: {}",
+            text(&page, r, 1)
+        );
+        assert!(text(&page, r, 0).starts_with(a.status.label_zh()));
+        assert_eq!(text(&page, r, 4), a.explanation_zh);
+        assert!(!text(&page, r, 3).is_empty(), "its deadline");
+    }
+    let colours: Vec<assess::Color> = expected.iter().map(|a| a.color).collect();
+    assert!(colours
+        .windows(2)
+        .all(|w| !(w[0] == assess::Color::Amber && w[1] == assess::Color::Red)));
+    if expected.len() > listed {
+        let more = starting("另有").expect("the rest counted");
+        assert!(text(&page, more, 0).contains(&format!("另有 {} 项", expected.len() - listed)));
+    }
+
+    // Page setup: the leader's page fits one page; the values sheet prints only its note; the
+    // detail sheets fit the page width and run on as many pages as they need.
+    let xml = worksheet_xml(&bytes);
+    let sheet = |n: usize| {
+        &xml.iter()
+            .find(|(name, _)| *name == format!("xl/worksheets/sheet{n}.xml"))
+            .expect("sheet")
+            .1
+    };
+    assert!(sheet(1).contains(r#"fitToPage="1""#), "{}", sheet(1));
+    assert!(!sheet(1).contains(r#"fitToHeight="0""#), "the leader's page is one page high");
+    assert!(sheet(2).contains(r#"fitToHeight="0""#), "the summary runs on in height");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("zip");
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/workbook.xml").expect("workbook"),
+        &mut workbook,
+    )
+    .expect("xml");
+    assert!(workbook.contains("_xlnm.Print_Area"), "{workbook}");
+    assert!(
+        workbook.contains("'数据来源'!$A$1:$L$2") || workbook.contains("数据来源!$A$1:$L$2"),
+        "{workbook}"
+    );
+    assert!(workbook.contains("_xlnm.Print_Titles"), "the summary repeats its header row");
 }

@@ -81,7 +81,10 @@ impl StatusCell {
             color: a.color,
             latest: match (a.outcome.comply, a.outcome.children) {
                 (Some(c), Some(n)) => format!("{c}/{n}"),
-                _ => a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
+                _ => a
+                    .outcome
+                    .latest
+                    .map_or_else(|| "—".into(), |v| crate::report::value_text(&t.unit, v)),
             },
             period: a.outcome.period,
             goal: crate::report::goal_text(t, a),
@@ -159,7 +162,10 @@ pub struct OverviewView {
     pub as_of: NaiveDate,
     /// The last quarter ended by then.
     pub period: Period,
-    /// The end of the quarter before it, the "since" of `turned_red`.
+    /// The quarter before it: `turned_red` compares the status on `period`'s figures with the
+    /// status on this one's.
+    pub previous_period: Period,
+    /// The end of `previous_period`, the as-of date of that comparison.
     pub previous_end: NaiveDate,
     /// One row per jurisdiction.
     pub rows: Vec<ScorecardRow>,
@@ -228,18 +234,19 @@ pub fn overview(
         .cloned()
         .collect();
     attention.sort_by(|a, b| {
-        let rank = |c: &StatusCell| u8::from(c.color != Color::Red);
-        rank(a)
-            .cmp(&rank(b))
-            .then_with(|| match (a.deadline, b.deadline) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.target.cmp(&b.target))
+        assess::attention_order((a.color, a.deadline, &a.target), (b.color, b.deadline, &b.target))
     });
-    OverviewView { as_of, period, previous_end, rows, columns, counts, turned_red, attention }
+    OverviewView {
+        as_of,
+        period,
+        previous_period: period.prev(),
+        previous_end,
+        rows,
+        columns,
+        counts,
+        turned_red,
+        attention,
+    }
 }
 
 /// A child region ranked by an indicator.
@@ -484,8 +491,11 @@ pub struct TargetView {
     pub inherited_from: Option<String>,
     /// Region or each_child.
     pub scope: Scope,
-    /// The pace still needed per quarter, formatted, when there is a deadline ahead.
-    pub required_per_quarter: Option<String>,
+    /// The pace still needed per quarter, in Chinese, when there is a deadline ahead (a
+    /// rate's pace in 个百分点).
+    pub required_per_quarter_zh: Option<String>,
+    /// The same in English (percentage points).
+    pub required_per_quarter_en: Option<String>,
     /// Quarters left.
     pub quarters_left: Option<i32>,
     /// The pace ratio.
@@ -528,6 +538,7 @@ pub fn target(
     let cell = StatusCell::new(catalog, registry, t, &a);
     let doc = catalog.document(&t.document);
     let o = &a.outcome;
+    let pace = o.required_per_quarter.map(|r| crate::report::change_text(&t.unit, r));
     let line = match (t.timing, o.baseline, o.baseline_date) {
         (Timing::Deadline(deadline), Some(y0), Some(t0)) if deadline > t0 => {
             Some((y0, t0, deadline))
@@ -599,9 +610,8 @@ pub fn target(
         interpretation: t.interpretation.clone(),
         inherited_from: t.inherited_from.clone(),
         scope: t.scope,
-        required_per_quarter: o
-            .required_per_quarter
-            .map(|r| format!("{}{}", assess::format_number(r), t.unit)),
+        required_per_quarter_zh: pace.as_ref().map(|p| p.0.clone()),
+        required_per_quarter_en: pace.map(|p| p.1),
         quarters_left: o.quarters_left,
         pace_ratio: o.pace_ratio,
         series,
