@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "set_local_target_enabled",
     "pick_files",
     "export_file",
+    "open_saved",
     "hub_sign_in",
     "hub_sign_out",
     "hub_import",

@@ -463,9 +463,14 @@ pub fn trend(
     values.extend(plan.projection.iter().map(|p| p.1 .1));
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if lo >= 0.0 && lo <= 0.35 * hi { (0.0, hi) } else { (lo, hi) };
+    // From zero when the values are near it, or flat: a line of constant 100 % is drawn on a
+    // 0–100 axis, not floating on 90–110. Shares and rates stop at 100 %.
+    let flat = hi - lo <= 0.02 * hi.abs();
+    let (lo, hi) = if lo >= 0.0 && (lo <= 0.35 * hi || flat) { (0.0, hi) } else { (lo, hi) };
+    let capped = (plan.share || plan.unit == "%") && hi <= 100.0 && hi > 0.0;
     let pad = if hi > lo { (hi - lo) * 0.08 } else { hi.abs().max(1.0) * 0.1 };
-    let ticks = nice_ticks(if lo == 0.0 { 0.0 } else { lo - pad }, hi + pad, 6);
+    let top_value = if capped { (hi + pad).min(100.0) } else { hi + pad };
+    let ticks = nice_ticks(if lo == 0.0 { 0.0 } else { lo - pad }, top_value, 6);
     let (y_lo, y_hi) =
         (ticks.first().copied().unwrap_or(0.0), ticks.last().copied().unwrap_or(1.0));
     let y_span = if y_hi > y_lo { y_hi - y_lo } else { 1.0 };
@@ -1317,26 +1322,42 @@ enum LegendMark {
     Swatch(&'static str),
 }
 
+/// The legend from `x0` on the baseline `y`; entries that do not fit the width go on a row
+/// above rather than being dropped (English labels are longer than Chinese).
 fn draw_legend(svg: &mut Svg, x0: f64, y: f64, items: &[(LegendMark, String)]) {
-    let mut x = x0;
     let max_x = svg.w - MARGIN;
-    for (mark, label) in items {
-        let lw = text_width(label, 16.0);
-        if x + 40.0 + lw > max_x {
-            break;
+    let mut rows: Vec<Vec<&(LegendMark, String)>> = vec![Vec::new()];
+    let mut x = x0;
+    for item in items {
+        let lw = text_width(&item.1, 16.0);
+        if x + 40.0 + lw > max_x && rows.last().is_some_and(|r| !r.is_empty()) {
+            rows.push(Vec::new());
+            x = x0;
         }
-        match mark {
-            LegendMark::Series => {
-                svg.line(x, y - 5.0, x + 30.0, y - 5.0, SERIES, 3.5, None);
-                svg.circle(x + 15.0, y - 5.0, 5.0, SERIES, Some("#FFFFFF"));
-            }
-            LegendMark::Line(color, dash) => {
-                svg.line(x, y - 5.0, x + 30.0, y - 5.0, color, 3.0, *dash)
-            }
-            LegendMark::Swatch(color) => svg.rect(x + 6.0, y - 14.0, 18.0, 18.0, color, None),
+        if let Some(row) = rows.last_mut() {
+            row.push(item);
         }
-        svg.text(x + 38.0, y, label, 16.0, INK, Anchor::Start, false);
         x += 38.0 + lw + 28.0;
+    }
+    let above = (rows.len() - 1) as f64;
+    for (i, row) in rows.iter().enumerate() {
+        let y = y - 24.0 * (above - i as f64);
+        let mut x = x0;
+        for (mark, label) in row {
+            match mark {
+                LegendMark::Series => {
+                    svg.line(x, y - 5.0, x + 30.0, y - 5.0, SERIES, 3.5, None);
+                    svg.circle(x + 15.0, y - 5.0, 5.0, SERIES, Some("#FFFFFF"));
+                }
+                LegendMark::Line(color, dash) => {
+                    svg.line(x, y - 5.0, x + 30.0, y - 5.0, color, 3.0, *dash)
+                }
+                LegendMark::Swatch(color) => svg.rect(x + 6.0, y - 14.0, 18.0, 18.0, color, None),
+            }
+            let room = (max_x - x - 38.0).max(40.0);
+            svg.text(x + 38.0, y, &ellipsize(label, 16.0, room), 16.0, INK, Anchor::Start, false);
+            x += 38.0 + text_width(label, 16.0) + 28.0;
+        }
     }
 }
 

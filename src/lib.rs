@@ -18,6 +18,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// The version of every Carestaff program and package (the workspace's, from `Cargo.toml`):
+/// `carestaff --version`, the desktop's About line, the hub's pages and the .deb packages.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub mod app;
 pub mod assess;
 pub mod catalog;

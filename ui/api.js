@@ -14,20 +14,28 @@ const tauri = window.__TAURI__;
 export const inHub = !(tauri && tauri.core);
 
 export class CommandError extends Error {
-  constructor(code, message) {
+  // `english`: the user reads Chinese but only an English sentence exists (a bug's detail);
+  // the error box then says what happened in Chinese and keeps the English under 技术细节.
+  constructor(code, message, english = false) {
     super(message);
     this.code = code;
+    this.english = english;
   }
+}
+
+// The sentence in the user's language from an error carrying `message` and `message_zh`.
+function errorOf(e) {
+  const zh = getLang() === "zh";
+  const message = zh ? e.message_zh || e.message : e.message || e.message_zh;
+  return new CommandError(e.code || "internal", String(message ?? ""), zh && !e.message_zh);
 }
 
 async function invoke(command, args = {}) {
   try {
     return await tauri.core.invoke(command, args);
   } catch (e) {
-    if (e && typeof e === "object" && typeof e.code === "string") {
-      throw new CommandError(e.code, String(e.message ?? ""));
-    }
-    throw new CommandError("internal", String(e));
+    if (e && typeof e === "object" && typeof e.code === "string") throw errorOf(e);
+    throw new CommandError("internal", String(e), getLang() === "zh");
   }
 }
 
@@ -48,8 +56,7 @@ async function post(command, body, contentType) {
     } catch (_) {
       e = { code: "internal", message: `HTTP ${res.status}` };
     }
-    const message = getLang() === "zh" ? e.message_zh || e.message : e.message || e.message_zh;
-    const err = new CommandError(e.code || "internal", String(message ?? ""));
+    const err = errorOf(e);
     if (err.code === "unauthenticated" && command !== "login") window.dispatchEvent(new Event("carestaff-signed-out"));
     throw err;
   }
@@ -170,12 +177,14 @@ export const api = {
   // browser downloads. Returns where it went (the path, or the downloaded file's name).
   exportFile: (request, onProgress) =>
     inHub ? hubCall("export_file", { request }) : invoke("export_file", { request, onProgress: progressChannel(onProgress) }),
+  // The desktop only: open a file it just saved, or its folder, with the system's program.
+  openSaved: (path, folder) => invoke("open_saved", { path, folder }),
   // The desktop reporting to a hub (上报): the desktop signs in and sends the files; the
   // hub checks them again and answers the same import view.
-  hubSignIn: (url, name, password) => invoke("hub_sign_in", { url, name, password, lang: getLang() }),
+  hubSignIn: (url, name, password) => invoke("hub_sign_in", { url, name, password }),
   hubSignOut: () => invoke("hub_sign_out"),
   hubImport: async (files, dryRun, period, columns) =>
-    invoke("hub_import", { files: await Promise.all(files.map(forDesktop)), dryRun, period: period || null, columns: columns || [], lang: getLang() }),
+    invoke("hub_import", { files: await Promise.all(files.map(forDesktop)), dryRun, period: period || null, columns: columns || [] }),
   // The hub's pages only.
   signIn: (name, password) => hubCall("login", { name, password }),
   signOut: () => hubCall("logout"),

@@ -76,6 +76,12 @@ function applyLanguage() {
     document.getElementById("account-name").textContent = t("signed_in_as", { name: me.account.name, region: me.account.region_name, role });
   }
   document.title = `Carestaff — ${t("app_title")}`;
+  // The About line: the version every package and `carestaff --version` agree on.
+  if (app.info && app.info.version) {
+    document.getElementById("about").textContent = app.info.hub
+      ? t("about_hub", { version: app.info.version })
+      : t("about", { version: app.info.version, db: app.info.db_path });
+  }
 }
 
 function refreshBanner() {
@@ -190,6 +196,11 @@ async function start() {
     } catch (e) {
       app.say(e.message);
     }
+  });
+  // The skip link moves the focus to the page without touching the hash (the router's).
+  document.getElementById("skip-link").addEventListener("click", (e) => {
+    e.preventDefault();
+    document.getElementById("main").focus();
   });
   applyLanguage();
   refreshBanner();

@@ -4,6 +4,13 @@
 const words = {
   app_title: ["养老服务人才目标监测", "Elder-Care Workforce Targets"],
   skip: ["跳到正文", "Skip to content"],
+  importer_unknown: ["未记录", "not recorded"],
+  open_file: ["打开文件", "Open the file"],
+  open_folder: ["打开所在文件夹", "Open its folder"],
+  error_details: ["技术细节（英文，供技术支持查看）", "Technical details"],
+  goal_not_number: ["目标值须为数字，如 25000 或 60", "The goal must be a number, such as 25000 or 60"],
+  about: ["Carestaff {version} · 养老服务人才目标监测 · 数据库：{db}", "Carestaff {version} · elder-care workforce targets · database: {db}"],
+  about_hub: ["Carestaff {version} · 养老服务人才目标监测平台（省级平台）", "Carestaff {version} · elder-care workforce targets, the province hub"],
   nav_overview: ["总览", "Overview"],
   nav_region: ["地区", "Region"],
   nav_target: ["目标", "Target"],
@@ -40,11 +47,12 @@ const words = {
   amber: ["黄色（需加快）", "Amber (needs acceleration)"],
   red: ["红色（滞后/背离/未达成）", "Red (off track / moving away / missed)"],
   grey: ["灰色（无数据/数据不足）", "Grey (no or insufficient data)"],
-  turned_red: ["上季度末以来转为红色", "Turned red since the end of last quarter"],
+  turned_red: ["按最新季度数据转为红色的目标（{now} 与 {before} 相比）", "Turned red with the latest quarter's figures ({now} against {before})"],
+  no_data_yet: ["还没有任何数据：请到“导入”页导入各地的季度报表，或下载填报模板发给下级。", "No data yet: import the quarterly returns on the Import page, or send the fill-in template to the regions below."],
+  go_import: ["去导入", "Go to Import"],
   turned_red_none: ["没有目标在此期间转为红色。", "No target turned red in that time."],
   was: ["此前", "before"],
   period_used: ["使用数据截至", "Data up to"],
-  since: ["对比时点", "Compared with"],
 
   // Region
   region_title: ["地区", "Region"],

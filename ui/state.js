@@ -1,6 +1,7 @@
 // What every page shares: the app info, the as-of date, a way to re-render, the status line,
 // and the error box. Pages and the shell (app.js) both import this module; it imports no page.
 
+import { api, inHub } from "./api.js";
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -16,13 +17,34 @@ export const app = {
 };
 
 // Shows an error from a command: the sentence for its code, then the details.
+// After the desktop saved a file: open it, or the folder it is in (a browser downloads, and
+// the browser offers that itself).
+export function savedActions(path) {
+  if (inHub) return null;
+  const open = (folder) => async () => {
+    try {
+      await api.openSaved(path, folder);
+    } catch (e) {
+      app.say(e.message);
+    }
+  };
+  return h(
+    "span",
+    { class: "saved-actions" },
+    h("button", { type: "button", id: "open-saved-file", onclick: open(false) }, t("open_file")),
+    h("button", { type: "button", id: "open-saved-folder", onclick: open(true) }, t("open_folder")),
+  );
+}
+
 export function errorBox(e) {
   const code = e && e.code ? e.code : "internal";
   return h(
     "div",
     { class: "error-box", role: "alert", dataset: { code } },
     h("strong", {}, `${t("error")}: ${t(`err_${code}`)}`),
-    h("p", {}, e && e.message ? e.message : String(e)),
+    e && e.english
+      ? h("details", {}, h("summary", {}, t("error_details")), h("p", { lang: "en" }, e.message))
+      : h("p", {}, e && e.message ? e.message : String(e)),
   );
 }
 

@@ -30,6 +30,8 @@ pub struct Progress {
 /// What the front end needs to know at start.
 #[derive(Debug, Clone, Serialize)]
 pub struct AppInfo {
+    /// The version (the About line).
+    pub version: &'static str,
     /// The database file.
     pub db_path: String,
     /// Whether demonstration data is loaded.
@@ -63,15 +65,18 @@ async fn blocking<R: Runtime, T: Send + 'static>(
 fn parse_date(s: &str) -> CommandResult<NaiveDate> {
     s.trim().parse().map_err(|_| {
         CommandError::invalid(format!("`{s}` is not a date: write it like 2025-09-30"))
+            .zh(format!("“{s}”不是日期：请按 2025-09-30 的格式填写"))
     })
 }
 
 fn parse_region(s: &str) -> CommandResult<RegionCode> {
-    let code: RegionCode = s.parse().map_err(|e| CommandError::invalid(format!("{e}")))?;
-    Registry::builtin()
-        .get(code)
-        .map(|_| code)
-        .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
+    let code: RegionCode = s.parse().map_err(|e| {
+        CommandError::invalid(format!("{e}")).zh(format!("“{s}”不是六位行政区划代码（如 370303）"))
+    })?;
+    Registry::builtin().get(code).map(|_| code).ok_or_else(|| {
+        CommandError::not_found(format!("no region has the code {code}"))
+            .zh(format!("没有代码为 {code} 的地区：请核对六位行政区划代码"))
+    })
 }
 
 /// The import context of a command that started at `now`, by the user the shell runs as.
@@ -95,6 +100,7 @@ pub async fn start<R: Runtime>(
         seed_sample_data(state, now, &on_progress)?;
         let store = state.store()?;
         Ok(AppInfo {
+            version: carestaff::VERSION,
             db_path: state.db_path.clone(),
             demo: store.has_demo_data()?,
             language: store.setting("language")?.and_then(|l| l.parse().ok()).unwrap_or_default(),
@@ -182,8 +188,10 @@ pub async fn region<R: Runtime>(
     blocking(app, move |state| {
         let (catalog, _) = state.catalog()?;
         let data = views::region_data(&*state.store()?, &catalog, as_of)?;
-        views::region_page(&catalog, &data, as_of, code, rank_by.as_deref())
-            .ok_or_else(|| CommandError::not_found(format!("no region has the code {code}")))
+        views::region_page(&catalog, &data, as_of, code, rank_by.as_deref()).ok_or_else(|| {
+            CommandError::not_found(format!("no region has the code {code}"))
+                .zh(format!("没有代码为 {code} 的地区：请核对六位行政区划代码"))
+        })
     })
     .await
 }
@@ -202,9 +210,10 @@ pub async fn target<R: Runtime>(
     let region = region.as_deref().map(parse_region).transpose()?;
     blocking(app, move |state| {
         let (catalog, _) = state.catalog()?;
-        let t = catalog
-            .target(&id)
-            .ok_or_else(|| CommandError::not_found(format!("no target `{id}` in the catalog")))?;
+        let t = catalog.target(&id).ok_or_else(|| {
+            CommandError::not_found(format!("no target `{id}` in the catalog"))
+                .zh(format!("目标库中没有目标“{id}”"))
+        })?;
         let region = region.unwrap_or(t.region);
         let data = views::target_data(&*state.store()?, &catalog, t, region)?;
         Ok(views::target_page(&catalog, data, as_of, t, region, lang))
@@ -245,7 +254,12 @@ fn read_input(f: &FileInput) -> std::io::Result<Vec<u8>> {
 fn import_options(period: Option<String>, columns: Vec<ColumnChoice>) -> CommandResult<Options> {
     let period = period
         .filter(|p| !p.trim().is_empty())
-        .map(|p| p.trim().parse::<Period>().map_err(|e| CommandError::invalid(e.to_string())))
+        .map(|p| {
+            p.trim().parse::<Period>().map_err(|e| {
+                CommandError::invalid(e.to_string())
+                    .zh(format!("“{}”不是报告期：请写作 2025Q3 或 2025年第三季度", p.trim()))
+            })
+        })
         .transpose()?;
     let mut options = Options { period, ..Options::default() };
     for c in columns {
@@ -257,7 +271,8 @@ fn import_options(period: Option<String>, columns: Vec<ColumnChoice>) -> Command
         } else {
             return Err(CommandError::invalid(format!(
                 "`{metric}` is not a metric Carestaff knows"
-            )));
+            ))
+            .zh(format!("“{metric}”不是 Carestaff 认识的指标")));
         }
     }
     Ok(options)
@@ -344,10 +359,9 @@ pub async fn save_feedback<R: Runtime>(
     blocking(app, move |state| {
         let bytes = read_input(&file).map_err(|e| {
             let report = FileReport::unreadable(&file.name, &e);
-            CommandError::new(
-                ErrorCode::Io,
-                report.errors.first().map(|p| p.message_zh.clone()).unwrap_or_default(),
-            )
+            let p = report.errors.first();
+            CommandError::new(ErrorCode::Io, p.map(|p| p.message.clone()).unwrap_or_default())
+                .zh(p.map(|p| p.message_zh.clone()).unwrap_or_default())
         })?;
         let report = import_one(state, &file, &options, &import_context(state, now, true))?;
         let book = ingest::feedback::feedback_workbook(
@@ -357,10 +371,12 @@ pub async fn save_feedback<R: Runtime>(
             &report.warnings,
         )
         .map_err(|e| match e {
-            ingest::feedback::FeedbackError::Read(e) => CommandError::invalid(e.message_zh()),
+            ingest::feedback::FeedbackError::Read(e) => {
+                CommandError::invalid(e.to_string()).zh(e.message_zh())
+            }
             other => CommandError::new(ErrorCode::Internal, other.to_string()),
         })?;
-        write_file(&target, &book)
+        write_file(state, &target, &book)
     })
     .await
 }
@@ -466,7 +482,8 @@ pub async fn set_local_target_enabled<R: Runtime>(
         if state.store()?.set_local_target_enabled(&id, enabled)? {
             Ok(())
         } else {
-            Err(CommandError::not_found(format!("no local target `{id}`")))
+            Err(CommandError::not_found(format!("no local target `{id}`"))
+                .zh(format!("没有本地目标“{id}”")))
         }
     })
     .await
@@ -477,9 +494,17 @@ pub async fn set_local_target_enabled<R: Runtime>(
 pub async fn pick_files<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<String>> {
     use tauri_plugin_dialog::DialogExt;
     let picked = tauri::async_runtime::spawn_blocking(move || {
+        // The filter's name in the language the user chose (the dialog is the system's).
+        let lang: Lang = app
+            .state::<AppState>()
+            .store()
+            .ok()
+            .and_then(|s| s.setting("language").ok().flatten())
+            .and_then(|l| l.parse().ok())
+            .unwrap_or_default();
         app.dialog()
             .file()
-            .add_filter("报表 returns", &["xlsx", "xls", "ods", "csv"])
+            .add_filter(lang.pick("季度报表", "Quarterly returns"), &["xlsx", "xls", "ods", "csv"])
             .blocking_pick_files()
     })
     .await
@@ -527,7 +552,8 @@ pub async fn export_file<R: Runtime>(
     let as_of = parse_date(&as_of)?;
     let region = region.filter(|r| !r.is_empty()).as_deref().map(parse_region).transpose()?;
     if !crate::exports::available().contains(&kind.as_str()) {
-        return Err(CommandError::invalid(format!("unknown export `{kind}`")));
+        return Err(CommandError::invalid(format!("unknown export `{kind}`"))
+            .zh(format!("没有“{kind}”这种导出")));
     }
     let ext = if kind == "chart_png" { ("PNG", "png") } else { ("Excel", "xlsx") };
     let name = crate::exports::default_file_name(&kind, as_of, region);
@@ -546,6 +572,7 @@ pub async fn export_file<R: Runtime>(
             let id = target_id.unwrap_or_default();
             let t = catalog.target(&id).ok_or_else(|| {
                 CommandError::not_found(format!("no target `{id}` in the catalog"))
+                    .zh(format!("目标库中没有目标“{id}”"))
             })?;
             let (obs, demo) = {
                 let store = state.store()?;
@@ -560,7 +587,7 @@ pub async fn export_file<R: Runtime>(
             crate::exports::compliance_report(&catalog, &data, as_of, region)?
         };
         step(2, "file");
-        let written = write_file(&target, &bytes)?;
+        let written = write_file(state, &target, &bytes)?;
         step(3, "");
         Ok(written)
     })
@@ -578,22 +605,81 @@ async fn save_location<R: Runtime>(
     use tauri_plugin_dialog::DialogExt;
     match given.filter(|p| !p.trim().is_empty()) {
         Some(p) if app.state::<AppState>().test_hooks => return Ok(std::path::PathBuf::from(p)),
-        Some(_) => return Err(CommandError::invalid("the save location is chosen in the dialog")),
+        Some(_) => {
+            return Err(CommandError::invalid("the save location is chosen in the dialog")
+                .zh("保存位置请在对话框中选择"))
+        }
         None => {}
     }
     let dialog = app.dialog().file().set_file_name(file_name).add_filter(filter, &[ext]);
     let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
         .await
         .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
-    chosen
-        .and_then(|p| p.into_path().ok())
-        .ok_or_else(|| CommandError::new(ErrorCode::Cancelled, "no file was chosen"))
+    chosen.and_then(|p| p.into_path().ok()).ok_or_else(|| {
+        CommandError::new(ErrorCode::Cancelled, "no file was chosen").zh("未选择文件")
+    })
 }
 
-fn write_file(target: &std::path::Path, bytes: &[u8]) -> CommandResult<String> {
+/// Opens a file this run saved, or the folder it is in, with the system's program for it (the
+/// spreadsheet program, the file manager). Any other path is refused: the page cannot make the
+/// app open what it did not write.
+#[tauri::command]
+pub async fn open_saved<R: Runtime>(
+    app: AppHandle<R>,
+    path: String,
+    folder: bool,
+) -> CommandResult<()> {
+    blocking(app, move |state| {
+        let file = std::path::PathBuf::from(&path);
+        let known = state.saved.lock().map(|s| s.contains(&file)).unwrap_or(false);
+        if !known {
+            return Err(CommandError::invalid(format!("{path} was not saved by this window"))
+                .zh("只能打开本次保存的文件"));
+        }
+        let what = if folder { file.parent().unwrap_or(&file).to_path_buf() } else { file };
+        open_with_system(&what)
+    })
+    .await
+}
+
+/// Hands `path` to the desktop's opener (xdg-open, the Windows shell, macOS's open) and does not
+/// wait for the program it starts.
+fn open_with_system(path: &std::path::Path) -> CommandResult<()> {
+    let opener = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let mut child = std::process::Command::new(opener)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            CommandError::new(ErrorCode::Io, format!("cannot start {opener}: {e}")).zh(format!(
+                "本机没有可以打开它的程序（{opener}）：请在文件管理器中打开 {}",
+                path.display()
+            ))
+        })?;
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+fn write_file(state: &AppState, target: &std::path::Path, bytes: &[u8]) -> CommandResult<String> {
     std::fs::write(target, bytes).map_err(|e| {
-        CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display()))
+        CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display())).zh(
+            format!(
+                "无法保存到 {}：请确认文件夹存在、有写入权限，且该文件没有在 Excel 等程序中打开",
+                target.display()
+            ),
+        )
     })?;
+    if let Ok(mut saved) = state.saved.lock() {
+        saved.push(target.to_path_buf());
+    }
     Ok(target.display().to_string())
 }
 
@@ -627,12 +713,10 @@ pub async fn hub_sign_in<R: Runtime>(
     url: String,
     name: String,
     password: String,
-    lang: Option<Lang>,
 ) -> CommandResult<HubSession> {
-    let lang = lang.unwrap_or_default();
     blocking(app, move |state| {
         let client = carestaff::hub::client::Client::sign_in(&url, &name, &password)
-            .map_err(|e| CommandError::from_hub(e, lang))?;
+            .map_err(CommandError::from_hub)?;
         let session = HubSession { url: client.base().to_string(), me: client.me().clone() };
         {
             let mut store = state.store()?;
@@ -668,22 +752,15 @@ pub async fn hub_import<R: Runtime>(
     dry_run: bool,
     period: Option<String>,
     columns: Option<Vec<ColumnChoice>>,
-    lang: Option<Lang>,
 ) -> CommandResult<serde_json::Value> {
-    let lang = lang.unwrap_or_default();
     blocking(app, move |state| {
         let mut sent = Vec::with_capacity(files.len());
         for f in &files {
             let bytes = read_input(f).map_err(|e| {
                 let report = FileReport::unreadable(&f.name, &e);
                 let p = report.errors.first();
-                CommandError::new(
-                    ErrorCode::Io,
-                    p.map(
-                        |p| if lang == Lang::Zh { p.message_zh.clone() } else { p.message.clone() },
-                    )
-                    .unwrap_or_default(),
-                )
+                CommandError::new(ErrorCode::Io, p.map(|p| p.message.clone()).unwrap_or_default())
+                    .zh(p.map(|p| p.message_zh.clone()).unwrap_or_default())
             })?;
             sent.push((f.name.clone(), bytes));
         }
@@ -699,12 +776,10 @@ pub async fn hub_import<R: Runtime>(
         ];
         let guard = hub_lock(state)?;
         let client = guard.as_ref().ok_or_else(|| {
-            CommandError::new(
-                ErrorCode::Unauthenticated,
-                if lang == Lang::Zh { "请先登录平台" } else { "sign in to the hub first" },
-            )
+            CommandError::new(ErrorCode::Unauthenticated, "sign in to the hub first")
+                .zh("请先登录平台")
         })?;
-        client.upload("import_files", &sent, &fields).map_err(|e| CommandError::from_hub(e, lang))
+        client.upload("import_files", &sent, &fields).map_err(CommandError::from_hub)
     })
     .await
 }

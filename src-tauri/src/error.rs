@@ -43,14 +43,25 @@ pub enum ErrorCode {
 pub struct CommandError {
     /// What kind of failure.
     pub code: ErrorCode,
-    /// A sentence for the user.
+    /// A sentence for the user, in English.
     pub message: String,
+    /// The same sentence in Chinese, where there is one; the UI shows it when the user reads
+    /// Chinese (and tucks an English-only detail away under 技术细节).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<String>,
 }
 
 impl CommandError {
     /// An error of this kind.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> CommandError {
-        CommandError { code, message: message.into() }
+        CommandError { code, message: message.into(), message_zh: None }
+    }
+
+    /// The Chinese sentence of this error.
+    #[must_use]
+    pub fn zh(mut self, message: impl Into<String>) -> CommandError {
+        self.message_zh = Some(message.into());
+        self
     }
 
     /// An argument that does not parse.
@@ -81,8 +92,8 @@ impl From<CatalogError> for CommandError {
 }
 
 impl CommandError {
-    /// A hub's refusal, in the UI's language.
-    pub fn from_hub(e: carestaff::hub::HubError, lang: carestaff::Lang) -> CommandError {
+    /// A hub's refusal, in both languages as the hub gave them.
+    pub fn from_hub(e: carestaff::hub::HubError) -> CommandError {
         use carestaff::hub::HubCode;
         let code = match e.code {
             HubCode::Unauthenticated => ErrorCode::Unauthenticated,
@@ -96,8 +107,7 @@ impl CommandError {
             HubCode::Database => ErrorCode::Database,
             HubCode::Internal => ErrorCode::Internal,
         };
-        let message = if lang == carestaff::Lang::Zh { e.message_zh } else { e.message };
-        CommandError::new(code, message)
+        CommandError::new(code, e.message).zh(e.message_zh)
     }
 }
 

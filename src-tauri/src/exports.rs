@@ -41,8 +41,11 @@ pub fn trend_png(
 
 fn chart_error(e: ChartError) -> CommandError {
     match e {
-        ChartError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
-        ChartError::NoCjkFont => CommandError::new(crate::error::ErrorCode::Io, e.to_string()),
+        ChartError::UnknownRegion(code) => {
+            CommandError::not_found(e.to_string()).zh(format!("没有代码为 {code} 的地区"))
+        }
+        ChartError::NoCjkFont => CommandError::new(crate::error::ErrorCode::Io, e.to_string())
+            .zh("本机没有中文字体，无法画出图表图片：请让管理员安装 fonts-noto-cjk（思源黑体）"),
         other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
     }
 }
@@ -72,7 +75,9 @@ pub fn compliance_report(
     region: Option<RegionCode>,
 ) -> CommandResult<Vec<u8>> {
     app::compliance_report(catalog, Registry::builtin(), data, as_of, region).map_err(|e| match e {
-        ReportError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
+        ReportError::UnknownRegion(code) => {
+            CommandError::not_found(e.to_string()).zh(format!("没有代码为 {code} 的地区"))
+        }
         other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
     })
 }
@@ -90,12 +95,16 @@ pub fn fill_in_template(
     region: Option<RegionCode>,
 ) -> CommandResult<Vec<u8>> {
     let Some(region) = region else {
-        return Err(CommandError::invalid("choose the region whose children fill in the template"));
+        return Err(CommandError::invalid("choose the region whose children fill in the template")
+            .zh("请选择地区：模板由该地区的下级地区填报"));
     };
     let period = app::collecting_period(as_of);
     app::fill_in_template(catalog, Registry::builtin(), region, Some(period)).map_err(|e| match e {
-        TemplateError::UnknownRegion(_) => CommandError::not_found(e.to_string()),
-        TemplateError::NoTargets(_) => CommandError::invalid(e.to_string()),
+        TemplateError::UnknownRegion(code) => {
+            CommandError::not_found(e.to_string()).zh(format!("没有代码为 {code} 的地区"))
+        }
+        TemplateError::NoTargets(_) => CommandError::invalid(e.to_string())
+            .zh("该地区的下级地区没有需要填报的目标：请选择设有目标的市或省"),
         other => CommandError::new(crate::error::ErrorCode::Internal, other.to_string()),
     })
 }

@@ -40,6 +40,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::set_local_target_enabled,
             commands::pick_files,
             commands::export_file,
+            commands::open_saved,
             commands::hub_sign_in,
             commands::hub_sign_out,
             commands::hub_import,
@@ -58,9 +59,7 @@ pub fn run() -> Result<(), String> {
     let mut state = AppState::open(&db, test_hooks)
         .map_err(|e| format!("cannot open the database {}: {}", db.display(), e.message))?;
     state.start_page = std::env::var("CARESTAFF_PAGE").ok().filter(|p| p.starts_with("#/"));
-    state.user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    state.user = carestaff::app::os_user_name(|k| std::env::var_os(k));
     configure(tauri::Builder::default(), state)
         .run(tauri::generate_context!())
         .map_err(|e| format!("the window could not start: {e}"))

@@ -27,6 +27,8 @@ pub struct AppState {
     pub user: String,
     /// The hub this app reports to (上报), once signed in.
     pub hub: Mutex<Option<carestaff::hub::client::Client>>,
+    /// The files this run saved (exports, marked-up returns): the only ones `open_saved` opens.
+    pub saved: Mutex<Vec<PathBuf>>,
 }
 
 impl AppState {
@@ -46,8 +48,9 @@ impl AppState {
             db_path: db_path.to_string(),
             test_hooks,
             start_page: None,
-            user: "unknown".into(),
+            user: String::new(),
             hub: Mutex::new(None),
+            saved: Mutex::new(Vec::new()),
         }
     }
 

@@ -38,6 +38,23 @@ pub fn status(
     assess::assess_region(catalog, registry, obs, as_of, region, target)
 }
 
+/// Who is importing on this machine, for the import history: `$USER`, `$LOGNAME`,
+/// `$USERNAME` (Windows) or the home folder's name; empty when none is set (the pages then say
+/// 未记录 in the user's language rather than storing a word of one language).
+pub fn os_user_name(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .into_iter()
+        .filter_map(&env)
+        .map(|v| v.to_string_lossy().trim().to_string())
+        .find(|v| !v.is_empty())
+        .or_else(|| {
+            env("HOME").and_then(|h| {
+                std::path::Path::new(&h).file_name().map(|n| n.to_string_lossy().into_owned())
+            })
+        })
+        .unwrap_or_default()
+}
+
 /// Today in China (UTC+8) at the moment `now`: the default as-of date of every front end.
 pub fn today_in_china(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
     (now + chrono::Duration::hours(8)).date_naive()

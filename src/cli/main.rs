@@ -413,9 +413,7 @@ impl Env {
             lang,
             now,
             today: app::today_in_china(now),
-            user: std::env::var("USER")
-                .or_else(|_| std::env::var("USERNAME"))
-                .unwrap_or_else(|_| "unknown".into()),
+            user: app::os_user_name(|k| std::env::var_os(k)),
             color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         }
     }

@@ -472,6 +472,7 @@ fn importer(account: &Account) -> Result<(), HubError> {
 /// What the pages need at start: as the desktop's `start`, plus the account.
 #[derive(Debug, Serialize)]
 struct HubInfo {
+    version: &'static str,
     db_path: String,
     demo: bool,
     language: Lang,
@@ -620,6 +621,7 @@ fn dispatch(
         "start" | "me" => {
             let language = Lang::default();
             json(&HubInfo {
+                version: crate::VERSION,
                 db_path: "hub".into(),
                 demo: pg.has_demo_data()?,
                 language,

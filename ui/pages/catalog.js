@@ -34,7 +34,13 @@ function localForm(metrics) {
     field("label_en"),
     h("label", { class: "field" }, h("span", {}, t("f_metric")), metric),
     h("label", { class: "field" }, h("span", {}, t("f_comparator")), comparator),
-    field("goal", { required: true, inputmode: "decimal" }),
+    h(
+      "label",
+      { class: "field" },
+      h("span", {}, t("f_goal")),
+      h("input", { name: "goal", id: "local-goal", type: "text", required: true, inputmode: "decimal", "aria-describedby": "local-goal-note" }),
+      h("span", { id: "local-goal-note", class: "field-error", "aria-live": "polite" }),
+    ),
     field("deadline", { type: "date" }),
     h("p", {}, h("button", { type: "submit", class: "primary", id: "local-save" }, t("save"))),
     result,
@@ -42,8 +48,23 @@ function localForm(metrics) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = Object.fromEntries(new FormData(form).entries());
-    data.goal = Number(String(data.goal).replace(/,/g, ""));
+    const goalInput = form.querySelector("#local-goal");
+    const goalNote = form.querySelector("#local-goal-note");
+    // Full-width digits and separators as typed with a Chinese input method: １２，０００．５.
+    const typed = String(data.goal)
+      .trim()
+      .replace(/[０-９．]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .replace(/[,，\s]/g, "");
+    data.goal = typed === "" ? NaN : Number(typed);
     clear(result);
+    if (!Number.isFinite(data.goal)) {
+      goalInput.setAttribute("aria-invalid", "true");
+      goalNote.textContent = t("goal_not_number");
+      goalInput.focus();
+      return;
+    }
+    goalInput.removeAttribute("aria-invalid");
+    goalNote.textContent = "";
     try {
       await api.addLocalTarget(data);
       app.say(t("saved"));

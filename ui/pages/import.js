@@ -8,7 +8,7 @@
 // only the way out of a problem that this page offers.
 
 import { api, inHub } from "../api.js";
-import { app, errorBox } from "../state.js";
+import { app, errorBox, savedActions } from "../state.js";
 import { clear, h, table } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
 
@@ -304,7 +304,7 @@ export async function renderImport() {
               { dataset: { id: String(s.id) } },
               h("td", {}, s.file_name, s.demo ? h("span", { class: "tag" }, t("demo")) : null),
               h("td", { title: s.imported_at }, localTime(s.imported_at)),
-              h("td", {}, s.imported_by),
+              h("td", {}, s.imported_by || t("importer_unknown")),
               h("td", {}, s.sheets),
               h("td", { class: "num" }, s.value_count.toLocaleString()),
               h("td", { class: "num" }, s.changed_count.toLocaleString()),
@@ -323,6 +323,8 @@ export async function renderImport() {
       const path = feedbackPath && feedbackPath.value.trim() ? feedbackPath.value.trim() : null;
       const written = await api.saveFeedback(input, period.value.trim(), path);
       app.say(`${t("saved_to")} ${written}`);
+      const actions = savedActions(written);
+      if (actions) results.prepend(h("p", { class: "ok", id: "feedback-saved" }, `${t("saved_to")} `, h("span", { class: "mono" }, written), " ", actions));
     } catch (e) {
       if (e.code !== "cancelled") results.prepend(errorBox(e));
     }

@@ -99,12 +99,17 @@ export async function renderOverview() {
     {},
     h("h1", {}, t("overview_title")),
     h("p", { class: "muted" }, `${t("period_used")} ${v.period} · ${t("as_of")} ${v.as_of}`),
+    // Everything grey and nothing to read (the demonstration data removed, nothing imported
+    // yet): say where the data comes from.
+    v.rows.every((r) => r.cells.every((c) => c.status === "no_data"))
+      ? h("p", { id: "no-data-yet", class: "hint" }, t("no_data_yet"), " ", h("a", { href: "#/import", class: "button" }, t("go_import")))
+      : null,
     counts(v.counts, "counts"),
     h("table", { id: "scorecard", class: "scorecard" }, head, h("tbody", {}, rows)),
     h("p", { class: "muted small", id: "scorecard-legend" }, t("scorecard_legend")),
     h("h2", {}, t("attention")),
     attention(v.attention),
-    h("h2", {}, t("turned_red"), " ", h("span", { class: "muted small" }, `(${t("since")} ${v.previous_end})`)),
+    h("h2", {}, t("turned_red", { now: v.period, before: v.previous_period })),
     turned,
   );
 }

@@ -2,7 +2,7 @@
 // so there is never a button that cannot work.
 
 import { api } from "../api.js";
-import { app, errorBox } from "../state.js";
+import { app, errorBox, savedActions } from "../state.js";
 import { clear, h } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
 
@@ -54,7 +54,7 @@ export async function renderReports() {
           progress.max = Math.max(1, p.total);
           progress.value = p.done;
         });
-        out.append(h("p", { class: "ok" }, `${t("saved_to")} `, h("span", { class: "mono", id: "export-saved" }, path)));
+        out.append(h("p", { class: "ok" }, `${t("saved_to")} `, h("span", { class: "mono", id: "export-saved" }, path), " ", savedActions(path)));
       } catch (e) {
         if (e.code !== "cancelled") out.append(errorBox(e));
       } finally {

@@ -26,8 +26,9 @@ export async function renderTarget(args, query) {
   const [v, catalog] = await Promise.all([api.target(id, query.get("region"), app.asOf, getLang()), api.catalog()]);
   const c = v.cell;
   const doc = v.document;
-  const pace = v.required_per_quarter
-    ? h("p", { id: "target-pace" }, `${t("pace_needed")}: ${v.required_per_quarter} ${t("per_quarter")}`, v.quarters_left != null ? ` · ${v.quarters_left} ${t("quarters_left")}` : "", v.pace_ratio != null ? ` · ${t("pace_ratio")} ${v.pace_ratio.toFixed(2)}` : "")
+  const needed = pick(v, "required_per_quarter");
+  const pace = needed
+    ? h("p", { id: "target-pace" }, `${t("pace_needed")}: ${needed} ${t("per_quarter")}`, v.quarters_left != null ? ` · ${v.quarters_left} ${t("quarters_left")}` : "", v.pace_ratio != null ? ` · ${t("pace_ratio")} ${v.pace_ratio.toFixed(2)}` : "")
     : null;
 
   const hasExpected = v.series.some((p) => p.expected);
@@ -82,7 +83,7 @@ export async function renderTarget(args, query) {
       "div",
       { class: "status-head" },
       statusChip(c.color, pick(c, "status")),
-      h("span", {}, `${t("latest")} ${c.latest}${c.period ? ` (${c.period})` : ""}`),
+      h("span", { id: "target-latest" }, `${t("latest")} ${c.latest}${c.period ? ` (${c.period})` : ""}`),
       h("span", {}, `${t("goal")} ${c.goal}`),
       h("span", {}, `${t("deadline")} ${pick(c, "timing") || "—"}`),
     ),

@@ -285,6 +285,44 @@ async fn overview_shows_the_sample_statuses_in_their_colours() {
     }
     let reds = expected.iter().filter(|e| e.1 == Color::Red).count();
     assert_eq!(s.text("#count-red").await, reds.to_string());
+
+    // Under the scorecard, the red and amber targets with their sentence: every one of them,
+    // red before amber, each with words (a projector audience sees no tooltip).
+    let listed: Vec<(String, String, String)> = serde_json::from_value(
+        s.js("return [...document.querySelectorAll('#attention li')].map(li => \
+              [li.dataset.target, li.dataset.color, li.querySelector('.sentence').textContent]);")
+            .await,
+    )
+    .expect("attention list");
+    let mut want: Vec<&str> = expected
+        .iter()
+        .filter(|e| matches!(e.1, Color::Red | Color::Amber))
+        .map(|e| e.0.as_str())
+        .collect();
+    let mut got: Vec<&str> = listed.iter().map(|l| l.0.as_str()).collect();
+    want.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, want, "the list holds exactly the red and amber targets");
+    let first_amber = listed.iter().position(|l| l.1 == "amber").unwrap_or(listed.len());
+    assert!(listed[first_amber..].iter().all(|l| l.1 == "amber"), "red first: {listed:?}");
+    assert!(listed.iter().all(|l| l.2.chars().count() > 8), "each has its sentence: {listed:?}");
+
+    // No scorecard label is cut, at the normal size and at A+ (the projector's).
+    let cut = "return [...document.querySelectorAll('#scorecard a.cell, #scorecard a.cell > span')]\
+               .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)\
+               .map(e => e.textContent);";
+    assert_eq!(s.js(cut).await, json!([]), "labels cut at the normal size");
+    s.click("#zoom-toggle").await;
+    assert_eq!(
+        s.js("return document.documentElement.classList.contains('large');").await,
+        json!(true)
+    );
+    assert_eq!(s.js(cut).await, json!([]), "labels cut at A+");
+    s.click("#zoom-toggle").await;
+
+    // The About line names the version every package and `carestaff --version` carry.
+    let about = s.text("#about").await;
+    assert!(about.starts_with(&format!("Carestaff {}", env!("CARGO_PKG_VERSION"))), "{about}");
     s.finish().await;
 }
 
@@ -438,6 +476,24 @@ async fn the_target_page_shows_the_series_and_the_source_quote() {
     assert_eq!(loaded, json!(true), "the chart decodes as an image");
     assert!(s.all("#series-table tbody tr").await.len() > 1);
     assert!(!s.all("#sources tbody tr").await.is_empty());
+
+    // The skip link moves the focus into the page and keeps the page (it used to route home).
+    let kept = s
+        .js("document.getElementById('skip-link').click(); \
+             return [location.hash, document.activeElement && document.activeElement.id];")
+        .await;
+    assert_eq!(kept, json!(["#/target/CQ-1", "main"]));
+
+    // A rate's latest value carries its %, and the pace it still needs is in 个百分点.
+    s.open("#/target/CQ-9", "target").await;
+    let pace = s
+        .js("const p = document.getElementById('target-pace'); return p ? p.textContent : null;")
+        .await;
+    if let Some(pace) = pace.as_str() {
+        assert!(pace.contains("个百分点"), "{pace}");
+    }
+    let latest = s.text("#target-latest").await;
+    assert!(latest.contains("%"), "CQ-9's latest value shows its unit: {latest}");
     s.finish().await;
 }
 
@@ -521,9 +577,17 @@ async fn exporting_the_report_writes_a_workbook_that_reads_back() {
         .expect("type the path");
     s.click("#export-report").await;
     assert_eq!(s.text("#export-saved").await, out.display().to_string());
+    // The saved file is offered: open it, or the folder it is in.
+    assert_eq!(s.text("#open-saved-file").await, "打开文件");
+    assert_eq!(s.text("#open-saved-folder").await, "打开所在文件夹");
     let mut book = calamine::open_workbook_auto(&out).expect("the report is a workbook");
     let names = book.sheet_names();
-    assert_eq!(names.first().map(String::as_str), Some("汇总"), "{names:?}");
+    assert_eq!(&names[..2], ["领导摘要", "汇总"], "the leader's page first: {names:?}");
+    let leader = book.worksheet_range("领导摘要").expect("leader page");
+    assert!(
+        leader.get((0, 0)).is_some_and(|c| c.to_string().contains("演示数据")),
+        "the leader's page carries the demo mark"
+    );
     let summary = book.worksheet_range("汇总").expect("summary sheet");
     let cells: Vec<String> = summary.cells().map(|(_, _, c)| c.to_string()).collect();
     assert!(cells.iter().any(|c| c == "CQ-1"), "CQ-1 is in the summary");

@@ -52,13 +52,19 @@ fn errors_cross_as_code_and_message() {
     let h = harness();
     assert_eq!(
         h.call("target", json!({"id": "XX-9", "asOf": "2025-09-30"})),
-        Err(json!({"code": "not_found", "message": "no target `XX-9` in the catalog"}))
+        Err(json!({
+            "code": "not_found",
+            "message": "no target `XX-9` in the catalog",
+            "message_zh": "目标库中没有目标“XX-9”"
+        }))
     );
     assert_eq!(
         h.call("overview", json!({"asOf": "30/09/2025"})),
-        Err(
-            json!({"code": "invalid_input", "message": "`30/09/2025` is not a date: write it like 2025-09-30"})
-        )
+        Err(json!({
+            "code": "invalid_input",
+            "message": "`30/09/2025` is not a date: write it like 2025-09-30",
+            "message_zh": "“30/09/2025”不是日期：请按 2025-09-30 的格式填写"
+        }))
     );
     let bad_region = h
         .call("region", json!({"code": "999999", "asOf": "2025-09-30"}))
@@ -66,6 +72,12 @@ fn errors_cross_as_code_and_message() {
     assert_eq!(bad_region["code"], "not_found");
     let bad_lang = h.call("set_language", json!({"language": "fr"})).expect_err("unknown language");
     assert_eq!(bad_lang["code"], "invalid_input");
+    // The page can open only what this window saved, never a path of its choosing.
+    let other = h
+        .call("open_saved", json!({"path": "/etc/passwd", "folder": false}))
+        .expect_err("a file the app did not save");
+    assert_eq!(other["code"], "invalid_input");
+    assert_eq!(other["message_zh"], "只能打开本次保存的文件");
 }
 
 #[test]
