@@ -26,7 +26,12 @@ SHOT_PKGS  := imagemagick xdotool
 TEST_PACKAGES := fonts-noto-cjk libreoffice-calc-nogui poppler-utils postgresql chromium chromium-driver
 
 .PHONY: run test app build lint fmt deps-build deps-run deps-shots system-deps tauri-driver demo-cli \
-	sample-data contract real-files hostile report-pdf bench screenshots clean hub hub-stop
+	sample-data contract real-files hostile report-pdf bench screenshots clean hub hub-stop \
+	package package-test deps-package
+
+# Debian packages `make package` needs: the packager's checks (lintian), icons from the SVG,
+# manual pages from --help; `make package-test` checks the menu entry and looks at the window.
+PACKAGE_PKGS := lintian librsvg2-bin help2man dpkg-dev desktop-file-utils xdotool imagemagick
 
 # Installs the packages in $(1) that dpkg does not report as installed.
 define apt_install
@@ -43,6 +48,9 @@ deps-build:
 
 deps-run:
 	$(call apt_install,$(RUN_PKGS))
+
+deps-package:
+	$(call apt_install,$(PACKAGE_PKGS))
 
 deps-shots:
 	$(call apt_install,$(SHOT_PKGS))
@@ -91,6 +99,20 @@ hub: build
 
 hub-stop:
 	tools/pg-cluster.sh stop $(CURDIR)/out/hub/pgdata
+
+# The Debian packages (README, "Install"): carestaff-desktop and carestaff-hub in out/packages/,
+# built by cargo-deb from the release binaries (one cargo invocation: one set of features).
+package: deps-build deps-package
+	@command -v cargo-deb >/dev/null 2>&1 || [ -x "$${CARGO_HOME:-$$HOME/.cargo}/bin/cargo-deb" ] || \
+		$(CARGO) install cargo-deb --version "^3" --locked
+	$(CARGO) build --release -p carestaff -p carestaff-desktop --bins
+	PATH="$$PATH:$${CARGO_HOME:-$$HOME/.cargo}/bin" TARGET_DIR=$(TARGET_DIR) tools/package.sh
+
+# Installs each package the way an office does (apt-get install ./….deb), checks the command,
+# the menu entry and the desktop's window under Xvfb, then removes it and checks that nothing
+# of it is left but the user's data. Changes this machine's packages: CI runs it (.ci/run).
+package-test: package deps-run
+	$(SUDO) tools/package-test.sh out/packages
 
 # The command line on the sample data: a fresh demo database and the status table.
 demo-cli: build
