@@ -271,6 +271,21 @@ pub(crate) fn goal_text(target: &Target, a: &Assessment) -> String {
     }
 }
 
+/// The goal in English: `≥ 25,000人`, or `≥ 1处 in every child region` at the parent.
+pub(crate) fn goal_text_en(target: &Target, a: &Assessment) -> String {
+    let goal = format!(
+        "{} {}{}",
+        target.check.comparator.pretty(),
+        assess::format_number(target.check.goal),
+        target.unit
+    );
+    if is_each_child_parent(target, a) {
+        format!("{goal} in every child region")
+    } else {
+        goal
+    }
+}
+
 /// A value in a target's unit: `1,090人`, `52.3%`; a yes/no checklist's 1 or 0 without a unit.
 pub(crate) fn value_text(unit: &str, value: f64) -> String {
     let unit = if unit == "是/否" { "" } else { unit };

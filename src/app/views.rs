@@ -53,7 +53,9 @@ pub struct StatusCell {
     pub period: Option<Period>,
     /// The goal as the catalog states it, e.g. "≥ 25,000人", or "每个下级地区 ≥ 1处" for an
     /// each_child target at the parent (the report's wording).
-    pub goal: String,
+    pub goal_zh: String,
+    /// The same in English ("≥ 1处 in every child region").
+    pub goal_en: String,
     /// The deadline, if any.
     pub deadline: Option<NaiveDate>,
     /// The deadline as the report writes it: the date, 每年 (annual) or 长期 (standing).
@@ -87,7 +89,8 @@ impl StatusCell {
                     .map_or_else(|| "—".into(), |v| crate::report::value_text(&t.unit, v)),
             },
             period: a.outcome.period,
-            goal: crate::report::goal_text(t, a),
+            goal_zh: crate::report::goal_text(t, a),
+            goal_en: crate::report::goal_text_en(t, a),
             deadline: a.outcome.deadline.or(t.deadline()),
             timing_zh: a
                 .outcome

@@ -114,7 +114,7 @@ export async function renderCatalog() {
             h("td", {}, h("a", { href: `#/target/${encodeURIComponent(x.id)}` }, x.id), " ", pick(x, "label"), x.interpretation ? h("span", { class: "tag", title: x.interpretation }, t("interpretation")) : null),
             h("td", {}, x.clause),
             h("td", {}, x.goal, x.scope === "each_child" ? ` (${t("each_child")})` : ""),
-            h("td", {}, timingText(x)),
+            h("td", { class: "nowrap" }, timingText(x)),
             h("td", { class: "quote" }, x.quote),
             h("td", {}, x.local ? [x.enabled ? t("enabled") : t("disabled"), " ", toggle] : ""),
           );

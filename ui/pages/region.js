@@ -42,7 +42,7 @@ export async function renderRegion(args, query) {
         h("td", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${v.region.code}` }, `${c.target} ${pick(c, "label")}`)),
         h("td", {}, statusChip(c.color, pick(c, "status"))),
         h("td", { class: "num" }, c.latest),
-        h("td", {}, c.goal),
+        h("td", {}, pick(c, "goal")),
         h("td", {}, pick(c, "timing") || "—"),
         h("td", { class: "sentence" }, pick(c, "explanation")),
       ),

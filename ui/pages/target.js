@@ -84,7 +84,7 @@ export async function renderTarget(args, query) {
       { class: "status-head" },
       statusChip(c.color, pick(c, "status")),
       h("span", { id: "target-latest" }, `${t("latest")} ${c.latest}${c.period ? ` (${c.period})` : ""}`),
-      h("span", {}, `${t("goal")} ${c.goal}`),
+      h("span", {}, `${t("goal")} ${pick(c, "goal")}`),
       h("span", {}, `${t("deadline")} ${pick(c, "timing") || "—"}`),
     ),
     h("p", { id: "target-explanation", class: "sentence big" }, pick(c, "explanation")),

@@ -307,18 +307,23 @@ async fn overview_shows_the_sample_statuses_in_their_colours() {
     assert!(listed[first_amber..].iter().all(|l| l.1 == "amber"), "red first: {listed:?}");
     assert!(listed.iter().all(|l| l.2.chars().count() > 8), "each has its sentence: {listed:?}");
 
-    // No scorecard label is cut, at the normal size and at A+ (the projector's).
+    // No scorecard label is cut, at the normal size and at A+ (the projector's). The switch is
+    // remembered by the webview, so each size is set for what it is, not toggled blindly.
+    let size = |large: bool| {
+        format!(
+            "const b = document.getElementById('zoom-toggle'); \
+             if (document.documentElement.classList.contains('large') !== {large}) b.click(); \
+             return document.documentElement.classList.contains('large');"
+        )
+    };
     let cut = "return [...document.querySelectorAll('#scorecard a.cell, #scorecard a.cell > span')]\
                .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)\
                .map(e => e.textContent);";
+    assert_eq!(s.js(&size(false)).await, json!(false));
     assert_eq!(s.js(cut).await, json!([]), "labels cut at the normal size");
-    s.click("#zoom-toggle").await;
-    assert_eq!(
-        s.js("return document.documentElement.classList.contains('large');").await,
-        json!(true)
-    );
+    assert_eq!(s.js(&size(true)).await, json!(true));
     assert_eq!(s.js(cut).await, json!([]), "labels cut at A+");
-    s.click("#zoom-toggle").await;
+    assert_eq!(s.js(&size(false)).await, json!(false));
 
     // The About line names the version every package and `carestaff --version` carry.
     let about = s.text("#about").await;
@@ -683,4 +688,42 @@ async fn the_desktop_reports_to_a_hub() {
         "the file went into the desktop's own database too"
     );
     drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_data_the_overview_points_to_import_and_a_bad_goal_is_named_beside_its_field() {
+    let s = launch(&scratch("empty.db")).await;
+    s.click("#remove-demo").await;
+    s.click("#remove-demo-yes").await;
+    s.open("#/overview", "overview").await;
+    // Everything grey: the page says where the data comes from, with a way there.
+    let hint = s.text("#no-data-yet").await;
+    assert!(hint.contains("导入"), "{hint}");
+    let link = s.js("return document.querySelector('#no-data-yet a').getAttribute('href');").await;
+    assert_eq!(link, json!("#/import"));
+
+    // A local target's goal that is not a number: said beside the field, in words, and
+    // nothing is sent (no raw "invalid args … expected f64").
+    s.open("#/catalog", "catalog").await;
+    for (name, value) in [
+        ("id", "YZ-1"),
+        ("document_title", "测试文件"),
+        ("region", "370303"),
+        ("label_zh", "测试目标"),
+        ("goal", "两万"),
+    ] {
+        s.wait_css(&format!("#local-{name}"))
+            .await
+            .send_keys(value)
+            .await
+            .unwrap_or_else(|e| panic!("type {name}: {e}"));
+    }
+    s.click("#local-save").await;
+    assert_eq!(s.text("#local-goal-note").await, "目标值须为数字，如 25000 或 60");
+    assert!(s.all("#local-result .error-box").await.is_empty(), "nothing was sent");
+    assert_eq!(
+        s.wait_css("#local-goal").await.attr("aria-invalid").await.expect("attr").as_deref(),
+        Some("true")
+    );
+    s.finish().await;
 }
