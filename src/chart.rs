@@ -526,6 +526,12 @@ pub fn trend(
     );
     let goal_label_y = if gy - 10.0 > top + 24.0 { gy - 10.0 } else { gy + 24.0 };
     svg.text_halo(left + 10.0, goal_label_y, &goal_text, 17.0, INK, Anchor::Start, true);
+    // Boxes the projection's label must keep clear of: the goal line and its label, the
+    // deadline's label, the latest value's label.
+    let mut taken: Vec<LabelBox> = vec![
+        LabelBox { x0: left, x1: right, y0: gy - 1.0, y1: gy + 1.0 },
+        LabelBox::text(left + 10.0, goal_label_y, &goal_text, 17.0, Anchor::Start),
+    ];
     // The deadline.
     if let Some(deadline) = plan.deadline {
         let dx = x(deadline);
@@ -542,8 +548,22 @@ pub fn trend(
             (dx - 8.0, Anchor::End)
         };
         svg.text_halo(lx, top + 8.0, &label, 15.0, INK, anchor, false);
+        taken.push(LabelBox::text(lx, top + 8.0, &label, 15.0, anchor));
+    }
+    // The latest value's label, placed now (drawn with the series, on top) so that the
+    // projection's label can avoid it.
+    let last_label = plan.points.last().map(|&(d, v)| {
+        let label = format!("{}{}", format_number(v), plan.unit);
+        let lw = text_width(&label, 18.0);
+        let lx = x(d).clamp(left + lw / 2.0, right - lw / 2.0);
+        let ly = if y(v) - 16.0 > top + 24.0 { y(v) - 16.0 } else { y(v) + 30.0 };
+        (lx, ly, label)
+    });
+    if let Some((lx, ly, label)) = &last_label {
+        taken.push(LabelBox::text(*lx, *ly, label, 18.0, Anchor::Middle));
     }
     // The projection of the recent pace.
+    let mut projection_in_legend = None;
     if let Some((from, to)) = plan.projection {
         svg.line(x(from.0), y(from.1), x(to.0), y(to.1), a.color.hex(), 3.0, Some("9 7"));
         svg.circle(x(to.0), y(to.1), 5.0, "#FFFFFF", Some(a.color.hex()));
@@ -553,10 +573,14 @@ pub fn trend(
             format_number(to.1),
             plan.unit
         );
-        let below = to.1 < plan.goal;
-        let ly = if below { y(to.1) + 26.0 } else { y(to.1) - 14.0 };
-        let ly = ly.clamp(top + 30.0, bottom - 10.0);
-        svg.text_halo(x(to.0) - 10.0, ly, &label, 16.0, darker(a.color), Anchor::End, true);
+        let (px, py) = (x(to.0), y(to.1));
+        match projection_label_y(&label, (px - 10.0, py), to.1 < plan.goal, &taken, (top, bottom)) {
+            Some(ly) => {
+                svg.text_halo(px - 10.0, ly, &label, 16.0, darker(a.color), Anchor::End, true)
+            }
+            // No clear place in the plot: the figure goes into the legend's entry instead.
+            None => projection_in_legend = Some(format!("{}{}", format_number(to.1), plan.unit)),
+        }
     }
     // The series itself, on top.
     if plan.points.is_empty() {
@@ -579,12 +603,8 @@ pub fn trend(
         for &(d, v) in &plan.points {
             svg.circle(x(d), y(v), 5.5, SERIES, Some("#FFFFFF"));
         }
-        if let Some(&(d, v)) = plan.points.last() {
-            let label = format!("{}{}", format_number(v), plan.unit);
-            let lw = text_width(&label, 18.0);
-            let lx = x(d).clamp(left + lw / 2.0, right - lw / 2.0);
-            let ly = if y(v) - 16.0 > top + 24.0 { y(v) - 16.0 } else { y(v) + 30.0 };
-            svg.text_halo(lx, ly, &label, 18.0, SERIES, Anchor::Middle, true);
+        if let Some((lx, ly, label)) = &last_label {
+            svg.text_halo(*lx, *ly, label, 18.0, SERIES, Anchor::Middle, true);
         }
     }
 
@@ -605,7 +625,11 @@ pub fn trend(
         } else {
             lang.pick("按近4个季度速度推算", "Projected at the last 4 quarters' pace")
         };
-        legend.push((LegendMark::Line(a.color.hex(), Some("9 7")), words.to_string()));
+        let words = match &projection_in_legend {
+            Some(figure) => format!("{words}{}{figure}", lang.pick("：约", ": ≈ ")),
+            None => words.to_string(),
+        };
+        legend.push((LegendMark::Line(a.color.hex(), Some("9 7")), words));
     }
     draw_legend(&mut svg, MARGIN, h - 58.0, &legend);
     footer(&mut svg, data, target, lang);
@@ -1509,6 +1533,58 @@ fn fit_lines(mut lines: Vec<String>, room: usize, size: f64, width: f64) -> Vec<
         }
     }
     lines
+}
+
+/// The box a label takes: `size` px text with its baseline at `y`, anchored at `x`.
+#[derive(Debug, Clone, Copy)]
+struct LabelBox {
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl LabelBox {
+    fn text(x: f64, y: f64, text: &str, size: f64, anchor: Anchor) -> LabelBox {
+        let w = text_width(text, size);
+        let x0 = match anchor {
+            Anchor::Start => x,
+            Anchor::Middle => x - w / 2.0,
+            Anchor::End => x - w,
+        };
+        LabelBox { x0, x1: x0 + w, y0: y - size * 0.85, y1: y + size * 0.25 }
+    }
+
+    /// Whether the two boxes, each grown by `pad`, overlap.
+    fn hits(&self, other: &LabelBox, pad: f64) -> bool {
+        self.x0 - pad < other.x1
+            && other.x0 - pad < self.x1
+            && self.y0 - pad < other.y1
+            && other.y0 - pad < self.y1
+    }
+}
+
+/// The baseline of the projection's label, drawn leftwards from `(x, py)` (the projected point
+/// less a gap): on the side of the point away from the goal, then the other side, then further
+/// out on either side, the first place inside the plot that keeps clear of every `taken` box
+/// (the goal line and its label, the deadline's label, the latest value's label). `None` when
+/// there is no such place: the figure then goes into the legend.
+fn projection_label_y(
+    label: &str,
+    (x, py): (f64, f64),
+    below_goal: bool,
+    taken: &[LabelBox],
+    (top, bottom): (f64, f64),
+) -> Option<f64> {
+    let away = if below_goal { 1.0 } else { -1.0 };
+    let (near, far) = if below_goal { (py + 26.0, py - 14.0) } else { (py - 14.0, py + 26.0) };
+    [near, far, near + 24.0 * away, far - 24.0 * away, near + 48.0 * away]
+        .into_iter()
+        .filter(|ly| (top + 14.0..=bottom - 6.0).contains(ly))
+        .find(|&ly| {
+            let me = LabelBox::text(x, ly, label, 16.0, Anchor::End);
+            taken.iter().all(|t| !me.hits(t, 3.0))
+        })
 }
 
 /// Round tick values covering `[lo, hi]`, about `count` of them.

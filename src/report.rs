@@ -256,14 +256,19 @@ fn is_each_child_parent(target: &Target, a: &Assessment) -> bool {
     target.scope == Scope::EachChild && a.region == target.region
 }
 
-/// `≥ 25,000人`, or `每个下级地区 ≥ 1处` for an each_child target at the parent.
-pub(crate) fn goal_text(target: &Target, a: &Assessment) -> String {
-    let goal = format!(
+/// `≥ 25,000人`: the comparator, the goal and the unit.
+fn goal_value(target: &Target) -> String {
+    format!(
         "{} {}{}",
         target.check.comparator.pretty(),
         assess::format_number(target.check.goal),
         target.unit
-    );
+    )
+}
+
+/// `≥ 25,000人`, or `每个下级地区 ≥ 1处` for an each_child target at the parent.
+pub(crate) fn goal_text(target: &Target, a: &Assessment) -> String {
+    let goal = goal_value(target);
     if is_each_child_parent(target, a) {
         format!("每个下级地区 {goal}")
     } else {
@@ -273,12 +278,7 @@ pub(crate) fn goal_text(target: &Target, a: &Assessment) -> String {
 
 /// The goal in English: `≥ 25,000人`, or `≥ 1处 in every child region` at the parent.
 pub(crate) fn goal_text_en(target: &Target, a: &Assessment) -> String {
-    let goal = format!(
-        "{} {}{}",
-        target.check.comparator.pretty(),
-        assess::format_number(target.check.goal),
-        target.unit
-    );
+    let goal = goal_value(target);
     if is_each_child_parent(target, a) {
         format!("{goal} in every child region")
     } else {

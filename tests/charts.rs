@@ -415,3 +415,86 @@ fn chart_command_writes_svg_and_png_and_rejects_bad_usage() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The baselines and texts of the SVG's `<text>` elements with their font size and anchor.
+fn texts(svg: &str) -> Vec<(f64, f64, f64, String, String)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[start..].split('"').next()?.to_string())
+    };
+    svg.split("<text ")
+        .skip(1)
+        .filter_map(|rest| {
+            let (tag, body) = rest.split_once('>')?;
+            let tag = format!(" {tag}");
+            let tag = tag.as_str();
+            let text = body.split("</text>").next()?.to_string();
+            Some((
+                attr(tag, "x")?.parse().ok()?,
+                attr(tag, "y")?.parse().ok()?,
+                attr(tag, "font-size")?.parse().ok()?,
+                attr(tag, "text-anchor").unwrap_or_else(|| "start".into()),
+                text,
+            ))
+        })
+        .collect()
+}
+
+/// A text's box, at 1 em a CJK character and 0.6 em any other (wider than the chart's own
+/// estimate, so the test is the stricter of the two).
+fn text_box((x, y, size, anchor, text): &(f64, f64, f64, String, String)) -> (f64, f64, f64, f64) {
+    let w: f64 = text.chars().map(|c| if (c as u32) > 0x2E80 { *size } else { size * 0.6 }).sum();
+    let x0 = match anchor.as_str() {
+        "end" => x - w,
+        "middle" => x - w / 2.0,
+        _ => *x,
+    };
+    (x0, x0 + w, y - size * 0.8, y + size * 0.2)
+}
+
+#[test]
+fn the_projection_label_keeps_clear_of_the_goal_line_and_the_other_labels() {
+    // The sample data's case that put "按近期速度约25,183人" on the goal line: a projection
+    // just above the goal at the deadline, a plot as small as the Target page draws it.
+    let catalog = Catalog::builtin();
+    let mut obs = Observations::new(catalog);
+    let values =
+        [20_000, 20_160, 20_700, 21_060, 21_380, 21_680, 21_910, 22_360, 22_730, 22_980, 23_365];
+    let periods = [
+        "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1",
+        "2026Q2", "2026Q3",
+    ];
+    for (p, v) in periods.iter().zip(values) {
+        assert!(obs.insert(code("500000"), "talent_total", period(p), f64::from(v)));
+    }
+    let data =
+        ChartData::new(catalog, Registry::builtin(), &obs, "2026-12-02".parse().expect("date"));
+    let cq1 = target(catalog, "CQ-1");
+    for (w, h) in [(800, 450), (1200, 675)] {
+        let opts = ChartOptions { lang: Lang::Zh, width: w, height: h };
+        let svg = chart::trend(&data, cq1, cq1.region, &opts).expect("trend");
+        let all = texts(&svg);
+        let goal_y: f64 = svg
+            .split("<line ")
+            .find(|l| l.contains("stroke-dasharray=\"10 6\"") && l.contains("x1=\"120\""))
+            .and_then(|l| l.split("y1=\"").nth(1)?.split('"').next()?.parse().ok())
+            .expect("the goal line");
+        let in_plot = all.iter().find(|t| t.4.starts_with("按近期速度约"));
+        let Some(projection) = in_plot else {
+            // No room in the plot: the figure is in the legend instead.
+            assert!(
+                svg.contains("按近4个季度速度推算：约"),
+                "{w}×{h}: the projection's figure is lost: {:?}",
+                all.iter().map(|t| &t.4).collect::<Vec<_>>()
+            );
+            continue;
+        };
+        let (x0, x1, y0, y1) = text_box(projection);
+        assert!(goal_y < y0 - 1.0 || goal_y > y1 + 1.0, "{w}×{h}: the label sits on the goal line");
+        for other in all.iter().filter(|t| t.1 > 100.0 && !t.4.starts_with("按近期速度约")) {
+            let (a0, a1, b0, b1) = text_box(other);
+            let apart = x1 <= a0 || a1 <= x0 || y1 <= b0 || b1 <= y0;
+            assert!(apart, "{w}×{h}: the projection's label overlaps {:?}", other.4);
+        }
+    }
+}
