@@ -631,7 +631,7 @@ pub fn trend(
         };
         legend.push((LegendMark::Line(a.color.hex(), Some("9 7")), words));
     }
-    draw_legend(&mut svg, MARGIN, h - 58.0, &legend);
+    draw_legend(&mut svg, MARGIN, h - 58.0, h - 68.0, &legend);
     footer(&mut svg, data, target, lang);
     Ok(svg.finish())
 }
@@ -942,7 +942,7 @@ pub fn ranking(
                 unit
             ),
         ));
-        draw_legend(&mut svg, MARGIN, 136.0, &items);
+        draw_legend(&mut svg, MARGIN, 136.0, 124.0, &items);
     } else {
         let note = match lang {
             Lang::Zh => format!(
@@ -1170,7 +1170,7 @@ pub fn scorecard(
     .into_iter()
     .map(|(c, s)| (LegendMark::Swatch(c.hex()), s.to_string()))
     .collect();
-    draw_legend(&mut svg, MARGIN, h - 14.0, &legend);
+    draw_legend(&mut svg, MARGIN, h - 14.0, h - 31.0, &legend);
     Ok(svg.finish())
 }
 
@@ -1346,41 +1346,65 @@ enum LegendMark {
     Swatch(&'static str),
 }
 
-/// The legend from `x0` on the baseline `y`; entries that do not fit the width go on a row
-/// above rather than being dropped (English labels are longer than Chinese).
-fn draw_legend(svg: &mut Svg, x0: f64, y: f64, items: &[(LegendMark, String)]) {
+/// The legend from `x0` on the baseline `y`. Entries that do not fit one row are first set
+/// smaller (14 px, then 12 px); when even that is too wide (long English labels), they go on two
+/// rows of 14 px with baselines `two_rows` and `two_rows + 22`, which the caller keeps free.
+/// Nothing is dropped.
+fn draw_legend(svg: &mut Svg, x0: f64, y: f64, two_rows: f64, items: &[(LegendMark, String)]) {
     let max_x = svg.w - MARGIN;
-    let mut rows: Vec<Vec<&(LegendMark, String)>> = vec![Vec::new()];
-    let mut x = x0;
-    for item in items {
-        let lw = text_width(&item.1, 16.0);
-        if x + 40.0 + lw > max_x && rows.last().is_some_and(|r| !r.is_empty()) {
-            rows.push(Vec::new());
-            x = x0;
+    let item_w =
+        |label: &str, size: f64| 38.0 * size / 16.0 + text_width(label, size) + 28.0 * size / 16.0;
+    let one_row = |size: f64| {
+        x0 + items.iter().map(|(_, l)| item_w(l, size)).sum::<f64>() - 28.0 * size / 16.0 <= max_x
+    };
+    let (size, rows) = match [16.0, 14.0, 12.0].into_iter().find(|&s| one_row(s)) {
+        Some(size) => (size, vec![items.iter().collect::<Vec<_>>()]),
+        None => {
+            let mut rows: Vec<Vec<&(LegendMark, String)>> = vec![Vec::new()];
+            let mut x = x0;
+            for item in items {
+                let w = item_w(&item.1, 14.0);
+                if x + w - 28.0 * 14.0 / 16.0 > max_x && rows.last().is_some_and(|r| !r.is_empty())
+                {
+                    rows.push(Vec::new());
+                    x = x0;
+                }
+                if let Some(row) = rows.last_mut() {
+                    row.push(item);
+                }
+                x += w;
+            }
+            (14.0, rows)
         }
-        if let Some(row) = rows.last_mut() {
-            row.push(item);
-        }
-        x += 38.0 + lw + 28.0;
-    }
-    let above = (rows.len() - 1) as f64;
+    };
+    let k = size / 16.0;
     for (i, row) in rows.iter().enumerate() {
-        let y = y - 24.0 * (above - i as f64);
+        let y = if rows.len() == 1 { y } else { two_rows + 22.0 * i as f64 };
         let mut x = x0;
         for (mark, label) in row {
             match mark {
                 LegendMark::Series => {
-                    svg.line(x, y - 5.0, x + 30.0, y - 5.0, SERIES, 3.5, None);
-                    svg.circle(x + 15.0, y - 5.0, 5.0, SERIES, Some("#FFFFFF"));
+                    svg.line(x, y - 5.0 * k, x + 30.0 * k, y - 5.0 * k, SERIES, 3.5, None);
+                    svg.circle(x + 15.0 * k, y - 5.0 * k, 5.0 * k, SERIES, Some("#FFFFFF"));
                 }
                 LegendMark::Line(color, dash) => {
-                    svg.line(x, y - 5.0, x + 30.0, y - 5.0, color, 3.0, *dash)
+                    svg.line(x, y - 5.0 * k, x + 30.0 * k, y - 5.0 * k, color, 3.0, *dash)
                 }
-                LegendMark::Swatch(color) => svg.rect(x + 6.0, y - 14.0, 18.0, 18.0, color, None),
+                LegendMark::Swatch(color) => {
+                    svg.rect(x + 6.0 * k, y - 14.0 * k, 18.0 * k, 18.0 * k, color, None)
+                }
             }
-            let room = (max_x - x - 38.0).max(40.0);
-            svg.text(x + 38.0, y, &ellipsize(label, 16.0, room), 16.0, INK, Anchor::Start, false);
-            x += 38.0 + text_width(label, 16.0) + 28.0;
+            let room = (max_x - x - 38.0 * k).max(40.0);
+            svg.text(
+                x + 38.0 * k,
+                y,
+                &ellipsize(label, size, room),
+                size,
+                INK,
+                Anchor::Start,
+                false,
+            );
+            x += item_w(label, size);
         }
     }
 }

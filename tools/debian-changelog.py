@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Writes a package's Debian changelog (changelog.Debian) from CHANGELOG.md.
 
-    tools/debian-changelog.py PACKAGE REVISION CHANGELOG.md OUT
+    tools/debian-changelog.py PACKAGE REVISION CHANGELOG.md OUT VERSION
 
 Each `## VERSION — YYYY-MM-DD` section becomes one entry `PACKAGE (VERSION-REVISION)`, its
 `- ` items the entry's lines (markdown emphasis dropped, wrapped at 80 columns). An
-`## Unreleased` section is refused: a package is built from a released version.
+`## Unreleased` section is refused: a package is built from a released version; so is a newest
+section that is not VERSION (the version the binaries print).
 """
 import datetime
 import re
@@ -34,7 +35,7 @@ def plain(item):
 
 
 def main() -> int:
-    package, revision, source, out = sys.argv[1:5]
+    package, revision, source, out, version = sys.argv[1:6]
     entries = []
     for section in list(sections(open(source, encoding="utf-8").read())):
         if section["version"].lower() == "unreleased":
@@ -55,6 +56,11 @@ def main() -> int:
         entries.append("\n".join(lines))
     if not entries:
         print("debian-changelog: no version in CHANGELOG.md", file=sys.stderr)
+        return 1
+    newest = entries[0].split("(", 1)[1].split("-", 1)[0].split(")", 1)[0]
+    if newest != version:
+        print(f"debian-changelog: the newest section of CHANGELOG.md is {newest}, the binaries "
+              f"say {version}: add a section for {version}", file=sys.stderr)
         return 1
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(entries))

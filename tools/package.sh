@@ -6,7 +6,9 @@
 #   TARGET_DIR=… tools/package.sh
 set -eu
 cd "$(dirname "$0")/.."
-target=${TARGET_DIR:-target}
+target=${TARGET_DIR:-${CARGO_TARGET_DIR:-target}}
+# cargo deb --no-build packs what is in cargo's target directory: the same one as checked here.
+export CARGO_TARGET_DIR="$target"
 stage=out/package
 dest=out/packages
 bin=$target/release/carestaff
@@ -32,13 +34,14 @@ for package in carestaff-desktop carestaff-hub; do
   cp packaging/copyright "$stage/$package/copyright"
   crate=$([ $package = carestaff-hub ] && echo carestaff || echo carestaff-desktop)
   python3 tools/crate-licences.py $crate "$stage/$package/third-party-crates.txt"
-  python3 tools/debian-changelog.py $package 1 CHANGELOG.md "$stage/$package/changelog"
+  python3 tools/debian-changelog.py $package 1 CHANGELOG.md "$stage/$package/changelog" "$version"
   gzip -9nc CHANGELOG.md > "$stage/$package/changelog.gz"
 done
 
 cargo deb --no-build -p carestaff-desktop --output "$dest/"
 cargo deb --no-build -p carestaff --output "$dest/"
 
-# Lintian: errors fail the build; the warnings left are explained in README ("Install").
-lintian --fail-on error --suppress-tags-from-file packaging/lintian-explained "$dest"/*.deb
+# Lintian: an error or a warning fails the build; the informational tags left are each
+# explained in packaging/lintian-explained.
+lintian --fail-on error,warning --suppress-tags-from-file packaging/lintian-explained "$dest"/*.deb
 ls -l "$dest"
