@@ -1,10 +1,13 @@
 //! The compliance report: an Excel workbook built from the status of every target, returned as
 //! bytes (the caller decides where they go).
 //!
-//! Sheets, in order: 汇总 (one row per target and region, as `carestaff status` prints them),
-//! 计分卡 (regions × targets with conditional colours), one sheet per target in the layout of an
-//! indicator performance tracking table with a native line chart, 数据来源 (every value used and
-//! the file it came from) and 方法 (the status method and every target's source clause).
+//! Sheets, in order: 领导摘要 (the leader's page: one printed A4 page in 14 pt type, the counts
+//! by colour and the red and amber targets with their reason, worst first), 汇总 (one row per
+//! target and region, as `carestaff status` prints them), 计分卡 (regions × targets with
+//! conditional colours), one sheet per target in the layout of an indicator performance
+//! tracking table with a native line chart, 数据来源 (every value used and the file it came
+//! from; it prints only its note) and 方法 (the status method and every target's source clause).
+//! Every sheet is set up for A4 landscape, fitted to the page width; header rows repeat.
 //!
 //! Every text is written as a string cell, never as a formula, so a region, file or sheet name
 //! such as `=cmd|' /C calc'!A0` stays inert text. Numbers are written as computed values.
