@@ -306,6 +306,12 @@ pub(crate) fn change_text(unit: &str, change: f64) -> (String, String) {
     }
 }
 
+/// The deadline this assessment ran to (an annual target's year end), else the catalog's
+/// timing: `2027-12-31`, `每年` or `长期`. The leader's page and the app's cells say it so.
+pub(crate) fn deadline_text(target: &Target, a: &Assessment) -> String {
+    a.outcome.deadline.map_or_else(|| timing_text(target), |d| d.to_string())
+}
+
 /// `2027-12-31`, `每年`, or `长期`.
 pub(crate) fn timing_text(target: &Target) -> String {
     match target.timing {
@@ -440,8 +446,7 @@ fn leader_sheet(
             s.ws.write_string_with_format(r, 0, status_word(a), &status_format(&text, a.color))?;
             s.ws.write_string_with_format(r, 1, format!("{} {}", t.id, t.label_zh), &text)?;
             s.ws.write_string_with_format(r, 2, &a.region_name, &text)?;
-            let deadline = a.outcome.deadline.map_or_else(|| timing_text(t), |d| d.to_string());
-            s.ws.write_string_with_format(r, 3, &deadline, &text)?;
+            s.ws.write_string_with_format(r, 3, deadline_text(t, a), &text)?;
             s.ws.write_string_with_format(r, 4, &a.explanation_zh, &text)?;
             let lines = display_width(&a.explanation_zh)
                 .div_ceil(60)

@@ -92,10 +92,7 @@ impl StatusCell {
             goal_zh: crate::report::goal_text(t, a),
             goal_en: crate::report::goal_text_en(t, a),
             deadline: a.outcome.deadline.or(t.deadline()),
-            timing_zh: a
-                .outcome
-                .deadline
-                .map_or_else(|| crate::report::timing_text(t), |d| d.to_string()),
+            timing_zh: crate::report::deadline_text(t, a),
             timing_en: match (a.outcome.deadline, t.timing) {
                 (Some(d), _) => d.to_string(),
                 (None, crate::catalog::Timing::Deadline(d)) => d.to_string(),
