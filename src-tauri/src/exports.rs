@@ -31,12 +31,8 @@ pub fn trend_png(
     lang: Lang,
     demo: bool,
 ) -> CommandResult<Vec<u8>> {
-    let mut svg =
-        chart::trend(data, target, region, &ChartOptions::new(lang)).map_err(chart_error)?;
-    if demo {
-        svg = chart::mark_demo(&svg, lang);
-    }
-    chart::svg_to_png(&svg, 2.0).map_err(chart_error)
+    let opts = ChartOptions::new(lang).marked_demo(demo);
+    chart::png(data, chart::Chart::Trend(target, region), &opts, 2.0).map_err(chart_error)
 }
 
 fn chart_error(e: ChartError) -> CommandError {

@@ -129,7 +129,7 @@ pub fn target_page(
     // The trend at the smallest size the core draws, so its words stay readable half the
     // window wide; the bullet chart's key-figure boxes need the slide size to keep clear of
     // each other.
-    let small = ChartOptions { lang, width: 800, height: 450 };
+    let small = ChartOptions { lang, width: 800, height: 450, demo: false };
     let chart_svg = chart::trend(&charts, target, region, &small).ok();
     let bullet_svg = chart::bullet(&charts, target, region, &ChartOptions::new(lang)).ok();
     views::target(

@@ -685,7 +685,7 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// `carestaff chart`: validates the arguments (exit 2 on a bad one), draws, writes the file.
 fn chart(env: &Env, args: ChartArgs) -> Result<()> {
-    use carestaff::chart::{self, ChartData, ChartError, ChartOptions};
+    use carestaff::chart::{self, Chart, ChartData, ChartError, ChartOptions};
     let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
 
     let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -721,29 +721,32 @@ fn chart(env: &Env, args: ChartArgs) -> Result<()> {
     let obs = store.observations(catalog)?;
     let demo = store.submissions()?.iter().any(|s| s.demo);
     let data = ChartData::new(catalog, registry, &obs, args.as_of.unwrap_or(env.today));
-    let opts = ChartOptions::new(env.lang);
-    let drawn = match (args.kind, target) {
-        (ChartKind::Scorecard, _) => chart::scorecard(&data, args.region, &opts),
+    let opts = ChartOptions::new(env.lang).marked_demo(demo);
+    let chart = match (args.kind, target) {
+        (ChartKind::Scorecard, _) => Chart::Scorecard(args.region),
         (kind, Some(t)) => {
             let region = args.region.unwrap_or(t.region);
             match kind {
-                ChartKind::Trend => chart::trend(&data, t, region, &opts),
-                ChartKind::Ranking => chart::ranking(&data, t, region, &opts),
-                _ => chart::bullet(&data, t, region, &opts),
+                ChartKind::Trend => Chart::Trend(t, region),
+                ChartKind::Ranking => Chart::Ranking(t, region),
+                _ => Chart::Bullet(t, region),
             }
         }
         (_, None) => return Err(usage("--target ID is needed for this kind of chart")),
     };
-    let mut svg = drawn.map_err(|e| match e {
-        ChartError::UnknownRegion(_) | ChartError::NoChildren(_) | ChartError::NoTargets(_) => {
-            usage(e.to_string())
-        }
+    let drawn = if png {
+        chart::png(&data, chart, &opts, args.scale)
+    } else {
+        chart::svg(&data, chart, &opts).map(String::into_bytes)
+    };
+    let bytes = drawn.map_err(|e| match e {
+        ChartError::UnknownRegion(_)
+        | ChartError::NoChildren(_)
+        | ChartError::NoTargets(_)
+        | ChartError::BadScale(_)
+        | ChartError::TooLarge(..) => usage(e.to_string()),
         other => anyhow::Error::from(other),
     })?;
-    if demo {
-        svg = chart::mark_demo(&svg, env.lang);
-    }
-    let bytes = if png { chart::svg_to_png(&svg, args.scale)? } else { svg.into_bytes() };
     std::fs::write(&args.output, bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     Ok(())

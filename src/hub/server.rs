@@ -851,13 +851,14 @@ fn export(pg: &mut PgStore, request: ExportRequest) -> Result<Reply, HubError> {
             let t = known_target(&catalog, &id)?;
             let obs = pg.observations(&catalog)?;
             let data = crate::chart::ChartData::new(&catalog, registry, &obs, as_of);
-            let mut svg =
-                crate::chart::trend(&data, t, t.region, &crate::chart::ChartOptions::new(lang))
-                    .map_err(|e| HubError::invalid(e.to_string(), format!("无法绘图：{e}")))?;
-            if pg.has_demo_data()? {
-                svg = crate::chart::mark_demo(&svg, lang);
-            }
-            let bytes = crate::chart::svg_to_png(&svg, 2.0).map_err(|e| internal(e.to_string()))?;
+            let opts = crate::chart::ChartOptions::new(lang).marked_demo(pg.has_demo_data()?);
+            let chart = crate::chart::Chart::Trend(t, t.region);
+            let bytes = crate::chart::png(&data, chart, &opts, 2.0).map_err(|e| match e {
+                crate::chart::ChartError::UnknownRegion(_) => {
+                    HubError::invalid(e.to_string(), format!("无法绘图：{e}"))
+                }
+                other => internal(other.to_string()),
+            })?;
             Ok(Reply::File {
                 name: format!("趋势图-{place}-{as_of}.png"),
                 mime: "image/png",
