@@ -1178,8 +1178,18 @@ fn explain(
     o: &Outcome,
     checks: &[CheckOutcome],
 ) -> (String, String) {
-    let n = |v: Option<f64>| v.map_or_else(|| "—".to_string(), format_number);
+    let plain = |v: Option<f64>| v.map_or_else(|| "—".to_string(), format_number);
     let unit = target.unit.as_str();
+    // A rate keeps its per cent sign ("43.96%", not "43.96", which reads as a count); other
+    // figures are written bare, their unit is in the goal beside them. A pace of a rate is in
+    // percentage points.
+    let percent = unit == "%";
+    let n = |v: Option<f64>| match v {
+        Some(x) if percent => format!("{}%", format_number(x)),
+        other => plain(other),
+    };
+    let (points_zh, points_en) =
+        if percent { ("个百分点", " percentage points") } else { ("", "") };
     let goal = format!("{}{}", format_number(target.check.goal), unit);
     let cmp = target.check.comparator.pretty();
     let per = o.period.map_or_else(String::new, |p| p.to_string());
@@ -1205,7 +1215,7 @@ fn explain(
                 .first()
                 .and_then(|m| catalog.metric(m))
                 .map_or_else(String::new, |m| m.label_zh.clone());
-            format!("{name}{}", n(c.outcome.latest))
+            format!("{name}{}", plain(c.outcome.latest))
         })
         .collect();
     let extra_zh = if failing.is_empty() {
@@ -1244,11 +1254,11 @@ fn explain(
         ),
         _ => {
             let need_zh = o.required_per_quarter.map_or_else(String::new, |r| {
-                format!("；到{deadline}达到{goal}，每季度还需{}{}", if r >= 0.0 { "增加" } else { "减少" }, format_number(r.abs()))
+                format!("；到{deadline}达到{goal}，每季度还需{}{}{points_zh}", if r >= 0.0 { "增加" } else { "减少" }, format_number(r.abs()))
             });
             let need_en = o.required_per_quarter.map_or_else(String::new, |r| {
                 format!(
-                    "; {} {} a quarter needed to reach {goal} by {deadline}",
+                    "; {}{points_en} {} a quarter needed to reach {goal} by {deadline}",
                     format_number(r.abs()),
                     if r >= 0.0 { "more" } else { "less" }
                 )
@@ -1258,13 +1268,13 @@ fn explain(
                     "{label_zh}：{per}为{}，按进度应为{}，进度比{}，{status_zh}{need_zh}{extra_zh}。",
                     n(o.latest),
                     n(o.expected),
-                    n(o.pace_ratio)
+                    plain(o.pace_ratio)
                 ),
                 format!(
                     "{label_en}: {} at {per} against {} expected by now (pace ratio {}) — {status_en}{need_en}.",
                     n(o.latest),
                     n(o.expected),
-                    n(o.pace_ratio)
+                    plain(o.pace_ratio)
                 ),
             )
         }

@@ -586,7 +586,8 @@ impl<'f, DB: DrawingBackend> Canvas<'f, DB> {
         self.put(&Label { text, at, style })
     }
 
-    /// Text on a white backdrop, readable where it crosses lines.
+    /// Text with a white outline, readable where it crosses lines: plotters' text has no
+    /// stroke, so the outline is the text drawn in white two units off in eight directions.
     pub fn text_halo(
         &self,
         x: f64,
@@ -596,8 +597,19 @@ impl<'f, DB: DrawingBackend> Canvas<'f, DB> {
         color: &str,
         anchor: Anchor,
     ) -> Result<(), ChartError> {
-        let b = self.m.label_box(x, y, text, t, anchor);
-        self.rect(b.x0 - 3.0, b.y0 - 1.0, b.x1 - b.x0 + 6.0, b.y1 - b.y0 + 2.0, "#FFFFFF")?;
+        const OFFSETS: [(f64, f64); 8] = [
+            (-2.0, 0.0),
+            (2.0, 0.0),
+            (0.0, -2.0),
+            (0.0, 2.0),
+            (-1.5, -1.5),
+            (1.5, -1.5),
+            (-1.5, 1.5),
+            (1.5, 1.5),
+        ];
+        for (dx, dy) in OFFSETS {
+            self.text(x + dx, y + dy, text, t, "#FFFFFF", anchor)?;
+        }
         self.text(x, y, text, t, color, anchor)
     }
 }
