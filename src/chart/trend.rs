@@ -126,7 +126,7 @@ impl<'a> Trend<'a> {
         let goal_label_y = if gy - 10.0 > top + 24.0 { gy - 10.0 } else { gy + 24.0 };
         cv.text_halo(left + 10.0, goal_label_y, &goal_text, goal_type, INK, Anchor::Start)?;
         // Boxes the projection's label must keep clear of: the goal line and its label, the
-        // deadline's label, the latest value's label.
+        // deadline's label, the latest value's label, and the lines drawn in the plot.
         let mut taken: Vec<LabelBox> = vec![
             LabelBox { x0: left, x1: right, y0: gy - 1.0, y1: gy + 1.0 },
             cv.m.label_box(left + 10.0, goal_label_y, &goal_text, goal_type, Anchor::Start),
@@ -162,6 +162,15 @@ impl<'a> Trend<'a> {
         });
         if let Some((lx, ly, label)) = &last_label {
             taken.push(cv.m.label_box(*lx, *ly, label, last_type, Anchor::Middle));
+        }
+        // The lines themselves: the series, the expected progress and the projection, as
+        // small boxes along each segment, so that the projection's label does not sit on them.
+        let mut lines: Vec<Vec<(NaiveDate, f64)>> = vec![plan.points.clone()];
+        lines.extend(plan.expected.iter().chain(&plan.projection).map(|(a, b)| vec![*a, *b]));
+        for line in &lines {
+            for pair in line.windows(2) {
+                taken.extend(along(at(pair[0].0, pair[0].1), at(pair[1].0, pair[1].1)));
+            }
         }
         // The projection of the recent pace.
         let mut projection_in_legend = None;
@@ -247,6 +256,16 @@ impl<'a> Trend<'a> {
 }
 
 const PROJECTION_TYPE: super::canvas::Type = bold(16.0);
+
+/// Boxes of two units every four units along the segment from `a` to `b`.
+fn along(a: (f64, f64), b: (f64, f64)) -> impl Iterator<Item = LabelBox> {
+    let steps = ((b.0 - a.0).hypot(b.1 - a.1) / 4.0).ceil().max(1.0) as usize;
+    (0..=steps).map(move |i| {
+        let t = i as f64 / steps as f64;
+        let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        LabelBox { x0: x - 1.0, x1: x + 1.0, y0: y - 1.0, y1: y + 1.0 }
+    })
+}
 
 /// The value axis: round ticks and the range they span. From zero when the values are near
 /// it, or flat: a line of constant 100 % is drawn on a 0–100 axis, not floating on 90–110.
@@ -469,8 +488,8 @@ fn label_step(n: usize, label_w: f64, span: f64) -> usize {
 /// The baseline of the projection's label, drawn leftwards from `(x, py)` (the projected point
 /// less a gap): on the side of the point away from the goal, then the other side, then further
 /// out on either side, the first place inside the plot that keeps clear of every `taken` box
-/// (the goal line and its label, the deadline's label, the latest value's label). `None` when
-/// there is no such place: the figure then goes into the legend.
+/// (the goal line and its label, the deadline's label, the latest value's label, the lines).
+/// `None` when there is no such place: the figure then goes into the legend.
 fn projection_label_y(
     m: &Measure,
     label: &str,
