@@ -37,7 +37,8 @@ def plain(item):
 def main() -> int:
     package, revision, source, out, version = sys.argv[1:6]
     entries = []
-    for section in list(sections(open(source, encoding="utf-8").read())):
+    all_sections = list(sections(open(source, encoding="utf-8").read()))
+    for index, section in enumerate(all_sections):
         if section["version"].lower() == "unreleased":
             print("debian-changelog: CHANGELOG.md has an Unreleased section: give it a version",
                   file=sys.stderr)
@@ -47,7 +48,11 @@ def main() -> int:
             print(f"debian-changelog: {section['version']} has no date: ## VERSION — YYYY-MM-DD",
                   file=sys.stderr)
             return 1
+        # Releases made the same day get later hours, newest last, so that every entry is
+        # newer than the one below it (lintian: latest-changelog-entry-without-new-date).
+        same_day_older = sum(1 for s in all_sections[index + 1:] if s["date"] == date)
         when = datetime.datetime.strptime(date + " 12:00 +0800", "%Y-%m-%d %H:%M %z")
+        when += datetime.timedelta(hours=same_day_older)
         lines = [f"{package} ({section['version']}-{revision}) stable; urgency=medium", ""]
         for item in section["items"] or ["Release."]:
             lines += textwrap.wrap(plain(item), 78, initial_indent="  * ",

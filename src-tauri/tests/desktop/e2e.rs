@@ -499,6 +499,24 @@ async fn the_target_page_shows_the_series_and_the_source_quote() {
     }
     let latest = s.text("#target-latest").await;
     assert!(latest.contains("%"), "CQ-9's latest value shows its unit: {latest}");
+
+    // At A+ (a projector) each chart takes the page's width, so its words grow with it (an
+    // image no wider than its own 800 px used to stay small on a wide screen).
+    let widths = |large: bool| {
+        format!(
+            "const b = document.getElementById('zoom-toggle'); \
+             if (document.documentElement.classList.contains('large') !== {large}) b.click(); \
+             const w = id => document.getElementById(id).getBoundingClientRect().width; \
+             return [w('target-chart'), w('target-bullet'), document.getElementById('main').clientWidth];"
+        )
+    };
+    let share = |v: serde_json::Value| -> Vec<f64> {
+        let v: Vec<f64> = serde_json::from_value(v).expect("widths");
+        vec![v[0] / v[2], v[1] / v[2]]
+    };
+    let large = share(s.js(&widths(true)).await);
+    assert!(large.iter().all(|r| *r > 0.9), "at A+ the charts fill the page: {large:?}");
+    s.js(&widths(false)).await;
     s.finish().await;
 }
 
