@@ -5,37 +5,32 @@ use plotters::prelude::DrawingBackend;
 
 use super::canvas::{bold, regular, Anchor, Canvas};
 use super::{
-    display_unit, explanation, footer, header, on_color, place_label, ChartData, ChartError,
-    ChartOptions, Lang, FAINT, INK, MARGIN, MUTED,
+    display_unit, explanation, footer, header, on_color, place_label, ChartData, ChartError, Lang,
+    FAINT, INK, MARGIN, MUTED,
 };
 use crate::assess::{format_number, Assessment, Status};
 use crate::catalog::{Comparator, Target, Timing};
 use crate::region::RegionCode;
 
-/// A bullet chart, planned.
+/// A bullet chart, planned: the target's assessment in the region.
 pub(super) struct Bullet<'a> {
-    data: ChartData<'a>,
     target: &'a Target,
     a: Assessment,
-    pub opts: ChartOptions,
-    pub size: (f64, f64),
 }
 
 impl<'a> Bullet<'a> {
-    pub fn new(
-        data: &ChartData<'a>,
-        target: &'a Target,
-        region: RegionCode,
-        opts: &ChartOptions,
-    ) -> Result<Self, ChartError> {
-        let size = opts.checked()?;
-        data.known(region)?;
-        Ok(Bullet { data: *data, target, a: data.assess(target, region), opts: *opts, size })
+    pub fn new(data: &ChartData, target: &'a Target, region: RegionCode) -> Self {
+        Bullet { target, a: data.assess(target, region) }
     }
 
-    pub fn paint<DB: DrawingBackend>(&self, cv: &Canvas<'_, DB>) -> Result<(), ChartError> {
-        let (data, target, a, lang) = (&self.data, self.target, &self.a, self.opts.lang);
-        let (w, h) = self.size;
+    pub fn paint<DB: DrawingBackend>(
+        &self,
+        cv: &Canvas<'_, DB>,
+        data: &ChartData,
+        lang: Lang,
+    ) -> Result<(), ChartError> {
+        let (target, a) = (self.target, &self.a);
+        let (w, h) = (cv.w, cv.h);
         header(cv, data, target, a, lang)?;
 
         let left = MARGIN;

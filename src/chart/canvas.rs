@@ -253,18 +253,30 @@ impl Measure<'_> {
 
 /// The advance of `text` at an em of `size`, kerning included.
 fn font_width(font: &FontRef, text: &str, size: f64) -> f64 {
+    pens(font, text, size).last().map_or(0.0, |(_, pen, advance)| pen + advance)
+}
+
+/// Each glyph of `text` at an em of `size`: its id, where its pen stands (kerning included)
+/// and its advance, the one walk both measuring and drawing use.
+fn pens<'t>(
+    font: &'t FontRef,
+    text: &'t str,
+    size: f64,
+) -> impl Iterator<Item = (GlyphId, f64, f64)> + 't {
     let per_unit = size / f64::from(font.units_per_em().unwrap_or(1000.0));
-    let mut units = 0.0_f64;
+    let mut pen = 0.0_f64;
     let mut prev: Option<GlyphId> = None;
-    for c in text.chars() {
+    text.chars().map(move |c| {
         let id = font.glyph_id(c);
         if let Some(p) = prev {
-            units += f64::from(font.kern_unscaled(p, id));
+            pen += f64::from(font.kern_unscaled(p, id)) * per_unit;
         }
-        units += f64::from(font.h_advance_unscaled(id));
+        let at = pen;
+        let advance = f64::from(font.h_advance_unscaled(id)) * per_unit;
+        pen += advance;
         prev = Some(id);
-    }
-    units * per_unit
+        (id, at, advance)
+    })
 }
 
 /// The text style plotters' backends draw a [`Label`] with.
@@ -274,7 +286,8 @@ struct LabelStyle<'f> {
     bold: bool,
     color: BackendColor,
     anchor: HPos,
-    fonts: Option<&'f Fonts<'f>>,
+    /// The canvas's measure: by the estimate (SVG, nothing rasterised) or by its fonts.
+    measure: Measure<'f>,
 }
 
 impl BackendTextStyle for LabelStyle<'_> {
@@ -319,10 +332,7 @@ impl BackendTextStyle for LabelStyle<'_> {
     /// The box from the left end of the baseline: the ascent is fixed at 0.76 em, as in the
     /// SVG, so a label's baseline lands at the same place in both outputs.
     fn layout_box(&self, text: &str) -> Result<((i32, i32), (i32, i32)), Self::FontError> {
-        let width = match self.fonts {
-            Some(fonts) => font_width(fonts.face(self.bold), text, self.px),
-            None => estimate_width(text, self.px),
-        };
+        let width = self.measure.width(text, Type { size: self.px, bold: self.bold });
         let ascent = (ASCENT_EM * self.px).round() as i32;
         Ok(((0, -ascent), (width.round() as i32, (0.24 * self.px).round() as i32)))
     }
@@ -334,21 +344,14 @@ impl BackendTextStyle for LabelStyle<'_> {
         (x0, y0): BackendCoord,
         mut draw: DrawFunc,
     ) -> Result<Result<(), E>, Self::FontError> {
-        let Some(fonts) = self.fonts else { return Ok(Ok(())) };
+        let Measure::Font(fonts) = self.measure else { return Ok(Ok(())) };
         let font = fonts.face(self.bold);
-        let per_unit = self.px / f64::from(font.units_per_em().unwrap_or(1000.0));
         let scale = PxScale::from(
             (self.px * f64::from(font.height_unscaled())
                 / f64::from(font.units_per_em().unwrap_or(1000.0))) as f32,
         );
-        let mut pen = 0.0_f64;
-        let mut prev: Option<GlyphId> = None;
         let mut result = Ok(());
-        for c in text.chars() {
-            let id = font.glyph_id(c);
-            if let Some(p) = prev {
-                pen += f64::from(font.kern_unscaled(p, id)) * per_unit;
-            }
+        for (id, pen, _) in pens(font, text, self.px) {
             let glyph = id.with_scale_and_position(scale, ab_glyph::point(pen as f32, 0.0));
             if let Some(outline) = font.outline_glyph(glyph) {
                 let bounds = outline.px_bounds();
@@ -366,8 +369,6 @@ impl BackendTextStyle for LabelStyle<'_> {
                     }
                 });
             }
-            pen += f64::from(font.h_advance_unscaled(id)) * per_unit;
-            prev = Some(id);
         }
         Ok(result)
     }
@@ -448,7 +449,6 @@ pub(super) struct Canvas<'f, DB: DrawingBackend> {
     pub h: f64,
     /// How text is measured.
     pub m: Measure<'f>,
-    fonts: Option<&'f Fonts<'f>>,
 }
 
 /// Turns a plotters error into ours.
@@ -460,11 +460,7 @@ pub(super) fn drawing<E: std::error::Error + Send + Sync>(
 
 impl<'f, DB: DrawingBackend> Canvas<'f, DB> {
     fn new(root: DrawingArea<DB, Shift>, k: f64, (w, h): (f64, f64), measure: Measure<'f>) -> Self {
-        let fonts = match measure {
-            Measure::Font(f) => Some(f),
-            Measure::Estimate => None,
-        };
-        Canvas { root, k, w, h, m: measure, fonts }
+        Canvas { root, k, w, h, m: measure }
     }
 
     /// A layout point in backend pixels.
@@ -580,7 +576,7 @@ impl<'f, DB: DrawingBackend> Canvas<'f, DB> {
                 Anchor::Middle => HPos::Center,
                 Anchor::End => HPos::Right,
             },
-            fonts: self.fonts,
+            measure: self.m,
         };
         let at = self.px(x, y - ASCENT_EM * t.size);
         self.put(&Label { text, at, style })

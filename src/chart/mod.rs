@@ -160,7 +160,7 @@ pub enum Chart<'t> {
 /// As the chart's own function ([`bullet`], [`trend`], [`ranking`], [`scorecard`]).
 pub fn svg(data: &ChartData, chart: Chart, opts: &ChartOptions) -> Result<String, ChartError> {
     let plan = Plan::new(data, chart, opts)?;
-    canvas::svg(plan.size(), |cv| plan.paint(cv))
+    canvas::svg(plan.size, |cv| plan.paint(cv))
 }
 
 /// Draws `chart` as a PNG at `scale` pixels per SVG pixel (2.0 for slides), its text in the
@@ -179,7 +179,7 @@ pub fn png(
     scale: f32,
 ) -> Result<Vec<u8>, ChartError> {
     let plan = Plan::new(data, chart, opts)?;
-    canvas::png(plan.size(), scale, |cv| plan.paint(cv))
+    canvas::png(plan.size, scale, |cv| plan.paint(cv))
 }
 
 /// The width of `text` at `font_size` pixels as the SVG charts lay it out: a CJK (or other
@@ -189,12 +189,20 @@ pub fn text_width(text: &str, font_size: f64) -> f64 {
     canvas::estimate_width(text, font_size)
 }
 
-/// A chart with what it shows worked out, ready to paint on either backend.
-enum Plan<'a> {
+/// A chart with what it shows worked out, ready to paint on either backend: its inputs, its
+/// options, its size in layout units (SVG pixels) and what its kind computed.
+struct Plan<'a> {
+    data: ChartData<'a>,
+    opts: ChartOptions,
+    size: (f64, f64),
+    kind: Kind<'a>,
+}
+
+enum Kind<'a> {
     Bullet(bullet::Bullet<'a>),
     Trend(trend::Trend<'a>),
     Ranking(ranking::Ranking<'a>),
-    Scorecard(scorecard::Scorecard<'a>),
+    Scorecard(scorecard::Scorecard),
 }
 
 impl<'a> Plan<'a> {
@@ -203,48 +211,37 @@ impl<'a> Plan<'a> {
         chart: Chart<'a>,
         opts: &ChartOptions,
     ) -> Result<Self, ChartError> {
-        Ok(match chart {
-            Chart::Bullet(t, r) => Plan::Bullet(bullet::Bullet::new(data, t, r, opts)?),
-            Chart::Trend(t, r) => Plan::Trend(trend::Trend::new(data, t, r, opts)?),
-            Chart::Ranking(t, r) => Plan::Ranking(ranking::Ranking::new(data, t, r, opts)?),
-            Chart::Scorecard(scope) => {
-                Plan::Scorecard(scorecard::Scorecard::new(data, scope, opts)?)
-            }
-        })
-    }
-
-    /// The chart's size in layout units (SVG pixels).
-    fn size(&self) -> (f64, f64) {
-        match self {
-            Plan::Bullet(p) => p.size,
-            Plan::Trend(p) => p.size,
-            Plan::Ranking(p) => p.size,
-            Plan::Scorecard(p) => p.size,
+        let (w, h0) = opts.checked()?;
+        match chart {
+            Chart::Bullet(_, r) | Chart::Trend(_, r) | Chart::Ranking(_, r) => data.known(r)?,
+            Chart::Scorecard(scope) => scope.map_or(Ok(()), |s| data.known(s))?,
         }
+        let kind = match chart {
+            Chart::Bullet(t, r) => Kind::Bullet(bullet::Bullet::new(data, t, r)),
+            Chart::Trend(t, r) => Kind::Trend(trend::Trend::new(data, t, r)),
+            Chart::Ranking(t, r) => Kind::Ranking(ranking::Ranking::new(data, t, r, h0)?),
+            Chart::Scorecard(scope) => Kind::Scorecard(scorecard::Scorecard::new(data, scope, h0)?),
+        };
+        // Rankings and scorecards grow taller than asked when their rows need it.
+        let h = match &kind {
+            Kind::Ranking(p) => p.height,
+            Kind::Scorecard(p) => p.height,
+            Kind::Bullet(_) | Kind::Trend(_) => h0,
+        };
+        Ok(Plan { data: *data, opts: *opts, size: (w, h), kind })
     }
 
     fn paint<DB: DrawingBackend>(&self, cv: &mut Canvas<'_, DB>) -> Result<(), ChartError> {
-        let opts = match self {
-            Plan::Bullet(p) => {
-                p.paint(cv)?;
-                p.opts
-            }
-            Plan::Trend(p) => {
-                p.paint(cv)?;
-                p.opts
-            }
-            Plan::Ranking(p) => {
-                p.paint(cv)?;
-                p.opts
-            }
-            Plan::Scorecard(p) => {
-                p.paint(cv)?;
-                p.opts
-            }
-        };
-        if opts.demo {
+        let (data, lang) = (&self.data, self.opts.lang);
+        match &self.kind {
+            Kind::Bullet(p) => p.paint(cv, data, lang)?,
+            Kind::Trend(p) => p.paint(cv, data, lang)?,
+            Kind::Ranking(p) => p.paint(cv, data, lang)?,
+            Kind::Scorecard(p) => p.paint(cv, data, lang)?,
+        }
+        if self.opts.demo {
             let words =
-                opts.lang.pick("演示数据 · 非真实统计", "DEMONSTRATION DATA · not real statistics");
+                lang.pick("演示数据 · 非真实统计", "DEMONSTRATION DATA · not real statistics");
             cv.text(cv.w * 0.98, 30.0, words, bold(22.0), "#C62828", Anchor::End)?;
         }
         Ok(())

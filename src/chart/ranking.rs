@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::canvas::{drawing, regular, rgb, Anchor, Canvas};
 use super::{
     display_unit, draw_legend, footer, target_label, title_block, ChartData, ChartError,
-    ChartOptions, LegendMark, INK, MARGIN, MUTED, NEUTRAL_BAR,
+    LegendMark, INK, MARGIN, MUTED, NEUTRAL_BAR,
 };
 use crate::assess::{format_number, Assessment, Status};
 use crate::catalog::Target;
@@ -24,7 +24,6 @@ const COLUMN_GAP: f64 = 40.0;
 
 /// A ranking, planned: the children's assessments, best first, and the grid they fill.
 pub(super) struct Ranking<'a> {
-    data: ChartData<'a>,
     target: &'a Target,
     region: RegionCode,
     rows: Vec<Assessment>,
@@ -33,19 +32,18 @@ pub(super) struct Ranking<'a> {
     columns: usize,
     per_col: usize,
     row_h: f64,
-    pub opts: ChartOptions,
-    pub size: (f64, f64),
+    /// The height the rows need (at least the height asked for).
+    pub height: f64,
 }
 
 impl<'a> Ranking<'a> {
+    /// The ranking of `region`'s children, laid out in rows for a chart at least `h0` high.
     pub fn new(
-        data: &ChartData<'a>,
+        data: &ChartData,
         target: &'a Target,
         region: RegionCode,
-        opts: &ChartOptions,
+        h0: f64,
     ) -> Result<Self, ChartError> {
-        let (w, h0) = opts.checked()?;
-        data.known(region)?;
         if data.registry.regular_children(region).is_empty() {
             return Err(ChartError::NoChildren(region));
         }
@@ -66,24 +64,17 @@ impl<'a> Ranking<'a> {
         let per_col = rows.len().div_ceil(columns).max(1);
         let row_h = (avail / per_col as f64).clamp(22.0, 36.0);
         let h = h0.max(TOP + per_col as f64 * row_h + BOTTOM_ROOM);
-        Ok(Ranking {
-            data: *data,
-            target,
-            region,
-            rows,
-            comparable,
-            columns,
-            per_col,
-            row_h,
-            opts: *opts,
-            size: (w, h),
-        })
+        Ok(Ranking { target, region, rows, comparable, columns, per_col, row_h, height: h })
     }
 
-    pub fn paint<DB: DrawingBackend>(&self, cv: &Canvas<'_, DB>) -> Result<(), ChartError> {
-        let (data, target, lang) = (&self.data, self.target, self.opts.lang);
-        let (rows, row_h) = (&self.rows, self.row_h);
-        let w = self.size.0;
+    pub fn paint<DB: DrawingBackend>(
+        &self,
+        cv: &Canvas<'_, DB>,
+        data: &ChartData,
+        lang: Lang,
+    ) -> Result<(), ChartError> {
+        let (target, rows, row_h) = (self.target, &self.rows, self.row_h);
+        let w = cv.w;
         let title = format!("{} {}", target.id, target_label(target, lang));
         let region_name = data.registry.name_of(self.region);
         let subtitle = match lang {

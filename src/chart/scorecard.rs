@@ -5,8 +5,8 @@ use plotters::prelude::DrawingBackend;
 
 use super::canvas::{bold, regular, Anchor, Canvas};
 use super::{
-    darker, draw_legend, target_label, tint, title_block, ChartData, ChartError, ChartOptions,
-    LegendMark, INK, MARGIN, MUTED,
+    darker, draw_legend, target_label, tint, title_block, ChartData, ChartError, LegendMark, INK,
+    MARGIN, MUTED,
 };
 use crate::assess::{format_number, Assessment, Color};
 use crate::catalog::Target;
@@ -19,24 +19,17 @@ const CELL_GAP: f64 = 5.0;
 const BOTTOM_ROOM: f64 = 42.0;
 
 /// A scorecard, planned: the assessments grouped by the jurisdiction whose targets they are.
-pub(super) struct Scorecard<'a> {
-    data: ChartData<'a>,
+pub(super) struct Scorecard {
     groups: Vec<(RegionCode, Vec<Assessment>)>,
     cell_h: f64,
-    pub opts: ChartOptions,
-    pub size: (f64, f64),
+    /// The height the cells need (at least the height asked for).
+    pub height: f64,
 }
 
-impl<'a> Scorecard<'a> {
-    pub fn new(
-        data: &ChartData<'a>,
-        scope: Option<RegionCode>,
-        opts: &ChartOptions,
-    ) -> Result<Self, ChartError> {
-        let (w, h0) = opts.checked()?;
-        if let Some(s) = scope {
-            data.known(s)?;
-        }
+impl Scorecard {
+    /// The targets of `scope` (all of them without one), in cells for a chart at least `h0`
+    /// high.
+    pub fn new(data: &ChartData, scope: Option<RegionCode>, h0: f64) -> Result<Self, ChartError> {
         let targets: Vec<&Target> = data
             .catalog
             .targets
@@ -62,12 +55,17 @@ impl<'a> Scorecard<'a> {
         let avail = h0 - TOP - HEAD_H - BOTTOM_ROOM;
         let cell_h = (avail / max_rows as f64 - CELL_GAP).clamp(40.0, 72.0);
         let h = h0.max(TOP + HEAD_H + max_rows as f64 * (cell_h + CELL_GAP) + BOTTOM_ROOM);
-        Ok(Scorecard { data: *data, groups, cell_h, opts: *opts, size: (w, h) })
+        Ok(Scorecard { groups, cell_h, height: h })
     }
 
-    pub fn paint<DB: DrawingBackend>(&self, cv: &Canvas<'_, DB>) -> Result<(), ChartError> {
-        let (data, lang, cell_h) = (&self.data, self.opts.lang, self.cell_h);
-        let (w, h) = self.size;
+    pub fn paint<DB: DrawingBackend>(
+        &self,
+        cv: &Canvas<'_, DB>,
+        data: &ChartData,
+        lang: Lang,
+    ) -> Result<(), ChartError> {
+        let cell_h = self.cell_h;
+        let (w, h) = (cv.w, cv.h);
         let all: Vec<&Assessment> = self.groups.iter().flat_map(|g| g.1.iter()).collect();
         let title =
             lang.pick("养老服务人才队伍建设目标进展", "Elder-care workforce targets: progress");

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use super::canvas::{bold, drawing, regular, rgb, series, Anchor, Canvas, LabelBox, Measure};
 use super::{
     darker, display_unit, draw_legend, footer, header, nice_ticks, ChartData, ChartError,
-    ChartOptions, LegendMark, EXPECTED, FAINT, INK, MARGIN, MUTED, SERIES,
+    LegendMark, EXPECTED, FAINT, INK, MARGIN, MUTED, SERIES,
 };
 use crate::assess::{self, format_number, Assessment, Status};
 use crate::catalog::{Target, Timing};
@@ -23,32 +23,26 @@ type DateValue = Cartesian2d<RangedDate<NaiveDate>, RangedCoordf64>;
 
 /// A trend chart, planned.
 pub(super) struct Trend<'a> {
-    data: ChartData<'a>,
     target: &'a Target,
     a: Assessment,
     plan: TrendPlan,
-    pub opts: ChartOptions,
-    pub size: (f64, f64),
 }
 
 impl<'a> Trend<'a> {
-    pub fn new(
-        data: &ChartData<'a>,
-        target: &'a Target,
-        region: RegionCode,
-        opts: &ChartOptions,
-    ) -> Result<Self, ChartError> {
-        let size = opts.checked()?;
-        data.known(region)?;
+    pub fn new(data: &ChartData, target: &'a Target, region: RegionCode) -> Self {
         let a = data.assess(target, region);
         let plan = trend_plan(data, target, region, &a);
-        Ok(Trend { data: *data, target, a, plan, opts: *opts, size })
+        Trend { target, a, plan }
     }
 
-    pub fn paint<DB: DrawingBackend>(&self, cv: &Canvas<'_, DB>) -> Result<(), ChartError> {
-        let (data, target, a, plan, lang) =
-            (&self.data, self.target, &self.a, &self.plan, self.opts.lang);
-        let (w, h) = self.size;
+    pub fn paint<DB: DrawingBackend>(
+        &self,
+        cv: &Canvas<'_, DB>,
+        data: &ChartData,
+        lang: Lang,
+    ) -> Result<(), ChartError> {
+        let (target, a, plan) = (self.target, &self.a, &self.plan);
+        let (w, h) = (cv.w, cv.h);
         header(cv, data, target, a, lang)?;
 
         // The plot area leaves room for value labels on the left and the legend below.
@@ -165,12 +159,9 @@ impl<'a> Trend<'a> {
         }
         // The lines themselves: the series, the expected progress and the projection, as
         // small boxes along each segment, so that the projection's label does not sit on them.
-        let mut lines: Vec<Vec<(NaiveDate, f64)>> = vec![plan.points.clone()];
-        lines.extend(plan.expected.iter().chain(&plan.projection).map(|(a, b)| vec![*a, *b]));
-        for line in &lines {
-            for pair in line.windows(2) {
-                taken.extend(along(at(pair[0].0, pair[0].1), at(pair[1].0, pair[1].1)));
-            }
+        let segments = plan.points.windows(2).map(|pair| (pair[0], pair[1]));
+        for (a, b) in segments.chain(plan.expected).chain(plan.projection) {
+            taken.extend(along(at(a.0, a.1), at(b.0, b.1)));
         }
         // The projection of the recent pace.
         let mut projection_in_legend = None;
