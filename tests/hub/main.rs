@@ -318,6 +318,13 @@ fn approval_locks_the_quarter_until_it_is_reopened_with_a_reason() {
     let a = upload(&base, Some(&zd), &[("zd-q3.xlsx", &zhangdian_return(1500.0))], false);
     assert_eq!(a.json["files"][0]["outcome"], "imported", "{}", a.json);
 
+    // The trend chart as PNG, drawn on the server by plotters' bitmap backend.
+    let request =
+        json!({"request": {"kind": "chart_png", "as_of": "2026-12-02", "target": "ZB-3"}});
+    let png = post(&base, "export_file", Some(&zibo), &request);
+    assert_eq!(png.status, 200, "{}", png.json);
+    assert!(png.bytes.starts_with(b"\x89PNG\r\n\x1a\n") && png.bytes.len() > 10_000, "a PNG");
+
     let board = post(&base, "board", Some(&zibo), &json!({"period": "2026Q3"}));
     assert_eq!(board.status, 200, "{}", board.json);
     let row = |b: &Value, code: &str| -> Value {
