@@ -7,8 +7,8 @@
 
 use std::path::PathBuf;
 
-use carestaff::region::Level;
-use carestaff::{Catalog, MetricKind, Period, Registry};
+use carestaff_domain::region::Level;
+use carestaff_domain::{Catalog, MetricKind, Period, Registry};
 use rust_xlsxwriter::Workbook;
 
 #[path = "common/rng.rs"]
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::builtin();
     // The metrics a county reports: every stock and flow the targets read, not reserved to
     // the jurisdiction.
-    let mut metrics: Vec<&carestaff::Metric> = Vec::new();
+    let mut metrics: Vec<&carestaff_domain::Metric> = Vec::new();
     for t in &catalog.targets {
         for c in t.checks() {
             for id in c.indicator.metrics() {
@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     metrics.sort_by_key(|m| catalog.metrics.iter().position(|x| x.id == m.id));
-    let counties: Vec<&carestaff::Region> =
+    let counties: Vec<&carestaff_domain::Region> =
         registry.all().iter().filter(|r| r.level == Level::County && !r.optional).collect();
     let periods: Vec<Period> =
         (0..QUARTERS).filter_map(|q| Period::new(2017 + q / 4, (q % 4) as u8 + 1)).collect();
@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Each county's scale, fixed by the seed.
     let mut rng = Rng(seed);
     let scale: Vec<f64> = counties.iter().map(|_| 0.5 + rng.next()).collect();
-    let value = |rng: &mut Rng, m: &carestaff::Metric, county: usize, q: usize| -> f64 {
+    let value = |rng: &mut Rng, m: &carestaff_domain::Metric, county: usize, q: usize| -> f64 {
         let growth = 1.0 + 0.01 * q as f64;
         let base = match m.id.as_str() {
             "elderly_60plus" => 80_000.0,

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use carestaff::{Period, Registry};
+use carestaff_domain::{Period, Registry};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 #[path = "common/rng.rs"]
@@ -295,7 +295,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for line in COUNTIES.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let code = f[2].to_string();
-        if code.parse::<carestaff::RegionCode>().ok().and_then(|c| registry.get(c)).is_none() {
+        if code.parse::<carestaff_domain::RegionCode>().ok().and_then(|c| registry.get(c)).is_none()
+        {
             continue;
         }
         let elderly: f64 = f[9].parse()?;

@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use carestaff::chart::{self, Chart, ChartData, ChartError, ChartOptions, Lang};
-use carestaff::{Catalog, Observations, Period, RegionCode, Registry, Target};
+use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry, Target};
+use carestaff_report::chart::{self, Chart, ChartData, ChartError, ChartOptions, Lang};
 use chrono::NaiveDate;
 
 const AS_OF: &str = "2025-10-20";

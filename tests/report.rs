@@ -4,12 +4,13 @@ use std::io::Cursor;
 use std::path::Path;
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
-use carestaff::assess;
-use carestaff::ingest::{self, ImportContext, Options};
-use carestaff::report::{self, ReportInput};
-use carestaff::store::SourcedValue;
-use carestaff::template;
-use carestaff::{Catalog, Database, Observations, Period, RegionCode, Registry, Store};
+use carestaff_domain::assess;
+use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry};
+use carestaff_ingest::{self as ingest, ImportContext, Options};
+use carestaff_report::template;
+use carestaff_report::{self as report, ReportInput};
+use carestaff_store::SourcedValue;
+use carestaff_store::{Database, Store};
 use chrono::NaiveDate;
 
 const AS_OF: &str = "2026-10-15";
@@ -303,8 +304,8 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
             region: code("500101"),
             period: "2025Q1".parse().expect("period"),
             metric: "talent_total".into(),
-            part: carestaff::Part::Total,
-            span: carestaff::Span::Quarter,
+            part: carestaff_domain::Part::Total,
+            span: carestaff_domain::Span::Quarter,
             value: 1_000.0 + i as f64,
             file_name: (*h).into(),
             sheet: (*h).into(),
@@ -366,7 +367,7 @@ fn a_filled_template_imports_back_exactly() {
             };
             for (k, r) in targets.iter().enumerate() {
                 let v = match c.metric.kind {
-                    carestaff::MetricKind::Checklist => ((j + k) % 2) as f64,
+                    carestaff_domain::MetricKind::Checklist => ((j + k) % 2) as f64,
                     _ if c.metric.unit == "%" => 3.5 + k as f64 * 0.25,
                     // Parts stay below their wholes: a whole gets a larger base.
                     _ if c.metric.part_of.is_some() => 100.0 + k as f64,

@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use carestaff::assess::{self, Status};
-use carestaff::ingest::{self, ImportContext, Options, Outcome};
-use carestaff::store::{NewSubmission, NewValue, StoreError};
-use carestaff::{Catalog, Database, Observations, Period, RegionCode, Registry, Store};
+use carestaff_domain::assess::{self, Status};
+use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry};
+use carestaff_ingest::{self as ingest, ImportContext, Options, Outcome};
+use carestaff_store::{Database, Store};
+use carestaff_store::{NewSubmission, NewValue, StoreError};
 use chrono::NaiveDate;
 
 fn code(s: &str) -> RegionCode {
@@ -107,8 +108,8 @@ mod store {
             region: code(region),
             period: period(p),
             metric: metric.into(),
-            part: carestaff::Part::Total,
-            span: carestaff::Span::Quarter,
+            part: carestaff_domain::Part::Total,
+            span: carestaff_domain::Span::Quarter,
             value: v,
             sheet: "S".into(),
             row: 2,
@@ -152,7 +153,7 @@ mod store {
     #[test]
     fn a_newer_database_is_refused_and_left_alone() {
         let path = scratch("newer.db");
-        let mut future: Vec<&str> = carestaff::store::MIGRATIONS.to_vec();
+        let mut future: Vec<&str> = carestaff_store::MIGRATIONS.to_vec();
         future.push("CREATE TABLE from_the_future (x INTEGER);");
         drop(Store::open_with_migrations(&path, &future).expect("future schema"));
         let before = std::fs::read(&path).expect("db");
@@ -174,12 +175,12 @@ mod store {
             .commit_values(&submission("a.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
             .expect("commit");
         drop(store);
-        let mut next: Vec<&str> = carestaff::store::MIGRATIONS.to_vec();
+        let mut next: Vec<&str> = carestaff_store::MIGRATIONS.to_vec();
         next.push("CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT NOT NULL);");
         let store = Store::open_with_migrations(&path, &next).expect("upgrade");
         assert_eq!(store.schema_version().expect("version"), Store::SCHEMA_VERSION + 1);
         assert_eq!(store.current_values(None, None).expect("values").len(), 1);
-        let backup = carestaff::store::backup_path(&path, Store::SCHEMA_VERSION);
+        let backup = carestaff_store::backup_path(&path, Store::SCHEMA_VERSION);
         let old = Store::open(&backup).expect("the backup opens with the old schema");
         assert_eq!(old.schema_version().expect("version"), Store::SCHEMA_VERSION);
         assert_eq!(old.current_values(None, None).expect("values").len(), 1);
@@ -189,7 +190,7 @@ mod store {
     fn a_failing_migration_changes_nothing() {
         let path = scratch("bad-migration.db");
         drop(Store::open(&path).expect("v1"));
-        let mut next: Vec<&str> = carestaff::store::MIGRATIONS.to_vec();
+        let mut next: Vec<&str> = carestaff_store::MIGRATIONS.to_vec();
         next.push("CREATE TABLE half (x INTEGER); THIS IS NOT SQL;");
         assert!(Store::open_with_migrations(&path, &next).is_err());
         let store = Store::open(&path).expect("still v1");
@@ -289,7 +290,7 @@ mod store {
         assert_eq!(store.setting("language").expect("get"), None);
         store.set_setting("language", "en").expect("set");
         store.set_setting("language", "zh").expect("set again");
-        let target = carestaff::LocalTarget {
+        let target = carestaff_domain::LocalTarget {
             id: "YZ-1".into(),
             document_title: "渝中区养老服务人才三年行动".into(),
             document_number: String::new(),
@@ -312,7 +313,7 @@ mod store {
         let store = Store::open(&path).expect("reopen");
         assert_eq!(store.setting("language").expect("get").as_deref(), Some("zh"));
         let stored = store.local_targets().expect("local targets");
-        assert_eq!(stored, vec![carestaff::LocalTarget { enabled: false, ..target }]);
+        assert_eq!(stored, vec![carestaff_domain::LocalTarget { enabled: false, ..target }]);
     }
 }
 
@@ -595,7 +596,7 @@ mod method {
         assert_eq!(ranked, ["140100", "140300", "140200"]);
         // The Region page ranks the same way.
         let page =
-            carestaff::app::region(catalog, registry, &o, as_of, code("140000"), Some("SX-5"), &[])
+            carestaff_app::region(catalog, registry, &o, as_of, code("140000"), Some("SX-5"), &[])
                 .expect("Shanxi");
         let on_page: Vec<String> = page
             .ranking
@@ -605,12 +606,12 @@ mod method {
             .collect();
         assert_eq!(on_page, ranked);
         // And so does the chart: the best city's name is drawn above the worst's.
-        let data = carestaff::chart::ChartData::new(catalog, registry, &o, as_of);
-        let svg = carestaff::chart::ranking(
+        let data = carestaff_report::chart::ChartData::new(catalog, registry, &o, as_of);
+        let svg = carestaff_report::chart::ranking(
             &data,
             t,
             code("140000"),
-            &carestaff::chart::ChartOptions::new(carestaff::Lang::Zh),
+            &carestaff_report::chart::ChartOptions::new(carestaff_domain::Lang::Zh),
         )
         .expect("chart");
         let at = |name: &str| svg.find(name).unwrap_or_else(|| panic!("{name} not drawn"));
@@ -1142,7 +1143,7 @@ mod feedback {
 
 mod completeness {
     use super::*;
-    use carestaff::completeness::{child_returns, expected_metrics, ReturnState};
+    use carestaff_domain::completeness::{child_returns, expected_metrics, ReturnState};
 
     #[test]
     fn children_expected_metrics_follow_the_targets_above_them() {
@@ -1206,7 +1207,7 @@ mod crash_safety {
             for r in reg
                 .all()
                 .iter()
-                .filter(|r| r.level == carestaff::region::Level::County && !r.optional)
+                .filter(|r| r.level == carestaff_domain::region::Level::County && !r.optional)
             {
                 let n = r.code.as_u32() % 997;
                 out.push_str(&format!(
@@ -1328,7 +1329,7 @@ mod crash_safety {
 /// value against `tests/fixtures/returns/expected.json`.
 mod returns {
     use super::*;
-    use carestaff::{Part, Span};
+    use carestaff_domain::{Part, Span};
     use serde_json::Value;
 
     fn dir() -> PathBuf {
@@ -1474,7 +1475,7 @@ mod returns {
     /// and the rows that are not one region.
     #[test]
     fn the_preview_says_how_each_sheet_was_read() {
-        use carestaff::ingest::Layout;
+        use carestaff_ingest::Layout;
         let mut store = Store::open_in_memory().expect("db");
         let form = import(
             &mut store,

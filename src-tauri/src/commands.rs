@@ -2,10 +2,11 @@
 //! out. Database work runs on a blocking thread so the window never waits; the state's mutex
 //! is held only around the database calls.
 
-use carestaff::app::import::ImportView;
-use carestaff::ingest::{self, FileReport, ImportContext, Options};
-use carestaff::store::SubmissionRow;
-use carestaff::{Catalog, Database, Lang, LocalTarget, Period, RegionCode, Registry};
+use carestaff_app::import::ImportView;
+use carestaff_domain::{Catalog, Lang, LocalTarget, Period, RegionCode, Registry};
+use carestaff_ingest::{self as ingest, FileReport, ImportContext, Options};
+use carestaff_store::Database;
+use carestaff_store::SubmissionRow;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -14,7 +15,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::samples::SAMPLE_FILES;
 use crate::state::{AppState, SAMPLE_DATA_SETTING};
-use carestaff::app as views;
+use carestaff_app as views;
 
 /// Progress of a long task, sent on the channel the front end passes.
 #[derive(Debug, Clone, Serialize)]
@@ -100,12 +101,12 @@ pub async fn start<R: Runtime>(
         seed_sample_data(state, now, &on_progress)?;
         let store = state.store()?;
         Ok(AppInfo {
-            version: carestaff::VERSION,
+            version: carestaff_app::VERSION,
             db_path: state.db_path.clone(),
             demo: store.has_demo_data()?,
             language: store.setting("language")?.and_then(|l| l.parse().ok()).unwrap_or_default(),
             test_hooks: state.test_hooks,
-            today: carestaff::app::today_in_china(now),
+            today: carestaff_app::today_in_china(now),
             exports: crate::exports::available(),
             start_page: state.start_page.clone(),
             hub_url: store.setting(HUB_URL_SETTING)?,
@@ -155,8 +156,9 @@ fn seed_sample_data(
 /// Remembers the language.
 #[tauri::command]
 pub async fn set_language<R: Runtime>(app: AppHandle<R>, language: String) -> CommandResult<()> {
-    let language: Lang =
-        language.parse().map_err(|e: carestaff::LangError| CommandError::invalid(e.to_string()))?;
+    let language: Lang = language
+        .parse()
+        .map_err(|e: carestaff_domain::LangError| CommandError::invalid(e.to_string()))?;
     blocking(app, move |state| Ok(state.store()?.set_setting("language", language.code())?)).await
 }
 
@@ -329,7 +331,7 @@ pub async fn import_files<R: Runtime>(
             total: files.len(),
             item: String::new(),
         });
-        Ok(carestaff::app::import::import_view(
+        Ok(carestaff_app::import::import_view(
             Catalog::builtin(),
             Registry::builtin(),
             &reports,
@@ -579,10 +581,11 @@ pub async fn export_file<R: Runtime>(
                 (store.observations(&catalog)?, store.has_demo_data()?)
             };
             step(1, "chart");
-            let data = carestaff::chart::ChartData::new(&catalog, Registry::builtin(), &obs, as_of);
+            let data =
+                carestaff_report::chart::ChartData::new(&catalog, Registry::builtin(), &obs, as_of);
             crate::exports::trend_png(&data, t, t.region, lang, demo)?
         } else {
-            let data = carestaff::app::report_data(&*state.store()?, &catalog, registry, region)?;
+            let data = carestaff_app::report_data(&*state.store()?, &catalog, registry, region)?;
             step(1, "workbook");
             crate::exports::compliance_report(&catalog, &data, as_of, region)?
         };
@@ -698,7 +701,7 @@ pub struct HubSession {
 
 fn hub_lock(
     state: &AppState,
-) -> CommandResult<std::sync::MutexGuard<'_, Option<carestaff::hub::client::Client>>> {
+) -> CommandResult<std::sync::MutexGuard<'_, Option<carestaff_app::client::Client>>> {
     state
         .hub
         .lock()
@@ -715,7 +718,7 @@ pub async fn hub_sign_in<R: Runtime>(
     password: String,
 ) -> CommandResult<HubSession> {
     blocking(app, move |state| {
-        let client = carestaff::hub::client::Client::sign_in(&url, &name, &password)
+        let client = carestaff_app::client::Client::sign_in(&url, &name, &password)
             .map_err(CommandError::from_hub)?;
         let session = HubSession { url: client.base().to_string(), me: client.me().clone() };
         {

@@ -1,8 +1,8 @@
 //! The error every command returns: `{code, message}` on the wire. The UI branches on `code`
 //! only; `message` is for people.
 
-use carestaff::catalog::CatalogError;
-use carestaff::store::StoreError;
+use carestaff_domain::catalog::CatalogError;
+use carestaff_store::StoreError;
 use serde::Serialize;
 
 /// What kind of failure a command met; serialized in snake_case and pinned by a test.
@@ -93,8 +93,8 @@ impl From<CatalogError> for CommandError {
 
 impl CommandError {
     /// A hub's refusal, in both languages as the hub gave them.
-    pub fn from_hub(e: carestaff::hub::HubError) -> CommandError {
-        use carestaff::hub::HubCode;
+    pub fn from_hub(e: carestaff_app::HubError) -> CommandError {
+        use carestaff_app::HubCode;
         let code = match e.code {
             HubCode::Unauthenticated => ErrorCode::Unauthenticated,
             HubCode::Forbidden => ErrorCode::Forbidden,

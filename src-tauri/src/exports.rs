@@ -1,12 +1,12 @@
-//! What the core can draw and export. Charts and reports live in the core (`carestaff::chart`,
-//! `carestaff::report`, `carestaff::template`); this module adapts them and tells the Reports
+//! What the core can draw and export. Charts and reports live in the core (`carestaff_report::chart`,
+//! `carestaff_report`, `carestaff_report::template`); this module adapts them and tells the Reports
 //! page which exports exist, so it never shows a button that cannot work.
 
-use carestaff::app::{self, ReportData};
-use carestaff::chart::{self, ChartData, ChartError, ChartOptions};
-use carestaff::report::ReportError;
-use carestaff::template::TemplateError;
-use carestaff::{Catalog, Lang, RegionCode, Registry, Target};
+use carestaff_app::{self as app, ReportData};
+use carestaff_domain::{Catalog, Lang, RegionCode, Registry, Target};
+use carestaff_report::chart::{self, ChartData, ChartError, ChartOptions};
+use carestaff_report::template::TemplateError;
+use carestaff_report::ReportError;
 use chrono::NaiveDate;
 
 use crate::error::{CommandError, CommandResult};

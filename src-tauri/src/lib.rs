@@ -59,7 +59,7 @@ pub fn run() -> Result<(), String> {
     let mut state = AppState::open(&db, test_hooks)
         .map_err(|e| format!("cannot open the database {}: {}", db.display(), e.message))?;
     state.start_page = std::env::var("CARESTAFF_PAGE").ok().filter(|p| p.starts_with("#/"));
-    state.user = carestaff::app::os_user_name(|k| std::env::var_os(k));
+    state.user = carestaff_app::os_user_name(|k| std::env::var_os(k));
     configure(tauri::Builder::default(), state)
         .run(tauri::generate_context!())
         .map_err(|e| format!("the window could not start: {e}"))

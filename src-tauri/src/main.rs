@@ -8,7 +8,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // A damaged file can trip an assertion inside a reader: it is refused in words, and Rust's
     // panic message is not printed.
-    carestaff::ingest::read::install_quiet_panic_hook();
+    carestaff_ingest::read::install_quiet_panic_hook();
     match carestaff_desktop::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

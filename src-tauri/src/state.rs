@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use carestaff::{Catalog, LocalTarget, Store};
+use carestaff_domain::{Catalog, LocalTarget};
+use carestaff_store::Store;
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 
@@ -26,7 +27,7 @@ pub struct AppState {
     /// Who runs the app (`$USER`), recorded with each import.
     pub user: String,
     /// The hub this app reports to (上报), once signed in.
-    pub hub: Mutex<Option<carestaff::hub::client::Client>>,
+    pub hub: Mutex<Option<carestaff_app::client::Client>>,
     /// The files this run saved (exports, marked-up returns): the only ones `open_saved` opens.
     pub saved: Mutex<Vec<PathBuf>>,
 }
@@ -74,12 +75,12 @@ impl AppState {
     ///
     /// As [`Store::local_targets`].
     pub fn catalog(&self) -> CommandResult<(Catalog, Vec<LocalTarget>)> {
-        Ok(carestaff::app::load_catalog(&*self.store()?)?)
+        Ok(carestaff_app::load_catalog(&*self.store()?)?)
     }
 }
 
 /// The database file: `$CARESTAFF_DB`, else `carestaff.db` in the user's data folder (the same
 /// default as the command line, so both see the same data).
 pub fn default_db_path() -> PathBuf {
-    carestaff::store::default_db_path(|k| std::env::var_os(k))
+    carestaff_store::default_db_path(|k| std::env::var_os(k))
 }

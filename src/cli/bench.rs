@@ -10,7 +10,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use carestaff::{assess, ingest, Catalog, Database, Registry, Store};
+use carestaff_domain::{assess, Catalog, Registry};
+use carestaff_ingest as ingest;
+use carestaff_store::{Database, Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -92,14 +94,14 @@ pub fn run_step(step: &str, file: &Path, db: &Path, as_of: NaiveDate, out: &Path
 pub fn national_status(
     catalog: &Catalog,
     registry: &Registry,
-    obs: &carestaff::Observations,
+    obs: &carestaff_domain::Observations,
     as_of: NaiveDate,
 ) -> Vec<assess::Assessment> {
     let mut rows = assess::assess_all(catalog, registry, obs, as_of);
-    let regions: Vec<carestaff::RegionCode> = registry
+    let regions: Vec<carestaff_domain::RegionCode> = registry
         .all()
         .iter()
-        .filter(|r| r.level != carestaff::region::Level::County)
+        .filter(|r| r.level != carestaff_domain::region::Level::County)
         .map(|r| r.code)
         .collect();
     let many = assess::assess_many(catalog, registry, obs, as_of, &regions);
@@ -134,8 +136,8 @@ fn floor(file: &Path) -> Result<u64> {
 fn report_step(db: &Path, as_of: NaiveDate, out: &Path) -> Result<u64> {
     let store = Store::open(db)?;
     let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
-    let data = carestaff::app::report_data(&store, catalog, registry, None)?;
-    let bytes = carestaff::app::compliance_report(catalog, registry, &data, as_of, None)?;
+    let data = carestaff_app::report_data(&store, catalog, registry, None)?;
+    let bytes = carestaff_app::compliance_report(catalog, registry, &data, as_of, None)?;
     std::fs::write(out, &bytes)?;
     Ok(bytes.len() as u64)
 }

@@ -5,11 +5,11 @@
 use std::io::{IsTerminal, Read, Write};
 
 use anyhow::Result;
-use carestaff::hub::client::Client;
-use carestaff::hub::server::{CliOutput, ServeOptions};
-use carestaff::hub::{accounts, HubError};
-use carestaff::store::{Location, PgPool, PgStore};
-use carestaff::Lang;
+use carestaff_app::client::Client;
+use carestaff_domain::Lang;
+use carestaff_hub::server::{CliOutput, ServeOptions};
+use carestaff_hub::{accounts, HubError};
+use carestaff_store::{Location, PgPool, PgStore};
 
 use crate::{usage, Command, Env, Rejected, ServeArgs, UserArgs, UserCommand};
 
@@ -116,7 +116,7 @@ pub fn serve(env: &Env, a: ServeArgs) -> Result<()> {
         _ => return Err(usage("give both --tls-cert and --tls-key, or neither")),
     };
     let pool = PgPool::connect(url, a.pool.max(2))?;
-    carestaff::hub::server::serve(pool, &ServeOptions { listen: a.listen, tls })
+    Ok(carestaff_hub::server::serve(pool, &ServeOptions { listen: a.listen, tls })?)
 }
 
 /// The password of client mode: `$CARESTAFF_PASSWORD`, else asked for on the terminal.
@@ -163,13 +163,13 @@ pub fn client(
     // Arguments are checked before the password is asked for.
     let files = match &command {
         Command::Import(a) => {
-            a.options(carestaff::Catalog::builtin())?;
+            a.options(carestaff_domain::Catalog::builtin())?;
             let mut files = Vec::with_capacity(a.files.len());
             for f in &a.files {
                 let bytes = std::fs::File::open(f)
-                    .and_then(carestaff::ingest::read::read_limited)
+                    .and_then(carestaff_ingest::read::read_limited)
                     .map_err(|e| {
-                        let r = carestaff::ingest::FileReport::unreadable(&f.display().to_string(), &e);
+                        let r = carestaff_ingest::FileReport::unreadable(&f.display().to_string(), &e);
                         let p = r.errors.first();
                         let m = p.map(|p| if lang == Lang::Zh { p.message_zh.clone() } else { p.message.clone() });
                         anyhow::anyhow!("{}: {}", f.display(), m.unwrap_or_default())
@@ -268,8 +268,8 @@ fn review(
     lang: Lang,
     json_out: bool,
     command: &str,
-    region: carestaff::RegionCode,
-    period: carestaff::Period,
+    region: carestaff_domain::RegionCode,
+    period: carestaff_domain::Period,
     reason: String,
 ) -> Result<Result<(), anyhow::Error>, HubError> {
     let args = serde_json::json!({ "region": region.to_string(), "period": period.to_string(), "reason": reason });

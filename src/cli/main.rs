@@ -1,6 +1,6 @@
 //! `carestaff`: the command line over the core. Arguments are parsed and validated into typed
 //! options first; each subcommand is then one function: one call into the application layer
-//! (`carestaff::app`) and one [`emit`] of its view as a table or as JSON.
+//! (`carestaff_app`) and one [`emit`] of its view as a table or as JSON.
 //!
 //! The clock, the environment and the terminal are read once, in [`Env::new`]; files are read
 //! and written only here (and by `bench`, which times them).
@@ -13,12 +13,13 @@ use std::process::ExitCode;
 
 mod bench;
 mod hub;
-use carestaff::app::text as print;
+use carestaff_app::text as print;
 
 use anyhow::{Context, Result};
-use carestaff::ingest::{self, ImportContext, Options, Outcome};
-use carestaff::store::{Database, Db, Location};
-use carestaff::{app, Catalog, Lang, Period, RegionCode, Registry};
+use carestaff_app as app;
+use carestaff_domain::{Catalog, Lang, Period, RegionCode, Registry};
+use carestaff_ingest::{self as ingest, ImportContext, Options, Outcome};
+use carestaff_store::{Database, Db, Location};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -406,7 +407,7 @@ impl Env {
     fn new(cli_db: Option<String>, lang: Lang, now: DateTime<Utc>) -> Env {
         // `$CARESTAFF_DB` may name a file or a server, like `--db`.
         let db = cli_db.unwrap_or_else(|| {
-            carestaff::store::default_db_path(|k| std::env::var_os(k)).to_string_lossy().into()
+            carestaff_store::default_db_path(|k| std::env::var_os(k)).to_string_lossy().into()
         });
         Env {
             db: Location::parse(&db),
@@ -483,7 +484,15 @@ fn run(env: &Env, command: Command, out: &mut impl Write) -> Result<()> {
     }
 }
 
-use print::emit;
+/// The view as JSON or as the table `print` makes of it.
+fn emit<W: Write, T: serde::Serialize + ?Sized>(
+    out: &mut W,
+    json: bool,
+    view: &T,
+    text: impl FnOnce(&mut W, &T) -> std::io::Result<()>,
+) -> Result<()> {
+    Ok(print::emit(out, json, view, text)?)
+}
 
 fn known_region(registry: &Registry, code: RegionCode) -> Result<()> {
     match registry.get(code) {
@@ -492,7 +501,7 @@ fn known_region(registry: &Registry, code: RegionCode) -> Result<()> {
     }
 }
 
-fn known_target<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c carestaff::Target> {
+fn known_target<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c carestaff_domain::Target> {
     catalog
         .target(id)
         .ok_or_else(|| usage(format!("no target `{id}` in the catalog (see `carestaff targets`)")))
@@ -581,7 +590,8 @@ fn completeness(env: &Env, a: CompletenessArgs, out: &mut impl Write) -> Result<
     let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
     known_region(registry, a.region)?;
     let obs = env.open_store()?.observations(catalog)?;
-    let rows = carestaff::completeness::child_returns(catalog, registry, &obs, a.region, a.period);
+    let rows =
+        carestaff_domain::completeness::child_returns(catalog, registry, &obs, a.region, a.period);
     emit(out, a.json, &rows, |out, rows| {
         print::completeness(out, rows, a.region, a.period, env.lang)
     })
@@ -610,7 +620,7 @@ fn targets(env: &Env, a: JsonArg, out: &mut impl Write) -> Result<()> {
 
 fn regions(env: &Env, a: RegionsArgs, out: &mut impl Write) -> Result<()> {
     let registry = Registry::builtin();
-    let list: Vec<&carestaff::Region> = match a.parent {
+    let list: Vec<&carestaff_domain::Region> = match a.parent {
         Some(p) => {
             known_region(registry, p)?;
             registry.children(p).iter().filter_map(|c| registry.get(*c)).collect()
@@ -634,7 +644,7 @@ fn report(env: &Env, a: ReportArgs, out: &mut impl Write) -> Result<()> {
 }
 
 fn template(a: TemplateArgs, out: &mut impl Write) -> Result<()> {
-    use carestaff::template::TemplateError;
+    use carestaff_report::template::TemplateError;
     let bytes = app::fill_in_template(Catalog::builtin(), Registry::builtin(), a.region, a.period)
         .map_err(|e| match e {
             TemplateError::UnknownRegion(_) | TemplateError::NoTargets(_) => usage(e.to_string()),
@@ -685,7 +695,7 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// `carestaff chart`: validates the arguments (exit 2 on a bad one), draws, writes the file.
 fn chart(env: &Env, args: ChartArgs) -> Result<()> {
-    use carestaff::chart::{self, Chart, ChartData, ChartError, ChartOptions};
+    use carestaff_report::chart::{self, Chart, ChartData, ChartError, ChartOptions};
     let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
 
     let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);

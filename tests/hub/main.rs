@@ -486,8 +486,8 @@ fn the_command_line_client_prints_what_the_local_commands_print() {
 #[test]
 fn every_county_of_a_province_submitting_at_once_loses_and_duplicates_nothing() {
     let url = database("load");
-    let registry = carestaff::Registry::builtin();
-    let province = carestaff::RegionCode::from_u32(370_000).expect("code");
+    let registry = carestaff_domain::Registry::builtin();
+    let province = carestaff_domain::RegionCode::from_u32(370_000).expect("code");
     let mut counties = Vec::new();
     for &city in registry.children(province) {
         for &county in registry.children(city) {
@@ -498,13 +498,13 @@ fn every_county_of_a_province_submitting_at_once_loses_and_duplicates_nothing() 
     // Accounts through the library: 130 Argon2 hashes through 130 processes would be slower
     // than the test itself.
     {
-        let pg = carestaff::store::PgStore::connect(&url).expect("connect");
+        let pg = carestaff_store::PgStore::connect(&url).expect("connect");
         for c in &counties {
-            carestaff::hub::accounts::add(
+            carestaff_hub::accounts::add(
                 &pg,
                 &format!("c{c}"),
                 *c,
-                carestaff::hub::Role::Reporter,
+                carestaff_hub::Role::Reporter,
                 PASS,
                 "2026-12-01T00:00:00Z",
             )

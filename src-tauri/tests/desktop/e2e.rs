@@ -10,14 +10,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use carestaff::assess::{self, Color};
-use carestaff::{Catalog, Database, Registry, Store};
+use carestaff_domain::assess::{self, Color};
+use carestaff_domain::{Catalog, Registry};
+use carestaff_store::{Database, Store};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-const PORT: u16 = 4444;
-const NATIVE_PORT: u16 = 4445;
+/// tauri-driver's port (and WebKitWebDriver's, the next one): 4444 unless
+/// `CARESTAFF_E2E_PORT` names another, so two checkouts can run their tests side by side.
+fn driver_port() -> u16 {
+    std::env::var("CARESTAFF_E2E_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4444)
+}
 const AS_OF: &str = "2026-10-15";
 
 /// The tests share the WebDriver ports: one at a time (an async mutex: the guard lives across
@@ -82,7 +86,8 @@ async fn launch(db: &Path) -> Session {
         panic!("WebKitWebDriver is missing: `apt-get install webkit2gtk-driver` (`make test` does this)");
     }
     let mut cmd = Command::new(&driver_path);
-    cmd.args(["--port", &PORT.to_string(), "--native-port", &NATIVE_PORT.to_string()])
+    let port = driver_port();
+    cmd.args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
         .env("CARESTAFF_DB", db)
         .env("CARESTAFF_TEST_HOOKS", "1")
         .stdin(Stdio::null())
@@ -100,13 +105,16 @@ async fn launch(db: &Path) -> Session {
     let client = loop {
         match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{PORT}"))
+            .connect(&format!("http://127.0.0.1:{}", driver_port()))
             .await
         {
             Ok(c) => break c,
             Err(e) if Instant::now() > deadline => {
                 kill_group(&mut driver);
-                panic!("no WebDriver session with tauri-driver on port {PORT} after 30 s: {e}");
+                panic!(
+                    "no WebDriver session with tauri-driver on port {} after 30 s: {e}",
+                    driver_port()
+                );
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
         }
@@ -216,13 +224,13 @@ fn expected_sample_statuses() -> Vec<(String, Color, &'static str)> {
     let catalog = Catalog::builtin();
     let registry = Registry::builtin();
     let mut store = Store::open_in_memory().expect("db");
-    let ctx = carestaff::ingest::ImportContext {
+    let ctx = carestaff_ingest::ImportContext {
         now: "2026-01-01T00:00:00Z".into(),
         user: "test".into(),
         dry_run: false,
     };
     for (name, bytes) in carestaff_desktop::samples::SAMPLE_FILES {
-        carestaff::ingest::import_file(
+        carestaff_ingest::import_file(
             &mut store,
             name,
             bytes,
@@ -368,7 +376,7 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
         Some("rejected")
     );
     let bytes = std::fs::read(&fixture).expect("fixture");
-    let parsed = carestaff::ingest::parse_file(
+    let parsed = carestaff_ingest::parse_file(
         "openpyxl_every_cell_error.xlsx",
         &bytes,
         Catalog::builtin(),
@@ -528,7 +536,7 @@ async fn the_language_switch_changes_the_labels_and_is_remembered() {
     assert_eq!(s.text("#nav-overview").await, "Overview");
     s.wait_css("#page-overview[data-ready='1']").await;
     let statuses = s.js("return [...document.querySelectorAll('#scorecard .cell-status')].map(e => e.textContent);").await;
-    let english: Vec<&str> = carestaff::Status::ALL.iter().map(|st| st.label_en()).collect();
+    let english: Vec<&str> = carestaff_domain::Status::ALL.iter().map(|st| st.label_en()).collect();
     for w in statuses.as_array().expect("statuses") {
         assert!(english.contains(&w.as_str().unwrap_or("")), "{w} is not an English status word");
     }

@@ -2,8 +2,8 @@
 //! `carestaff_desktop::configure` that `main` uses, with the app's real configuration and
 //! capability (so a command the capability does not grant fails here too).
 
-use carestaff::Store;
 use carestaff_desktop::{configure, AppState};
+use carestaff_store::Store;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -200,7 +200,7 @@ fn region_and_target_pages_explain_themselves() {
     assert!(region["children"].as_u64().unwrap_or(0) > 0);
     assert!(!region["ranking"].as_array().expect("ranking").is_empty());
     let target = h.ok("target", json!({"id": "CQ-1", "asOf": "2026-10-15"}));
-    let quote = carestaff::Catalog::builtin().target("CQ-1").map(|t| t.quote.clone());
+    let quote = carestaff_domain::Catalog::builtin().target("CQ-1").map(|t| t.quote.clone());
     assert_eq!(target["quote"].as_str().map(String::from), quote);
     assert!(!target["series"].as_array().expect("series").is_empty());
     assert!(!target["sources"].as_array().expect("sources").is_empty());

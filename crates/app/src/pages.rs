@@ -1,0 +1,145 @@
+//! What each page reads from the store, and the page built from it: the read is one call
+//! (a front end holding a lock on the store holds it only for that), the page a pure function
+//! after. The desktop's commands and the hub's handlers both go through these, so a page is
+//! the same in the app and in a browser.
+
+use chrono::NaiveDate;
+
+use super::views::{self, CatalogView, TargetExtras, TargetView};
+use carestaff_domain::{
+    Catalog, Lang, LocalTarget, Observations, Period, RegionCode, Registry, Target,
+};
+use carestaff_report::chart::{self, ChartData, ChartOptions};
+use carestaff_store::{Database, HistoryRow, StoreError, ValueRow};
+
+/// The built-in catalog with the enabled local targets that are still valid (a later built-in
+/// target could take a local target's id; such a local target is then left out, not fatal).
+pub fn effective_catalog(locals: &[LocalTarget]) -> Catalog {
+    let base = Catalog::builtin();
+    let valid: Vec<LocalTarget> =
+        locals.iter().filter(|l| base.validate_local(l).is_ok()).cloned().collect();
+    base.with_local(&valid).unwrap_or_else(|_| base.clone())
+}
+
+/// The catalog the pages assess: built-in targets and the enabled local ones; and every
+/// local target stored (switched-off ones too).
+///
+/// # Errors
+///
+/// [`StoreError`] when the database fails.
+pub fn load_catalog<D: Database>(db: &D) -> Result<(Catalog, Vec<LocalTarget>), StoreError> {
+    let locals = db.local_targets()?;
+    Ok((effective_catalog(&locals), locals))
+}
+
+/// The Catalog page from every local target stored (switched off or not).
+pub fn catalog_page(locals: Vec<LocalTarget>) -> CatalogView {
+    let off: Vec<String> = locals.iter().filter(|l| !l.enabled).map(|l| l.id.clone()).collect();
+    let all: Vec<LocalTarget> =
+        locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect();
+    views::catalog(&effective_catalog(&all), Registry::builtin(), &off)
+}
+
+/// The catalog a new local target is checked against: every local target stored counts, so
+/// a switched-off one keeps its id.
+pub fn catalog_for_new_local(locals: Vec<LocalTarget>) -> Catalog {
+    effective_catalog(
+        &locals.into_iter().map(|l| LocalTarget { enabled: true, ..l }).collect::<Vec<_>>(),
+    )
+}
+
+/// What the Region page reads: every current value for the status method, and the values of
+/// the quarter being reported (to tell who has reported).
+#[derive(Debug)]
+pub struct RegionData {
+    /// Every current value.
+    pub obs: Observations,
+    /// The current values of the quarter last ended by the as-of date.
+    pub current: Vec<ValueRow>,
+}
+
+/// Reads what the Region page needs as of `as_of`.
+///
+/// # Errors
+///
+/// [`StoreError`] when the database fails.
+pub fn region_data<D: Database>(
+    db: &D,
+    catalog: &Catalog,
+    as_of: NaiveDate,
+) -> Result<RegionData, StoreError> {
+    Ok(RegionData {
+        obs: db.observations(catalog)?,
+        current: db.current_values(None, Some(Period::last_ended_by(as_of)))?,
+    })
+}
+
+/// The Region page; `None` for a code the registry does not know.
+pub fn region_page(
+    catalog: &Catalog,
+    data: &RegionData,
+    as_of: NaiveDate,
+    code: RegionCode,
+    rank_by: Option<&str>,
+) -> Option<views::RegionView> {
+    views::region(catalog, Registry::builtin(), &data.obs, as_of, code, rank_by, &data.current)
+}
+
+/// What the Target page reads: every current value, and the trail of each value behind the
+/// latest figure (its last two entries).
+#[derive(Debug)]
+pub struct TargetData {
+    /// Every current value.
+    pub obs: Observations,
+    /// `(region, metric, trail)`.
+    pub history: Vec<(RegionCode, String, Vec<HistoryRow>)>,
+}
+
+/// Reads what the Target page of `target` in `region` needs.
+///
+/// # Errors
+///
+/// [`StoreError`] when the database fails.
+pub fn target_data<D: Database>(
+    db: &D,
+    catalog: &Catalog,
+    target: &Target,
+    region: RegionCode,
+) -> Result<TargetData, StoreError> {
+    let registry = Registry::builtin();
+    let obs = db.observations(catalog)?;
+    let mut history = Vec::new();
+    for (code, metric) in views::source_keys(registry, &obs, target, region) {
+        let rows = views::recent_history(db.history(code, &metric)?, 2);
+        history.push((code, metric, rows));
+    }
+    Ok(TargetData { obs, history })
+}
+
+/// The Target page with its trend and bullet charts drawn in `lang` (a chart the core cannot
+/// draw is left out; the page then shows the series as a table).
+pub fn target_page(
+    catalog: &Catalog,
+    data: TargetData,
+    as_of: NaiveDate,
+    target: &Target,
+    region: RegionCode,
+    lang: Lang,
+) -> TargetView {
+    let registry = Registry::builtin();
+    let charts = ChartData::new(catalog, registry, &data.obs, as_of);
+    // The trend at the smallest size the core draws, so its words stay readable half the
+    // window wide; the bullet chart's key-figure boxes need the slide size to keep clear of
+    // each other.
+    let small = ChartOptions { lang, width: 800, height: 450, demo: false };
+    let chart_svg = chart::trend(&charts, target, region, &small).ok();
+    let bullet_svg = chart::bullet(&charts, target, region, &ChartOptions::new(lang)).ok();
+    views::target(
+        catalog,
+        registry,
+        &data.obs,
+        as_of,
+        (target, region),
+        TargetExtras { history: data.history, chart_svg, bullet_svg },
+    )
+}

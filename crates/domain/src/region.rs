@@ -1,0 +1,727 @@
+//! The region registry: every GB/T 2260 division of the country down to county level, with
+//! the statistical functional zones as optional members.
+//!
+//! The registry is immutable data compiled into the binary (`data/regions/`), parsed once.
+
+use rustc_hash::FxHashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+const MCA_CSV: &str = include_str!("../../../data/regions/divisions_2024_mca.csv");
+const OPTIONAL_CSV: &str = include_str!("../../../data/regions/optional_members_2023_stats.csv");
+const HISTORY_CSV: &str = include_str!("../../../data/regions/history.csv");
+
+/// A six-digit GB/T 2260 division code such as `370303`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RegionCode(u32);
+
+/// A code that is not six digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a six-digit region code")]
+pub struct RegionCodeError(pub String);
+
+impl RegionCode {
+    /// 北京市 (110000), a valid code for a value filled in right after.
+    pub const BEIJING: RegionCode = RegionCode(110_000);
+
+    /// The code as a number (`370303`).
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+
+    /// Builds a code from its numeric form; `None` unless it has exactly six digits.
+    pub fn from_u32(n: u32) -> Option<RegionCode> {
+        (100_000..=999_999).contains(&n).then_some(RegionCode(n))
+    }
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:06}", self.0)
+    }
+}
+
+impl FromStr for RegionCode {
+    type Err = RegionCodeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
+            t.parse()
+                .ok()
+                .and_then(RegionCode::from_u32)
+                .ok_or_else(|| RegionCodeError(s.to_string()))
+        } else {
+            Err(RegionCodeError(s.to_string()))
+        }
+    }
+}
+
+impl Serialize for RegionCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RegionCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The administrative level of a division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// 省级: provinces, autonomous regions, municipalities.
+    Province,
+    /// 地级: prefecture-level cities, prefectures, leagues.
+    Prefecture,
+    /// 县级: districts, counties, county-level cities, functional zones.
+    County,
+}
+
+impl Level {
+    /// The Chinese word for the level.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Level::Province => "省级",
+            Level::Prefecture => "地级",
+            Level::County => "县级",
+        }
+    }
+}
+
+/// One division.
+#[derive(Debug, Clone, Serialize)]
+pub struct Region {
+    /// The six-digit code.
+    pub code: RegionCode,
+    /// The official name, e.g. `张店区`.
+    pub name: String,
+    /// Province, prefecture or county.
+    pub level: Level,
+    /// The parent division; `None` for provinces.
+    pub parent: Option<RegionCode>,
+    /// A statistical area outside the MCA list (functional zones and the like): it may report
+    /// and rolls up into its parent, but is not counted when a target asks for every child.
+    pub optional: bool,
+    /// A functional zone (开发区, 新区 …), codes xx71–xx79.
+    pub functional_zone: bool,
+}
+
+/// Why a region reference in a spreadsheet could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// No division has that code or name.
+    #[error("no region is called or coded `{0}`: use the six-digit code or the official name (e.g. 张店区)")]
+    Unknown(String),
+    /// Several divisions share the name; the candidates are listed.
+    #[error("`{name}` is ambiguous ({}): add the code or the parent's name in front", candidates.join(", "))]
+    Ambiguous {
+        /// The name as written.
+        name: String,
+        /// `code name` of each candidate.
+        candidates: Vec<String>,
+    },
+    /// The region exists but lies outside the jurisdiction the file is about.
+    #[error("`{name}` ({code}) is not part of {scope}: check the file is the right jurisdiction's return")]
+    OutsideScope {
+        /// The name as written.
+        name: String,
+        /// Its code.
+        code: RegionCode,
+        /// The jurisdiction, `code name`.
+        scope: String,
+    },
+}
+
+impl ResolveError {
+    /// The message in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            ResolveError::Unknown(t) => format!(
+                "没有名称或代码为“{t}”的地区：请填写六位行政区划代码或规范名称（如 张店区）"
+            ),
+            ResolveError::Ambiguous { name, candidates } => {
+                format!(
+                    "“{name}”有重名（{}）：请填写代码，或在前面加上上级地区名称",
+                    candidates.join("、")
+                )
+            }
+            ResolveError::OutsideScope { name, code, scope } => {
+                format!("“{name}”（{code}）不属于{scope}：请确认这是该地区的报表")
+            }
+        }
+    }
+}
+
+/// A division that no longer exists under that name or code, and what it became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Former {
+    /// Its code then.
+    pub code: u32,
+    /// Its name then.
+    pub name: String,
+    /// The year it ended.
+    pub end: u16,
+    /// Its parent's name then (for names written with the parent in front).
+    pub parent_name: String,
+    /// The current divisions it became (one: renamed or re-coded; several: split).
+    pub successors: Vec<RegionCode>,
+}
+
+/// What a name or code that is no longer current became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Historic {
+    /// It became exactly one current division.
+    Renamed {
+        /// The current division.
+        code: RegionCode,
+        /// The year of the change.
+        year: u16,
+    },
+    /// It was divided among (or merged into) several current divisions.
+    Split {
+        /// The year of the change.
+        year: u16,
+        /// The current divisions.
+        successors: Vec<RegionCode>,
+    },
+    /// Several former divisions had that name and the scope does not tell them apart.
+    Ambiguous {
+        /// `code name (parent)` of each.
+        candidates: Vec<String>,
+    },
+}
+
+/// The registry of divisions.
+#[derive(Debug)]
+pub struct Registry {
+    regions: Vec<Region>,
+    by_code: FxHashMap<RegionCode, usize>,
+    by_name: FxHashMap<String, Vec<usize>>,
+    children: FxHashMap<RegionCode, Vec<RegionCode>>,
+    former: Vec<Former>,
+    former_by_name: FxHashMap<String, Vec<usize>>,
+    former_by_code: FxHashMap<u32, Vec<usize>>,
+}
+
+impl Registry {
+    /// The registry compiled into the binary (MCA 2024 plus the NBS 2023 optional members).
+    pub fn builtin() -> &'static Registry {
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        REGISTRY.get_or_init(|| {
+            let mut r = Registry::from_csv(MCA_CSV, OPTIONAL_CSV);
+            r.load_history(HISTORY_CSV);
+            r
+        })
+    }
+
+    fn from_csv(mca: &str, optional: &str) -> Registry {
+        let mut regions = Vec::with_capacity(3400);
+        for line in mca.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split(',').collect();
+            let level = match f[3].trim() {
+                "province" => Level::Province,
+                "prefecture" => Level::Prefecture,
+                _ => Level::County,
+            };
+            regions.push(Region {
+                code: f[0].parse().expect("registry codes are six digits"),
+                name: f[1].to_string(),
+                level,
+                parent: f[2].parse().ok(),
+                optional: false,
+                functional_zone: false,
+            });
+        }
+        for line in optional.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split(',').collect();
+            regions.push(Region {
+                code: f[0].parse().expect("registry codes are six digits"),
+                name: f[1].to_string(),
+                level: Level::County,
+                parent: f[2].parse().ok(),
+                optional: true,
+                functional_zone: f[3].trim() == "true",
+            });
+        }
+        Registry::from_regions(regions)
+    }
+
+    fn from_regions(regions: Vec<Region>) -> Registry {
+        let mut by_code = FxHashMap::default();
+        let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let mut children: FxHashMap<RegionCode, Vec<RegionCode>> = FxHashMap::default();
+        for (i, r) in regions.iter().enumerate() {
+            by_code.insert(r.code, i);
+            by_name.entry(normalize_name(&r.name)).or_default().push(i);
+            if let Some(p) = r.parent {
+                children.entry(p).or_default().push(r.code);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort();
+        }
+        Registry {
+            regions,
+            by_code,
+            by_name,
+            children,
+            former: Vec::new(),
+            former_by_name: FxHashMap::default(),
+            former_by_code: FxHashMap::default(),
+        }
+    }
+
+    /// Loads the former divisions (`data/regions/history.csv`, derived from the GB/T 2260
+    /// change history by `tools/derive_history.py`).
+    fn load_history(&mut self, csv: &str) {
+        for line in csv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() < 6 {
+                continue;
+            }
+            let (Ok(code), Ok(end)) = (f[0].parse::<u32>(), f[3].parse::<u16>()) else { continue };
+            let successors: Vec<RegionCode> = f[5]
+                .split(';')
+                .filter_map(|c| c.parse().ok())
+                .filter(|c| self.get(*c).is_some())
+                .collect();
+            if successors.is_empty() {
+                continue;
+            }
+            let i = self.former.len();
+            self.former_by_name.entry(normalize_name(f[1])).or_default().push(i);
+            self.former_by_code.entry(code).or_default().push(i);
+            self.former.push(Former {
+                code,
+                name: f[1].to_string(),
+                end,
+                parent_name: f[4].to_string(),
+                successors,
+            });
+        }
+    }
+
+    /// What a name or code that matches no current division became: through the GB/T 2260
+    /// change history, among the former divisions whose successors lie inside `scope` (the
+    /// scope widens up to its province, as for current names). `None` when no former
+    /// division matches.
+    pub fn resolve_former(&self, text: &str, scope: Option<RegionCode>) -> Option<Historic> {
+        let name = normalize_name(text);
+        let mut candidates: Vec<usize> = Vec::new();
+        let digits = name.bytes().all(|b| b.is_ascii_digit());
+        if digits && name.len() == 6 {
+            candidates = self.former_by_code.get(&name.parse().ok()?).cloned().unwrap_or_default();
+        } else if let Some(list) = self.former_by_name.get(&name) {
+            candidates = list.clone();
+        } else {
+            // A name with its parent's name in front: 大同市南郊区.
+            for (start, _) in name.char_indices().skip(1) {
+                let (prefix, suffix) = name.split_at(start);
+                if let Some(list) = self.former_by_name.get(suffix) {
+                    let with_parent: Vec<usize> = list
+                        .iter()
+                        .copied()
+                        .filter(|&i| {
+                            let parent = normalize_name(&self.former[i].parent_name);
+                            !parent.is_empty()
+                                && (prefix.ends_with(&parent) || parent.ends_with(prefix))
+                        })
+                        .collect();
+                    if !with_parent.is_empty() {
+                        candidates = with_parent;
+                        break;
+                    }
+                }
+            }
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        // Inside the scope, widening to its province; without a scope, all of them.
+        let mut chosen = candidates.clone();
+        if let Some(s) = scope {
+            for level in std::iter::once(s).chain(self.ancestors(s)) {
+                let inside: Vec<usize> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        self.former[i].successors.iter().any(|c| self.is_within(*c, level))
+                    })
+                    .collect();
+                if !inside.is_empty() {
+                    chosen = inside;
+                    break;
+                }
+            }
+        }
+        let mut successors: Vec<RegionCode> =
+            chosen.iter().flat_map(|&i| self.former[i].successors.iter().copied()).collect();
+        successors.sort();
+        successors.dedup();
+        let year = chosen.iter().map(|&i| self.former[i].end).max().unwrap_or(0);
+        // Records of one division over time (铜梁县 under 四川, then 重庆) agree on what it became.
+        let same_division =
+            chosen.iter().all(|&i| self.former[i].successors == self.former[chosen[0]].successors);
+        if !same_division {
+            let mut shown: Vec<String> = chosen
+                .iter()
+                .map(|&i| {
+                    let f = &self.former[i];
+                    format!("{} {}（{}，{}年撤销）", f.code, f.name, f.parent_name, f.end)
+                })
+                .collect();
+            shown.dedup();
+            return Some(Historic::Ambiguous { candidates: shown });
+        }
+        Some(match successors.as_slice() {
+            [one] => Historic::Renamed { code: *one, year },
+            _ => Historic::Split { year, successors },
+        })
+    }
+
+    /// Every division, provinces first in code order as listed in the source.
+    pub fn all(&self) -> &[Region] {
+        &self.regions
+    }
+
+    /// The division with this code.
+    pub fn get(&self, code: RegionCode) -> Option<&Region> {
+        self.by_code.get(&code).map(|&i| &self.regions[i])
+    }
+
+    /// The name of a code, or the code itself when unknown (for messages).
+    pub fn name_of(&self, code: RegionCode) -> String {
+        self.get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
+    }
+
+    /// The direct children, optional members included, in code order.
+    pub fn children(&self, code: RegionCode) -> &[RegionCode] {
+        self.children.get(&code).map_or(&[], Vec::as_slice)
+    }
+
+    /// The direct children that count when a target asks for "every child": optional members
+    /// (functional zones) excluded.
+    pub fn regular_children(&self, code: RegionCode) -> Vec<RegionCode> {
+        self.children(code)
+            .iter()
+            .copied()
+            .filter(|c| self.get(*c).is_some_and(|r| !r.optional))
+            .collect()
+    }
+
+    /// The chain of ancestors, nearest first.
+    pub fn ancestors(&self, code: RegionCode) -> Vec<RegionCode> {
+        let mut out = Vec::new();
+        let mut cur = self.get(code).and_then(|r| r.parent);
+        while let Some(c) = cur {
+            out.push(c);
+            cur = self.get(c).and_then(|r| r.parent);
+        }
+        out
+    }
+
+    /// Whether `code` is `scope` or lies below it.
+    pub fn is_within(&self, code: RegionCode, scope: RegionCode) -> bool {
+        code == scope || self.ancestors(code).contains(&scope)
+    }
+
+    /// All divisions whose normalized name is `name`.
+    pub fn by_name(&self, name: &str) -> Vec<&Region> {
+        self.by_name
+            .get(&normalize_name(name))
+            .map_or_else(Vec::new, |v| v.iter().map(|&i| &self.regions[i]).collect())
+    }
+
+    /// Resolves what a spreadsheet cell says about a region: a six-digit code, an official
+    /// name, or a name with its ancestors' names in front (`淄博市张店区`,
+    /// `山东省淄博市张店区`). With a `scope`, candidates outside it are dropped, so `朝阳区`
+    /// inside 220000 is Changchun's, not Beijing's.
+    ///
+    /// # Errors
+    ///
+    /// [`ResolveError::Unknown`] when nothing matches, [`ResolveError::Ambiguous`] when several
+    /// divisions match and the scope does not decide, [`ResolveError::OutsideScope`] when the
+    /// only match lies outside the scope.
+    pub fn resolve(
+        &self,
+        text: &str,
+        scope: Option<RegionCode>,
+    ) -> Result<RegionCode, ResolveError> {
+        let name = normalize_name(text);
+        if name.is_empty() {
+            return Err(ResolveError::Unknown(text.to_string()));
+        }
+        // "370303 张店区", "370303张店区": a code followed by its name.
+        if name.len() > 6 && name.is_char_boundary(6) {
+            let (head, tail) = name.split_at(6);
+            if let Ok(code) = head.parse::<RegionCode>() {
+                let agrees = self.get(code).is_some_and(|r| {
+                    tail.chars().all(|c| !c.is_ascii_digit())
+                        && normalize_name(&r.name)
+                            .starts_with(tail.trim_start_matches(['-', '_', '/']))
+                });
+                if agrees {
+                    return self.check_scope(text, code, scope);
+                }
+            }
+        }
+        // The 12-digit statistical form (370303000000) names the same county.
+        let code_text = match name.len() {
+            12 if name.bytes().all(|b| b.is_ascii_digit()) && name.ends_with("000000") => {
+                &name[..6]
+            }
+            _ => name.as_str(),
+        };
+        if let Ok(code) = code_text.parse::<RegionCode>() {
+            return match self.get(code) {
+                Some(_) => self.check_scope(text, code, scope),
+                None => Err(ResolveError::Unknown(text.to_string())),
+            };
+        }
+        let mut candidates = self.name_candidates(&name);
+        if candidates.is_empty() {
+            candidates = self.short_name_candidates(&name, scope);
+        }
+        if candidates.is_empty() {
+            return Err(ResolveError::Unknown(text.to_string()));
+        }
+        // Same-named divisions are told apart inside the scope; when none lies inside it, the
+        // scope widens step by step up to its province (a file about one district may name
+        // its neighbours).
+        let mut in_scope: Vec<RegionCode> = candidates.clone();
+        if let Some(s) = scope {
+            let widening = std::iter::once(s).chain(self.ancestors(s));
+            for level in widening {
+                in_scope =
+                    candidates.iter().copied().filter(|c| self.is_within(*c, level)).collect();
+                if !in_scope.is_empty() {
+                    break;
+                }
+            }
+        }
+        match in_scope.as_slice() {
+            [one] => Ok(*one),
+            [] if candidates.len() == 1 => self.check_scope(text, candidates[0], scope),
+            [] => Err(ResolveError::Unknown(text.to_string())),
+            many => Err(ResolveError::Ambiguous {
+                name: text.to_string(),
+                candidates: many.iter().map(|c| format!("{c} {}", self.describe(*c))).collect(),
+            }),
+        }
+    }
+
+    /// `长春市朝阳区`: the name with its ancestors, for telling same-named divisions apart.
+    pub fn describe(&self, code: RegionCode) -> String {
+        let mut parts: Vec<String> =
+            self.ancestors(code).iter().rev().map(|c| self.name_of(*c)).collect();
+        parts.push(self.name_of(code));
+        parts.concat()
+    }
+
+    fn check_scope(
+        &self,
+        text: &str,
+        code: RegionCode,
+        scope: Option<RegionCode>,
+    ) -> Result<RegionCode, ResolveError> {
+        match scope {
+            Some(s) if !self.is_within(code, s) => Err(ResolveError::OutsideScope {
+                name: text.to_string(),
+                code,
+                scope: format!("{s} {}", self.name_of(s)),
+            }),
+            _ => Ok(code),
+        }
+    }
+
+    /// Codes whose name, optionally preceded by names of their ancestors, spells `name`.
+    fn name_candidates(&self, name: &str) -> Vec<RegionCode> {
+        if let Some(list) = self.by_name.get(name) {
+            return list.iter().map(|&i| self.regions[i].code).collect();
+        }
+        // A parent-prefixed name: find a suffix that is a division's name and check that the
+        // rest is made of its ancestors' names, in order (some may be left out).
+        let mut out = Vec::new();
+        for (start, _) in name.char_indices().skip(1) {
+            let (prefix, suffix) = name.split_at(start);
+            let Some(list) = self.by_name.get(suffix) else { continue };
+            for &i in list {
+                let r = &self.regions[i];
+                if self.prefix_matches_ancestors(prefix, r.code) {
+                    out.push(r.code);
+                }
+            }
+            if !out.is_empty() {
+                break;
+            }
+        }
+        out
+    }
+
+    /// A name written without its suffix (张店 for 张店区, 鞍山 for 鞍山市): only inside a
+    /// scope, and only when exactly one division there starts with it.
+    fn short_name_candidates(&self, name: &str, scope: Option<RegionCode>) -> Vec<RegionCode> {
+        let Some(scope) = scope else { return Vec::new() };
+        if name.chars().count() < 2 {
+            return Vec::new();
+        }
+        let mut within: Vec<RegionCode> = vec![scope];
+        let mut i = 0;
+        while i < within.len() {
+            within.extend_from_slice(self.children(within[i]));
+            i += 1;
+        }
+        let matches: Vec<RegionCode> = within
+            .into_iter()
+            .filter(|c| {
+                self.get(*c).is_some_and(|r| {
+                    r.name.starts_with(name) && r.name.chars().count() <= name.chars().count() + 3
+                })
+            })
+            .collect();
+        if matches.len() == 1 {
+            matches
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The divisions whose full names appear in free text such as a title
+    /// (`淄博市养老服务人才统计表` → 370300): names of at least three characters that only one
+    /// division bears, in code order.
+    pub fn find_in_text(&self, text: &str) -> Vec<RegionCode> {
+        let t = normalize_name(text);
+        let mut found: Vec<RegionCode> = self
+            .by_name
+            .iter()
+            .filter(|(name, list)| {
+                list.len() == 1 && name.chars().count() >= 3 && t.contains(name.as_str())
+            })
+            .map(|(_, list)| self.regions[list[0]].code)
+            .collect();
+        found.sort();
+        found
+    }
+
+    fn prefix_matches_ancestors(&self, prefix: &str, code: RegionCode) -> bool {
+        let mut rest = prefix;
+        for anc in self.ancestors(code).iter().rev() {
+            let anc_name = normalize_name(&self.name_of(*anc));
+            if let Some(r) = rest.strip_prefix(anc_name.as_str()) {
+                rest = r;
+            }
+        }
+        rest.is_empty()
+    }
+}
+
+/// Normalizes a name as written in a cell: all white space (including full-width and
+/// non-breaking spaces) removed.
+pub fn normalize_name(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}' && *c != '\u{a0}').collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        s.parse().expect("valid code")
+    }
+
+    #[test]
+    fn builtin_registry_covers_the_country() {
+        let reg = Registry::builtin();
+        let count = |l: Level| reg.all().iter().filter(|r| r.level == l && !r.optional).count();
+        assert_eq!(count(Level::Province), 34);
+        assert_eq!(count(Level::Prefecture), 333);
+        assert_eq!(count(Level::County), 2846);
+        for c in ["220000", "140000", "210300", "500000", "370300"] {
+            assert!(reg.get(code(c)).is_some(), "{c} missing");
+        }
+        assert_eq!(reg.regular_children(code("370300")).len(), 8);
+        assert_eq!(reg.regular_children(code("500000")).len(), 38);
+    }
+
+    #[test]
+    fn functional_zones_are_optional_members() {
+        let reg = Registry::builtin();
+        let zone = reg.get(code("220171")).expect("长春经济技术开发区 is known");
+        assert!(zone.optional && zone.functional_zone);
+        assert_eq!(zone.parent, Some(code("220100")));
+        assert!(reg.children(code("220100")).contains(&code("220171")));
+        assert!(!reg.regular_children(code("220100")).contains(&code("220171")));
+    }
+
+    #[test]
+    fn resolves_codes_names_and_prefixed_names() {
+        let reg = Registry::builtin();
+        let zibo = Some(code("370300"));
+        assert_eq!(reg.resolve("370303", zibo), Ok(code("370303")));
+        assert_eq!(reg.resolve("张店区", zibo), Ok(code("370303")));
+        assert_eq!(reg.resolve(" 张 店 区 ", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("淄博市张店区", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("山东省淄博市张店区", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("山东省张店区", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("长春市朝阳区", None), Ok(code("220104")));
+        assert_eq!(reg.resolve("朝阳区", Some(code("220000"))), Ok(code("220104")));
+        assert!(matches!(reg.resolve("朝阳区", None), Err(ResolveError::Ambiguous { .. })));
+        assert!(matches!(
+            reg.resolve("张店区", Some(code("500000"))),
+            Err(ResolveError::OutsideScope { .. })
+        ));
+        // Short names and statistical codes.
+        assert_eq!(reg.resolve("张店", zibo), Ok(code("370303")));
+        assert!(reg.resolve("张店", None).is_err());
+        assert_eq!(reg.resolve("370303000000", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("370303 张店区", None), Ok(code("370303")));
+        assert_eq!(reg.resolve("370303张店", None), Ok(code("370303")));
+        assert!(reg.resolve("370303 淄川区", None).is_err(), "a code and a name that disagree");
+        assert_eq!(
+            reg.find_in_text("淄博市养老服务人才统计表（2025年第二季度）"),
+            vec![code("370300")]
+        );
+        assert_eq!(reg.find_in_text("重庆市渝中区统计表"), vec![code("500000"), code("500103")]);
+        assert!(reg.find_in_text("养老服务人才统计表").is_empty());
+        // A scope of one district widens to its province to tell 江北区 of Chongqing from Ningbo's.
+        assert_eq!(reg.resolve("江北区", Some(code("500103"))), Ok(code("500105")));
+        assert!(matches!(reg.resolve("不存在区", None), Err(ResolveError::Unknown(_))));
+    }
+
+    #[test]
+    fn former_names_and_codes_through_the_change_history() {
+        let reg = Registry::builtin();
+        assert_eq!(
+            reg.resolve_former("铜梁县", Some(code("500000"))),
+            Some(Historic::Renamed { code: code("500151"), year: 2014 })
+        );
+        assert_eq!(
+            reg.resolve_former("大同县", Some(code("140200"))),
+            Some(Historic::Renamed { code: code("140215"), year: 2018 })
+        );
+        assert_eq!(
+            reg.resolve_former("220381", Some(code("220300"))),
+            Some(Historic::Renamed { code: code("220184"), year: 2020 })
+        );
+        assert_eq!(
+            reg.resolve_former("大同市大同县", None),
+            Some(Historic::Renamed { code: code("140215"), year: 2018 })
+        );
+        match reg.resolve_former("南郊区", Some(code("140200"))) {
+            Some(Historic::Split { year: 2018, successors }) => {
+                assert_eq!(successors, vec![code("140212"), code("140213"), code("140214")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(reg.resolve_former("南郊区", None), Some(Historic::Ambiguous { .. })));
+        assert_eq!(reg.resolve_former("不存在县", None), None);
+        assert!(matches!(reg.resolve("999999", None), Err(ResolveError::Unknown(_))));
+    }
+}

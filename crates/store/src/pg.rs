@@ -1,0 +1,712 @@
+//! The PostgreSQL engine: the hub's database, shared by every office of a province. The same
+//! tables and packed values as SQLite, plus the hub's accounts, sessions and approvals.
+//!
+//! Concurrency: many offices write at once. Every write locks the region and quarter it
+//! changes (`pg_advisory_xact_lock`, taken in ascending order, so two imports cannot deadlock)
+//! and, shared, each region above it; an approval takes the approved region's lock
+//! exclusively, so it waits for imports under way and imports after it see it.
+//!
+//! The SQL keeps to what PostgreSQL 12+ runs (ARCHITECTURE.md lists what openGauss and
+//! KingbaseES would need).
+
+use std::cell::{RefCell, RefMut};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, GenericClient, NoTls};
+use r2d2_postgres::PostgresConnectionManager;
+
+use super::{
+    Database, EachCurrent, Lock, NewSubmission, ObservationRow, StoreError, SubmissionRow, Tables,
+};
+use carestaff_domain::catalog::LocalTarget;
+use carestaff_domain::period::Period;
+use carestaff_domain::region::{RegionCode, Registry};
+
+/// The schema, one entry per version: append only, never edit a released step.
+pub const PG_MIGRATIONS: &[&str] = &[
+    // 1: the tables of the SQLite store (values packed per region and quarter, the same
+    // codec), and the hub's accounts, sessions and review events.
+    r#"
+    CREATE TABLE submission (
+        id            BIGSERIAL PRIMARY KEY,
+        file_name     TEXT NOT NULL,
+        sha256        TEXT NOT NULL,
+        imported_at   TEXT NOT NULL,
+        imported_by   TEXT NOT NULL,
+        sheets        TEXT NOT NULL,
+        value_count   BIGINT NOT NULL,
+        changed_count BIGINT NOT NULL,
+        demo          BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE INDEX submission_sha ON submission (sha256);
+    CREATE TABLE metric_key (
+        id   SERIAL PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE observation (
+        id            BIGSERIAL PRIMARY KEY,
+        submission_id BIGINT NOT NULL REFERENCES submission (id),
+        region        INTEGER NOT NULL,
+        period        INTEGER NOT NULL,
+        sheet         TEXT NOT NULL,
+        vals          BYTEA NOT NULL
+    );
+    CREATE INDEX observation_trail ON observation (region, period, id);
+    CREATE TABLE current_value (
+        region INTEGER NOT NULL,
+        period INTEGER NOT NULL,
+        vals   BYTEA NOT NULL,
+        PRIMARY KEY (region, period)
+    );
+    CREATE TABLE column_mapping (
+        scope  INTEGER NOT NULL,
+        header TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        PRIMARY KEY (scope, header)
+    );
+    CREATE TABLE setting (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE local_target (
+        id              TEXT PRIMARY KEY,
+        document_title  TEXT NOT NULL,
+        document_number TEXT NOT NULL,
+        clause          TEXT NOT NULL,
+        quote           TEXT NOT NULL,
+        region          INTEGER NOT NULL,
+        label_zh        TEXT NOT NULL,
+        label_en        TEXT NOT NULL,
+        metric          TEXT NOT NULL,
+        comparator      TEXT NOT NULL,
+        goal            DOUBLE PRECISION NOT NULL,
+        deadline        TEXT,
+        enabled         BOOLEAN NOT NULL DEFAULT true,
+        position        INTEGER NOT NULL
+    );
+    CREATE TABLE account (
+        id            BIGSERIAL PRIMARY KEY,
+        name          TEXT NOT NULL UNIQUE,
+        region        INTEGER NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('reporter', 'reviewer', 'viewer', 'admin')),
+        password_hash TEXT NOT NULL,
+        disabled      BOOLEAN NOT NULL DEFAULT false,
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE session (
+        token_hash TEXT PRIMARY KEY,
+        account_id BIGINT NOT NULL REFERENCES account (id),
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX session_account ON session (account_id);
+    CREATE TABLE review_event (
+        id         BIGSERIAL PRIMARY KEY,
+        region     INTEGER NOT NULL,
+        period     INTEGER NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('approve', 'reopen')),
+        account_id BIGINT NOT NULL REFERENCES account (id),
+        at         TEXT NOT NULL,
+        reason     TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX review_event_trail ON review_event (period, region, id);
+    "#,
+];
+
+/// Advisory-lock spaces (the first key of `pg_advisory_xact_lock(int, int)`).
+const SPACE_MIGRATE: i32 = 0x4341_0000;
+/// A region and quarter's packed values, held by the writer that rewrites them.
+const SPACE_GROUP: i32 = 1 << 24;
+/// A region and quarter's approval: shared by writers under it, exclusive for its reviewer.
+const SPACE_REVIEW: i32 = 2 << 24;
+
+/// A pool of connections to the hub's database. Migrations run once, when it is made.
+#[derive(Clone)]
+pub struct PgPool {
+    pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
+    shown: String,
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPool").field("url", &self.shown).finish()
+    }
+}
+
+impl PgPool {
+    /// Connects to the server at `url` with at most `size` connections and migrates its schema.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Pool`] when the server cannot be reached or refuses the login,
+    /// [`StoreError::Newer`] for a schema from a newer Carestaff, [`StoreError::Postgres`] when
+    /// a migration fails (nothing of it is then applied).
+    pub fn connect(url: &str, size: u32) -> Result<PgPool, StoreError> {
+        let shown = super::redact_url(url);
+        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            StoreError::Pool(format!("{shown} is not a PostgreSQL URL: {e}"))
+        })?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(size.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| StoreError::Pool(format!("{shown}: {e}")))?;
+        let pg = PgPool { pool, shown };
+        pg.get()?.migrate(PG_MIGRATIONS)?;
+        Ok(pg)
+    }
+
+    /// A store over one pooled connection, returned to the pool when dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Pool`] when no connection is free within 10 s or the server is gone.
+    pub fn get(&self) -> Result<PgStore, StoreError> {
+        let conn = self.pool.get().map_err(|e| StoreError::Pool(format!("{}: {e}", self.shown)))?;
+        Ok(PgStore { conn: RefCell::new(conn) })
+    }
+
+    /// The most connections it keeps.
+    pub fn size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
+    /// The URL without its password.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+}
+
+/// The hub's database over one connection.
+pub struct PgStore {
+    conn: RefCell<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgStore")
+    }
+}
+
+impl PgStore {
+    /// The schema version this build writes.
+    pub const SCHEMA_VERSION: i64 = PG_MIGRATIONS.len() as i64;
+
+    /// Connects one store to the server at `url`, migrating its schema (the command line).
+    ///
+    /// # Errors
+    ///
+    /// As [`PgPool::connect`].
+    pub fn connect(url: &str) -> Result<PgStore, StoreError> {
+        PgPool::connect(url, 1)?.get()
+    }
+
+    /// The connection, for the hub's own tables (accounts, sessions, reviews).
+    pub fn client(&self) -> RefMut<'_, Client> {
+        RefMut::map(self.conn.borrow_mut(), |c| &mut **c)
+    }
+
+    /// Runs `f` in one transaction on the connection, with the store's table operations
+    /// available through [`PgTables`]: what the hub needs to record a review and its checks
+    /// atomically.
+    ///
+    /// # Errors
+    ///
+    /// What `f` returns, or [`StoreError::Postgres`]; the transaction is then rolled back.
+    pub fn transaction<T, E: From<postgres::Error>>(
+        &self,
+        f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        let out = f(&mut tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The schema version of the database.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Postgres`] if the server fails.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let row = self.client().query_opt("SELECT version FROM carestaff_schema", &[]);
+        Ok(row.ok().flatten().map_or(0, |r| i64::from(r.get::<_, i32>(0))))
+    }
+
+    /// Marks the submissions with these SHA-256 sums as demonstration data (the sample returns
+    /// a new hub is shown with). Returns how many were marked.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Postgres`] if the server fails.
+    pub fn mark_demo(&self, sha256: &[String]) -> Result<usize, StoreError> {
+        let n = self
+            .client()
+            .execute("UPDATE submission SET demo = true WHERE sha256 = ANY($1)", &[&sha256])?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Whether any demonstration data is loaded.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Postgres`] if the server fails.
+    pub fn has_demo_data(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .client()
+            .query_one("SELECT EXISTS (SELECT 1 FROM submission WHERE demo)", &[])?
+            .get(0))
+    }
+
+    /// Deletes the demonstration submissions and their values in one transaction, the real
+    /// values becoming current again where they were superseded (as the SQLite store does).
+    /// Returns how many submissions were removed.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Postgres`] if the server fails; nothing is then removed.
+    pub fn remove_demo_data(&mut self) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&SPACE_MIGRATE])?;
+            let groups: Vec<(i32, i32)> = tx
+                .query(
+                    "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for (region, period) in groups {
+                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> =
+                    std::collections::BTreeMap::new();
+                for row in tx.query(
+                    "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
+                     WHERE o.region = $1 AND o.period = $2 AND NOT s.demo ORDER BY o.id",
+                    &[&region, &period],
+                )? {
+                    let id: i64 = row.get(0);
+                    let vals: &[u8] = row.get(1);
+                    for (key, value, _, _) in super::codec::decode_observed(vals) {
+                        latest.insert(key, (value, id));
+                    }
+                }
+                if latest.is_empty() {
+                    tx.execute(
+                        "DELETE FROM current_value WHERE region = $1 AND period = $2",
+                        &[&region, &period],
+                    )?;
+                } else {
+                    let entries: Vec<super::codec::Current> =
+                        latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
+                    tx.execute(
+                        "INSERT INTO current_value (region, period, vals) VALUES ($1, $2, $3)
+                         ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
+                        &[&region, &period, &super::codec::encode_current(&entries)],
+                    )?;
+                }
+            }
+            tx.execute(
+                "DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo)",
+                &[],
+            )?;
+            let n = tx.execute("DELETE FROM submission WHERE demo", &[])?;
+            Ok::<_, StoreError>(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn migrate(&self, migrations: &[&str]) -> Result<(), StoreError> {
+        let latest = migrations.len() as i64;
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        // One migrator at a time; the others wait here, then find the schema up to date.
+        tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&SPACE_MIGRATE])?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS carestaff_schema (version INTEGER NOT NULL)")?;
+        let found: i64 = tx
+            .query_opt("SELECT version FROM carestaff_schema", &[])?
+            .map_or(0, |r| i64::from(r.get::<_, i32>(0)));
+        if found > latest {
+            return Err(StoreError::Newer {
+                path: "the PostgreSQL database".into(),
+                found,
+                supported: latest,
+            });
+        }
+        for sql in migrations.iter().skip(found as usize) {
+            tx.batch_execute(sql)?;
+        }
+        if found < latest {
+            let v = i32::try_from(latest).unwrap_or(i32::MAX);
+            tx.execute("DELETE FROM carestaff_schema", &[])?;
+            tx.execute("INSERT INTO carestaff_schema (version) VALUES ($1)", &[&v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Database for PgStore {
+    fn with_tables<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tables) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut client = self.client();
+        f(&mut PgTables(&mut *client))
+    }
+
+    fn with_write<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Tables) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transaction(|tx| f(&mut PgTables(tx)))
+    }
+}
+
+/// The table operations on a PostgreSQL connection or transaction.
+pub struct PgTables<'c, C: GenericClient>(pub &'c mut C);
+
+impl<C: GenericClient> std::fmt::Debug for PgTables<'_, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgTables")
+    }
+}
+
+fn int(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl<C: GenericClient> PgTables<'_, C> {
+    fn ancestors_and_self(region: u32) -> Vec<i32> {
+        let registry = Registry::builtin();
+        let mut out = vec![int(region)];
+        if let Some(code) = RegionCode::from_u32(region) {
+            out.extend(registry.ancestors(code).into_iter().map(|a| int(a.as_u32())));
+        }
+        out
+    }
+}
+
+impl<C: GenericClient> Tables for PgTables<'_, C> {
+    fn metric_keys(&mut self) -> Result<HashMap<String, u16>, StoreError> {
+        let rows = self.0.query("SELECT name, id FROM metric_key", &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), u16::try_from(r.get::<_, i32>(1)).unwrap_or(u16::MAX)))
+            .collect())
+    }
+
+    fn add_metric_key(&mut self, name: &str) -> Result<u16, StoreError> {
+        // Another writer may add the same name at the same time: the unique index makes one
+        // wait for the other, then the name is found.
+        self.0.execute(
+            "INSERT INTO metric_key (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+            &[&name],
+        )?;
+        let id: i32 =
+            self.0.query_one("SELECT id FROM metric_key WHERE name = $1", &[&name])?.get(0);
+        Ok(u16::try_from(id).unwrap_or(u16::MAX))
+    }
+
+    fn any_current(&mut self) -> Result<bool, StoreError> {
+        Ok(self.0.query_one("SELECT EXISTS (SELECT 1 FROM current_value)", &[])?.get(0))
+    }
+
+    fn current_blob(&mut self, region: u32, period: i32) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT vals FROM current_value WHERE region = $1 AND period = $2",
+                &[&int(region), &period],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn each_current(
+        &mut self,
+        region: Option<u32>,
+        period: Option<i32>,
+        f: &mut EachCurrent<'_>,
+    ) -> Result<(), StoreError> {
+        let region = region.map(int);
+        let mut rows = self.0.query_raw(
+            "SELECT region, period, vals FROM current_value
+             WHERE ($1::INTEGER IS NULL OR region = $1) AND ($2::INTEGER IS NULL OR period = $2)
+             ORDER BY region, period",
+            [&region as &(dyn postgres::types::ToSql + Sync), &period],
+        )?;
+        while let Some(row) = rows.next()? {
+            let r: i32 = row.get(0);
+            let blob: &[u8] = row.get(2);
+            f(u32::try_from(r).unwrap_or(0), row.get(1), blob)?;
+        }
+        Ok(())
+    }
+
+    fn lock_group(&mut self, region: u32, period: i32) -> Result<(), StoreError> {
+        for a in Self::ancestors_and_self(region) {
+            self.0.execute(
+                "SELECT pg_advisory_xact_lock_shared($1, $2)",
+                &[&(SPACE_REVIEW | period), &a],
+            )?;
+        }
+        self.0.execute(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            &[&(SPACE_GROUP | period), &int(region)],
+        )?;
+        Ok(())
+    }
+
+    fn approval(&mut self, region: u32, period: i32) -> Result<Option<Lock>, StoreError> {
+        let regions = Self::ancestors_and_self(region);
+        // The last event of each region decides: approved until reopened.
+        let row = self.0.query_opt(
+            "SELECT e.region, a.name, e.at FROM review_event e JOIN account a ON a.id = e.account_id
+             WHERE e.period = $1 AND e.region = ANY($2)
+               AND e.id = (SELECT max(id) FROM review_event l WHERE l.region = e.region AND l.period = e.period)
+               AND e.action = 'approve'
+             ORDER BY e.region LIMIT 1",
+            &[&period, &regions],
+        )?;
+        Ok(row.and_then(|r| {
+            let code = RegionCode::from_u32(u32::try_from(r.get::<_, i32>(0)).ok()?)?;
+            Some(Lock {
+                region: code,
+                region_name: Registry::builtin().name_of(code),
+                period: Period::from_index(period)?,
+                by: r.get(1),
+                at: r.get(2),
+            })
+        }))
+    }
+
+    fn insert_submission(&mut self, s: &NewSubmission) -> Result<i64, StoreError> {
+        Ok(self
+            .0
+            .query_one(
+                "INSERT INTO submission (file_name, sha256, imported_at, imported_by, sheets, value_count, changed_count)
+                 VALUES ($1, $2, $3, $4, $5, 0, 0) RETURNING id",
+                &[&s.file_name, &s.sha256, &s.imported_at, &s.imported_by, &s.sheets.join(", ")],
+            )?
+            .get(0))
+    }
+
+    fn finish_submission(&mut self, id: i64, values: i64, changed: i64) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE submission SET value_count = $1, changed_count = $2 WHERE id = $3",
+            &[&values, &changed, &id],
+        )?;
+        Ok(())
+    }
+
+    fn insert_observation(
+        &mut self,
+        submission: i64,
+        region: u32,
+        period: i32,
+        sheet: &str,
+        vals: &[u8],
+    ) -> Result<i64, StoreError> {
+        Ok(self
+            .0
+            .query_one(
+                "INSERT INTO observation (submission_id, region, period, sheet, vals)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[&submission, &int(region), &period, &sheet, &vals],
+            )?
+            .get(0))
+    }
+
+    fn upsert_current(&mut self, region: u32, period: i32, vals: &[u8]) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO current_value (region, period, vals) VALUES ($1, $2, $3)
+             ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
+            &[&int(region), &period, &vals],
+        )?;
+        Ok(())
+    }
+
+    fn observations_of(&mut self, region: u32) -> Result<Vec<ObservationRow>, StoreError> {
+        let rows = self.0.query(
+            "SELECT o.id, o.period, o.sheet, o.vals, s.file_name, s.sha256, s.imported_at, s.imported_by
+             FROM observation o JOIN submission s ON s.id = o.submission_id
+             WHERE o.region = $1 ORDER BY o.period, o.id",
+            &[&int(region)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| ObservationRow {
+                id: r.get(0),
+                period: r.get(1),
+                sheet: r.get(2),
+                vals: r.get(3),
+                file_name: r.get(4),
+                sha256: r.get(5),
+                imported_at: r.get(6),
+                imported_by: r.get(7),
+            })
+            .collect())
+    }
+
+    fn observation(&mut self, id: i64) -> Result<(i64, String, Vec<u8>), StoreError> {
+        let r = self.0.query_one(
+            "SELECT submission_id, sheet, vals FROM observation WHERE id = $1",
+            &[&id],
+        )?;
+        Ok((r.get(0), r.get(1), r.get(2)))
+    }
+
+    fn submission_sources(&mut self) -> Result<HashMap<i64, (String, String, String)>, StoreError> {
+        let rows =
+            self.0.query("SELECT id, file_name, sha256, imported_at FROM submission", &[])?;
+        Ok(rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect())
+    }
+
+    fn submissions(&mut self) -> Result<Vec<SubmissionRow>, StoreError> {
+        let rows = self.0.query(
+            "SELECT id, file_name, sha256, imported_at, imported_by, sheets, value_count, changed_count, demo
+             FROM submission ORDER BY id DESC",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| SubmissionRow {
+                id: r.get(0),
+                file_name: r.get(1),
+                sha256: r.get(2),
+                imported_at: r.get(3),
+                imported_by: r.get(4),
+                sheets: r.get(5),
+                value_count: r.get(6),
+                changed_count: r.get(7),
+                demo: r.get(8),
+            })
+            .collect())
+    }
+
+    fn any_submission(&mut self) -> Result<bool, StoreError> {
+        Ok(self.0.query_one("SELECT EXISTS (SELECT 1 FROM submission)", &[])?.get(0))
+    }
+
+    fn mappings(&mut self) -> Result<Vec<(u32, String, String)>, StoreError> {
+        let rows = self.0.query(
+            "SELECT scope, header, metric FROM column_mapping ORDER BY scope, header",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (u32::try_from(r.get::<_, i32>(0)).unwrap_or(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    fn remember_mapping(
+        &mut self,
+        scope: u32,
+        header: &str,
+        metric: &str,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO column_mapping (scope, header, metric) VALUES ($1, $2, $3)
+             ON CONFLICT (scope, header) DO UPDATE SET metric = excluded.metric",
+            &[&int(scope), &header, &metric],
+        )?;
+        Ok(())
+    }
+
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.0.query_opt("SELECT value FROM setting WHERE key = $1", &[&key])?.map(|r| r.get(0)))
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO setting (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn local_targets(&mut self) -> Result<Vec<LocalTarget>, StoreError> {
+        let rows = self.0.query(
+            "SELECT id, document_title, document_number, clause, quote, region, label_zh, label_en, metric, comparator, goal, deadline, enabled
+             FROM local_target ORDER BY position",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                super::sqlite::LocalTargetRow {
+                    region: u32::try_from(r.get::<_, i32>(5)).unwrap_or(0),
+                    deadline: r.get(11),
+                    target: LocalTarget {
+                        id: r.get(0),
+                        document_title: r.get(1),
+                        document_number: r.get(2),
+                        clause: r.get(3),
+                        quote: r.get(4),
+                        region: RegionCode::BEIJING,
+                        label_zh: r.get(6),
+                        label_en: r.get(7),
+                        metric: r.get(8),
+                        comparator: r.get(9),
+                        goal: r.get(10),
+                        deadline: None,
+                        enabled: r.get(12),
+                    },
+                }
+                .into_target()
+            })
+            .collect())
+    }
+
+    fn add_local_target(&mut self, t: &LocalTarget) -> Result<(), StoreError> {
+        let deadline = t.deadline.map(|d| d.to_string());
+        self.0.execute(
+            "INSERT INTO local_target (id, document_title, document_number, clause, quote, region, label_zh, label_en, metric, comparator, goal, deadline, enabled, position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, (SELECT coalesce(max(position), 0) + 1 FROM local_target))",
+            &[
+                &t.id.trim(),
+                &t.document_title.trim(),
+                &t.document_number.trim(),
+                &t.clause.trim(),
+                &t.quote.trim(),
+                &int(t.region.as_u32()),
+                &t.label_zh.trim(),
+                &t.label_en.trim(),
+                &t.metric,
+                &t.comparator,
+                &t.goal,
+                &deadline,
+                &t.enabled,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn set_local_target_enabled(&mut self, id: &str, enabled: bool) -> Result<bool, StoreError> {
+        Ok(self
+            .0
+            .execute("UPDATE local_target SET enabled = $2 WHERE id = $1", &[&id, &enabled])?
+            > 0)
+    }
+}
+
+/// Takes a region and quarter's review lock exclusively for the rest of the transaction: the
+/// imports under it already running finish first, and later ones see what the reviewer does.
+///
+/// # Errors
+///
+/// [`postgres::Error`] if the server fails.
+pub fn lock_review(
+    tx: &mut postgres::Transaction<'_>,
+    region: RegionCode,
+    period: Period,
+) -> Result<(), postgres::Error> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        &[&(SPACE_REVIEW | period.index()), &int(region.as_u32())],
+    )?;
+    Ok(())
+}
