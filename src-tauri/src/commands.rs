@@ -1,20 +1,25 @@
-//! The command set the front end may call: each a short adapter, DTO in → one core call → DTO
-//! out. Database work runs on a blocking thread so the window never waits; the state's mutex
-//! is held only around the database calls.
+//! The command set the front end may call. Each is an adapter: the arguments as the page sends
+//! them, one call into `carestaff-app` (which parses them and does the work), the view back.
+//! What only a desktop has stays here: the blocking thread the work runs on (so the window
+//! never waits), progress on the caller's channel, the system's file dialogs, opening what
+//! was saved, the embedded demonstration returns and the 上报 session.
 
 use carestaff_app::import::ImportView;
-use carestaff_domain::{Catalog, Lang, LocalTarget, Period, RegionCode, Registry};
-use carestaff_ingest::{self as ingest, FileReport, ImportContext, Options};
-use carestaff_store::Database;
-use carestaff_store::SubmissionRow;
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use carestaff_app::importing::{self, FileInput};
+use carestaff_app::input::{ImportChoices, LocalTargetInput};
+use carestaff_app::{requests, AppInfo, ExportRequest, HUB_URL_SETTING, HUB_USER_SETTING};
+use carestaff_app::{AppError, ErrorCode};
+use carestaff_domain::Lang;
+use carestaff_ingest::ImportContext;
+use carestaff_store::{Database, SubmissionRow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::error::{shell_failure, CommandResult};
 use crate::samples::SAMPLE_FILES;
-use crate::state::{AppState, SAMPLE_DATA_SETTING};
+use crate::state::AppState;
 use carestaff_app as views;
 
 /// Progress of a long task, sent on the channel the front end passes.
@@ -28,29 +33,10 @@ pub struct Progress {
     pub item: String,
 }
 
-/// What the front end needs to know at start.
-#[derive(Debug, Clone, Serialize)]
-pub struct AppInfo {
-    /// The version (the About line).
-    pub version: &'static str,
-    /// The database file.
-    pub db_path: String,
-    /// Whether demonstration data is loaded.
-    pub demo: bool,
-    /// The remembered language.
-    pub language: Lang,
-    /// Whether the test hooks are on.
-    pub test_hooks: bool,
-    /// Today in China, the default as-of date.
-    pub today: NaiveDate,
-    /// What the Reports page can offer.
-    pub exports: Vec<&'static str>,
-    /// The page to open first, if one was asked for.
-    pub start_page: Option<String>,
-    /// The hub last reported to and the account used (上报), to fill in the sign-in form.
-    pub hub_url: Option<String>,
-    /// The account name used there.
-    pub hub_user: Option<String>,
+fn progress_to(channel: &Channel<Progress>) -> impl FnMut(usize, usize, &str) + '_ {
+    |done, total, item| {
+        let _ = channel.send(Progress { done, total, item: item.to_string() });
+    }
 }
 
 /// Runs `f` with the state on a blocking thread.
@@ -60,27 +46,10 @@ async fn blocking<R: Runtime, T: Send + 'static>(
 ) -> CommandResult<T> {
     tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
         .await
-        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the task stopped: {e}")))?
+        .map_err(|e| shell_failure("the task stopped", e))?
 }
 
-fn parse_date(s: &str) -> CommandResult<NaiveDate> {
-    s.trim().parse().map_err(|_| {
-        CommandError::invalid(format!("`{s}` is not a date: write it like 2025-09-30"))
-            .zh(format!("“{s}”不是日期：请按 2025-09-30 的格式填写"))
-    })
-}
-
-fn parse_region(s: &str) -> CommandResult<RegionCode> {
-    let code: RegionCode = s.parse().map_err(|e| {
-        CommandError::invalid(format!("{e}")).zh(format!("“{s}”不是六位行政区划代码（如 370303）"))
-    })?;
-    Registry::builtin().get(code).map(|_| code).ok_or_else(|| {
-        CommandError::not_found(format!("no region has the code {code}"))
-            .zh(format!("没有代码为 {code} 的地区：请核对六位行政区划代码"))
-    })
-}
-
-/// The import context of a command that started at `now`, by the user the shell runs as.
+/// Who imports and when: the user the shell runs as, at `now`.
 fn import_context(state: &AppState, now: DateTime<Utc>, dry_run: bool) -> ImportContext {
     ImportContext {
         now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -98,68 +67,28 @@ pub async fn start<R: Runtime>(
 ) -> CommandResult<AppInfo> {
     let now = Utc::now();
     blocking(app, move |state| {
-        seed_sample_data(state, now, &on_progress)?;
-        let store = state.store()?;
-        Ok(AppInfo {
-            version: carestaff_app::VERSION,
-            db_path: state.db_path.clone(),
-            demo: store.has_demo_data()?,
-            language: store.setting("language")?.and_then(|l| l.parse().ok()).unwrap_or_default(),
-            test_hooks: state.test_hooks,
-            today: carestaff_app::today_in_china(now),
-            exports: crate::exports::available(),
-            start_page: state.start_page.clone(),
-            hub_url: store.setting(HUB_URL_SETTING)?,
-            hub_user: store.setting(HUB_USER_SETTING)?,
-        })
+        if requests::wants_demo_data(state)? {
+            requests::load_demo_data(
+                state,
+                SAMPLE_FILES,
+                now,
+                &state.user,
+                progress_to(&on_progress),
+            )?;
+        }
+        let mut info = AppInfo::read(&*state.store()?, now)?;
+        info.db_path.clone_from(&state.db_path);
+        info.test_hooks = state.test_hooks;
+        info.start_page.clone_from(&state.start_page);
+        Ok(info)
     })
     .await
-}
-
-fn seed_sample_data(
-    state: &AppState,
-    now: DateTime<Utc>,
-    progress: &Channel<Progress>,
-) -> CommandResult<()> {
-    {
-        let store = state.store()?;
-        if !store.is_empty()? || store.setting(SAMPLE_DATA_SETTING)?.is_some() {
-            return Ok(());
-        }
-    }
-    let ctx = import_context(state, now, false);
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
-    let mut sums = Vec::with_capacity(SAMPLE_FILES.len());
-    for (i, (name, bytes)) in SAMPLE_FILES.iter().enumerate() {
-        let _ = progress.send(Progress {
-            done: i,
-            total: SAMPLE_FILES.len(),
-            item: (*name).to_string(),
-        });
-        let report = ingest::import_file(
-            &mut *state.store()?,
-            name,
-            bytes,
-            catalog,
-            registry,
-            &Options::default(),
-            &ctx,
-        )?;
-        sums.push(report.sha256);
-    }
-    let mut store = state.store()?;
-    store.mark_demo(&sums)?;
-    store.set_setting(SAMPLE_DATA_SETTING, "loaded")?;
-    Ok(())
 }
 
 /// Remembers the language.
 #[tauri::command]
 pub async fn set_language<R: Runtime>(app: AppHandle<R>, language: String) -> CommandResult<()> {
-    let language: Lang = language
-        .parse()
-        .map_err(|e: carestaff_domain::LangError| CommandError::invalid(e.to_string()))?;
-    blocking(app, move |state| Ok(state.store()?.set_setting("language", language.code())?)).await
+    blocking(app, move |state| requests::set_language(state, &language)).await
 }
 
 /// The Overview page as of a date.
@@ -168,13 +97,7 @@ pub async fn overview<R: Runtime>(
     app: AppHandle<R>,
     as_of: String,
 ) -> CommandResult<views::OverviewView> {
-    let as_of = parse_date(&as_of)?;
-    blocking(app, move |state| {
-        let (catalog, _) = state.catalog()?;
-        let obs = state.store()?.observations(&catalog)?;
-        Ok(views::overview(&catalog, Registry::builtin(), &obs, as_of))
-    })
-    .await
+    blocking(app, move |state| requests::overview_page(state, &as_of)).await
 }
 
 /// The Region page.
@@ -185,17 +108,8 @@ pub async fn region<R: Runtime>(
     as_of: String,
     rank_by: Option<String>,
 ) -> CommandResult<views::RegionView> {
-    let as_of = parse_date(&as_of)?;
-    let code = parse_region(&code)?;
-    blocking(app, move |state| {
-        let (catalog, _) = state.catalog()?;
-        let data = views::region_data(&*state.store()?, &catalog, as_of)?;
-        views::region_page(&catalog, &data, as_of, code, rank_by.as_deref()).ok_or_else(|| {
-            CommandError::not_found(format!("no region has the code {code}"))
-                .zh(format!("没有代码为 {code} 的地区：请核对六位行政区划代码"))
-        })
-    })
-    .await
+    blocking(app, move |state| requests::region_page_of(state, &code, &as_of, rank_by.as_deref()))
+        .await
 }
 
 /// The Target page, for the target's own region or another (a child for each-child targets).
@@ -207,102 +121,10 @@ pub async fn target<R: Runtime>(
     as_of: String,
     lang: Option<Lang>,
 ) -> CommandResult<views::TargetView> {
-    let lang = lang.unwrap_or_default();
-    let as_of = parse_date(&as_of)?;
-    let region = region.as_deref().map(parse_region).transpose()?;
     blocking(app, move |state| {
-        let (catalog, _) = state.catalog()?;
-        let t = catalog.target(&id).ok_or_else(|| {
-            CommandError::not_found(format!("no target `{id}` in the catalog"))
-                .zh(format!("目标库中没有目标“{id}”"))
-        })?;
-        let region = region.unwrap_or(t.region);
-        let data = views::target_data(&*state.store()?, &catalog, t, region)?;
-        Ok(views::target_page(&catalog, data, as_of, t, region, lang))
+        requests::target_page_of(state, &id, region.as_deref(), &as_of, lang.unwrap_or_default())
     })
     .await
-}
-
-/// A file to import: a path (from the dialog) or the bytes of a dropped file.
-#[derive(Debug, Clone, Deserialize)]
-pub struct FileInput {
-    /// The file name shown to the user.
-    pub name: String,
-    /// Where to read it.
-    pub path: Option<String>,
-    /// Its contents, for dropped files.
-    pub bytes: Option<Vec<u8>>,
-}
-
-/// A choice the Import page offers for a column Carestaff does not know.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ColumnChoice {
-    /// The header as written in the file.
-    pub header: String,
-    /// The metric id it holds, or `skip` to leave the column out.
-    pub metric: String,
-}
-
-fn read_input(f: &FileInput) -> std::io::Result<Vec<u8>> {
-    match (&f.bytes, &f.path) {
-        (Some(b), _) => Ok(b.clone()),
-        (None, Some(p)) => std::fs::File::open(p).and_then(ingest::read::read_limited),
-        (None, None) => {
-            Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no path and no contents"))
-        }
-    }
-}
-
-fn import_options(period: Option<String>, columns: Vec<ColumnChoice>) -> CommandResult<Options> {
-    let period = period
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            p.trim().parse::<Period>().map_err(|e| {
-                CommandError::invalid(e.to_string())
-                    .zh(format!("“{}”不是报告期：请写作 2025Q3 或 2025年第三季度", p.trim()))
-            })
-        })
-        .transpose()?;
-    let mut options = Options { period, ..Options::default() };
-    for c in columns {
-        let metric = c.metric.trim();
-        if metric == ingest::SKIP {
-            options.skips.push(c.header);
-        } else if Catalog::builtin().metric(metric).is_some() {
-            options.mappings.push((c.header, metric.to_string()));
-        } else {
-            return Err(CommandError::invalid(format!(
-                "`{metric}` is not a metric Carestaff knows"
-            ))
-            .zh(format!("“{metric}”不是 Carestaff 认识的指标")));
-        }
-    }
-    Ok(options)
-}
-
-/// Reads and parses one file with the lock released, then compares it with the database (or
-/// commits it) under the lock.
-fn import_one(
-    state: &AppState,
-    f: &FileInput,
-    options: &Options,
-    ctx: &ImportContext,
-) -> CommandResult<FileReport> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
-    let bytes = match read_input(f) {
-        Ok(bytes) => bytes,
-        Err(e) => return Ok(FileReport::unreadable(&f.name, &e)),
-    };
-    let remembered = state.store()?.column_mappings_all()?;
-    let parsed = ingest::parse_file(
-        &ingest::file_name_of(&f.name),
-        &bytes,
-        catalog,
-        registry,
-        options,
-        &remembered,
-    );
-    Ok(ingest::import_parsed(&mut *state.store()?, &f.name, &bytes, parsed, catalog, options, ctx)?)
 }
 
 /// Previews (`dry_run`) or imports returns, one file at a time, each whole or not at all;
@@ -313,30 +135,23 @@ pub async fn import_files<R: Runtime>(
     files: Vec<FileInput>,
     dry_run: bool,
     period: Option<String>,
-    columns: Option<Vec<ColumnChoice>>,
+    columns: Option<Vec<carestaff_app::input::ColumnChoice>>,
     on_progress: Channel<Progress>,
 ) -> CommandResult<ImportView> {
-    let options = import_options(period, columns.unwrap_or_default())?;
+    let choices =
+        ImportChoices { period, columns: columns.unwrap_or_default(), ..Default::default() };
+    let options = choices.options()?;
     let now = Utc::now();
     blocking(app, move |state| {
         let ctx = import_context(state, now, dry_run);
-        let mut reports = Vec::with_capacity(files.len());
-        for (i, f) in files.iter().enumerate() {
-            let _ =
-                on_progress.send(Progress { done: i, total: files.len(), item: f.name.clone() });
-            reports.push(import_one(state, f, &options, &ctx)?);
-        }
-        let _ = on_progress.send(Progress {
-            done: files.len(),
-            total: files.len(),
-            item: String::new(),
-        });
-        Ok(carestaff_app::import::import_view(
-            Catalog::builtin(),
-            Registry::builtin(),
-            &reports,
-            dry_run,
-        ))
+        importing::import_files(
+            state,
+            &files,
+            &options,
+            &ctx,
+            &importing::no_screen,
+            progress_to(&on_progress),
+        )
     })
     .await
 }
@@ -351,33 +166,14 @@ pub async fn save_feedback<R: Runtime>(
     period: Option<String>,
     path: Option<String>,
 ) -> CommandResult<String> {
-    let options = import_options(period, Vec::new())?;
-    let stem = std::path::Path::new(&file.name)
-        .file_stem()
-        .map_or_else(|| "return".into(), |s| s.to_string_lossy().into_owned());
-    let target =
-        save_location(&app, path, format!("{stem}-错误标注.xlsx"), ("Excel", "xlsx")).await?;
+    let options = ImportChoices { period, ..Default::default() }.options()?;
+    let name = importing::marked_up_name(&file.name);
+    let target = save_location(&app, path, name, ("Excel", "xlsx")).await?;
     let now = Utc::now();
     blocking(app, move |state| {
-        let bytes = read_input(&file).map_err(|e| {
-            let report = FileReport::unreadable(&file.name, &e);
-            let p = report.errors.first();
-            CommandError::new(ErrorCode::Io, p.map(|p| p.message.clone()).unwrap_or_default())
-                .zh(p.map(|p| p.message_zh.clone()).unwrap_or_default())
-        })?;
-        let report = import_one(state, &file, &options, &import_context(state, now, true))?;
-        let book = ingest::feedback::feedback_workbook(
-            &ingest::file_name_of(&file.name),
-            &bytes,
-            &report.errors,
-            &report.warnings,
-        )
-        .map_err(|e| match e {
-            ingest::feedback::FeedbackError::Read(e) => {
-                CommandError::invalid(e.to_string()).zh(e.message_zh())
-            }
-            other => CommandError::new(ErrorCode::Internal, other.to_string()),
-        })?;
+        let ctx = import_context(state, now, true);
+        let book =
+            importing::marked_up_return(state, &file, &options, &ctx, &importing::no_screen)?;
         write_file(state, &target, &book)
     })
     .await
@@ -386,60 +182,20 @@ pub async fn save_feedback<R: Runtime>(
 /// The import history, newest first.
 #[tauri::command]
 pub async fn submissions<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<SubmissionRow>> {
-    blocking(app, |state| Ok(state.store()?.submissions()?)).await
+    blocking(app, requests::submissions).await
 }
 
 /// Removes the demonstration data (and keeps it from coming back); returns how many files'
 /// worth of values were removed.
 #[tauri::command]
 pub async fn remove_demo_data<R: Runtime>(app: AppHandle<R>) -> CommandResult<usize> {
-    blocking(app, |state| {
-        let mut store = state.store()?;
-        let n = store.remove_demo_data()?;
-        store.set_setting(SAMPLE_DATA_SETTING, "removed")?;
-        Ok(n)
-    })
-    .await
+    blocking(app, requests::remove_demo_data).await
 }
 
 /// The Catalog page: documents, targets (local ones too, switched off or not), metrics.
 #[tauri::command]
 pub async fn catalog<R: Runtime>(app: AppHandle<R>) -> CommandResult<views::CatalogView> {
-    blocking(app, |state| Ok(views::catalog_page(state.store()?.local_targets()?))).await
-}
-
-/// A local target as the form sends it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LocalTargetInput {
-    /// The id.
-    pub id: String,
-    /// The document title.
-    pub document_title: String,
-    /// The document number.
-    #[serde(default)]
-    pub document_number: String,
-    /// The clause.
-    #[serde(default)]
-    pub clause: String,
-    /// The exact words.
-    #[serde(default)]
-    pub quote: String,
-    /// The six-digit region code.
-    pub region: String,
-    /// The Chinese name.
-    pub label_zh: String,
-    /// The English name.
-    #[serde(default)]
-    pub label_en: String,
-    /// The metric id.
-    pub metric: String,
-    /// `>=`, `<=` or `=`.
-    pub comparator: String,
-    /// The goal.
-    pub goal: f64,
-    /// `YYYY-MM-DD`, empty for a standing requirement.
-    #[serde(default)]
-    pub deadline: String,
+    blocking(app, requests::catalog_view).await
 }
 
 /// Adds a local target, checked like a catalog entry.
@@ -448,29 +204,7 @@ pub async fn add_local_target<R: Runtime>(
     app: AppHandle<R>,
     target: LocalTargetInput,
 ) -> CommandResult<()> {
-    let deadline =
-        Some(target.deadline.trim()).filter(|d| !d.is_empty()).map(parse_date).transpose()?;
-    let local = LocalTarget {
-        id: target.id.trim().to_string(),
-        document_title: target.document_title,
-        document_number: target.document_number,
-        clause: target.clause,
-        quote: target.quote,
-        region: parse_region(&target.region)?,
-        label_zh: target.label_zh,
-        label_en: target.label_en,
-        metric: target.metric,
-        comparator: target.comparator,
-        goal: target.goal,
-        deadline,
-        enabled: true,
-    };
-    blocking(app, move |state| {
-        let mut store = state.store()?;
-        views::catalog_for_new_local(store.local_targets()?).validate_local(&local)?;
-        Ok(store.add_local_target(&local)?)
-    })
-    .await
+    blocking(app, move |state| requests::add_local_target(state, target)).await
 }
 
 /// Switches a local target on or off.
@@ -480,15 +214,7 @@ pub async fn set_local_target_enabled<R: Runtime>(
     id: String,
     enabled: bool,
 ) -> CommandResult<()> {
-    blocking(app, move |state| {
-        if state.store()?.set_local_target_enabled(&id, enabled)? {
-            Ok(())
-        } else {
-            Err(CommandError::not_found(format!("no local target `{id}`"))
-                .zh(format!("没有本地目标“{id}”")))
-        }
-    })
-    .await
+    blocking(app, move |state| requests::set_local_target_enabled(state, &id, enabled)).await
 }
 
 /// Lets the user choose returns to import with the system dialog; an empty list when closed.
@@ -497,48 +223,20 @@ pub async fn pick_files<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<Stri
     use tauri_plugin_dialog::DialogExt;
     let picked = tauri::async_runtime::spawn_blocking(move || {
         // The filter's name in the language the user chose (the dialog is the system's).
-        let lang: Lang = app
-            .state::<AppState>()
-            .store()
-            .ok()
-            .and_then(|s| s.setting("language").ok().flatten())
-            .and_then(|l| l.parse().ok())
-            .unwrap_or_default();
+        let lang = requests::language(&*app.state::<AppState>()).unwrap_or_default();
         app.dialog()
             .file()
             .add_filter(lang.pick("季度报表", "Quarterly returns"), &["xlsx", "xls", "ods", "csv"])
             .blocking_pick_files()
     })
     .await
-    .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
+    .map_err(|e| shell_failure("the dialog stopped", e))?;
     Ok(picked
         .unwrap_or_default()
         .into_iter()
         .filter_map(|p| p.into_path().ok())
         .map(|p| p.display().to_string())
         .collect())
-}
-
-/// What to export: `report` (the compliance workbook, for `region` or all), `template` (the
-/// fill-in return for `region`'s children) or `chart_png` (the trend chart of `target`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct ExportRequest {
-    /// `report`, `template` or `chart_png`.
-    pub kind: String,
-    /// The assessment date.
-    pub as_of: String,
-    /// The region, if any.
-    #[serde(default)]
-    pub region: Option<String>,
-    /// The target, for `chart_png`.
-    #[serde(default)]
-    pub target: Option<String>,
-    /// The language of the chart's words.
-    #[serde(default)]
-    pub lang: Option<Lang>,
-    /// Where to write; only honoured with the test hooks on (otherwise the dialog asks).
-    #[serde(default)]
-    pub path: Option<String>,
 }
 
 /// Exports a report, template or chart as of a date; asks where to save with the system dialog
@@ -549,49 +247,15 @@ pub async fn export_file<R: Runtime>(
     request: ExportRequest,
     on_progress: Channel<Progress>,
 ) -> CommandResult<String> {
-    let ExportRequest { kind, as_of, region, target: target_id, lang, path } = request;
-    let lang = lang.unwrap_or_default();
-    let as_of = parse_date(&as_of)?;
-    let region = region.filter(|r| !r.is_empty()).as_deref().map(parse_region).transpose()?;
-    if !crate::exports::available().contains(&kind.as_str()) {
-        return Err(CommandError::invalid(format!("unknown export `{kind}`"))
-            .zh(format!("没有“{kind}”这种导出")));
-    }
-    let ext = if kind == "chart_png" { ("PNG", "png") } else { ("Excel", "xlsx") };
-    let name = crate::exports::default_file_name(&kind, as_of, region);
-    let target = save_location(&app, path, name, ext).await?;
+    let export = request.parse()?;
+    let target =
+        save_location(&app, request.path, export.file_name(), export.kind.filter()).await?;
     blocking(app, move |state| {
-        let step = |done: usize, item: &str| {
-            let _ = on_progress.send(Progress { done, total: 3, item: item.to_string() });
-        };
-        step(0, "data");
-        let (catalog, _) = state.catalog()?;
-        let registry = Registry::builtin();
-        let bytes = if kind == "template" {
-            step(1, "workbook");
-            crate::exports::fill_in_template(&catalog, as_of, region)?
-        } else if kind == "chart_png" {
-            let id = target_id.unwrap_or_default();
-            let t = catalog.target(&id).ok_or_else(|| {
-                CommandError::not_found(format!("no target `{id}` in the catalog"))
-                    .zh(format!("目标库中没有目标“{id}”"))
-            })?;
-            let (obs, demo) = {
-                let store = state.store()?;
-                (store.observations(&catalog)?, store.has_demo_data()?)
-            };
-            step(1, "chart");
-            let data =
-                carestaff_report::chart::ChartData::new(&catalog, Registry::builtin(), &obs, as_of);
-            crate::exports::trend_png(&data, t, t.region, lang, demo)?
-        } else {
-            let data = carestaff_app::report_data(&*state.store()?, &catalog, registry, region)?;
-            step(1, "workbook");
-            crate::exports::compliance_report(&catalog, &data, as_of, region)?
-        };
-        step(2, "file");
+        let mut progress = progress_to(&on_progress);
+        let bytes = views::export(state, &export, |done, item| progress(done, 3, item))?;
+        progress(2, 3, "file");
         let written = write_file(state, &target, &bytes)?;
-        step(3, "");
+        progress(3, 3, "");
         Ok(written)
     })
     .await
@@ -609,18 +273,20 @@ async fn save_location<R: Runtime>(
     match given.filter(|p| !p.trim().is_empty()) {
         Some(p) if app.state::<AppState>().test_hooks => return Ok(std::path::PathBuf::from(p)),
         Some(_) => {
-            return Err(CommandError::invalid("the save location is chosen in the dialog")
-                .zh("保存位置请在对话框中选择"))
+            return Err(AppError::invalid(
+                "the save location is chosen in the dialog",
+                "保存位置请在对话框中选择",
+            ))
         }
         None => {}
     }
     let dialog = app.dialog().file().set_file_name(file_name).add_filter(filter, &[ext]);
     let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
         .await
-        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("the dialog stopped: {e}")))?;
-    chosen.and_then(|p| p.into_path().ok()).ok_or_else(|| {
-        CommandError::new(ErrorCode::Cancelled, "no file was chosen").zh("未选择文件")
-    })
+        .map_err(|e| shell_failure("the dialog stopped", e))?;
+    chosen
+        .and_then(|p| p.into_path().ok())
+        .ok_or_else(|| AppError::new(ErrorCode::Cancelled, "no file was chosen", "未选择文件"))
 }
 
 /// Opens a file this run saved, or the folder it is in, with the system's program for it (the
@@ -636,8 +302,10 @@ pub async fn open_saved<R: Runtime>(
         let file = std::path::PathBuf::from(&path);
         let known = state.saved.lock().map(|s| s.contains(&file)).unwrap_or(false);
         if !known {
-            return Err(CommandError::invalid(format!("{path} was not saved by this window"))
-                .zh("只能打开本次保存的文件"));
+            return Err(AppError::invalid(
+                format!("{path} was not saved by this window"),
+                "只能打开本次保存的文件",
+            ));
         }
         let what = if folder { file.parent().unwrap_or(&file).to_path_buf() } else { file };
         open_with_system(&what)
@@ -662,10 +330,14 @@ fn open_with_system(path: &std::path::Path) -> CommandResult<()> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| {
-            CommandError::new(ErrorCode::Io, format!("cannot start {opener}: {e}")).zh(format!(
-                "本机没有可以打开它的程序（{opener}）：请在文件管理器中打开 {}",
-                path.display()
-            ))
+            AppError::new(
+                ErrorCode::Io,
+                format!("cannot start {opener}: {e}"),
+                format!(
+                    "本机没有可以打开它的程序（{opener}）：请在文件管理器中打开 {}",
+                    path.display()
+                ),
+            )
         })?;
     std::thread::spawn(move || child.wait());
     Ok(())
@@ -673,7 +345,9 @@ fn open_with_system(path: &std::path::Path) -> CommandResult<()> {
 
 fn write_file(state: &AppState, target: &std::path::Path, bytes: &[u8]) -> CommandResult<String> {
     std::fs::write(target, bytes).map_err(|e| {
-        CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display())).zh(
+        AppError::new(
+            ErrorCode::Io,
+            format!("cannot write {}: {e}", target.display()),
             format!(
                 "无法保存到 {}：请确认文件夹存在、有写入权限，且该文件没有在 Excel 等程序中打开",
                 target.display()
@@ -685,10 +359,6 @@ fn write_file(state: &AppState, target: &std::path::Path, bytes: &[u8]) -> Comma
     }
     Ok(target.display().to_string())
 }
-
-/// The settings that remember the hub reported to, and the account.
-const HUB_URL_SETTING: &str = "hub_url";
-const HUB_USER_SETTING: &str = "hub_user";
 
 /// The hub signed in to: who, where, with what rights (the hub's own answer).
 #[derive(Debug, Clone, Serialize)]
@@ -702,10 +372,7 @@ pub struct HubSession {
 fn hub_lock(
     state: &AppState,
 ) -> CommandResult<std::sync::MutexGuard<'_, Option<carestaff_app::client::Client>>> {
-    state
-        .hub
-        .lock()
-        .map_err(|_| CommandError::new(ErrorCode::Internal, "the hub connection lock was poisoned"))
+    state.hub.lock().map_err(|_| AppError::internal("the hub connection lock was poisoned"))
 }
 
 /// Signs in to a hub (上报): later imports may be sent there. Remembers the address and the
@@ -718,8 +385,7 @@ pub async fn hub_sign_in<R: Runtime>(
     password: String,
 ) -> CommandResult<HubSession> {
     blocking(app, move |state| {
-        let client = carestaff_app::client::Client::sign_in(&url, &name, &password)
-            .map_err(CommandError::from_hub)?;
+        let client = carestaff_app::client::Client::sign_in(&url, &name, &password)?;
         let session = HubSession { url: client.base().to_string(), me: client.me().clone() };
         {
             let mut store = state.store()?;
@@ -754,35 +420,16 @@ pub async fn hub_import<R: Runtime>(
     files: Vec<FileInput>,
     dry_run: bool,
     period: Option<String>,
-    columns: Option<Vec<ColumnChoice>>,
+    columns: Option<Vec<carestaff_app::input::ColumnChoice>>,
 ) -> CommandResult<serde_json::Value> {
+    let choices =
+        ImportChoices { period, columns: columns.unwrap_or_default(), ..Default::default() };
     blocking(app, move |state| {
-        let mut sent = Vec::with_capacity(files.len());
-        for f in &files {
-            let bytes = read_input(f).map_err(|e| {
-                let report = FileReport::unreadable(&f.name, &e);
-                let p = report.errors.first();
-                CommandError::new(ErrorCode::Io, p.map(|p| p.message.clone()).unwrap_or_default())
-                    .zh(p.map(|p| p.message_zh.clone()).unwrap_or_default())
-            })?;
-            sent.push((f.name.clone(), bytes));
-        }
-        let columns: Vec<serde_json::Value> = columns
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| serde_json::json!({"header": c.header, "metric": c.metric}))
-            .collect();
-        let fields = [
-            ("dryRun", dry_run.to_string()),
-            ("period", period.unwrap_or_default()),
-            ("columns", serde_json::Value::Array(columns).to_string()),
-        ];
         let guard = hub_lock(state)?;
         let client = guard.as_ref().ok_or_else(|| {
-            CommandError::new(ErrorCode::Unauthenticated, "sign in to the hub first")
-                .zh("请先登录平台")
+            AppError::new(ErrorCode::Unauthenticated, "sign in to the hub first", "请先登录平台")
         })?;
-        client.upload("import_files", &sent, &fields).map_err(CommandError::from_hub)
+        client.import(&files, dry_run, &choices)
     })
     .await
 }

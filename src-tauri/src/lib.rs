@@ -9,7 +9,6 @@
 
 pub mod commands;
 pub mod error;
-pub mod exports;
 pub mod state;
 
 /// The sample returns, embedded at build time.
@@ -19,7 +18,7 @@ pub mod samples {
 
 use tauri::{Builder, Runtime};
 
-pub use error::{CommandError, ErrorCode};
+pub use error::{AppError, ErrorCode};
 pub use state::AppState;
 
 /// Registers the dialog plugin, the state and every command on `builder`.

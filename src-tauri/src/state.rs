@@ -5,13 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use carestaff_domain::{Catalog, LocalTarget};
+use carestaff_app::access::DbAccess;
+use carestaff_app::AppError;
 use carestaff_store::Store;
 
-use crate::error::{CommandError, CommandResult, ErrorCode};
-
-/// The setting that remembers the sample data was removed, so it is not imported again.
-pub const SAMPLE_DATA_SETTING: &str = "sample_data";
+use crate::error::CommandResult;
 
 /// Everything the commands share.
 #[derive(Debug)]
@@ -61,21 +59,18 @@ impl AppState {
     ///
     /// [`ErrorCode::Internal`] when a command panicked while holding the lock.
     pub fn store(&self) -> CommandResult<MutexGuard<'_, Store>> {
-        self.store.lock().map_err(|_| {
-            CommandError::new(
-                ErrorCode::Internal,
-                "the database lock was poisoned by an earlier failure",
-            )
-        })
+        self.store
+            .lock()
+            .map_err(|_| AppError::internal("the database lock was poisoned by an earlier failure"))
     }
+}
 
-    /// The built-in catalog plus the enabled local targets, and every local target stored.
-    ///
-    /// # Errors
-    ///
-    /// As [`Store::local_targets`].
-    pub fn catalog(&self) -> CommandResult<(Catalog, Vec<LocalTarget>)> {
-        Ok(carestaff_app::load_catalog(&*self.store()?)?)
+/// The database is lent to a use case one call at a time: the lock is held only around each.
+impl DbAccess for AppState {
+    type Db = Store;
+
+    fn with_db<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, AppError>) -> Result<T, AppError> {
+        f(&mut *self.store()?)
     }
 }
 

@@ -558,15 +558,7 @@ fn import(env: &Env, a: ImportArgs, out: &mut impl Write) -> Result<()> {
         reports.push(report);
     }
     if a.demo && !a.dry_run {
-        let sums: Vec<String> = reports
-            .iter()
-            .filter(|r| r.outcome != Outcome::Rejected)
-            .map(|r| r.sha256.clone())
-            .collect();
-        match &mut store {
-            Db::Sqlite(s) => s.mark_demo(&sums)?,
-            Db::Postgres(p) => p.mark_demo(&sums)?,
-        };
+        app::importing::mark_demo(&mut store, &reports)?;
     }
     let rejected = reports.iter().any(|r| r.outcome == Outcome::Rejected);
     if a.json {

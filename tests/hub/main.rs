@@ -10,6 +10,11 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 
+/// A direct connection, to look at what the hub stored.
+fn sql(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).expect("connect")
+}
+
 const AS_OF: &str = "2026-10-15";
 const STAFF: &str = "在岗养老服务从业人员数（人）";
 const LICENSED: &str = "持证上岗人数（人）";

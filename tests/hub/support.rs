@@ -90,16 +90,29 @@ pub fn database(name: &str) -> String {
     let c = cluster();
     let db = format!("t_{}_{}", name, N.fetch_add(1, Ordering::Relaxed));
     let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", c.port);
-    let mut client =
-        postgres::Client::connect(&admin, postgres::NoTls).expect("connect to the cluster");
-    client.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).expect("drop database");
-    client.batch_execute(&format!("CREATE DATABASE {db}")).expect("create database");
+    psql(&admin, &format!("DROP DATABASE IF EXISTS {db}"));
+    psql(&admin, &format!("CREATE DATABASE {db}"));
     format!("postgres://postgres@127.0.0.1:{}/{db}", c.port)
 }
 
-/// A direct connection, to look at what the hub stored.
-pub fn sql(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).expect("connect")
+/// Runs one SQL statement with Debian's `psql` (so the desktop's tests need no PostgreSQL
+/// client crate: its dependency tree stays free of the hub's); the rows, one a line, columns
+/// separated by `|`.
+pub fn psql(url: &str, sql: &str) -> String {
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|d| {
+            let mut versions: Vec<PathBuf> = d.filter_map(Result::ok).map(|e| e.path()).collect();
+            versions.sort();
+            versions.pop()
+        })
+        .map_or_else(|| PathBuf::from("psql"), |v| v.join("bin/psql"));
+    let out = Command::new(bin)
+        .args(["-X", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+        .output()
+        .expect("run psql");
+    assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
 }
 
 /// Runs the command line with `args`, `stdin` as its input, in `sample-data/`.

@@ -180,6 +180,43 @@ impl Client {
         Client::answer(&self.base, &mut resp)
     }
 
+    /// Sends returns to the hub's import (the desktop's 上报): the hub reads and checks them
+    /// again with the same importer and the account's rights, and answers the import view (a
+    /// preview with `dry_run`).
+    ///
+    /// # Errors
+    ///
+    /// `io` when a file cannot be read here, the hub's [`HubError`], or `unreachable`.
+    pub fn import(
+        &self,
+        files: &[crate::importing::FileInput],
+        dry_run: bool,
+        choices: &crate::input::ImportChoices,
+    ) -> Result<serde_json::Value, HubError> {
+        let mut sent = Vec::with_capacity(files.len());
+        for f in files {
+            let bytes = f.read().map_err(|e| {
+                let report = carestaff_ingest::FileReport::unreadable(&f.name, &e);
+                let p = report.errors.first();
+                HubError::new(
+                    crate::ErrorCode::Io,
+                    p.map(|p| p.message.clone()).unwrap_or_default(),
+                    p.map(|p| p.message_zh.clone()).unwrap_or_default(),
+                )
+            })?;
+            sent.push((f.name.clone(), bytes));
+        }
+        let fields = [
+            ("dryRun", dry_run.to_string()),
+            ("period", choices.period.clone().unwrap_or_default()),
+            ("columns", json_text(&choices.columns)?),
+            ("map", json_text(&choices.map)?),
+            ("skip", json_text(&choices.skip)?),
+            ("skip_unknown", choices.skip_unknown.to_string()),
+        ];
+        self.upload("import_files", &sent, &fields)
+    }
+
     /// Sends files and fields to a command that answers a file (the marked-up workbook).
     ///
     /// # Errors
@@ -229,6 +266,11 @@ fn multipart(files: &[(String, Vec<u8>)], fields: &[(&str, String)]) -> (String,
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A form field's JSON text.
+fn json_text(value: &impl Serialize) -> Result<String, HubError> {
+    serde_json::to_string(value).map_err(|e| HubError::internal(e.to_string()))
 }
 
 /// A multipart boundary needs only to be unlikely in the body: std's randomly keyed hasher

@@ -7,24 +7,30 @@
 //! (`Catalog::targets_for`, `assess::ranking`, `assess::expected_at`, `report::report_scope`),
 //! and only called from here.
 
+pub mod access;
 #[cfg(feature = "client")]
 pub mod client;
 mod error;
 mod exports;
 pub mod import;
+pub mod importing;
+mod info;
+pub mod input;
 mod pages;
 pub mod protocol;
+pub mod requests;
 mod targets;
 pub mod text;
 mod views;
 
-pub use error::{HubCode, HubError};
+pub use error::{AppError, ErrorCode, HubCode, HubError};
 
 /// The version of every Carestaff program and package (the workspace's, from `Cargo.toml`):
 /// `carestaff --version`, the desktop's About line, the hub's pages and the .deb packages.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use exports::*;
+pub use info::*;
 pub use pages::*;
 pub use targets::*;
 pub use views::*;

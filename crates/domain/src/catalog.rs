@@ -119,6 +119,9 @@ pub enum Comparator {
 }
 
 impl Comparator {
+    /// Every comparator, as a target may use them.
+    pub const ALL: [Comparator; 3] = [Comparator::AtLeast, Comparator::AtMost, Comparator::Equal];
+
     /// Whether `value` satisfies the comparator against `goal`. Equality allows for the
     /// rounding of values that went through a spreadsheet.
     pub fn holds(self, value: f64, goal: f64) -> bool {

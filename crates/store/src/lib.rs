@@ -396,6 +396,28 @@ pub trait Tables {
     fn add_local_target(&mut self, t: &LocalTarget) -> Result<(), StoreError>;
     /// Switches a local target on or off; whether it exists.
     fn set_local_target_enabled(&mut self, id: &str, enabled: bool) -> Result<bool, StoreError>;
+    /// Inside a write: keeps every other writer off until the end of the transaction
+    /// (PostgreSQL; SQLite has one writer at a time already).
+    fn lock_all(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Marks the submissions of files with these SHA-256 sums as demonstration data; how many.
+    fn mark_demo(&mut self, sha256: &[String]) -> Result<usize, StoreError>;
+    /// Whether any demonstration submission is stored.
+    fn any_demo(&mut self) -> Result<bool, StoreError>;
+    /// The regions and quarters demonstration submissions brought values for.
+    fn demo_groups(&mut self) -> Result<Vec<(u32, i32)>, StoreError>;
+    /// The observations of one region and quarter from real (not demonstration) files:
+    /// (observation id, packed values), oldest first.
+    fn real_observations(
+        &mut self,
+        region: u32,
+        period: i32,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError>;
+    /// Removes the current values of one region and quarter.
+    fn delete_current(&mut self, region: u32, period: i32) -> Result<(), StoreError>;
+    /// Deletes the demonstration submissions and their observations; how many submissions.
+    fn delete_demo(&mut self) -> Result<usize, StoreError>;
 }
 
 /// A database of returns, on either engine: everything the importer, the status method and
@@ -443,6 +465,59 @@ pub trait Database {
     /// [`StoreError`] when the database fails.
     fn is_empty(&self) -> Result<bool, StoreError> {
         self.with_tables(|t| Ok(!t.any_submission()?))
+    }
+
+    /// Marks the submissions of files with these SHA-256 sums as demonstration data (the
+    /// sample returns the desktop and a new hub are shown with); returns how many.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails.
+    fn mark_demo(&mut self, sha256: &[String]) -> Result<usize, StoreError> {
+        self.with_write(|t| t.mark_demo(sha256))
+    }
+
+    /// Whether any demonstration submission is stored.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails.
+    fn has_demo_data(&self) -> Result<bool, StoreError> {
+        self.with_tables(|t| t.any_demo())
+    }
+
+    /// Deletes the demonstration submissions and the values they brought, in one transaction.
+    /// Where a later real file had superseded a demonstration value nothing changes; where a
+    /// demonstration value had superseded a real one, the real one becomes current again. (A
+    /// real file that repeated a demonstration value recorded nothing, since identical values
+    /// are not stored; the real value before it becomes current.) Returns how many submissions
+    /// were removed.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails; nothing is then removed.
+    fn remove_demo_data(&mut self) -> Result<usize, StoreError> {
+        self.with_write(|t| {
+            t.lock_all()?;
+            for (region, period) in t.demo_groups()? {
+                // The group's current values from the real observations alone: the latest wins.
+                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> =
+                    std::collections::BTreeMap::new();
+                for (id, vals) in t.real_observations(region, period)? {
+                    for (key, value, _, _) in codec::decode_observed(&vals) {
+                        latest.insert(key, (value, id));
+                    }
+                }
+                if latest.is_empty() {
+                    t.delete_current(region, period)?;
+                } else {
+                    let entries: Vec<codec::Current> =
+                        latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
+                    t.upsert_current(region, period, &codec::encode_current(&entries))?;
+                }
+            }
+            t.delete_demo()
+        })
     }
 
     /// Compares values with the current ones without writing anything (the dry run). The

@@ -237,87 +237,6 @@ impl PgStore {
         Ok(row.ok().flatten().map_or(0, |r| i64::from(r.get::<_, i32>(0))))
     }
 
-    /// Marks the submissions with these SHA-256 sums as demonstration data (the sample returns
-    /// a new hub is shown with). Returns how many were marked.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Postgres`] if the server fails.
-    pub fn mark_demo(&self, sha256: &[String]) -> Result<usize, StoreError> {
-        let n = self
-            .client()
-            .execute("UPDATE submission SET demo = true WHERE sha256 = ANY($1)", &[&sha256])?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
-    }
-
-    /// Whether any demonstration data is loaded.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Postgres`] if the server fails.
-    pub fn has_demo_data(&self) -> Result<bool, StoreError> {
-        Ok(self
-            .client()
-            .query_one("SELECT EXISTS (SELECT 1 FROM submission WHERE demo)", &[])?
-            .get(0))
-    }
-
-    /// Deletes the demonstration submissions and their values in one transaction, the real
-    /// values becoming current again where they were superseded (as the SQLite store does).
-    /// Returns how many submissions were removed.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Postgres`] if the server fails; nothing is then removed.
-    pub fn remove_demo_data(&mut self) -> Result<usize, StoreError> {
-        self.transaction(|tx| {
-            tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&SPACE_MIGRATE])?;
-            let groups: Vec<(i32, i32)> = tx
-                .query(
-                    "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo",
-                    &[],
-                )?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
-            for (region, period) in groups {
-                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> =
-                    std::collections::BTreeMap::new();
-                for row in tx.query(
-                    "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
-                     WHERE o.region = $1 AND o.period = $2 AND NOT s.demo ORDER BY o.id",
-                    &[&region, &period],
-                )? {
-                    let id: i64 = row.get(0);
-                    let vals: &[u8] = row.get(1);
-                    for (key, value, _, _) in super::codec::decode_observed(vals) {
-                        latest.insert(key, (value, id));
-                    }
-                }
-                if latest.is_empty() {
-                    tx.execute(
-                        "DELETE FROM current_value WHERE region = $1 AND period = $2",
-                        &[&region, &period],
-                    )?;
-                } else {
-                    let entries: Vec<super::codec::Current> =
-                        latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
-                    tx.execute(
-                        "INSERT INTO current_value (region, period, vals) VALUES ($1, $2, $3)
-                         ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
-                        &[&region, &period, &super::codec::encode_current(&entries)],
-                    )?;
-                }
-            }
-            tx.execute(
-                "DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo)",
-                &[],
-            )?;
-            let n = tx.execute("DELETE FROM submission WHERE demo", &[])?;
-            Ok::<_, StoreError>(usize::try_from(n).unwrap_or(usize::MAX))
-        })
-    }
-
     fn migrate(&self, migrations: &[&str]) -> Result<(), StoreError> {
         let latest = migrations.len() as i64;
         let mut client = self.client();
@@ -690,6 +609,67 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
             .0
             .execute("UPDATE local_target SET enabled = $2 WHERE id = $1", &[&id, &enabled])?
             > 0)
+    }
+    fn lock_all(&mut self) -> Result<(), StoreError> {
+        self.0.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&SPACE_MIGRATE])?;
+        Ok(())
+    }
+
+    fn mark_demo(&mut self, sha256: &[String]) -> Result<usize, StoreError> {
+        let n = self
+            .0
+            .execute("UPDATE submission SET demo = true WHERE sha256 = ANY($1)", &[&sha256])?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn any_demo(&mut self) -> Result<bool, StoreError> {
+        Ok(self.0.query_one("SELECT EXISTS (SELECT 1 FROM submission WHERE demo)", &[])?.get(0))
+    }
+
+    fn demo_groups(&mut self) -> Result<Vec<(u32, i32)>, StoreError> {
+        Ok(self
+            .0
+            .query(
+                "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo",
+                &[],
+            )?
+            .iter()
+            .map(|r| (u32::try_from(r.get::<_, i32>(0)).unwrap_or_default(), r.get(1)))
+            .collect())
+    }
+
+    fn real_observations(
+        &mut self,
+        region: u32,
+        period: i32,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        Ok(self
+            .0
+            .query(
+                "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
+                 WHERE o.region = $1 AND o.period = $2 AND NOT s.demo ORDER BY o.id",
+                &[&int(region), &period],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn delete_current(&mut self, region: u32, period: i32) -> Result<(), StoreError> {
+        self.0.execute(
+            "DELETE FROM current_value WHERE region = $1 AND period = $2",
+            &[&int(region), &period],
+        )?;
+        Ok(())
+    }
+
+    fn delete_demo(&mut self) -> Result<usize, StoreError> {
+        self.0.execute(
+            "DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo)",
+            &[],
+        )?;
+        let n = self.0.execute("DELETE FROM submission WHERE demo", &[])?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 }
 

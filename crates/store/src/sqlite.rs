@@ -8,8 +8,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    backup_path, codec, Database, EachCurrent, NewSubmission, ObservationRow, StoreError,
-    SubmissionRow, Tables,
+    backup_path, Database, EachCurrent, NewSubmission, ObservationRow, StoreError, SubmissionRow,
+    Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
 use carestaff_domain::region::RegionCode;
@@ -210,97 +210,6 @@ impl Store {
     /// [`StoreError::Sqlite`] if SQLite fails.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
-    }
-}
-
-/// Demonstration data: what the desktop app loads on first start and removes on request.
-impl Store {
-    /// Marks the submissions of files with these SHA-256 sums as demonstration data; returns
-    /// how many were marked.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn mark_demo(&mut self, sha256: &[String]) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut n = 0;
-        {
-            let mut stmt = tx.prepare_cached("UPDATE submission SET demo = 1 WHERE sha256 = ?1")?;
-            for sha in sha256 {
-                n += stmt.execute([sha])?;
-            }
-        }
-        tx.commit()?;
-        Ok(n)
-    }
-
-    /// Deletes the demonstration submissions and the values they brought, in one transaction.
-    /// Where a later real file had superseded a demonstration value nothing changes; where a
-    /// demonstration value had superseded a real one, the real one becomes current again. (A
-    /// real file that repeated a demonstration value recorded nothing, since identical values
-    /// are not stored; the real value before it becomes current.) Returns how many submissions
-    /// were removed.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Sqlite`] if SQLite fails; nothing is then removed.
-    pub fn remove_demo_data(&mut self) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut touched = tx.prepare(
-                "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo = 1",
-            )?;
-            let groups: Vec<(u32, i32)> =
-                touched.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-            let mut real = tx.prepare_cached(
-                "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
-                 WHERE o.region = ?1 AND o.period = ?2 AND s.demo = 0 ORDER BY o.id",
-            )?;
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO current_value (region, period, vals) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
-            )?;
-            let mut delete =
-                tx.prepare_cached("DELETE FROM current_value WHERE region = ?1 AND period = ?2")?;
-            for (region, period) in groups {
-                // The group's current values from the real observations alone: the latest wins.
-                let mut latest: std::collections::BTreeMap<u16, (f64, i64)> =
-                    std::collections::BTreeMap::new();
-                let mut rows = real.query(params![region, period])?;
-                while let Some(row) = rows.next()? {
-                    let id: i64 = row.get(0)?;
-                    for (key, value, _, _) in codec::decode_observed(
-                        row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?,
-                    ) {
-                        latest.insert(key, (value, id));
-                    }
-                }
-                if latest.is_empty() {
-                    delete.execute(params![region, period])?;
-                } else {
-                    let entries: Vec<codec::Current> =
-                        latest.into_iter().map(|(k, (v, id))| (k, v, id)).collect();
-                    upsert.execute(params![region, period, codec::encode_current(&entries)])?;
-                }
-            }
-        }
-        tx.execute("DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo = 1)", [])?;
-        let removed = tx.execute("DELETE FROM submission WHERE demo = 1", [])?;
-        tx.commit()?;
-        Ok(removed)
-    }
-
-    /// Whether any demonstration submission is stored.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Sqlite`] if SQLite fails.
-    pub fn has_demo_data(&self) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM submission WHERE demo = 1)",
-            [],
-            |r| r.get(0),
-        )?)
     }
 }
 
@@ -588,6 +497,55 @@ impl Tables for Sqlite<'_> {
             .0
             .execute("UPDATE local_target SET enabled = ?2 WHERE id = ?1", params![id, enabled])?
             > 0)
+    }
+    fn mark_demo(&mut self, sha256: &[String]) -> Result<usize, StoreError> {
+        let mut stmt = self.0.prepare_cached("UPDATE submission SET demo = 1 WHERE sha256 = ?1")?;
+        let mut n = 0;
+        for sha in sha256 {
+            n += stmt.execute([sha])?;
+        }
+        Ok(n)
+    }
+
+    fn any_demo(&mut self) -> Result<bool, StoreError> {
+        Ok(self.0.query_row(
+            "SELECT EXISTS (SELECT 1 FROM submission WHERE demo = 1)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn demo_groups(&mut self) -> Result<Vec<(u32, i32)>, StoreError> {
+        let mut stmt = self.0.prepare(
+            "SELECT DISTINCT o.region, o.period FROM observation o JOIN submission s ON s.id = o.submission_id WHERE s.demo = 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn real_observations(
+        &mut self,
+        region: u32,
+        period: i32,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT o.id, o.vals FROM observation o JOIN submission s ON s.id = o.submission_id
+             WHERE o.region = ?1 AND o.period = ?2 AND s.demo = 0 ORDER BY o.id",
+        )?;
+        let rows = stmt.query_map(params![region, period], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn delete_current(&mut self, region: u32, period: i32) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("DELETE FROM current_value WHERE region = ?1 AND period = ?2")?
+            .execute(params![region, period])?;
+        Ok(())
+    }
+
+    fn delete_demo(&mut self) -> Result<usize, StoreError> {
+        self.0.execute("DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo = 1)", [])?;
+        Ok(self.0.execute("DELETE FROM submission WHERE demo = 1", [])?)
     }
 }
 

@@ -1,0 +1,214 @@
+//! One function per request the pages make, the same for the desktop's commands and the hub's
+//! routes: each takes the request's text already decoded, parses it ([`crate::input`]), reads
+//! what it needs from the lent database ([`DbAccess`], one short call) and builds the view with
+//! the database let go. A front end's adapter is then: decode, one call here, encode.
+
+use chrono::{DateTime, Utc};
+
+use carestaff_domain::{Lang, Registry};
+use carestaff_store::{Database, SubmissionRow};
+
+use crate::access::DbAccess;
+use crate::input::{known_target, parse_date, parse_region, parse_region_opt, LocalTargetInput};
+use crate::views::{CatalogView, OverviewView, RegionView, TargetView};
+use crate::{AppError, LANGUAGE_SETTING};
+
+/// The setting that remembers the demonstration data was removed, so it is not loaded again.
+pub const SAMPLE_DATA_SETTING: &str = "sample_data";
+
+/// The Overview page as of `as_of`.
+///
+/// # Errors
+///
+/// `invalid_input` for a malformed date, the database's failure.
+pub fn overview_page(db: &impl DbAccess, as_of: &str) -> Result<OverviewView, AppError> {
+    let as_of = parse_date(as_of)?;
+    let (catalog, obs) = db.with_db(|d| {
+        let (catalog, _) = crate::load_catalog(&*d)?;
+        let obs = d.observations(&catalog)?;
+        Ok((catalog, obs))
+    })?;
+    Ok(crate::overview(&catalog, Registry::builtin(), &obs, as_of))
+}
+
+/// A Region page: its children ranked (by `rank_by`, a target id, when given), who has not
+/// reported.
+///
+/// # Errors
+///
+/// `invalid_input` / `not_found` for the date or region, the database's failure.
+pub fn region_page_of(
+    db: &impl DbAccess,
+    code: &str,
+    as_of: &str,
+    rank_by: Option<&str>,
+) -> Result<RegionView, AppError> {
+    let as_of = parse_date(as_of)?;
+    let code = parse_region(code)?;
+    let (catalog, data) = db.with_db(|d| {
+        let (catalog, _) = crate::load_catalog(&*d)?;
+        let data = crate::region_data(&*d, &catalog, as_of)?;
+        Ok((catalog, data))
+    })?;
+    crate::region_page(&catalog, &data, as_of, code, rank_by).ok_or_else(|| {
+        AppError::not_found(
+            format!("no region has the code {code}"),
+            format!("没有代码为 {code} 的地区：请核对六位行政区划代码"),
+        )
+    })
+}
+
+/// A Target page, for the target's own region or another (a child, for each-child targets).
+///
+/// # Errors
+///
+/// `not_found` for an unknown target or region, `invalid_input` for a malformed date, the
+/// database's failure.
+pub fn target_page_of(
+    db: &impl DbAccess,
+    id: &str,
+    region: Option<&str>,
+    as_of: &str,
+    lang: Lang,
+) -> Result<TargetView, AppError> {
+    let as_of = parse_date(as_of)?;
+    let region = parse_region_opt(region)?;
+    let (catalog, _) = db.with_db(|d| Ok(crate::load_catalog(&*d)?))?;
+    let t = known_target(&catalog, id)?;
+    let region = region.unwrap_or(t.region);
+    let data = db.with_db(|d| Ok(crate::target_data(&*d, &catalog, t, region)?))?;
+    Ok(crate::target_page(&catalog, data, as_of, t, region, lang))
+}
+
+/// The Catalog page: documents, targets (local ones too, switched off or not), metrics.
+///
+/// # Errors
+///
+/// The database's failure.
+pub fn catalog_view(db: &impl DbAccess) -> Result<CatalogView, AppError> {
+    let locals = db.with_db(|d| Ok(d.local_targets()?))?;
+    Ok(crate::catalog_page(locals))
+}
+
+/// Adds a local target, checked like a catalog entry (its id unused, its metric and
+/// comparator known, its region in the registry).
+///
+/// # Errors
+///
+/// `invalid_input` naming what is wrong, the database's failure.
+pub fn add_local_target(db: &impl DbAccess, input: LocalTargetInput) -> Result<(), AppError> {
+    let local = input.parse()?;
+    db.with_db(|d| {
+        crate::catalog_for_new_local(d.local_targets()?).validate_local(&local)?;
+        Ok(d.add_local_target(&local)?)
+    })
+}
+
+/// Switches a local target on or off.
+///
+/// # Errors
+///
+/// `not_found` for an id no local target has, the database's failure.
+pub fn set_local_target_enabled(
+    db: &impl DbAccess,
+    id: &str,
+    enabled: bool,
+) -> Result<(), AppError> {
+    if db.with_db(|d| Ok(d.set_local_target_enabled(id, enabled)?))? {
+        Ok(())
+    } else {
+        Err(AppError::not_found(format!("no local target `{id}`"), format!("没有本地目标“{id}”")))
+    }
+}
+
+/// The import history, newest first.
+///
+/// # Errors
+///
+/// The database's failure.
+pub fn submissions(db: &impl DbAccess) -> Result<Vec<SubmissionRow>, AppError> {
+    db.with_db(|d| Ok(d.submissions()?))
+}
+
+/// Removes the demonstration data and keeps it from coming back; how many files' worth.
+///
+/// # Errors
+///
+/// The database's failure (nothing is then removed).
+pub fn remove_demo_data(db: &impl DbAccess) -> Result<usize, AppError> {
+    db.with_db(|d| {
+        let n = d.remove_demo_data()?;
+        d.set_setting(SAMPLE_DATA_SETTING, "removed")?;
+        Ok(n)
+    })
+}
+
+/// Remembers the language chosen.
+///
+/// # Errors
+///
+/// `invalid_input` for a language other than `zh` and `en`, the database's failure.
+pub fn set_language(db: &impl DbAccess, language: &str) -> Result<(), AppError> {
+    let lang: Lang = language.parse().map_err(|e: carestaff_domain::LangError| {
+        AppError::invalid(e.to_string(), format!("不支持“{language}”这种语言：请选择中文或英文"))
+    })?;
+    db.with_db(|d| Ok(d.set_setting(LANGUAGE_SETTING, lang.code())?))
+}
+
+/// The language remembered (Chinese when none is).
+///
+/// # Errors
+///
+/// The database's failure.
+pub fn language(db: &impl DbAccess) -> Result<Lang, AppError> {
+    db.with_db(|d| {
+        Ok(d.setting(LANGUAGE_SETTING)?.and_then(|l| l.parse().ok()).unwrap_or_default())
+    })
+}
+
+/// Whether the demonstration data should be loaded now: the database has no submission and
+/// the data was never removed (the desktop's first start).
+///
+/// # Errors
+///
+/// The database's failure.
+pub fn wants_demo_data(db: &impl DbAccess) -> Result<bool, AppError> {
+    db.with_db(|d| Ok(d.is_empty()? && d.setting(SAMPLE_DATA_SETTING)?.is_none()))
+}
+
+/// Loads `files` as demonstration data: each imported as a return (whole or not at all) and
+/// its submission marked, then the setting that keeps them from loading twice.
+///
+/// # Errors
+///
+/// The database's failure.
+pub fn load_demo_data(
+    db: &impl DbAccess,
+    files: &[(&str, &[u8])],
+    now: DateTime<Utc>,
+    user: &str,
+    mut progress: impl FnMut(usize, usize, &str),
+) -> Result<(), AppError> {
+    let ctx = carestaff_ingest::ImportContext {
+        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        user: user.to_string(),
+        dry_run: false,
+    };
+    let mut reports = Vec::with_capacity(files.len());
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        progress(i, files.len(), name);
+        let file = crate::importing::FileInput::from_bytes(*name, bytes.to_vec());
+        let options = carestaff_ingest::Options::default();
+        reports.push(crate::importing::import_one(
+            db,
+            &file,
+            &options,
+            &ctx,
+            &crate::importing::no_screen,
+        )?);
+    }
+    db.with_db(|d| {
+        crate::importing::mark_demo(d, &reports)?;
+        Ok(d.set_setting(SAMPLE_DATA_SETTING, "loaded")?)
+    })
+}
