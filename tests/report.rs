@@ -106,7 +106,7 @@ fn report_has_every_sheet_and_the_status_rows() {
     // Sheet names: the leader's page, summary, scorecard, one per target, sources, method.
     let expected_rows = assess::assess_all(catalog, registry, &obs, date(AS_OF));
     let names = wb.sheet_names();
-    assert_eq!(names, report::sheet_names(&expected_rows));
+    assert_eq!(names, report::sheet_names(&input, &expected_rows));
     assert_eq!(names.len(), catalog.targets.len() + 5);
     assert_eq!(&names[..3], ["领导摘要", "汇总", "计分卡"]);
     assert!(names.contains(&"CQ-1".to_string()));

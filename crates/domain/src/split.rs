@@ -689,7 +689,8 @@ pub struct HandRow {
 
 /// A split made by hand: every child given a goal (the goals are then the split, whether or
 /// not they add up — the pages say when they do not), or every child given a figure and no
-/// goal (the goal is then apportioned by those figures as any other basis).
+/// goal (the goal is then apportioned by those figures as any other basis). A rate or a
+/// standard left empty for a child stays the parent's.
 ///
 /// # Errors
 ///
@@ -740,6 +741,9 @@ pub fn plan_by_hand(
     let all_bases = ordered.iter().all(|r| r.basis.is_some());
     let goals: Vec<f64> = if all_goals {
         ordered.iter().filter_map(|r| r.goal).collect()
+    } else if division == Division::PassDown {
+        // A rate or standard left empty stays the parent's.
+        ordered.iter().map(|r| r.goal.unwrap_or(target.check.goal)).collect()
     } else if all_bases && ordered.iter().all(|r| r.goal.is_none()) {
         let weights: Vec<f64> = ordered.iter().filter_map(|r| r.basis).collect();
         match division {
@@ -809,6 +813,8 @@ pub struct SplitFrom {
     pub basis: Basis,
     /// The child's share, a fraction of 1.
     pub share: f64,
+    /// The child's figure of the basis (its population aged 60+, its beds), where it had one.
+    pub basis_figure: Option<f64>,
     /// The parent's goal.
     pub parent_goal: f64,
 }
@@ -874,6 +880,7 @@ pub fn derive_all(
                 region_name: region_name.clone(),
                 basis: split.basis,
                 share: child.share,
+                basis_figure: child.basis,
                 parent_goal: parent.check.goal,
             }),
             ..parent.clone()
