@@ -217,6 +217,8 @@ pub async fn target<R: Runtime>(
                 .zh(format!("目标库中没有目标“{id}”"))
         })?;
         let region = region.unwrap_or(t.region);
+        // A child's share of a split target is shown against its own goal.
+        let t = catalog.target_in(&id, region).unwrap_or(t);
         let data = views::target_data(&*state.store()?, &catalog, t, region)?;
         Ok(views::target_page(&catalog, data, as_of, t, region, lang))
     })
@@ -783,6 +785,212 @@ pub async fn hub_import<R: Runtime>(
                 .zh("请先登录平台")
         })?;
         client.upload("import_files", &sent, &fields).map_err(CommandError::from_hub)
+    })
+    .await
+}
+
+/// How the Target page asks for a split: a basis, or every child's goal or figure typed in
+/// (the page's own table, or a split sheet read back).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SplitInput {
+    /// The target id.
+    pub id: String,
+    /// The region whose goal is split (default: the target's own).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The date the basis figures are read as of.
+    pub as_of: String,
+    /// `elderly`, `beds` or `equal`; absent with `rows`.
+    #[serde(default)]
+    pub basis: Option<String>,
+    /// Every child's figure and goal, for a split by hand.
+    #[serde(default)]
+    pub rows: Option<Vec<HandRowInput>>,
+}
+
+/// One child's line of a split by hand.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HandRowInput {
+    /// The child's code.
+    pub region: String,
+    /// Its figure to split by.
+    #[serde(default)]
+    pub basis: Option<f64>,
+    /// Its goal.
+    #[serde(default)]
+    pub goal: Option<f64>,
+}
+
+fn split_failure(e: views::split::SplitFailure) -> CommandError {
+    use views::split::SplitFailure;
+    let code = match &e {
+        SplitFailure::Store(_) => ErrorCode::Database,
+        SplitFailure::Write(_) => ErrorCode::Internal,
+        e if e.is_usage() => ErrorCode::NotFound,
+        _ => ErrorCode::InvalidInput,
+    };
+    CommandError::new(code, e.to_string()).zh(e.message_zh())
+}
+
+/// The request, the target id and the region of a split the page asks for.
+fn split_request(
+    input: SplitInput,
+) -> CommandResult<(views::split::SplitRequest, String, Option<RegionCode>, NaiveDate)> {
+    use views::split::SplitRequest;
+    let region = input.region.as_deref().filter(|r| !r.is_empty()).map(parse_region).transpose()?;
+    let as_of = parse_date(&input.as_of)?;
+    let request = match (input.rows, input.basis) {
+        (Some(rows), _) => SplitRequest::Hand(
+            rows.into_iter()
+                .map(|r| {
+                    Ok(carestaff_domain::split::HandRow {
+                        region: parse_region(&r.region)?,
+                        basis: r.basis,
+                        goal: r.goal,
+                    })
+                })
+                .collect::<CommandResult<_>>()?,
+        ),
+        (None, Some(b)) => {
+            SplitRequest::By(b.parse().map_err(|e: carestaff_domain::split::SplitError| {
+                CommandError::invalid(e.to_string()).zh(e.message_zh())
+            })?)
+        }
+        (None, None) => {
+            return Err(CommandError::invalid("choose what to split by").zh("请选择分解依据"))
+        }
+    };
+    Ok((request, input.id, region, as_of))
+}
+
+/// What splitting a target's goal would give each child region (分解下达 preview).
+#[tauri::command]
+pub async fn split_preview<R: Runtime>(
+    app: AppHandle<R>,
+    split: SplitInput,
+) -> CommandResult<views::split::SplitPreview> {
+    let (request, id, region, as_of) = split_request(split)?;
+    blocking(app, move |state| {
+        let (catalog, _) = state.catalog()?;
+        let obs = state.store()?.observations(&catalog)?;
+        views::split::preview(&catalog, Registry::builtin(), &obs, as_of, &id, region, &request)
+            .map_err(split_failure)
+    })
+    .await
+}
+
+/// Applies a split: each child is held to its share from now on. Returns the version stored.
+#[tauri::command]
+pub async fn split_apply<R: Runtime>(
+    app: AppHandle<R>,
+    split: SplitInput,
+) -> CommandResult<carestaff_store::SplitRecord> {
+    let (request, id, region, as_of) = split_request(split)?;
+    let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    blocking(app, move |state| {
+        let (catalog, _) = state.catalog()?;
+        let obs = state.store()?.observations(&catalog)?;
+        let stamp = carestaff_store::Stamp { by: &state.user, at: &now };
+        views::split::store_split(
+            &mut *state.store()?,
+            &catalog,
+            Registry::builtin(),
+            &obs,
+            as_of,
+            (&id, region),
+            &request,
+            true,
+            stamp,
+        )
+        .map_err(split_failure)
+    })
+    .await
+}
+
+/// Clears the split of a target's goal in a region. Returns the version stored.
+#[tauri::command]
+pub async fn split_clear<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    region: Option<String>,
+) -> CommandResult<carestaff_store::SplitRecord> {
+    let region = region.as_deref().filter(|r| !r.is_empty()).map(parse_region).transpose()?;
+    let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    blocking(app, move |state| {
+        let (catalog, _) = state.catalog()?;
+        let stamp = carestaff_store::Stamp { by: &state.user, at: &now };
+        views::split::clear_split(
+            &mut *state.store()?,
+            &catalog,
+            Registry::builtin(),
+            (&id, region),
+            true,
+            stamp,
+        )
+        .map_err(split_failure)
+    })
+    .await
+}
+
+/// Reads a split sheet filled in by hand and previews it (every problem at its cell).
+#[tauri::command]
+pub async fn split_read<R: Runtime>(
+    app: AppHandle<R>,
+    split: SplitInput,
+    file: FileInput,
+) -> CommandResult<views::split::SplitPreview> {
+    let region = split.region.as_deref().filter(|r| !r.is_empty()).map(parse_region).transpose()?;
+    let as_of = parse_date(&split.as_of)?;
+    let id = split.id;
+    blocking(app, move |state| {
+        let bytes = read_input(&file).map_err(|e| {
+            CommandError::new(ErrorCode::Io, format!("cannot read {}: {e}", file.name))
+                .zh(format!("无法读取 {}", file.name))
+        })?;
+        let (catalog, _) = state.catalog()?;
+        let obs = state.store()?.observations(&catalog)?;
+        let registry = Registry::builtin();
+        let holder =
+            views::split::goal_holder(&catalog, registry, &id, region).map_err(split_failure)?;
+        let rows = views::split::read_sheet(
+            &catalog,
+            registry,
+            holder,
+            &ingest::file_name_of(&file.name),
+            &bytes,
+        )
+        .map_err(split_failure)?;
+        let request = views::split::SplitRequest::Hand(rows);
+        views::split::preview(&catalog, registry, &obs, as_of, &id, Some(holder.region), &request)
+            .map_err(split_failure)
+    })
+    .await
+}
+
+/// Writes the split sheet to fill in by hand; asks where to save (with the test hooks on, the
+/// front end may give the path). Returns the path written.
+#[tauri::command]
+pub async fn split_sheet<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    region: Option<String>,
+    as_of: String,
+    path: Option<String>,
+) -> CommandResult<String> {
+    let region = region.as_deref().filter(|r| !r.is_empty()).map(parse_region).transpose()?;
+    let as_of = parse_date(&as_of)?;
+    let place = region.map_or_else(String::new, |r| format!("-{}", Registry::builtin().name_of(r)));
+    let target =
+        save_location(&app, path, format!("分解表-{id}{place}.xlsx"), ("Excel", "xlsx")).await?;
+    blocking(app, move |state| {
+        let (catalog, _) = state.catalog()?;
+        let obs = state.store()?.observations(&catalog)?;
+        let registry = Registry::builtin();
+        let holder =
+            views::split::goal_holder(&catalog, registry, &id, region).map_err(split_failure)?;
+        let bytes = views::split::sheet_workbook(&catalog, registry, &obs, as_of, holder)
+            .map_err(split_failure)?;
+        write_file(state, &target, &bytes)
     })
     .await
 }
