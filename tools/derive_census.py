@@ -8,11 +8,12 @@ Source: the census by county of Lei Dong, Yu Du and Yu Liu ("Mapping Evolving Po
 Geography in China", repository leiii/census, MIT), as tabulated in the shared data set
 (census/census2020_county_age60_65_from_leiii.csv: pop_60plus summed from the age groups).
 
-A registry code the census lacks takes the figures of the 2020 divisions it replaced, read from
-data/regions/history.csv: a division renamed or re-coded after 2020 (one successor) passes its
-figure on; several merged into one are summed. A code that is part of a split division gets no
-figure (its share of the old one is unknown): a split by elderly population names it, and the
-user gives it a basis by hand.
+A division changed after the census takes the figures of the 2020 divisions it replaced, read
+from data/regions/history.csv: a division renamed or re-coded (one successor) passes its figure
+on, and divisions merged into one (its own old figure included, where its code was kept) are
+summed. A division that took in part of a division that was split gets no figure (its share of
+the old one is unknown), nor does one made from such a part: a split by elderly population
+names it, and the user gives it a basis by hand.
 
     python3 tools/derive_census.py [SHARED_DATA_DIR]   (default ../shared/data)
 """
@@ -48,15 +49,21 @@ def main():
     out, carried, missing = [], 0, []
     for r in registry:
         code = r["code"]
-        if code in census:
-            out.append((code, r["name"], census[code], "census"))
-            continue
-        before = [c for c, succ in replaced.items() if code in succ]
-        if before and all(len(replaced[c]) == 1 for c in before):
-            out.append((code, r["name"], sum(census[c] for c in before), "via " + "+".join(sorted(before))))
-            carried += 1
-        else:
+        # The 2020 divisions that became (part of) this one after the census.
+        before = [c for c, succ in replaced.items() if code in succ and c != code]
+        if any(len(replaced[c]) > 1 for c in before):
+            # It took in part of a division that was split: its share of that is unknown, so
+            # its figure is too (杭州市上城区 took most of 江干区 in 2021).
             missing.append(f"{code} {r['name']}")
+            continue
+        figure = census.get(code)
+        if figure is None and not before:
+            missing.append(f"{code} {r['name']}")
+            continue
+        total = (figure or 0) + sum(census[c] for c in before)
+        source = "+".join(sorted(before + ([code] if figure is not None else [])))
+        out.append((code, r["name"], total, "census" if not before else "via " + source))
+        carried += bool(before)
     with open(OUT, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["code", "name", "pop_60plus", "from"])

@@ -792,6 +792,7 @@ pub async fn hub_import<R: Runtime>(
 /// How the Target page asks for a split: a basis, or every child's goal or figure typed in
 /// (the page's own table, or a split sheet read back).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SplitInput {
     /// The target id.
     pub id: String,

@@ -50,6 +50,8 @@ pub struct SplitTableRow {
     pub basis_text: String,
     /// Its share ("12.9%").
     pub share_text: String,
+    /// Its goal.
+    pub goal: f64,
     /// Its goal ("2,587人").
     pub goal_text: String,
     /// Its latest value ("2,610人", "—").
@@ -276,6 +278,7 @@ fn table(
                     .filter(|_| from.basis != Basis::Equal)
                     .map_or_else(|| "—".into(), assess::format_number),
                 share_text: percent(from.share),
+                goal: t.check.goal,
                 goal_text: value_text(&t.unit, t.check.goal),
                 latest_text: a
                     .outcome
