@@ -676,14 +676,31 @@ fn the_report_carries_the_split_table_and_the_leader_counts_the_children_on_trac
     .expect("split");
     let (catalog, _) = carestaff_app::load_catalog(&store).expect("catalog");
     let data = carestaff_app::report_data(&store, &catalog, registry, None).expect("data");
-    let bytes = carestaff_app::compliance_report(&catalog, registry, &data, date("2025-10-15"), None)
-        .expect("report");
+    let bytes =
+        carestaff_app::compliance_report(&catalog, registry, &data, date("2025-10-15"), None)
+            .expect("report");
     save("report-split.xlsx", &bytes);
     let mut wb = open(&bytes);
     assert_eq!(&wb.sheet_names()[..4], ["领导摘要", "汇总", "计分卡", "分解表"]);
     let sheet = wb.worksheet_range("分解表").expect("分解表");
     let head: Vec<String> = (0..12).map(|c| text(&sheet, 2, c)).collect();
-    assert_eq!(head, ["目标编号", "目标内容", "分解地区", "分解依据", "下级地区", "依据数", "份额", "分解目标", "最新值", "报告期", "状态", "完成份额"]);
+    assert_eq!(
+        head,
+        [
+            "目标编号",
+            "目标内容",
+            "分解地区",
+            "分解依据",
+            "下级地区",
+            "依据数",
+            "份额",
+            "分解目标",
+            "最新值",
+            "报告期",
+            "状态",
+            "完成份额"
+        ]
+    );
     let taiyuan = find_row(&sheet, 4, "太原市").expect("太原市's row");
     assert_eq!(text(&sheet, taiyuan, 5), "901499");
     assert_eq!(text(&sheet, taiyuan, 7), "≥ 2,587人");

@@ -170,7 +170,9 @@ fn a_city_sees_its_share_once_the_province_approves_the_split() {
     assert!(sx1_on_page(&base, &xiaodian, "140105").is_none());
 
     // Every change is kept: who proposed, who decided, what it replaced.
-    let trail: Vec<(String, Option<String>, String, Option<String>, Option<i64>)> = sql(&hub.url)
+    /// state, basis, proposed by, decided by, the version replaced.
+    type Version = (String, Option<String>, String, Option<String>, Option<i64>);
+    let trail: Vec<Version> = sql(&hub.url)
         .query(
             "SELECT state, basis, proposed_by, decided_by, previous FROM target_split ORDER BY id",
             &[],
