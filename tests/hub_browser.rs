@@ -128,7 +128,22 @@ impl Browser {
 
     async fn sign_out(&self) {
         self.click("#sign-out").await;
-        self.wait_css("#signin-form").await;
+        // Signing out reloads the page: a wait that meets the reload ("aborted by navigation")
+        // is tried again.
+        for _ in 0..5 {
+            let found = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::Css("#signin-form"))
+                .await;
+            match found {
+                Ok(_) => return,
+                Err(e) if e.to_string().contains("aborted by navigation") => continue,
+                Err(e) => panic!("`#signin-form` did not appear within 30 s: {e}"),
+            }
+        }
+        panic!("`#signin-form` did not appear: every wait met a navigation");
     }
 
     async fn open(&self, hash: &str, page: &str) {
