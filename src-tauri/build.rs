@@ -24,6 +24,11 @@ const COMMANDS: &[&str] = &[
     "hub_sign_in",
     "hub_sign_out",
     "hub_import",
+    "split_preview",
+    "split_apply",
+    "split_clear",
+    "split_read",
+    "split_sheet",
 ];
 
 fn main() {

@@ -285,3 +285,127 @@ fn bench_runs_its_steps_on_a_small_file() {
         assert!(text.lines().any(|l| l.starts_with(step)), "no `{step}` line: {text}");
     }
 }
+
+/// A copy of the sample database, for a test that changes it (the others read the shared one).
+fn sample_copy(name: &str) -> PathBuf {
+    let src = sample_db();
+    let dst = scratch(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{suffix}", src.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{suffix}", dst.display())).expect("copy the database");
+        }
+    }
+    dst
+}
+
+fn code_of(out: &Output) -> i32 {
+    out.status.code().expect("exit status")
+}
+
+/// `carestaff split --json` prints one row per child and nothing else:
+/// `{region, region_name, basis, share, goal}`, the counts adding up to the parent's goal.
+fn check_split_rows(what: &str, rows: &Value, goal: f64) -> Vec<(String, f64)> {
+    let rows = rows.as_array().unwrap_or_else(|| panic!("{what}: an array"));
+    let mut out = Vec::new();
+    let mut shares = 0.0;
+    for row in rows {
+        let keys: Vec<&str> = row.as_object().expect("object").keys().map(String::as_str).collect();
+        assert_eq!(keys, ["basis", "goal", "region", "region_name", "share"], "{what}: {row}");
+        shares += row["share"].as_f64().expect("share");
+        out.push((
+            row["region"].as_str().expect("region").to_string(),
+            row["goal"].as_f64().expect("goal"),
+        ));
+    }
+    assert!((shares - 1.0).abs() < 1e-9, "{what}: shares add up to 1, not {shares}");
+    assert_eq!(out.iter().map(|r| r.1).sum::<f64>(), goal, "{what}: goals add up exactly");
+    out
+}
+
+#[test]
+fn split_previews_print_one_contract_row_per_child() {
+    let db = sample_db();
+    let out = carestaff(db, &["split", "SX-1", "--by", "elderly", "--as-of", AS_OF, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = json_of("split", &out);
+    assert_eq!(check_split_rows("elderly", &rows, 20_000.0).len(), 11);
+    check_snapshot("split_sx1_elderly", rows);
+    for basis in ["beds", "equal"] {
+        let out = carestaff(db, &["split", "SX-1", "--by", basis, "--as-of", AS_OF, "--json"]);
+        check_split_rows(basis, &json_of(basis, &out), 20_000.0);
+    }
+    // A rate passes down unchanged: every district of Chongqing is held to 60 %.
+    let out = carestaff(db, &["split", "CQ-9", "--by", "elderly", "--as-of", AS_OF, "--json"]);
+    let rows = json_of("CQ-9", &out);
+    assert!(rows.as_array().expect("rows").iter().all(|r| r["goal"].as_f64() == Some(60.0)));
+}
+
+#[test]
+fn split_refuses_an_unknown_basis_or_target_as_a_usage_error() {
+    let db = sample_db();
+    for args in [
+        &["split", "SX-1", "--by", "people"][..],
+        &["split", "XX-9", "--by", "elderly"],
+        &["split", "SX-1"],
+        &["split", "SX-1", "--apply"],
+        &["split", "SX-1", "--region", "140105", "--by", "equal"],
+        &["split", "SX-1", "--by", "equal", "--clear"],
+    ] {
+        assert_eq!(code_of(&carestaff(db, args)), 2, "{args:?}");
+    }
+    // A yes/no item cannot be divided: the input is refused (exit 1), with the reason.
+    let out = carestaff(db, &["--lang", "en", "split", "SX-8", "--by", "equal"]);
+    assert_eq!(code_of(&out), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: SX-8 cannot be split: a yes/no item is not divided among regions"
+    );
+}
+
+#[test]
+fn an_applied_split_holds_each_city_to_its_share_until_cleared() {
+    let db = sample_copy("split-apply.db");
+    let run = |args: &[&str]| {
+        let out = carestaff(&db, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let applied = run(&["split", "SX-1", "--by", "elderly", "--apply", "--as-of", AS_OF, "--json"]);
+    let goals = check_split_rows("applied", &json_of("apply", &applied), 20_000.0);
+    let mut total = 0.0;
+    for (city, goal) in &goals {
+        let out =
+            run(&["status", "--as-of", AS_OF, "--target", "SX-1", "--region", city, "--json"]);
+        let rows = json_of("status", &out);
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{city}");
+        assert_eq!(rows[0]["goal"].as_f64(), Some(*goal), "{city}");
+        total += rows[0]["goal"].as_f64().expect("goal");
+        if city == "140100" {
+            check_snapshot("status_sx1_taiyuan_share", rows);
+        }
+    }
+    assert_eq!(total, 20_000.0);
+    // A second level: Taiyuan's share among its districts and counties.
+    let out = run(&["split", "SX-1", "--region", "140100", "--by", "equal", "--apply", "--json"]);
+    check_split_rows("second level", &json_of("second", &out), goals[0].1);
+    // The sheet to fill in carries the split in force and reads back to the same goals.
+    let sheet = scratch("split-sheet.xlsx");
+    run(&["split", "SX-1", "-o", &sheet.display().to_string()]);
+    let out = run(&["split", "SX-1", "--from", &sheet.display().to_string(), "--json"]);
+    assert_eq!(check_split_rows("sheet", &json_of("sheet", &out), 20_000.0), goals);
+    // By hand, from a sheet an office made with openpyxl.
+    let hand = root().join("tests/fixtures/splits/openpyxl_sx1_own_layout_goals_add_up.xlsx");
+    let out = run(&["split", "SX-1", "--from", &hand.display().to_string(), "--apply", "--json"]);
+    let by_hand = check_split_rows("hand", &json_of("hand", &out), 20_000.0);
+    assert_eq!(by_hand[0], ("140100".to_string(), 2_600.0));
+    let out =
+        run(&["status", "--as-of", AS_OF, "--target", "SX-1", "--region", "140100", "--json"]);
+    assert_eq!(json_of("status", &out)[0]["goal"].as_f64(), Some(2_600.0));
+    // Cleared: the cities hold no share any more.
+    run(&["split", "SX-1", "--clear"]);
+    let out =
+        run(&["status", "--as-of", AS_OF, "--target", "SX-1", "--region", "140100", "--json"]);
+    assert_eq!(json_of("status", &out), serde_json::json!([]));
+    assert_eq!(code_of(&carestaff(&db, &["split", "SX-1", "--clear"])), 1, "nothing left to clear");
+}

@@ -128,7 +128,22 @@ impl Browser {
 
     async fn sign_out(&self) {
         self.click("#sign-out").await;
-        self.wait_css("#signin-form").await;
+        // Signing out reloads the page: a wait that meets the reload ("aborted by navigation")
+        // is tried again.
+        for _ in 0..5 {
+            let found = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::Css("#signin-form"))
+                .await;
+            match found {
+                Ok(_) => return,
+                Err(e) if e.to_string().contains("aborted by navigation") => continue,
+                Err(e) => panic!("`#signin-form` did not appear within 30 s: {e}"),
+            }
+        }
+        panic!("`#signin-form` did not appear: every wait met a navigation");
     }
 
     async fn open(&self, hash: &str, page: &str) {
@@ -213,6 +228,19 @@ async fn in_the_browser(base: &str) {
     b.click("#board tr[data-region='370303'] button.approve").await;
     b.wait_css("#board tr[data-region='370303'][data-state='approved']").await;
     b.shot("3-board-approved").await;
+
+    // 分解下达: the city proposes holding every district to ZB-3's 90 % (a rate passes down);
+    // it waits for the approver above, and the page says so.
+    b.open("#/target/ZB-3", "target").await;
+    b.wait_css("#split-none").await;
+    b.js("const s = document.getElementById('split-basis'); s.value = 'equal'; s.dispatchEvent(new Event('change'));").await;
+    b.click("#split-preview-button").await;
+    b.wait_css("#split-preview").await;
+    assert!(b.text("#split-preview-sum").await.contains("原值下达"));
+    b.click("#split-store").await;
+    b.wait_css("#split-proposal").await;
+    assert!(b.text("#split-proposal").await.contains("等待上级审核账号批准"));
+    b.shot("3b-split-proposed").await;
     b.sign_out().await;
 
     // The county's next file for the quarter is refused: locked, by whom.
@@ -246,6 +274,10 @@ async fn in_the_browser(base: &str) {
     b.open("#/import", "import").await;
     assert!(b.text("#hub-import-note").await.contains("只能查看"));
     b.shot("5-leader").await;
+    // The leader sees the proposal waiting, and nothing to propose or approve.
+    b.open("#/target/ZB-3", "target").await;
+    b.wait_css("#split-proposal").await;
+    assert_eq!(b.js("return document.getElementById('split-controls') === null && document.getElementById('split-approve') === null").await, json!(true));
     let answer = b
         .js("return fetch('api/approve', {method: 'POST', headers: {'x-carestaff': '1', 'content-type': 'application/json'}, body: JSON.stringify({region: '370303', period: '2026Q3'})}).then(r => r.status)")
         .await;

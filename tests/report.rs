@@ -106,7 +106,7 @@ fn report_has_every_sheet_and_the_status_rows() {
     // Sheet names: the leader's page, summary, scorecard, one per target, sources, method.
     let expected_rows = assess::assess_all(catalog, registry, &obs, date(AS_OF));
     let names = wb.sheet_names();
-    assert_eq!(names, report::sheet_names(&expected_rows));
+    assert_eq!(names, report::sheet_names(&input, &expected_rows));
     assert_eq!(names.len(), catalog.targets.len() + 5);
     assert_eq!(&names[..3], ["领导摘要", "汇总", "计分卡"]);
     assert!(names.contains(&"CQ-1".to_string()));
@@ -648,4 +648,71 @@ fn the_first_sheet_is_a_one_page_leader_summary_red_and_amber_first() {
         "{workbook}"
     );
     assert!(workbook.contains("_xlnm.Print_Titles"), "the summary repeats its header row");
+}
+
+/// 分解下达 in the report: SX-1 split among Shanxi's eleven cities by their population aged
+/// 60+ gives a 分解表 sheet (each city's basis, share, goal, latest, status; the sum line) and a
+/// line on the leader's page counting the cities on track.
+#[test]
+fn the_report_carries_the_split_table_and_the_leader_counts_the_children_on_track() {
+    use carestaff_app::split::{self as app_split, SplitRequest};
+    use carestaff_domain::split::Basis;
+    let registry = Registry::builtin();
+    let mut store = sample_store(&["140000"]);
+    let (catalog, _) = carestaff_app::load_catalog(&store).expect("catalog");
+    let obs = store.observations(&catalog).expect("observations");
+    let stamp = carestaff_store::Stamp { by: "shanxi", at: "2025-10-20T02:00:00Z" };
+    app_split::store_split(
+        &mut store,
+        &catalog,
+        registry,
+        &obs,
+        date("2025-10-15"),
+        ("SX-1", None),
+        &SplitRequest::By(Basis::Elderly),
+        true,
+        stamp,
+    )
+    .expect("split");
+    let (catalog, _) = carestaff_app::load_catalog(&store).expect("catalog");
+    let data = carestaff_app::report_data(&store, &catalog, registry, None).expect("data");
+    let bytes =
+        carestaff_app::compliance_report(&catalog, registry, &data, date("2025-10-15"), None)
+            .expect("report");
+    save("report-split.xlsx", &bytes);
+    let mut wb = open(&bytes);
+    assert_eq!(&wb.sheet_names()[..4], ["领导摘要", "汇总", "计分卡", "分解表"]);
+    let sheet = wb.worksheet_range("分解表").expect("分解表");
+    let head: Vec<String> = (0..12).map(|c| text(&sheet, 2, c)).collect();
+    assert_eq!(
+        head,
+        [
+            "目标编号",
+            "目标内容",
+            "分解地区",
+            "分解依据",
+            "下级地区",
+            "依据数",
+            "份额",
+            "分解目标",
+            "最新值",
+            "报告期",
+            "状态",
+            "完成份额"
+        ]
+    );
+    let taiyuan = find_row(&sheet, 4, "太原市").expect("太原市's row");
+    assert_eq!(text(&sheet, taiyuan, 5), "901499");
+    assert_eq!(text(&sheet, taiyuan, 7), "≥ 2,587人");
+    let sum = find_row(&sheet, 4, "合计").expect("the sum line");
+    assert_eq!(sum, 3 + 11);
+    assert_eq!(text(&sheet, sum, 7), "20,000人");
+    assert_eq!(text(&sheet, sum, 8), "合计 20,000人，与上级目标一致");
+    let leader = wb.worksheet_range("领导摘要").expect("leader");
+    let line = (0..leader.height())
+        .map(|r| text(&leader, r, 0))
+        .find(|t| t.starts_with("SX-1 山西省分解至11个下级地区"))
+        .expect("the leader's page counts the cities on track");
+    assert!(line.ends_with("；合计 20,000人，与上级目标一致"), "{line}");
+    assert!(line.contains("已达成或按进度推进 "), "{line}");
 }

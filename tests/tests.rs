@@ -1630,3 +1630,5 @@ mod returns {
         assert_eq!(rolled(&store, "500000", "talent_total", "2025Q2"), Some(sum));
     }
 }
+
+mod split;

@@ -185,6 +185,19 @@ export const api = {
   hubSignOut: () => invoke("hub_sign_out"),
   hubImport: async (files, dryRun, period, columns) =>
     invoke("hub_import", { files: await Promise.all(files.map(forDesktop)), dryRun, period: period || null, columns: columns || [] }),
+  // 分解下达 (Target page): a preview; the desktop applies at once, a hub's account proposes and
+  // the approver decides; the split sheet is saved (desktop) or downloaded (hub) and read back.
+  splitPreview: (split) => call("split_preview", { split }),
+  splitApply: (split) => invoke("split_apply", { split }),
+  splitPropose: (split) => hubCall("split_propose", { split }),
+  splitClear: (id, region) => call("split_clear", { id, region: region || null }),
+  splitDecide: (id, approve, note) => hubCall("split_decide", { id, approve, note: note || "" }),
+  splitSheet: (id, region, asOf, path) =>
+    inHub ? hubCall("split_sheet", { id, region: region || null, asOf }) : invoke("split_sheet", { id, region: region || null, asOf, path: path || null }),
+  splitRead: async (split, file) => {
+    if (inHub) return upload("split_read", [file], { id: split.id, region: split.region || "", asOf: split.asOf });
+    return invoke("split_read", { split, file: await forDesktop(file) });
+  },
   // The hub's pages only.
   signIn: (name, password) => hubCall("login", { name, password }),
   signOut: () => hubCall("logout"),

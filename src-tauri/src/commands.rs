@@ -7,6 +7,7 @@
 use carestaff_app::import::ImportView;
 use carestaff_app::importing::{self, FileInput};
 use carestaff_app::input::{ImportChoices, LocalTargetInput};
+use carestaff_app::split::{self, SplitInput};
 use carestaff_app::{requests, AppInfo, ExportRequest, HUB_URL_SETTING, HUB_USER_SETTING};
 use carestaff_app::{AppError, ErrorCode};
 use carestaff_domain::Lang;
@@ -432,4 +433,74 @@ pub async fn hub_import<R: Runtime>(
         client.import(&files, dry_run, &choices)
     })
     .await
+}
+
+/// What splitting a target's goal would give each child region (分解下达 preview).
+#[tauri::command]
+pub async fn split_preview<R: Runtime>(
+    app: AppHandle<R>,
+    split: SplitInput,
+) -> CommandResult<split::SplitPreview> {
+    blocking(app, move |state| split::preview_request(state, &split)).await
+}
+
+/// Applies a split: each child is held to its share from now on. Returns the version stored.
+#[tauri::command]
+pub async fn split_apply<R: Runtime>(
+    app: AppHandle<R>,
+    split: SplitInput,
+) -> CommandResult<carestaff_store::SplitRecord> {
+    let now = stamp_now();
+    blocking(app, move |state| {
+        split::store_request(state, &split, true, split::stamp(&state.user, &now))
+    })
+    .await
+}
+
+/// Clears the split of a target's goal in a region. Returns the version stored.
+#[tauri::command]
+pub async fn split_clear<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    region: Option<String>,
+) -> CommandResult<carestaff_store::SplitRecord> {
+    let now = stamp_now();
+    blocking(app, move |state| {
+        split::clear_request(state, &id, region.as_deref(), true, split::stamp(&state.user, &now))
+    })
+    .await
+}
+
+/// Reads a split sheet filled in by hand and previews it (every problem at its cell).
+#[tauri::command]
+pub async fn split_read<R: Runtime>(
+    app: AppHandle<R>,
+    split: SplitInput,
+    file: FileInput,
+) -> CommandResult<split::SplitPreview> {
+    blocking(app, move |state| split::read_request(state, &split, &file)).await
+}
+
+/// Writes the split sheet to fill in by hand; asks where to save (with the test hooks on, the
+/// front end may give the path). Returns the path written.
+#[tauri::command]
+pub async fn split_sheet<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    region: Option<String>,
+    as_of: String,
+    path: Option<String>,
+) -> CommandResult<String> {
+    let name = split::sheet_name(&id, carestaff_app::input::parse_region_opt(region.as_deref())?);
+    let target = save_location(&app, path, name, ("Excel", "xlsx")).await?;
+    blocking(app, move |state| {
+        let (_, bytes) = split::sheet_request(state, &id, region.as_deref(), &as_of)?;
+        write_file(state, &target, &bytes)
+    })
+    .await
+}
+
+/// The time a change is recorded with.
+fn stamp_now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -43,6 +43,11 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::hub_sign_in,
             commands::hub_sign_out,
             commands::hub_import,
+            commands::split_preview,
+            commands::split_apply,
+            commands::split_clear,
+            commands::split_read,
+            commands::split_sheet,
         ],
     )
 }

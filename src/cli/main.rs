@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod hub;
+mod split;
 use carestaff_app::text as print;
 
 use anyhow::{Context, Result};
@@ -84,6 +85,9 @@ enum Command {
     Approve(ApproveArgs),
     /// Reopen an approved return with a reason, so its reporter can correct it (with --server).
     Reopen(ReopenArgs),
+    /// Split a target's goal among the children of its region (分解下达): preview, --apply,
+    /// --from a sheet filled in by hand, --clear; -o writes the sheet to fill in.
+    Split(split::SplitArgs),
 }
 
 #[derive(Args, Debug)]
@@ -481,6 +485,7 @@ fn run(env: &Env, command: Command, out: &mut impl Write) -> Result<()> {
         Command::User(a) => hub::user(env, a, out),
         Command::Serve(a) => hub::serve(env, a),
         Command::Approve(_) | Command::Reopen(_) => Err(hub::needs_server()),
+        Command::Split(a) => split::run(env, a, out),
     }
 }
 
@@ -595,13 +600,16 @@ fn values(env: &Env, a: ValuesArgs, out: &mut impl Write) -> Result<()> {
 }
 
 fn status(env: &Env, a: StatusArgs, out: &mut impl Write) -> Result<()> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let registry = Registry::builtin();
     if let Some(t) = &a.target {
-        known_target(catalog, t)?;
+        known_target(Catalog::builtin(), t)?;
     }
     let as_of = a.as_of.unwrap_or(env.today);
-    let obs = env.open_store()?.observations(catalog)?;
-    let rows = app::status(catalog, registry, &obs, as_of, a.region, a.target.as_deref());
+    let store = env.open_store()?;
+    // The catalog with each child's share of the splits in force (and the local targets).
+    let (catalog, _) = app::load_catalog(&store)?;
+    let obs = store.observations(&catalog)?;
+    let rows = app::status(&catalog, registry, &obs, as_of, a.region, a.target.as_deref());
     emit(out, a.json, &rows, |out, rows| print::print_status(out, rows, as_of, env.lang, env.color))
 }
 
@@ -623,13 +631,15 @@ fn regions(env: &Env, a: RegionsArgs, out: &mut impl Write) -> Result<()> {
 }
 
 fn report(env: &Env, a: ReportArgs, out: &mut impl Write) -> Result<()> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let registry = Registry::builtin();
     if let Some(r) = a.region {
         known_region(registry, r)?;
     }
     let as_of = a.as_of.unwrap_or(env.today);
-    let data = app::report_data(&env.open_store()?, catalog, registry, a.region)?;
-    let bytes = app::compliance_report(catalog, registry, &data, as_of, a.region)?;
+    let store = env.open_store()?;
+    let (catalog, _) = app::load_catalog(&store)?;
+    let data = app::report_data(&store, &catalog, registry, a.region)?;
+    let bytes = app::compliance_report(&catalog, registry, &data, as_of, a.region)?;
     write_output(&a.output, &bytes)?;
     writeln!(out, "{}", a.output.display())?;
     Ok(())
@@ -688,7 +698,7 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `carestaff chart`: validates the arguments (exit 2 on a bad one), draws, writes the file.
 fn chart(env: &Env, args: ChartArgs) -> Result<()> {
     use carestaff_report::chart::{self, Chart, ChartData, ChartError, ChartOptions};
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let (builtin, registry) = (Catalog::builtin(), Registry::builtin());
 
     let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let png = match ext.as_deref() {
@@ -708,7 +718,7 @@ fn chart(env: &Env, args: ChartArgs) -> Result<()> {
         )));
     }
     let target = match &args.target {
-        Some(id) => Some(known_target(catalog, id)?),
+        Some(id) => Some(known_target(builtin, id)?),
         None if args.kind == ChartKind::Scorecard => None,
         None => {
             return Err(usage(
@@ -720,10 +730,13 @@ fn chart(env: &Env, args: ChartArgs) -> Result<()> {
         known_region(registry, r)?;
     }
     let store = env.open_store()?;
-    let obs = store.observations(catalog)?;
+    // A child's share of a split target is drawn against its own goal.
+    let (catalog, _) = app::load_catalog(&store)?;
+    let obs = store.observations(&catalog)?;
     let demo = store.submissions()?.iter().any(|s| s.demo);
-    let data = ChartData::new(catalog, registry, &obs, args.as_of.unwrap_or(env.today));
+    let data = ChartData::new(&catalog, registry, &obs, args.as_of.unwrap_or(env.today));
     let opts = ChartOptions::new(env.lang).marked_demo(demo);
+    let target = target.and_then(|t| catalog.target_in(&t.id, args.region.unwrap_or(t.region)));
     let chart = match (args.kind, target) {
         (ChartKind::Scorecard, _) => Chart::Scorecard(args.region),
         (kind, Some(t)) => {

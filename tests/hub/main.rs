@@ -5,6 +5,7 @@
 //! lose and duplicate nothing, and a server killed with `kill -9` keeps every accepted
 //! submission and no partial one.
 
+mod split;
 mod support;
 
 use serde_json::{json, Value};

@@ -48,7 +48,7 @@ function attention(list) {
         statusChip(c.color, pick(c, "status")),
         " ",
         h("a", { href: targetLink(c) }, `${c.target} ${pick(c, "label")}`),
-        ` · ${c.region.name}：`,
+        ` · ${c.region.name}${c.split_from_zh ? `（${pick(c, "split_from")}）` : ""}：`,
         h("span", { class: "sentence" }, pick(c, "explanation")),
       ),
     ),

@@ -39,7 +39,7 @@ export async function renderRegion(args, query) {
       h(
         "tr",
         { dataset: { target: c.target, color: c.color } },
-        h("td", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${v.region.code}` }, `${c.target} ${pick(c, "label")}`)),
+        h("td", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${v.region.code}` }, `${c.target} ${pick(c, "label")}`), c.split_from_zh ? h("div", { class: "muted small split-from" }, pick(c, "split_from")) : null),
         h("td", {}, statusChip(c.color, pick(c, "status"))),
         h("td", { class: "num" }, c.latest),
         h("td", {}, pick(c, "goal")),

@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, svgImage, table } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
+import { splitOrigin, splitSection } from "./split.js";
 
 function targetPicker(current, catalog) {
   const options = catalog.documents.flatMap((d) => d.targets.filter((x) => x.enabled).map((x) => [x.id, pick(x, "label")]));
@@ -87,6 +88,7 @@ export async function renderTarget(args, query) {
       h("span", {}, `${t("goal")} ${pick(c, "goal")}`),
       h("span", {}, `${t("deadline")} ${pick(c, "timing") || "—"}`),
     ),
+    splitOrigin(v.split),
     h("p", { id: "target-explanation", class: "sentence big" }, pick(c, "explanation")),
     pace,
     charts,
@@ -114,6 +116,7 @@ export async function renderTarget(args, query) {
       ),
     ),
     children,
+    splitSection(v, app.rerender),
     h("h2", {}, t("sources")),
     sources,
   );

@@ -19,6 +19,7 @@ pub mod input;
 mod pages;
 pub mod protocol;
 pub mod requests;
+pub mod split;
 mod targets;
 pub mod text;
 mod views;

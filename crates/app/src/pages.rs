@@ -10,7 +10,7 @@ use carestaff_domain::{
     Catalog, Lang, LocalTarget, Observations, Period, RegionCode, Registry, Target,
 };
 use carestaff_report::chart::{self, ChartData, ChartOptions};
-use carestaff_store::{Database, HistoryRow, StoreError, ValueRow};
+use carestaff_store::{Database, HistoryRow, SplitRecord, Splits, StoreError, ValueRow};
 
 /// The built-in catalog with the enabled local targets that are still valid (a later built-in
 /// target could take a local target's id; such a local target is then left out, not fatal).
@@ -21,15 +21,17 @@ pub fn effective_catalog(locals: &[LocalTarget]) -> Catalog {
     base.with_local(&valid).unwrap_or_else(|_| base.clone())
 }
 
-/// The catalog the pages assess: built-in targets and the enabled local ones; and every
-/// local target stored (switched-off ones too).
+/// The catalog the pages assess: built-in targets and the enabled local ones, with each
+/// child's share of the splits in force; and every local target stored (switched-off ones
+/// too).
 ///
 /// # Errors
 ///
 /// [`StoreError`] when the database fails.
 pub fn load_catalog<D: Database>(db: &D) -> Result<(Catalog, Vec<LocalTarget>), StoreError> {
     let locals = db.local_targets()?;
-    Ok((effective_catalog(&locals), locals))
+    let splits = db.applied_splits()?;
+    Ok((effective_catalog(&locals).with_splits(Registry::builtin(), &splits), locals))
 }
 
 /// The Catalog page from every local target stored (switched off or not).
@@ -93,6 +95,8 @@ pub struct TargetData {
     pub obs: Observations,
     /// `(region, metric, trail)`.
     pub history: Vec<(RegionCode, String, Vec<HistoryRow>)>,
+    /// The versions of the split of the target's goal in the region, oldest first.
+    pub splits: Vec<SplitRecord>,
 }
 
 /// Reads what the Target page of `target` in `region` needs.
@@ -113,7 +117,8 @@ pub fn target_data<D: Database>(
         let rows = views::recent_history(db.history(code, &metric)?, 2);
         history.push((code, metric, rows));
     }
-    Ok(TargetData { obs, history })
+    let splits = crate::split::versions(db, &target.id, region)?;
+    Ok(TargetData { obs, history, splits })
 }
 
 /// The Target page with its trend and bullet charts drawn in `lang` (a chart the core cannot
@@ -134,12 +139,23 @@ pub fn target_page(
     let small = ChartOptions { lang, width: 800, height: 450, demo: false };
     let chart_svg = chart::trend(&charts, target, region, &small).ok();
     let bullet_svg = chart::bullet(&charts, target, region, &ChartOptions::new(lang)).ok();
-    views::target(
+    let split = crate::split::section(
+        catalog,
+        registry,
+        &data.obs,
+        as_of,
+        &target.id,
+        region,
+        &data.splits,
+    );
+    let mut view = views::target(
         catalog,
         registry,
         &data.obs,
         as_of,
         (target, region),
         TargetExtras { history: data.history, chart_svg, bullet_svg },
-    )
+    );
+    view.split = split;
+    view
 }

@@ -76,6 +76,8 @@ pub fn target_page_of(
     let (catalog, _) = db.with_db(|d| Ok(crate::load_catalog(&*d)?))?;
     let t = known_target(&catalog, id)?;
     let region = region.unwrap_or(t.region);
+    // A child's share of a split target is shown against its own goal.
+    let t = catalog.target_in(id.trim(), region).unwrap_or(t);
     let data = db.with_db(|d| Ok(crate::target_data(&*d, &catalog, t, region)?))?;
     Ok(crate::target_page(&catalog, data, as_of, t, region, lang))
 }

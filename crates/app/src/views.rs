@@ -68,6 +68,12 @@ pub struct StatusCell {
     pub explanation_en: String,
     /// Whether the target was added locally.
     pub local: bool,
+    /// For a child's share of a split target: "分解自 SX-1（山西省，按60岁以上人口）".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_from_zh: Option<String>,
+    /// The same in English.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_from_en: Option<String>,
 }
 
 impl StatusCell {
@@ -102,6 +108,8 @@ impl StatusCell {
             explanation_zh: a.explanation_zh.clone(),
             explanation_en: a.explanation_en.clone(),
             local: catalog.is_local(t),
+            split_from_zh: t.split_from.as_ref().map(carestaff_domain::split::SplitFrom::label_zh),
+            split_from_en: t.split_from.as_ref().map(carestaff_domain::split::SplitFrom::label_en),
         }
     }
 }
@@ -233,6 +241,13 @@ pub fn overview(
         .filter(|c| matches!(c.color, Color::Red | Color::Amber))
         .cloned()
         .collect();
+    // The children off track for their share of a split target.
+    for t in catalog.derived() {
+        let a = assess::assess_target_in(catalog, registry, obs, as_of, t, t.region);
+        if matches!(a.color, Color::Red | Color::Amber) {
+            attention.push(StatusCell::new(catalog, registry, t, &a));
+        }
+    }
     attention.sort_by(|a, b| {
         assess::attention_order((a.color, a.deadline, &a.target), (b.color, b.deadline, &b.target))
     });
@@ -348,17 +363,19 @@ pub fn region(
         })
         .collect();
     let children = registry.regular_children(code);
+    // The targets holding a goal here: the region's own, and shares split down to it.
     let rankable: Vec<&Target> = if children.is_empty() {
         Vec::new()
     } else {
-        catalog.targets.iter().filter(|t| t.region == code).collect()
+        catalog.targets_for(registry, code).filter(|t| t.region == code).collect()
     };
     let rank_target =
         rank_by.and_then(|id| rankable.iter().find(|t| t.id == id)).or(rankable.first()).copied();
     let mut ranking = Vec::new();
     if let Some(t) = rank_target {
         // Best first the way the target's comparator says, as on the ranking chart.
-        let per_child_status = assess::goal_per_child(catalog, t);
+        let per_child_status =
+            assess::goal_per_child(catalog, t) || !catalog.split_children(&t.id, code).is_empty();
         for a in assess::ranking(catalog, registry, obs, as_of, t, code) {
             let status = per_child_status.then_some(a.status);
             ranking.push(RankedChild {
@@ -510,6 +527,8 @@ pub struct TargetView {
     pub children: Vec<StatusCell>,
     /// The values behind the latest figure and the files they came from.
     pub sources: Vec<SourceRow>,
+    /// Splitting the goal among the children, or where a child's goal came from.
+    pub split: crate::split::SplitSection,
 }
 
 /// What the Target page shows besides the assessment: the trail of each (region, metric) the
@@ -619,6 +638,7 @@ pub fn target(
         bullet_svg,
         children,
         sources,
+        split: crate::split::SplitSection::default(),
         cell,
     }
 }

@@ -466,9 +466,12 @@ pub fn goal_per_child(catalog: &Catalog, target: &Target) -> bool {
     }
 }
 
-/// The regular children of `region` assessed under `target` and ranked the way its
-/// comparator says: best first (largest for `>=` and `=`, smallest for `<=`), regions without
-/// a value last. One function for the Region page, the ranking chart and the report.
+/// The children of `region` assessed under `target` and ranked the way its comparator says:
+/// best first (largest for `>=` and `=`, smallest for `<=`), regions without a value last. Where
+/// the target's goal in `region` is split, each child is assessed against its own share and
+/// a count's children are ranked by the share of it achieved (latest ÷ own goal); otherwise
+/// the regular children (functional zones excluded) are assessed against the target as it
+/// is. One function for the Region page, the ranking chart and the report.
 pub fn ranking(
     catalog: &Catalog,
     registry: &Registry,
@@ -478,13 +481,22 @@ pub fn ranking(
     region: RegionCode,
 ) -> Vec<Assessment> {
     let ctx = Context::new(catalog, registry, obs, as_of);
-    let mut rows: Vec<Assessment> = registry
-        .regular_children(region)
-        .into_iter()
-        .map(|c| ctx.assess_target(target, c))
-        .collect();
+    let shares = catalog.split_children(&target.id, region);
+    let mut rows: Vec<Assessment> = if shares.is_empty() {
+        registry
+            .regular_children(region)
+            .into_iter()
+            .map(|c| ctx.assess_target(target, c))
+            .collect()
+    } else {
+        shares.iter().map(|t| ctx.assess_target(t, t.region)).collect()
+    };
+    let by_share = !shares.is_empty()
+        && crate::split::division(catalog, target) == Ok(crate::split::Division::Count);
+    let key =
+        |a: &Assessment| if by_share { crate::split::share_achieved(a) } else { a.outcome.latest };
     let lower_is_better = target.check.comparator.direction() < 0.0;
-    rows.sort_by(|a, b| match (a.outcome.latest, b.outcome.latest) {
+    rows.sort_by(|a, b| match (key(a), key(b)) {
         (Some(x), Some(y)) => {
             let o = x.total_cmp(&y);
             (if lower_is_better { o } else { o.reverse() }).then(a.region.cmp(&b.region))
@@ -528,6 +540,9 @@ pub struct Assessment {
     /// Each child's assessment for an each_child target.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub child_assessments: Vec<ChildOutcome>,
+    /// For a child's share of a split target: where its goal came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_from: Option<crate::split::SplitFrom>,
 }
 
 /// The outcome of one check of a target with several.
@@ -896,6 +911,7 @@ impl<'a> Context<'a> {
             explanation_en,
             checks,
             child_assessments,
+            split_from: target.split_from.clone(),
         }
     }
 

@@ -289,6 +289,9 @@ pub struct Target {
     pub interpretation: Option<String>,
     /// The document a target is inherited from when not stated in its own document.
     pub inherited_from: Option<String>,
+    /// Set on a child's share of a split target: the parent target, region and basis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_from: Option<crate::split::SplitFrom>,
 }
 
 impl Target {
@@ -319,6 +322,10 @@ pub struct Catalog {
     pub targets: Vec<Target>,
     #[serde(skip)]
     metric_index: HashMap<String, usize>,
+    /// The children's targets made by splits ([`Catalog::with_splits`]), kept apart from
+    /// `targets` (the scorecard, the catalog page and `assess_all` list the documents' own).
+    #[serde(skip)]
+    pub(crate) derived: Vec<Target>,
 }
 
 impl Catalog {
@@ -466,24 +473,35 @@ impl Catalog {
                 baseline,
                 interpretation: t.interpretation,
                 inherited_from: t.inherited_from,
+                split_from: None,
                 id,
             });
         }
-        Ok(Catalog { version: raw.version, documents, metrics, targets, metric_index })
+        Ok(Catalog {
+            version: raw.version,
+            documents,
+            metrics,
+            targets,
+            metric_index,
+            derived: Vec::new(),
+        })
     }
 
-    /// The targets that apply to a region: its own, and the each_child targets of its parent
-    /// (every child must comply on its own). The one place this is decided, for the status
-    /// table, the Region page and the report.
+    /// The targets that apply to a region: its own, the each_child targets of its parent
+    /// (every child must comply on its own), and the shares of split targets it was handed.
+    /// The one place this is decided, for the status table, the Region page and the report.
     pub fn targets_for<'c>(
         &'c self,
         registry: &Registry,
         region: RegionCode,
     ) -> impl Iterator<Item = &'c Target> + 'c {
         let parent = registry.get(region).and_then(|r| r.parent);
-        self.targets.iter().filter(move |t| {
-            t.region == region || (t.scope == Scope::EachChild && parent == Some(t.region))
-        })
+        self.targets
+            .iter()
+            .filter(move |t| {
+                t.region == region || (t.scope == Scope::EachChild && parent == Some(t.region))
+            })
+            .chain(self.derived.iter().filter(move |t| t.region == region))
     }
 
     /// The metric with this id.
@@ -619,6 +637,7 @@ impl Catalog {
             baseline: None,
             interpretation: None,
             inherited_from: None,
+            split_from: None,
         });
         Ok(())
     }

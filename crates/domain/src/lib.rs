@@ -19,10 +19,12 @@
 
 pub mod assess;
 pub mod catalog;
+pub mod census;
 pub mod completeness;
 mod lang;
 pub mod period;
 pub mod region;
+pub mod split;
 pub mod values;
 mod width;
 

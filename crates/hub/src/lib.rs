@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod review;
 pub mod server;
+pub mod split;
 mod web;
 
 pub use accounts::{Account, Role};

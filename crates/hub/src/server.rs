@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts::{self, Account, Role, SESSION_SECONDS};
 use super::review::{self, DEADLINE_DAYS_SETTING, DEFAULT_DEADLINE_DAYS};
-use super::{web, HubCode, HubError};
+use super::{split, web, HubCode, HubError};
 use carestaff_app::{self as app, text};
 use carestaff_domain::{Catalog, Lang, LocalTarget, Period, RegionCode, Registry};
 use carestaff_ingest::{self as ingest, FileReport, ImportContext, Options, Outcome};
@@ -148,6 +148,7 @@ fn router(hub: Arc<Hub>) -> Router {
     Router::new()
         .route("/api/import_files", post(import_files))
         .route("/api/save_feedback", post(save_feedback))
+        .route("/api/split_read", post(split_read))
         .route("/api/{command}", post(command))
         .fallback(get(asset))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
@@ -577,6 +578,29 @@ struct BoardArgs {
 }
 
 #[derive(Deserialize)]
+struct SplitArgs {
+    split: split::SplitInput,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SplitKey {
+    id: String,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    as_of: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SplitDecision {
+    id: i64,
+    approve: bool,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
 struct ReviewArgs {
     region: String,
     period: String,
@@ -676,9 +700,16 @@ fn dispatch(
             let (catalog, _) = app::load_catalog(&*pg)?;
             let t = known_target(&catalog, &a.id)?;
             let region = region.unwrap_or(t.region);
+            // A child's share of a split target is shown against its own goal.
+            let t = catalog.target_in(&a.id, region).unwrap_or(t);
             let data = app::target_data(&*pg, &catalog, t, region)?;
-            json(&app::target_page(&catalog, data, as_of, t, region, a.lang.unwrap_or_default()))
+            let mut view =
+                app::target_page(&catalog, data, as_of, t, region, a.lang.unwrap_or_default());
+            let versions = app::split::versions(&*pg, &t.id, region)?;
+            view.split.actions = split::actions(pg, account, region, &versions)?;
+            json(&view)
         }
+        n if n.starts_with("split_") => split_command(pg, account, n, body),
         "submissions" => json(&pg.submissions()?),
         "catalog" => json(&app::catalog_page(pg.local_targets()?)),
         "remove_demo_data" => {
@@ -772,10 +803,12 @@ fn dispatch(
         }
         "cli_status" => {
             let a: CliArgs = parse_args(body)?;
-            let catalog = Catalog::builtin();
             if let Some(t) = &a.target {
-                known_target(catalog, t)?;
+                known_target(Catalog::builtin(), t)?;
             }
+            // As locally: the catalog with the children's shares of the splits in force.
+            let (catalog, _) = app::load_catalog(&*pg)?;
+            let catalog = &catalog;
             let as_of = match &a.as_of {
                 Some(d) => parse_date(d)?,
                 None => app::today_in_china(Utc::now()),
@@ -809,6 +842,51 @@ fn dispatch(
                 text::completeness(out, rows, region, period, a.lang)
             })?;
             json(&CliOutput { output, rejected: false })
+        }
+        other => Err(HubError::not_found(
+            format!("the hub has no command `{other}`"),
+            format!("平台没有“{other}”这个功能"),
+        )),
+    }
+}
+
+/// The Target page's split commands (分解下达): preview, propose, clear, decide, the sheet.
+fn split_command(
+    pg: &mut PgStore,
+    account: &Account,
+    name: &str,
+    body: &[u8],
+) -> Result<Reply, HubError> {
+    match name {
+        "split_preview" => {
+            let SplitArgs { split: input } = parse_args(body)?;
+            json(&app::split::preview_request(&app::access::Held::new(pg), &input)?)
+        }
+        "split_propose" => {
+            let SplitArgs { split: input } = parse_args(body)?;
+            json(&split::propose(pg, account, &input, &now_stamp())?)
+        }
+        "split_clear" => {
+            let a: SplitKey = parse_args(body)?;
+            json(&split::propose_clear(pg, account, &a.id, a.region.as_deref(), &now_stamp())?)
+        }
+        "split_decide" => {
+            let a: SplitDecision = parse_args(body)?;
+            json(&split::decide(pg, account, a.id, a.approve, &a.note, &now_stamp())?)
+        }
+        "split_sheet" => {
+            let a: SplitKey = parse_args(body)?;
+            let (name, bytes) = app::split::sheet_request(
+                &app::access::Held::new(pg),
+                &a.id,
+                a.region.as_deref(),
+                a.as_of.as_deref().unwrap_or_default(),
+            )?;
+            Ok(Reply::File {
+                name,
+                mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                bytes,
+            })
         }
         other => Err(HubError::not_found(
             format!("the hub has no command `{other}`"),
@@ -1110,6 +1188,37 @@ async fn save_feedback(
             mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             bytes: book,
         })
+    })
+    .await
+    .map_or_else(error_response, IntoResponse::into_response)
+}
+
+/// A split sheet filled in by hand, uploaded from the Target page: read (every problem at its
+/// cell) and previewed; proposing it is a second request with the rows the preview shows.
+async fn split_read(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let (upload, _held, _importing) = match receive(&hub, &headers, multipart).await {
+        Ok(received) => received,
+        Err(e) => return error_response(e),
+    };
+    signed_in(&hub, token(&headers), move |pg, _account| {
+        let (name, bytes) = upload
+            .files
+            .first()
+            .ok_or_else(|| HubError::invalid("no file was sent", "没有收到文件"))?;
+        let field = |k: &str| upload.fields.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let input = split::SplitInput {
+            id: field("id").unwrap_or_default().to_string(),
+            region: field("region").map(str::to_string),
+            as_of: field("asOf").unwrap_or_default().to_string(),
+            basis: None,
+            rows: None,
+        };
+        let file = app::importing::FileInput::from_bytes(name.clone(), bytes.clone());
+        json(&app::split::read_request(&app::access::Held::new(pg), &input, &file)?)
     })
     .await
     .map_or_else(error_response, IntoResponse::into_response)

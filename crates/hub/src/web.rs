@@ -16,6 +16,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ("pages/overview.js", JS, include_bytes!("../../../ui/pages/overview.js")),
     ("pages/region.js", JS, include_bytes!("../../../ui/pages/region.js")),
     ("pages/target.js", JS, include_bytes!("../../../ui/pages/target.js")),
+    ("pages/split.js", JS, include_bytes!("../../../ui/pages/split.js")),
     ("pages/import.js", JS, include_bytes!("../../../ui/pages/import.js")),
     ("pages/reports.js", JS, include_bytes!("../../../ui/pages/reports.js")),
     ("pages/catalog.js", JS, include_bytes!("../../../ui/pages/catalog.js")),

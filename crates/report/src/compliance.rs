@@ -40,6 +40,9 @@ use rust_xlsxwriter::{
     ConditionalFormatTextRule, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 
+use crate::decomposition::{
+    decomposition_sheet, leader_line, split_groups, SplitGroup, DECOMPOSITION,
+};
 use crate::xlsx::{
     cell_format, display_width, header_format, status_colors, status_format, Widths,
 };
@@ -131,12 +134,16 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     }
     let rows =
         summary_rows(input.catalog, input.registry, input.observations, input.as_of, input.region);
+    let splits = split_groups(input);
     let mut workbook = Workbook::new();
-    leader_sheet(input, &rows, workbook.add_worksheet())?;
+    leader_sheet(input, &rows, &splits, workbook.add_worksheet())?;
     summary_sheet(input, &rows, workbook.add_worksheet())?;
     scorecard_sheet(input, &rows, workbook.add_worksheet())?;
+    if !splits.is_empty() {
+        decomposition_sheet(input, &splits, workbook.add_worksheet())?;
+    }
     for a in &rows {
-        if let Some(target) = input.catalog.target(&a.target) {
+        if let Some(target) = input.catalog.target_in(&a.target, a.region) {
             target_sheet(input, target, a, workbook.add_worksheet())?;
         }
     }
@@ -153,9 +160,12 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     Ok(workbook.save_to_buffer()?)
 }
 
-/// The sheet names, in order, for a report of these summary rows (used by tests and the UI).
-pub fn sheet_names(rows: &[Assessment]) -> Vec<String> {
+/// The sheet names, in order, of the report of `input` with these summary rows.
+pub fn sheet_names(input: &ReportInput, rows: &[Assessment]) -> Vec<String> {
     let mut names = vec![LEADER.to_string(), SUMMARY.to_string(), SCORECARD.to_string()];
+    if !split_groups(input).is_empty() {
+        names.push(DECOMPOSITION.to_string());
+    }
     names.extend(rows.iter().map(|a| a.target.clone()));
     names.push(SOURCES.to_string());
     names.push(METHOD.to_string());
@@ -174,13 +184,13 @@ pub const SOURCES: &str = "数据来源";
 pub const METHOD: &str = "方法";
 
 /// A worksheet plus the widths of what was written, so columns can be sized at the end.
-struct Sheet<'w> {
-    ws: &'w mut Worksheet,
+pub(crate) struct Sheet<'w> {
+    pub(crate) ws: &'w mut Worksheet,
     widths: Widths,
 }
 
 impl<'w> Sheet<'w> {
-    fn new(ws: &'w mut Worksheet, name: &str) -> Result<Sheet<'w>, XlsxError> {
+    pub(crate) fn new(ws: &'w mut Worksheet, name: &str) -> Result<Sheet<'w>, XlsxError> {
         ws.set_name(name)?;
         ws.set_landscape();
         ws.set_paper_size(9);
@@ -189,14 +199,20 @@ impl<'w> Sheet<'w> {
     }
 
     /// Writes text as a string cell (never a formula) and records its width.
-    fn text(&mut self, row: u32, col: u16, text: &str, format: &Format) -> Result<(), XlsxError> {
+    pub(crate) fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<(), XlsxError> {
         self.widths.see(col, text);
         self.ws.write_string_with_format(row, col, text, format)?;
         Ok(())
     }
 
     /// Writes a number, or an empty bordered cell for `None`.
-    fn number(
+    pub(crate) fn number(
         &mut self,
         row: u32,
         col: u16,
@@ -216,7 +232,7 @@ impl<'w> Sheet<'w> {
     }
 
     /// Sizes every column from what was written, between `min` and `max` units.
-    fn fit(&mut self, min: f64, max: f64) -> Result<(), XlsxError> {
+    pub(crate) fn fit(&mut self, min: f64, max: f64) -> Result<(), XlsxError> {
         for col in 0..self.widths.len() {
             self.ws.set_column_width(col, self.widths.width(col, min, max))?;
         }
@@ -224,7 +240,7 @@ impl<'w> Sheet<'w> {
     }
 
     /// Sets one column's width (after `fit`, to override it).
-    fn width(&mut self, col: u16, width: f64) -> Result<(), XlsxError> {
+    pub(crate) fn width(&mut self, col: u16, width: f64) -> Result<(), XlsxError> {
         self.ws.set_column_width(col, width)?;
         Ok(())
     }
@@ -343,6 +359,8 @@ fn status_word(a: &Assessment) -> String {
 /// How many red and amber targets the leader's page lists: with their sentences in 14 pt type
 /// that is what one landscape A4 page holds; the rest are counted and left to 汇总.
 const LEADER_ROWS: usize = 8;
+/// How many splits the leader's page counts children on track for; the rest are in 分解表.
+const LEADER_SPLITS: usize = 4;
 
 /// The leader's page: one printed A4 page in large type. The counts by colour, then the red and
 /// amber targets with their one-sentence reason, worst first (the overview's order), then where
@@ -350,6 +368,7 @@ const LEADER_ROWS: usize = 8;
 fn leader_sheet(
     input: &ReportInput,
     rows: &[Assessment],
+    splits: &[SplitGroup],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
     let s = Sheet::new(ws, LEADER)?;
@@ -417,7 +436,7 @@ fn leader_sheet(
     let mut attention: Vec<(&Target, &Assessment)> = rows
         .iter()
         .filter(|a| matches!(a.color, Color::Red | Color::Amber))
-        .filter_map(|a| input.catalog.target(&a.target).map(|t| (t, a)))
+        .filter_map(|a| input.catalog.target_in(&a.target, a.region).map(|t| (t, a)))
         .collect();
     attention.sort_by(|(t1, a1), (t2, a2)| {
         assess::attention_order(
@@ -467,6 +486,35 @@ fn leader_sheet(
                 r,
                 last_col,
                 &format!("另有 {more} 项红色或黄色目标，见“{SUMMARY}”表（按状态筛选）。"),
+                &note,
+            )?;
+        }
+    }
+    // Each split: how many children are on track for their share.
+    if !splits.is_empty() {
+        r += 2;
+        s.ws.merge_range(
+            r,
+            0,
+            r,
+            last_col,
+            "分解下达",
+            &Format::new().set_bold().set_font_size(15),
+        )?;
+        for g in splits.iter().take(LEADER_SPLITS) {
+            r += 1;
+            let line = leader_line(input, g);
+            s.ws.merge_range(r, 0, r, last_col, &line, &note)?;
+            s.ws.set_row_height(r, 19.0 * display_width(&line).div_ceil(130).max(1) as f64 + 4.0)?;
+        }
+        if splits.len() > LEADER_SPLITS {
+            r += 1;
+            s.ws.merge_range(
+                r,
+                0,
+                r,
+                last_col,
+                &format!("另有 {} 项分解，见“{DECOMPOSITION}”表。", splits.len() - LEADER_SPLITS),
                 &note,
             )?;
         }
@@ -529,7 +577,7 @@ fn summary_sheet(
     }
     for (i, a) in rows.iter().enumerate() {
         let r = header_row + 1 + i as u32;
-        let Some(target) = input.catalog.target(&a.target) else { continue };
+        let Some(target) = input.catalog.target_in(&a.target, a.region) else { continue };
         let dec = decimals_for(target, a);
         s.text(r, 0, &a.target, &plain)?;
         s.text(r, 1, &source_text(input.catalog, target), &plain)?;
@@ -623,7 +671,7 @@ fn scorecard_sheet(
     // One block per jurisdiction (the region the targets are set for), in catalog order.
     let mut blocks: Vec<(RegionCode, Vec<&Assessment>)> = Vec::new();
     for a in rows {
-        let Some(target) = input.catalog.target(&a.target) else { continue };
+        let Some(target) = input.catalog.target_in(&a.target, a.region) else { continue };
         let key = if a.region == target.region { target.region } else { a.region };
         match blocks.iter_mut().find(|(k, _)| *k == key) {
             Some((_, list)) => list.push(a),
@@ -633,8 +681,10 @@ fn scorecard_sheet(
     for (jurisdiction, list) in &blocks {
         s.text(r, 0, "地区 \\ 目标", &head)?;
         for (i, a) in list.iter().enumerate() {
-            let label =
-                input.catalog.target(&a.target).map_or_else(String::new, |t| t.label_zh.clone());
+            let label = input
+                .catalog
+                .target_in(&a.target, a.region)
+                .map_or_else(String::new, |t| t.label_zh.clone());
             s.ws.write_string_with_format(
                 r,
                 1 + i as u16,
@@ -645,7 +695,7 @@ fn scorecard_sheet(
         // Column width 18 holds about 11 bold CJK characters a line as rendered; the id takes a line.
         let label_lines = list
             .iter()
-            .filter_map(|a| input.catalog.target(&a.target))
+            .filter_map(|a| input.catalog.target_in(&a.target, a.region))
             .map(|t| display_width(&t.label_zh).div_ceil(20))
             .max()
             .unwrap_or(1);
@@ -664,7 +714,7 @@ fn scorecard_sheet(
         for child in children {
             s.text(r, 0, &format!("  {}", input.registry.name_of(child)), &plain)?;
             for (i, a) in list.iter().enumerate() {
-                let Some(target) = input.catalog.target(&a.target) else { continue };
+                let Some(target) = input.catalog.target_in(&a.target, a.region) else { continue };
                 if applies_to_children(input.catalog, target) && a.region == target.region {
                     let c = assess::assess_target_in(
                         input.catalog,
@@ -1050,7 +1100,7 @@ fn method_sheet(
             continue;
         }
         seen.push(a.target.clone());
-        let Some(t) = input.catalog.target(&a.target) else { continue };
+        let Some(t) = input.catalog.target_in(&a.target, a.region) else { continue };
         let doc = input.catalog.document(&t.document);
         let doc_text = doc.map_or_else(String::new, |d| {
             if d.number.is_empty() {

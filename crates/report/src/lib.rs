@@ -7,7 +7,10 @@
 
 pub mod chart;
 mod compliance;
+mod decomposition;
+pub mod split_sheet;
 pub mod template;
 mod xlsx;
 
 pub use compliance::*;
+pub use decomposition::{leader_line, split_groups, sum_texts, SplitGroup, DECOMPOSITION};

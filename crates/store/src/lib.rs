@@ -20,15 +20,18 @@ use carestaff_domain::assess::Observations;
 use carestaff_domain::catalog::{Catalog, LocalTarget};
 use carestaff_domain::period::Period;
 use carestaff_domain::region::RegionCode;
+use carestaff_domain::split::ChildGoal;
 use carestaff_domain::values::cell_name;
 
 pub mod codec;
 #[cfg(feature = "postgres")]
 mod pg;
+mod splits;
 mod sqlite;
 
 #[cfg(feature = "postgres")]
 pub use pg::{lock_review, PgPool, PgStore, PgTables, PG_MIGRATIONS};
+pub use splits::{SplitChange, SplitRecord, SplitState, Splits, Stamp};
 pub use sqlite::{Store, MIGRATIONS};
 
 /// A storage failure.
@@ -418,6 +421,36 @@ pub trait Tables {
     fn delete_current(&mut self, region: u32, period: i32) -> Result<(), StoreError>;
     /// Deletes the demonstration submissions and their observations; how many submissions.
     fn delete_demo(&mut self) -> Result<usize, StoreError>;
+    /// Every version of every split, by id, without their children.
+    fn split_rows(&mut self) -> Result<Vec<SplitRecord>, StoreError>;
+    /// Every child line of every split version: (version id, child).
+    fn split_children(&mut self) -> Result<Vec<(i64, ChildGoal)>, StoreError>;
+    /// Appends a split version (its id and children aside); returns its id.
+    fn insert_split(&mut self, record: &SplitRecord) -> Result<i64, StoreError>;
+    /// Appends one child line of a split version.
+    fn insert_split_child(&mut self, split: i64, child: &ChildGoal) -> Result<(), StoreError>;
+    /// Moves a version from state `from` to `to`; whether it was in `from`.
+    fn set_split_state(
+        &mut self,
+        id: i64,
+        from: SplitState,
+        to: SplitState,
+    ) -> Result<bool, StoreError>;
+    /// Decides a proposal (`to` applied or rejected), recording who, when, why and the version
+    /// it replaces; whether it was still a proposal.
+    fn decide_split(
+        &mut self,
+        id: i64,
+        to: SplitState,
+        stamp: Stamp<'_>,
+        note: &str,
+        previous: Option<i64>,
+    ) -> Result<bool, StoreError>;
+    /// Inside a write: keeps other writers off the splits of one region until the end of the
+    /// transaction (PostgreSQL; SQLite has one writer at a time already).
+    fn lock_splits(&mut self, _region: u32) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// A database of returns, on either engine: everything the importer, the status method and

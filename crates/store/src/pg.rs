@@ -17,12 +17,15 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, GenericClient, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 
+use super::splits::{child_of, RawSplit};
 use super::{
-    Database, EachCurrent, Lock, NewSubmission, ObservationRow, StoreError, SubmissionRow, Tables,
+    Database, EachCurrent, Lock, NewSubmission, ObservationRow, SplitRecord, SplitState, Stamp,
+    StoreError, SubmissionRow, Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
 use carestaff_domain::period::Period;
 use carestaff_domain::region::{RegionCode, Registry};
+use carestaff_domain::split::ChildGoal;
 
 /// The schema, one entry per version: append only, never edit a released step.
 pub const PG_MIGRATIONS: &[&str] = &[
@@ -112,6 +115,33 @@ pub const PG_MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX review_event_trail ON review_event (period, region, id);
     "#,
+    // 2: target splits (分解下达), as in SQLite's migration 3: every version kept, a
+    // clearing is a version without a basis.
+    r#"
+    CREATE TABLE target_split (
+        id          BIGSERIAL PRIMARY KEY,
+        target      TEXT NOT NULL,
+        region      INTEGER NOT NULL,
+        basis       TEXT,
+        source      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        proposed_by TEXT NOT NULL,
+        proposed_at TEXT NOT NULL,
+        decided_by  TEXT,
+        decided_at  TEXT,
+        note        TEXT NOT NULL DEFAULT '',
+        previous    BIGINT REFERENCES target_split (id)
+    );
+    CREATE INDEX target_split_key ON target_split (target, region, id);
+    CREATE TABLE target_split_child (
+        split_id BIGINT NOT NULL REFERENCES target_split (id),
+        region   INTEGER NOT NULL,
+        basis    DOUBLE PRECISION,
+        share    DOUBLE PRECISION NOT NULL,
+        goal     DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (split_id, region)
+    );
+    "#,
 ];
 
 /// Advisory-lock spaces (the first key of `pg_advisory_xact_lock(int, int)`).
@@ -120,6 +150,8 @@ const SPACE_MIGRATE: i32 = 0x4341_0000;
 const SPACE_GROUP: i32 = 1 << 24;
 /// A region and quarter's approval: shared by writers under it, exclusive for its reviewer.
 const SPACE_REVIEW: i32 = 2 << 24;
+/// The splits of one region's goals, held by whoever changes them.
+const SPACE_SPLIT: i32 = 3 << 24;
 
 /// A pool of connections to the hub's database. Migrations run once, when it is made.
 #[derive(Clone)]
@@ -670,6 +702,111 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
         )?;
         let n = self.0.execute("DELETE FROM submission WHERE demo", &[])?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn split_rows(&mut self) -> Result<Vec<SplitRecord>, StoreError> {
+        let rows = self.0.query(
+            "SELECT id, target, region, basis, source, state, proposed_by, proposed_at, decided_by, decided_at, note, previous
+             FROM target_split ORDER BY id",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                RawSplit {
+                    id: r.get(0),
+                    target: r.get(1),
+                    region: u32::try_from(r.get::<_, i32>(2)).unwrap_or(0),
+                    basis: r.get(3),
+                    source: r.get(4),
+                    state: r.get(5),
+                    proposed_by: r.get(6),
+                    proposed_at: r.get(7),
+                    decided_by: r.get(8),
+                    decided_at: r.get(9),
+                    note: r.get(10),
+                    previous: r.get(11),
+                }
+                .record()
+            })
+            .collect())
+    }
+
+    fn split_children(&mut self) -> Result<Vec<(i64, ChildGoal)>, StoreError> {
+        let rows = self.0.query(
+            "SELECT split_id, region, basis, share, goal FROM target_split_child ORDER BY split_id, region",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let region = u32::try_from(r.get::<_, i32>(1)).ok()?;
+                Some((r.get(0), child_of(region, r.get(2), r.get(3), r.get(4))?))
+            })
+            .collect())
+    }
+
+    fn insert_split(&mut self, r: &SplitRecord) -> Result<i64, StoreError> {
+        Ok(self
+            .0
+            .query_one(
+                "INSERT INTO target_split (target, region, basis, source, state, proposed_by, proposed_at, decided_by, decided_at, note, previous)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                &[
+                    &r.target,
+                    &int(r.region.as_u32()),
+                    &r.basis.map(|b| b.as_str()),
+                    &r.source,
+                    &r.state.as_str(),
+                    &r.proposed_by,
+                    &r.proposed_at,
+                    &r.decided_by,
+                    &r.decided_at,
+                    &r.note,
+                    &r.previous,
+                ],
+            )?
+            .get(0))
+    }
+
+    fn insert_split_child(&mut self, split: i64, c: &ChildGoal) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO target_split_child (split_id, region, basis, share, goal) VALUES ($1, $2, $3, $4, $5)",
+            &[&split, &int(c.region.as_u32()), &c.basis, &c.share, &c.goal],
+        )?;
+        Ok(())
+    }
+
+    fn set_split_state(
+        &mut self,
+        id: i64,
+        from: SplitState,
+        to: SplitState,
+    ) -> Result<bool, StoreError> {
+        Ok(self.0.execute(
+            "UPDATE target_split SET state = $3 WHERE id = $1 AND state = $2",
+            &[&id, &from.as_str(), &to.as_str()],
+        )? > 0)
+    }
+
+    fn decide_split(
+        &mut self,
+        id: i64,
+        to: SplitState,
+        stamp: Stamp<'_>,
+        note: &str,
+        previous: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.0.execute(
+            "UPDATE target_split SET state = $2, decided_by = $3, decided_at = $4, note = $5, previous = $6
+             WHERE id = $1 AND state = 'proposed'",
+            &[&id, &to.as_str(), &stamp.by, &stamp.at, &note, &previous],
+        )? > 0)
+    }
+
+    fn lock_splits(&mut self, region: u32) -> Result<(), StoreError> {
+        self.0.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&SPACE_SPLIT, &int(region)])?;
+        Ok(())
     }
 }
 

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use super::splits::{child_of, RawSplit};
 use super::{
-    backup_path, Database, EachCurrent, NewSubmission, ObservationRow, StoreError, SubmissionRow,
-    Tables,
+    backup_path, Database, EachCurrent, NewSubmission, ObservationRow, SplitRecord, SplitState,
+    Stamp, StoreError, SubmissionRow, Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
 use carestaff_domain::region::RegionCode;
+use carestaff_domain::split::ChildGoal;
 
 /// The schema, one entry per version: append only, never edit a released step.
 pub const MIGRATIONS: &[&str] = &[
@@ -80,6 +82,33 @@ pub const MIGRATIONS: &[&str] = &[
         deadline        TEXT,
         enabled         INTEGER NOT NULL DEFAULT 1,
         position        INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
+    // 3: target splits (分解下达): every version kept, with who and when; the children's
+    // goals of each version. A clearing is a version without a basis.
+    r#"
+    CREATE TABLE target_split (
+        id          INTEGER PRIMARY KEY,
+        target      TEXT NOT NULL,
+        region      INTEGER NOT NULL,
+        basis       TEXT,
+        source      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        proposed_by TEXT NOT NULL,
+        proposed_at TEXT NOT NULL,
+        decided_by  TEXT,
+        decided_at  TEXT,
+        note        TEXT NOT NULL DEFAULT '',
+        previous    INTEGER REFERENCES target_split(id)
+    );
+    CREATE INDEX target_split_key ON target_split(target, region, id);
+    CREATE TABLE target_split_child (
+        split_id INTEGER NOT NULL REFERENCES target_split(id),
+        region   INTEGER NOT NULL,
+        basis    REAL,
+        share    REAL NOT NULL,
+        goal     REAL NOT NULL,
+        PRIMARY KEY (split_id, region)
     ) WITHOUT ROWID;
     "#,
 ];
@@ -546,6 +575,103 @@ impl Tables for Sqlite<'_> {
     fn delete_demo(&mut self) -> Result<usize, StoreError> {
         self.0.execute("DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo = 1)", [])?;
         Ok(self.0.execute("DELETE FROM submission WHERE demo = 1", [])?)
+    }
+
+    fn split_rows(&mut self) -> Result<Vec<SplitRecord>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, target, region, basis, source, state, proposed_by, proposed_at, decided_by, decided_at, note, previous
+             FROM target_split ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RawSplit {
+                id: r.get(0)?,
+                target: r.get(1)?,
+                region: r.get(2)?,
+                basis: r.get(3)?,
+                source: r.get(4)?,
+                state: r.get(5)?,
+                proposed_by: r.get(6)?,
+                proposed_at: r.get(7)?,
+                decided_by: r.get(8)?,
+                decided_at: r.get(9)?,
+                note: r.get(10)?,
+                previous: r.get(11)?,
+            })
+        })?;
+        let raw: Vec<RawSplit> = rows.collect::<Result<_, _>>()?;
+        Ok(raw.into_iter().filter_map(RawSplit::record).collect())
+    }
+
+    fn split_children(&mut self) -> Result<Vec<(i64, ChildGoal)>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT split_id, region, basis, share, goal FROM target_split_child ORDER BY split_id, region",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        let raw: Vec<(i64, u32, Option<f64>, f64, f64)> = rows.collect::<Result<_, _>>()?;
+        Ok(raw
+            .into_iter()
+            .filter_map(|(id, region, basis, share, goal)| {
+                Some((id, child_of(region, basis, share, goal)?))
+            })
+            .collect())
+    }
+
+    fn insert_split(&mut self, r: &SplitRecord) -> Result<i64, StoreError> {
+        self.0.execute(
+            "INSERT INTO target_split (target, region, basis, source, state, proposed_by, proposed_at, decided_by, decided_at, note, previous)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                r.target,
+                r.region.as_u32(),
+                r.basis.map(|b| b.as_str()),
+                r.source,
+                r.state.as_str(),
+                r.proposed_by,
+                r.proposed_at,
+                r.decided_by,
+                r.decided_at,
+                r.note,
+                r.previous
+            ],
+        )?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    fn insert_split_child(&mut self, split: i64, c: &ChildGoal) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO target_split_child (split_id, region, basis, share, goal) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![split, c.region.as_u32(), c.basis, c.share, c.goal],
+        )?;
+        Ok(())
+    }
+
+    fn set_split_state(
+        &mut self,
+        id: i64,
+        from: SplitState,
+        to: SplitState,
+    ) -> Result<bool, StoreError> {
+        Ok(self.0.execute(
+            "UPDATE target_split SET state = ?3 WHERE id = ?1 AND state = ?2",
+            params![id, from.as_str(), to.as_str()],
+        )? > 0)
+    }
+
+    fn decide_split(
+        &mut self,
+        id: i64,
+        to: SplitState,
+        stamp: Stamp<'_>,
+        note: &str,
+        previous: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.0.execute(
+            "UPDATE target_split SET state = ?2, decided_by = ?3, decided_at = ?4, note = ?5, previous = ?6
+             WHERE id = ?1 AND state = 'proposed'",
+            params![id, to.as_str(), stamp.by, stamp.at, note, previous],
+        )? > 0)
     }
 }
 

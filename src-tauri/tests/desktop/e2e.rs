@@ -753,3 +753,27 @@ async fn without_data_the_overview_points_to_import_and_a_bad_goal_is_named_besi
     );
     s.finish().await;
 }
+
+/// 分解下达 from the Target page: SX-1 split among Shanxi's eleven cities by their population
+/// aged 60+, previewed, applied; the table adds up and a city's page shows the goal it was
+/// handed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_split_is_previewed_and_applied_from_the_target_page() {
+    let s = launch(&scratch("split.db")).await;
+    s.open("#/target/SX-1", "target").await;
+    s.wait_css("#split-none").await;
+    s.click("#split-preview-button").await;
+    s.wait_css("#split-preview").await;
+    assert_eq!(s.all("#split-preview-rows tbody tr").await.len(), 11);
+    assert_eq!(s.text("#split-preview-sum").await, "合计 20,000人，与上级目标一致");
+    s.click("#split-store").await;
+    s.wait_css("#split-table").await;
+    assert_eq!(s.all("#split-table tbody tr").await.len(), 11);
+    assert_eq!(s.text("#split-sum").await, "合计 20,000人，与上级目标一致");
+    s.open("#/region/140100", "region").await;
+    assert_eq!(
+        s.text("#region-targets .split-from").await,
+        "分解自 SX-1（山西省，按60岁以上人口）"
+    );
+    s.finish().await;
+}

@@ -206,3 +206,86 @@ fn region_and_target_pages_explain_themselves() {
     assert!(!target["sources"].as_array().expect("sources").is_empty());
     assert!(target["cell"]["explanation_zh"].as_str().is_some_and(|s| s.contains("养老服务人才")));
 }
+
+/// 分解下达 from the Target page: the preview, applying it, each city's page, the split sheet
+/// read back, clearing it — through the commands the page calls.
+#[test]
+fn a_split_is_previewed_applied_read_from_its_sheet_and_cleared() {
+    let h = harness();
+    h.ok("start", json!({"onProgress": "__CHANNEL__:1"}));
+    let split = json!({"id": "SX-1", "region": "140000", "asOf": "2025-10-15", "basis": "elderly"});
+    let preview = h.ok("split_preview", json!({"split": split}));
+    assert_eq!(preview["rows"].as_array().map(Vec::len), Some(11));
+    assert_eq!(preview["sum_zh"], "合计 20,000人，与上级目标一致");
+    assert_eq!(preview["source_zh"], "2025Q3报送的60周岁及以上老年人口数");
+    // Nothing is stored by a preview: a city holds no goal yet.
+    let page = h.ok("target", json!({"id": "SX-1", "region": "140000", "asOf": "2025-10-15"}));
+    assert_eq!(page["split"]["table"], Value::Null);
+    assert_eq!(page["split"]["actions"], json!({"apply": true, "propose": false, "decide": false}));
+
+    let stored = h.ok("split_apply", json!({"split": split}));
+    assert_eq!(stored["state"], "applied");
+    let page = h.ok("target", json!({"id": "SX-1", "region": "140000", "asOf": "2025-10-15"}));
+    let table = &page["split"]["table"];
+    assert_eq!(table["rows"].as_array().map(Vec::len), Some(11));
+    assert_eq!(table["adds_up"], true);
+    let city = h.ok("target", json!({"id": "SX-1", "region": "140100", "asOf": "2025-10-15"}));
+    assert_eq!(city["cell"]["goal_zh"], "≥ 2,587人");
+    assert_eq!(city["split"]["from"]["label_zh"], "分解自 SX-1（山西省，按60岁以上人口）");
+    let region = h.ok("region", json!({"code": "140100", "asOf": "2025-10-15"}));
+    let cell = region["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|c| c["target"] == "SX-1")
+        .cloned();
+    assert_eq!(
+        cell.map(|c| c["split_from_zh"].clone()),
+        Some(json!("分解自 SX-1（山西省，按60岁以上人口）"))
+    );
+
+    // The sheet to fill in, saved where the test hooks say (the test state has them off: the
+    // path is refused and the dialog is not opened), and a split by hand read from a sheet.
+    let refused = h
+        .call(
+            "split_sheet",
+            json!({"id": "SX-1", "region": "140000", "asOf": "2025-10-15", "path": "/tmp/x.xlsx"}),
+        )
+        .expect_err("the save location is the dialog's");
+    assert_eq!(refused["code"], "invalid_input");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/splits/openpyxl_sx1_own_layout_goals_add_up.xlsx");
+    let file = json!({"name": "分解.xlsx", "path": fixture.display().to_string(), "bytes": null});
+    let read = h.ok(
+        "split_read",
+        json!({"split": {"id": "SX-1", "region": "140000", "asOf": "2025-10-15"}, "file": file}),
+    );
+    assert_eq!(read["basis"], "hand");
+    assert_eq!(read["rows"][0]["goal"], 2600.0);
+    let rows: Vec<Value> = read["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| json!({"region": r["region"], "basis": r["basis"], "goal": r["goal"]}))
+        .collect();
+    h.ok(
+        "split_apply",
+        json!({"split": {"id": "SX-1", "region": "140000", "asOf": "2025-10-15", "rows": rows}}),
+    );
+    let city = h.ok("target", json!({"id": "SX-1", "region": "140100", "asOf": "2025-10-15"}));
+    assert_eq!(city["cell"]["goal_zh"], "≥ 2,600人");
+    let bad = h
+        .call(
+            "split_preview",
+            json!({"split": {"id": "SX-8", "asOf": "2025-10-15", "basis": "equal"}}),
+        )
+        .expect_err("a yes/no item");
+    assert_eq!(bad["code"], "invalid_input");
+    assert_eq!(bad["message_zh"], "SX-8不能分解：“是否举办/开展”类事项不能按地区分解");
+
+    let cleared = h.ok("split_clear", json!({"id": "SX-1", "region": "140000"}));
+    assert_eq!(cleared["basis"], Value::Null);
+    let page = h.ok("target", json!({"id": "SX-1", "region": "140000", "asOf": "2025-10-15"}));
+    assert_eq!(page["split"]["table"], Value::Null);
+    assert_eq!(page["split"]["history"].as_array().map(Vec::len), Some(3), "every version kept");
+}

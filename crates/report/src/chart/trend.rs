@@ -35,186 +35,39 @@ impl<'a> Trend<'a> {
         Trend { target, a, plan }
     }
 
+    /// Paints the chart: header, the plot's axes, the goal and deadline, the projection, the
+    /// series on top, the legend and the footer. Labels are placed against the boxes of what is
+    /// drawn before them, so none sits on a line or on another label.
     pub fn paint<DB: DrawingBackend>(
         &self,
         cv: &Canvas<'_, DB>,
         data: &ChartData,
         lang: Lang,
     ) -> Result<(), ChartError> {
-        let (target, a, plan) = (self.target, &self.a, &self.plan);
-        let (w, h) = (cv.w, cv.h);
-        header(cv, data, target, a, lang)?;
-
-        // The plot area leaves room for value labels on the left and the legend below.
-        let left = 120.0;
-        let right = w - MARGIN - 8.0;
-        let top = 150.0;
-        let bottom = h - 120.0;
-
-        let (ticks, (y_lo, y_hi)) = value_axis(plan);
-        let (d_lo, d_hi) = plan.domain;
-        let (l, t) = cv.px(left, top);
-        let (r, b) = cv.px(right, bottom);
-        // Plotters maps the first value of a range to the first pixel: values grow upwards.
-        let plot = cv.root.apply_coord_spec(DateValue::new(d_lo..d_hi, y_lo..y_hi, (l..r, b..t)));
-        let at = |d: NaiveDate, v: f64| cv.unit(plot.map_coordinate(&(d, v)));
-        let x = |d: NaiveDate| at(d, y_lo).0;
-        let y = |v: f64| at(d_lo, v).1;
-        let stroke = |color: &str, width: f64| rgb(color).stroke_width(cv.len(width));
-        let dashed = |points: Vec<(NaiveDate, f64)>, (on, off): (f64, f64), style: ShapeStyle| {
-            let (on, off) = (cv.len(on) as i32, cv.len(off) as i32);
-            plot.draw(&DashedPathElement::new(points, on, off, style)).map_err(drawing)
-        };
-
-        // Grid and axes.
-        for &v in &ticks {
-            plot.draw(&PathElement::new(vec![(d_lo, v), (d_hi, v)], stroke(FAINT, 1.0)))
+        header(cv, data, self.target, &self.a, lang)?;
+        let f = Frame::new(cv, &self.plan);
+        f.axes(lang)?;
+        if let Some((from, to)) = self.plan.expected {
+            f.plot
+                .draw(&PathElement::new(vec![from, to], f.stroke(EXPECTED, 2.5)))
                 .map_err(drawing)?;
-            let label = format_number(v);
-            cv.text(left - 12.0, y(v) + 5.0, &label, regular(15.0), MUTED, Anchor::End)?;
         }
-        plot.draw(&PathElement::new(vec![(d_lo, y_lo), (d_hi, y_lo)], stroke("#9E9E9E", 1.5)))
-            .map_err(drawing)?;
-        // Ticks stop at the deadline (or the last value): the padding beyond gets no label.
-        let tick_end = plan
-            .deadline
-            .into_iter()
-            .chain(plan.points.last().map(|p| p.0))
-            .max()
-            .map_or(d_hi, |d| d.min(d_hi));
-        let quarters = quarters_between(d_lo, tick_end);
-        let tick_type = regular(14.0);
-        let widest = quarters
-            .iter()
-            .map(|q| cv.m.width(&quarter_label(*q, plan.annual, lang), tick_type))
-            .fold(0.0, f64::max);
-        let step = label_step(quarters.len(), widest + 14.0, right - left);
-        for (i, q) in quarters.iter().enumerate() {
-            let qx = x(q.end_date());
-            cv.line((qx, bottom), (qx, bottom + 6.0), "#9E9E9E", 1.0, None)?;
-            // Counted from the right, so the last quarter (nearest the deadline) is always
-            // labelled.
-            if (quarters.len() - 1 - i).is_multiple_of(step) {
-                let label = quarter_label(*q, plan.annual, lang);
-                let tw = cv.m.width(&label, tick_type);
-                let cx = qx.clamp(left + tw / 2.0, right - tw / 2.0);
-                cv.text(cx, bottom + 26.0, &label, tick_type, MUTED, Anchor::Middle)?;
-            }
-        }
-
-        // The expected-progress (or pro-rated) line.
-        if let Some((from, to)) = plan.expected {
-            plot.draw(&PathElement::new(vec![from, to], stroke(EXPECTED, 2.5))).map_err(drawing)?;
-        }
-        // The goal line, labelled at its left end, above the line unless that leaves the plot.
-        let gy = y(plan.goal);
-        dashed(vec![(d_lo, plan.goal), (d_hi, plan.goal)], (10.0, 6.0), stroke(INK, 2.0))?;
-        let goal_text = format!(
-            "{} {}{}{}",
-            lang.pick("目标", "Goal"),
-            a.comparator.pretty(),
-            format_number(plan.goal),
-            plan.unit
-        );
-        let goal_type = bold(17.0);
-        let goal_label_y = if gy - 10.0 > top + 24.0 { gy - 10.0 } else { gy + 24.0 };
-        cv.text_halo(left + 10.0, goal_label_y, &goal_text, goal_type, INK, Anchor::Start)?;
-        // Boxes the projection's label must keep clear of: the goal line and its label, the
-        // deadline's label, the latest value's label, and the lines drawn in the plot.
-        let mut taken: Vec<LabelBox> = vec![
-            LabelBox { x0: left, x1: right, y0: gy - 1.0, y1: gy + 1.0 },
-            cv.m.label_box(left + 10.0, goal_label_y, &goal_text, goal_type, Anchor::Start),
-        ];
-        // The deadline.
-        if let Some(deadline) = plan.deadline {
-            let dx = x(deadline);
-            cv.line((dx, top - 8.0), (dx, bottom), INK, 1.5, Some((2.0, 4.0)))?;
-            let label = if plan.annual {
-                lang.pick("年末", "Year end").to_string()
-            } else {
-                format!("{} {deadline}", lang.pick("期限", "Deadline"))
-            };
-            let t = regular(15.0);
-            let lw = cv.m.width(&label, t);
-            let (lx, anchor) = if dx + 8.0 + lw <= right {
-                (dx + 8.0, Anchor::Start)
-            } else {
-                (dx - 8.0, Anchor::End)
-            };
-            cv.text_halo(lx, top + 8.0, &label, t, INK, anchor)?;
-            taken.push(cv.m.label_box(lx, top + 8.0, &label, t, anchor));
-        }
-        // The latest value's label, placed now (drawn with the series, on top) so that the
-        // projection's label can avoid it.
-        let last_type = bold(18.0);
-        let last_label = plan.points.last().map(|&(d, v)| {
-            let label = format!("{}{}", format_number(v), plan.unit);
-            let lw = cv.m.width(&label, last_type);
-            let lx = x(d).clamp(left + lw / 2.0, right - lw / 2.0);
-            let ly = if y(v) - 16.0 > top + 24.0 { y(v) - 16.0 } else { y(v) + 30.0 };
-            (lx, ly, label)
-        });
+        let mut taken = f.goal_and_deadline(&self.a, lang)?;
+        let last_label = f.latest_label();
         if let Some((lx, ly, label)) = &last_label {
-            taken.push(cv.m.label_box(*lx, *ly, label, last_type, Anchor::Middle));
+            taken.push(cv.m.label_box(*lx, *ly, label, LATEST_TYPE, Anchor::Middle));
         }
-        // The lines themselves: the series, the expected progress and the projection, as
-        // small boxes along each segment, so that the projection's label does not sit on them.
-        let segments = plan.points.windows(2).map(|pair| (pair[0], pair[1]));
-        for (a, b) in segments.chain(plan.expected).chain(plan.projection) {
-            taken.extend(along(at(a.0, a.1), at(b.0, b.1)));
-        }
-        // The projection of the recent pace.
-        let mut projection_in_legend = None;
-        if let Some((from, to)) = plan.projection {
-            dashed(vec![from, to], (9.0, 7.0), stroke(a.color.hex(), 3.0))?;
-            let (px, py) = at(to.0, to.1);
-            cv.circle(px, py, 5.0, "#FFFFFF", Some(a.color.hex()))?;
-            let label = format!(
-                "{} {}{}",
-                lang.pick("按近期速度约", "At recent pace ≈"),
-                format_number(to.1),
-                plan.unit
-            );
-            let below_goal = to.1 < plan.goal;
-            match projection_label_y(
-                &cv.m,
-                &label,
-                (px - 10.0, py),
-                below_goal,
-                &taken,
-                (top, bottom),
-            ) {
-                Some(ly) => {
-                    let color = darker(a.color);
-                    cv.text_halo(px - 10.0, ly, &label, PROJECTION_TYPE, color, Anchor::End)?
-                }
-                // No clear place in the plot: the figure goes into the legend's entry instead.
-                None => {
-                    projection_in_legend = Some(format!("{}{}", format_number(to.1), plan.unit))
-                }
-            }
-        }
-        // The series itself, on top.
-        if plan.points.is_empty() {
-            let words = lang.status(Status::NoData);
-            let (cx, cy) = ((left + right) / 2.0, (top + bottom) / 2.0);
-            cv.text(cx, cy, words, regular(24.0), MUTED, Anchor::Middle)?;
-        } else {
-            let mut line: Vec<(NaiveDate, f64)> = Vec::new();
-            if plan.annual {
-                line.push((d_lo, 0.0));
-            }
-            line.extend(plan.points.iter().copied());
-            series(&plot, LineSeries::new(line, stroke(SERIES, 3.5)))?;
-            let r = cv.len(5.5);
-            series(&plot, plan.points.iter().map(|&p| Circle::new(p, r, rgb(SERIES).filled())))?;
-            series(&plot, plan.points.iter().map(|&p| Circle::new(p, r, stroke("#FFFFFF", 2.0))))?;
-            if let Some((lx, ly, label)) = &last_label {
-                cv.text_halo(*lx, *ly, label, last_type, SERIES, Anchor::Middle)?;
-            }
-        }
+        taken.extend(f.line_boxes());
+        let projection_in_legend = f.projection(&self.a, &taken, lang)?;
+        f.series(last_label.as_ref(), lang)?;
+        let legend = self.legend(projection_in_legend.as_deref(), lang);
+        draw_legend(cv, MARGIN, cv.h - 58.0, cv.h - 68.0, &legend)?;
+        footer(cv, data, self.target, lang)
+    }
 
-        // Legend.
+    /// The legend's entries; the projection's figure in its entry when the plot had no room.
+    fn legend(&self, projection_figure: Option<&str>, lang: Lang) -> Vec<(LegendMark, String)> {
+        let plan = &self.plan;
         let mut legend: Vec<(LegendMark, String)> =
             vec![(LegendMark::Series, plan.series_label(lang))];
         if plan.expected.is_some() {
@@ -235,14 +88,245 @@ impl<'a> Trend<'a> {
             } else {
                 lang.pick("按近4个季度速度推算", "Projected at the last 4 quarters' pace")
             };
-            let words = match &projection_in_legend {
+            let words = match projection_figure {
                 Some(figure) => format!("{words}{}{figure}", lang.pick("：约", ": ≈ ")),
                 None => words.to_string(),
             };
-            legend.push((LegendMark::Line(a.color.hex(), Some((9.0, 7.0))), words));
+            legend.push((LegendMark::Line(self.a.color.hex(), Some((9.0, 7.0))), words));
         }
-        draw_legend(cv, MARGIN, h - 58.0, h - 68.0, &legend)?;
-        footer(cv, data, target, lang)
+        legend
+    }
+}
+
+/// The latest value's label type.
+const LATEST_TYPE: super::canvas::Type = bold(18.0);
+
+/// The plot of a trend: its place on the canvas (it leaves room for value labels on the left
+/// and the legend below) and its date and value coordinates.
+struct Frame<'c, 'f, DB: DrawingBackend> {
+    cv: &'c Canvas<'f, DB>,
+    plan: &'c TrendPlan,
+    plot: DrawingArea<DB, DateValue>,
+    ticks: Vec<f64>,
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    y_lo: f64,
+}
+
+impl<'c, 'f, DB: DrawingBackend> Frame<'c, 'f, DB> {
+    fn new(cv: &'c Canvas<'f, DB>, plan: &'c TrendPlan) -> Self {
+        let (left, right, top, bottom) = (120.0, cv.w - MARGIN - 8.0, 150.0, cv.h - 120.0);
+        let (ticks, (y_lo, y_hi)) = value_axis(plan);
+        let (d_lo, d_hi) = plan.domain;
+        let (l, t) = cv.px(left, top);
+        let (r, b) = cv.px(right, bottom);
+        // Plotters maps the first value of a range to the first pixel: values grow upwards.
+        let plot = cv.root.apply_coord_spec(DateValue::new(d_lo..d_hi, y_lo..y_hi, (l..r, b..t)));
+        Frame { cv, plan, plot, ticks, left, right, top, bottom, y_lo }
+    }
+
+    /// A point of the plot in layout units.
+    fn at(&self, d: NaiveDate, v: f64) -> (f64, f64) {
+        self.cv.unit(self.plot.map_coordinate(&(d, v)))
+    }
+
+    fn x(&self, d: NaiveDate) -> f64 {
+        self.at(d, self.y_lo).0
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        self.at(self.plan.domain.0, v).1
+    }
+
+    fn stroke(&self, color: &str, width: f64) -> ShapeStyle {
+        rgb(color).stroke_width(self.cv.len(width))
+    }
+
+    fn dashed(
+        &self,
+        points: Vec<(NaiveDate, f64)>,
+        (on, off): (f64, f64),
+        style: ShapeStyle,
+    ) -> Result<(), ChartError> {
+        let (on, off) = (self.cv.len(on) as i32, self.cv.len(off) as i32);
+        self.plot.draw(&DashedPathElement::new(points, on, off, style)).map_err(drawing)
+    }
+
+    /// The value grid with its labels, the date axis and its quarter ticks. Ticks stop at the
+    /// deadline (or the last value): the padding beyond gets no label; labels are thinned to
+    /// what fits, counted from the right so the quarter nearest the deadline always has one.
+    fn axes(&self, lang: Lang) -> Result<(), ChartError> {
+        let (cv, plan) = (self.cv, self.plan);
+        let (d_lo, d_hi) = plan.domain;
+        for &v in &self.ticks {
+            self.plot
+                .draw(&PathElement::new(vec![(d_lo, v), (d_hi, v)], self.stroke(FAINT, 1.0)))
+                .map_err(drawing)?;
+            let label = format_number(v);
+            cv.text(self.left - 12.0, self.y(v) + 5.0, &label, regular(15.0), MUTED, Anchor::End)?;
+        }
+        let base = vec![(d_lo, self.y_lo), (d_hi, self.y_lo)];
+        self.plot.draw(&PathElement::new(base, self.stroke("#9E9E9E", 1.5))).map_err(drawing)?;
+        let tick_end = plan
+            .deadline
+            .into_iter()
+            .chain(plan.points.last().map(|p| p.0))
+            .max()
+            .map_or(d_hi, |d| d.min(d_hi));
+        let quarters = quarters_between(d_lo, tick_end);
+        let tick_type = regular(14.0);
+        let widest = quarters
+            .iter()
+            .map(|q| cv.m.width(&quarter_label(*q, plan.annual, lang), tick_type))
+            .fold(0.0, f64::max);
+        let step = label_step(quarters.len(), widest + 14.0, self.right - self.left);
+        for (i, q) in quarters.iter().enumerate() {
+            let qx = self.x(q.end_date());
+            cv.line((qx, self.bottom), (qx, self.bottom + 6.0), "#9E9E9E", 1.0, None)?;
+            if (quarters.len() - 1 - i).is_multiple_of(step) {
+                let label = quarter_label(*q, plan.annual, lang);
+                let tw = cv.m.width(&label, tick_type);
+                let cx = qx.clamp(self.left + tw / 2.0, self.right - tw / 2.0);
+                cv.text(cx, self.bottom + 26.0, &label, tick_type, MUTED, Anchor::Middle)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The goal line, labelled at its left end (above the line unless that leaves the plot),
+    /// and the deadline with its label. Returns the boxes they take, which the projection's
+    /// label must keep clear of.
+    fn goal_and_deadline(&self, a: &Assessment, lang: Lang) -> Result<Vec<LabelBox>, ChartError> {
+        let (cv, plan) = (self.cv, self.plan);
+        let (d_lo, d_hi) = plan.domain;
+        let gy = self.y(plan.goal);
+        self.dashed(
+            vec![(d_lo, plan.goal), (d_hi, plan.goal)],
+            (10.0, 6.0),
+            self.stroke(INK, 2.0),
+        )?;
+        let goal_text = format!(
+            "{} {}{}{}",
+            lang.pick("目标", "Goal"),
+            a.comparator.pretty(),
+            format_number(plan.goal),
+            plan.unit
+        );
+        let goal_type = bold(17.0);
+        let goal_label_y = if gy - 10.0 > self.top + 24.0 { gy - 10.0 } else { gy + 24.0 };
+        cv.text_halo(self.left + 10.0, goal_label_y, &goal_text, goal_type, INK, Anchor::Start)?;
+        let mut taken: Vec<LabelBox> = vec![
+            LabelBox { x0: self.left, x1: self.right, y0: gy - 1.0, y1: gy + 1.0 },
+            cv.m.label_box(self.left + 10.0, goal_label_y, &goal_text, goal_type, Anchor::Start),
+        ];
+        if let Some(deadline) = plan.deadline {
+            let dx = self.x(deadline);
+            cv.line((dx, self.top - 8.0), (dx, self.bottom), INK, 1.5, Some((2.0, 4.0)))?;
+            let label = if plan.annual {
+                lang.pick("年末", "Year end").to_string()
+            } else {
+                format!("{} {deadline}", lang.pick("期限", "Deadline"))
+            };
+            let t = regular(15.0);
+            let lw = cv.m.width(&label, t);
+            let (lx, anchor) = if dx + 8.0 + lw <= self.right {
+                (dx + 8.0, Anchor::Start)
+            } else {
+                (dx - 8.0, Anchor::End)
+            };
+            cv.text_halo(lx, self.top + 8.0, &label, t, INK, anchor)?;
+            taken.push(cv.m.label_box(lx, self.top + 8.0, &label, t, anchor));
+        }
+        Ok(taken)
+    }
+
+    /// Where the latest value's label goes (drawn with the series, on top; placed before the
+    /// projection's label so that it can avoid it).
+    fn latest_label(&self) -> Option<(f64, f64, String)> {
+        let plan = self.plan;
+        plan.points.last().map(|&(d, v)| {
+            let label = format!("{}{}", format_number(v), plan.unit);
+            let lw = self.cv.m.width(&label, LATEST_TYPE);
+            let lx = self.x(d).clamp(self.left + lw / 2.0, self.right - lw / 2.0);
+            let y = self.y(v);
+            let ly = if y - 16.0 > self.top + 24.0 { y - 16.0 } else { y + 30.0 };
+            (lx, ly, label)
+        })
+    }
+
+    /// The lines themselves — the series, the expected progress and the projection — as small
+    /// boxes along each segment, so that the projection's label does not sit on them.
+    fn line_boxes(&self) -> Vec<LabelBox> {
+        let plan = self.plan;
+        let segments = plan.points.windows(2).map(|pair| (pair[0], pair[1]));
+        segments
+            .chain(plan.expected)
+            .chain(plan.projection)
+            .flat_map(|(a, b)| along(self.at(a.0, a.1), self.at(b.0, b.1)))
+            .collect()
+    }
+
+    /// The projection of the recent pace and its label, clear of `taken`; with no clear place
+    /// in the plot, its figure (returned) goes into the legend instead.
+    fn projection(
+        &self,
+        a: &Assessment,
+        taken: &[LabelBox],
+        lang: Lang,
+    ) -> Result<Option<String>, ChartError> {
+        let (cv, plan) = (self.cv, self.plan);
+        let Some((from, to)) = plan.projection else { return Ok(None) };
+        self.dashed(vec![from, to], (9.0, 7.0), self.stroke(a.color.hex(), 3.0))?;
+        let (px, py) = self.at(to.0, to.1);
+        cv.circle(px, py, 5.0, "#FFFFFF", Some(a.color.hex()))?;
+        let label = format!(
+            "{} {}{}",
+            lang.pick("按近期速度约", "At recent pace ≈"),
+            format_number(to.1),
+            plan.unit
+        );
+        let below_goal = to.1 < plan.goal;
+        let place = (px - 10.0, py);
+        match projection_label_y(&cv.m, &label, place, below_goal, taken, (self.top, self.bottom)) {
+            Some(ly) => {
+                let color = darker(a.color);
+                cv.text_halo(px - 10.0, ly, &label, PROJECTION_TYPE, color, Anchor::End)?;
+                Ok(None)
+            }
+            None => Ok(Some(format!("{}{}", format_number(to.1), plan.unit))),
+        }
+    }
+
+    /// The series, on top of everything: its line (from zero at the year's start for a year
+    /// to date), its points and the latest value's label; the status word when there is none.
+    fn series(
+        &self,
+        last_label: Option<&(f64, f64, String)>,
+        lang: Lang,
+    ) -> Result<(), ChartError> {
+        let (cv, plan) = (self.cv, self.plan);
+        if plan.points.is_empty() {
+            let words = lang.status(Status::NoData);
+            let (cx, cy) = ((self.left + self.right) / 2.0, (self.top + self.bottom) / 2.0);
+            return cv.text(cx, cy, words, regular(24.0), MUTED, Anchor::Middle);
+        }
+        let mut line: Vec<(NaiveDate, f64)> = Vec::new();
+        if plan.annual {
+            line.push((plan.domain.0, 0.0));
+        }
+        line.extend(plan.points.iter().copied());
+        series(&self.plot, LineSeries::new(line, self.stroke(SERIES, 3.5)))?;
+        let r = cv.len(5.5);
+        let filled = plan.points.iter().map(|&p| Circle::new(p, r, rgb(SERIES).filled()));
+        series(&self.plot, filled)?;
+        let rims = plan.points.iter().map(|&p| Circle::new(p, r, self.stroke("#FFFFFF", 2.0)));
+        series(&self.plot, rims)?;
+        if let Some((lx, ly, label)) = last_label {
+            cv.text_halo(*lx, *ly, label, LATEST_TYPE, SERIES, Anchor::Middle)?;
+        }
+        Ok(())
     }
 }
 
