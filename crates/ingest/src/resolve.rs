@@ -111,8 +111,12 @@ fn unknown(
     )
 }
 
+/// Words that make a name a functional zone's (高新区, 经开区, 度假区 …).
+const ZONE_WORDS: [&str; 9] = ["高新", "开发", "经开", "新区", "园区", "度假", "新城", "示范区", "保税"];
+
 /// Up to three region names inside `scope` (its province when unknown) that share the most
-/// characters with `text`.
+/// characters with `text`. A name that reads as a functional zone's is only ever compared with
+/// zones: 高新区 must not suggest 高青县 for the one character they share.
 pub(super) fn suggestions(
     registry: &Registry,
     text: &str,
@@ -124,6 +128,7 @@ pub(super) fn suggestions(
         return Vec::new();
     }
     let Some(scope) = scope else { return Vec::new() };
+    let zone_like = ZONE_WORDS.iter().any(|w| t.contains(w));
     let mut within: Vec<RegionCode> = vec![scope];
     let mut i = 0;
     while i < within.len() {
@@ -132,6 +137,7 @@ pub(super) fn suggestions(
     }
     let mut scored: Vec<(usize, RegionCode)> = within
         .into_iter()
+        .filter(|c| !zone_like || registry.get(*c).is_some_and(|r| r.functional_zone))
         .filter_map(|c| {
             let name = registry.name_of(c);
             let common = chars.iter().filter(|ch| name.contains(**ch)).count();
