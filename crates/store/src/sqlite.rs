@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use super::units::UnitEventRow;
 use super::{
     backup_path, Database, EachCurrent, NewSubmission, ObservationRow, StoreError, SubmissionRow,
     Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
-use carestaff_domain::region::RegionCode;
+use carestaff_domain::region::{RegionCode, UnitEvent};
 
 /// The schema, one entry per version: append only, never edit a released step.
 pub const MIGRATIONS: &[&str] = &[
@@ -81,6 +82,21 @@ pub const MIGRATIONS: &[&str] = &[
         enabled         INTEGER NOT NULL DEFAULT 1,
         position        INTEGER NOT NULL
     ) WITHOUT ROWID;
+    "#,
+    // 3: the office's own reporting units, as their changes (added, renamed, retired), never
+    // updated: the units are the changes replayed, the history is the table.
+    r#"
+    CREATE TABLE local_unit_event (
+        id      INTEGER PRIMARY KEY,
+        code    INTEGER NOT NULL,
+        action  TEXT NOT NULL CHECK (action IN ('added', 'renamed', 'retired')),
+        parent  INTEGER,
+        name    TEXT,
+        aliases TEXT NOT NULL DEFAULT '',
+        on_day  TEXT,
+        at      TEXT NOT NULL,
+        by_user TEXT NOT NULL
+    );
     "#,
 ];
 
@@ -546,6 +562,36 @@ impl Tables for Sqlite<'_> {
     fn delete_demo(&mut self) -> Result<usize, StoreError> {
         self.0.execute("DELETE FROM observation WHERE submission_id IN (SELECT id FROM submission WHERE demo = 1)", [])?;
         Ok(self.0.execute("DELETE FROM submission WHERE demo = 1", [])?)
+    }
+
+    fn local_unit_events(&mut self) -> Result<Vec<UnitEvent>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT code, action, parent, name, aliases, on_day, at, by_user FROM local_unit_event ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(UnitEventRow {
+                code: r.get(0)?,
+                action: r.get(1)?,
+                parent: r.get(2)?,
+                name: r.get(3)?,
+                aliases: r.get(4)?,
+                on_day: r.get(5)?,
+                at: r.get(6)?,
+                by: r.get(7)?,
+            })
+        })?;
+        let rows: Vec<UnitEventRow> = rows.collect::<Result<_, _>>()?;
+        Ok(rows.into_iter().filter_map(UnitEventRow::into_event).collect())
+    }
+
+    fn append_local_unit_event(&mut self, event: &UnitEvent) -> Result<(), StoreError> {
+        let r = UnitEventRow::of(event);
+        self.0.execute(
+            "INSERT INTO local_unit_event (code, action, parent, name, aliases, on_day, at, by_user)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![r.code, r.action, r.parent, r.name, r.aliases, r.on_day, r.at, r.by],
+        )?;
+        Ok(())
     }
 }
 
