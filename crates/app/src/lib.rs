@@ -21,6 +21,7 @@ pub mod protocol;
 pub mod requests;
 mod targets;
 pub mod text;
+mod units;
 mod views;
 
 pub use error::{AppError, ErrorCode, HubCode, HubError};
@@ -33,6 +34,7 @@ pub use exports::*;
 pub use info::*;
 pub use pages::*;
 pub use targets::*;
+pub use units::*;
 pub use views::*;
 
 use chrono::NaiveDate;

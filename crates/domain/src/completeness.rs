@@ -59,9 +59,11 @@ fn metrics_expected(
         std::iter::once(region).chain(registry.ancestors(region)).collect();
     let mut out = BTreeSet::new();
     for t in &catalog.targets {
-        let asks_each_child = t.scope == Scope::EachChild
-            && t.region == region
-            && !(unit && t.zones == Zones::Excluded);
+        if unit && t.scope == Scope::EachChild && t.zones == Zones::Excluded {
+            // Its figures are judged child by child, and a zone is not one of its children.
+            continue;
+        }
+        let asks_each_child = t.scope == Scope::EachChild && t.region == region;
         if !asks_each_child && !above.contains(&t.region) {
             continue;
         }
