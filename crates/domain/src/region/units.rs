@@ -115,16 +115,14 @@ pub enum UnitError {
     #[error("`{0}` cannot be a unit's name: use 2 to 40 characters, not only digits, without spaces, commas or 、")]
     BadName(String),
     /// A division or unit of the same jurisdiction already answers to the name.
-    #[error("`{name}` is already the name of {existing} ({code}) in {jurisdiction}: a return naming it could not tell the two apart; choose another name")]
+    #[error("a return naming `{name}` would mean {existing} ({code}): the two could not be told apart; choose another name")]
     Clash {
         /// The name given.
         name: String,
-        /// The region that has it.
+        /// The region that answers to it.
         code: RegionCode,
         /// That region's full name.
         existing: String,
-        /// The jurisdiction looked in.
-        jurisdiction: String,
     },
     /// The code given is taken, or outside the parent's range.
     #[error("the code {code} cannot be used: {why}")]
@@ -171,8 +169,8 @@ impl UnitError {
             UnitError::BadName(n) => format!(
                 "“{n}”不能作为单位名称：请用 2 至 40 个字，不能全是数字，不含空格、逗号或顿号"
             ),
-            UnitError::Clash { name, code, existing, jurisdiction } => format!(
-                "“{name}”已是{jurisdiction}的{existing}（{code}）的名称：报表写这个名称时无法区分两者，请换一个名称"
+            UnitError::Clash { name, code, existing } => format!(
+                "报表中的“{name}”会被读作{existing}（{code}）：两者无法区分，请换一个名称"
             ),
             UnitError::BadCode { code, .. } => format!(
                 "代码 {code} 不能使用：须是上级地区代码范围内未被使用过的 71–99 号（如 370375），或留空由系统分配"
@@ -377,7 +375,6 @@ impl Registry {
                 name: name.to_string(),
                 code,
                 existing: self.describe(code),
-                jurisdiction: self.name_of(province),
             }),
             None => Ok(()),
         }
