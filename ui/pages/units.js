@@ -98,11 +98,10 @@ export function unitsSection(v) {
     h(
       "tr",
       { dataset: { unit: u.region.code, retired: u.retired ? "1" : "0" }, class: u.retired ? "off" : "" },
-      h("td", {}, h("a", { href: `#/region/${u.region.code}` }, u.region.name), " ", h("span", { class: "muted small" }, u.region.code)),
+      h("td", { class: "nowrap" }, h("a", { href: `#/region/${u.region.code}` }, u.region.name), " ", h("span", { class: "muted small" }, u.region.code)),
       h("td", {}, u.aliases.join("、") || "—"),
-      h("td", {}, u.local ? t("unit_local") : t("unit_shipped"), u.retired ? h("span", { class: "tag" }, t("unit_retired_on", { day: u.retired })) : null),
-      h("td", {}, source(u)),
-      h("td", {}, v.may_manage_units && u.local && !u.retired ? unitActions(u, result) : ""),
+      h("td", { class: "nowrap" }, u.local ? t("unit_local") : t("unit_shipped"), u.retired ? h("span", { class: "tag" }, t("unit_retired_on", { day: u.retired })) : null),
+      h("td", {}, source(u), v.may_manage_units && u.local && !u.retired ? h("div", {}, unitActions(u, result)) : null),
     ),
   );
   return h(
@@ -111,7 +110,7 @@ export function unitsSection(v) {
     h("h2", {}, t("units_title")),
     h("p", { class: "muted small" }, t("units_hint")),
     rows.length
-      ? table([t("region_col"), t("unit_aliases"), t("unit_kind"), t("unit_source"), ""], rows, { id: "units-table", class: "list" })
+      ? table([t("region_col"), t("unit_aliases"), t("unit_kind"), t("unit_source")], rows, { id: "units-table", class: "list" })
       : h("p", { class: "muted", id: "units-none" }, t("units_none")),
     result,
     v.takes_units && v.may_manage_units ? [h("h3", {}, t("unit_add_title")), addForm(v.region)] : null,

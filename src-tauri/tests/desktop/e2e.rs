@@ -762,9 +762,12 @@ async fn the_region_page_lists_the_zones_and_manages_the_office_units() {
         .js("return [...document.querySelectorAll('#units-table tbody tr')].map(r => r.dataset.unit);")
         .await;
     assert_eq!(rows, json!(["370371", "370372", "370373", "370374"]));
-    // The zones rank among the districts.
-    let ranked = s.js("return [...document.querySelectorAll('#ranking tbody tr')].map(r => r.dataset.region);").await;
-    assert!(ranked.as_array().is_some_and(|r| r.contains(&json!("370371"))), "{ranked}");
+    // The zones rank among the districts, except under ZB-1 (功能区除外), the first choice.
+    let ranked = "return [...document.querySelectorAll('#ranking tbody tr')].map(r => r.dataset.region);";
+    assert_eq!(s.js(ranked).await.as_array().map(Vec::len), Some(8));
+    s.open("#/region/370300?rank=ZB-3", "region").await;
+    let zb3 = s.js(ranked).await;
+    assert!(zb3.as_array().is_some_and(|r| r.len() == 12 && r.contains(&json!("370371"))), "{zb3}");
 
     // Add a unit by the form; a name a district answers to is refused beside the form.
     for (name, value) in [("name", "张店区")] {
