@@ -290,7 +290,16 @@ fn bench_runs_its_steps_on_a_small_file() {
 fn regions_add_rename_retire_a_local_unit_with_its_history() {
     let db = scratch("units.db");
     let run = |args: &[&str]| carestaff(&db, args);
-    let out = run(&["regions", "add", "齐鲁化学工业区", "--parent", "370300", "--alias", "化工区", "--json"]);
+    let out = run(&[
+        "regions",
+        "add",
+        "齐鲁化学工业区",
+        "--parent",
+        "370300",
+        "--alias",
+        "化工区",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let added = json_of("regions add", &out);
     assert_eq!(added[0]["code"], "370375");
@@ -317,12 +326,13 @@ fn regions_add_rename_retire_a_local_unit_with_its_history() {
     // The listing as DESIGN.md fixes it, the units among the city's children.
     let out = run(&["regions", "--parent", "370300", "--json"]);
     let list = json_of("regions --parent", &out);
-    let codes: Vec<&str> = list.as_array().expect("list").iter().filter_map(|r| r["code"].as_str()).collect();
+    let codes: Vec<&str> =
+        list.as_array().expect("list").iter().filter_map(|r| r["code"].as_str()).collect();
     assert_eq!(
         codes,
         [
-            "370302", "370303", "370304", "370305", "370306", "370321", "370322", "370323", "370371",
-            "370372", "370373", "370374", "370375"
+            "370302", "370303", "370304", "370305", "370306", "370321", "370322", "370323",
+            "370371", "370372", "370373", "370374", "370375"
         ]
     );
     let unit = &list[12];

@@ -597,9 +597,17 @@ mod method {
             .collect();
         assert_eq!(ranked, ["140100", "140300", "140200"]);
         // The Region page ranks the same way.
-        let page =
-            carestaff_app::region(catalog, registry, &o, as_of, code("140000"), Some("SX-5"), &[], false)
-                .expect("Shanxi");
+        let page = carestaff_app::region(
+            catalog,
+            registry,
+            &o,
+            as_of,
+            code("140000"),
+            Some("SX-5"),
+            &[],
+            false,
+        )
+        .expect("Shanxi");
         let on_page: Vec<String> = page
             .ranking
             .iter()

@@ -732,10 +732,14 @@ fn report(env: &Env, a: ReportArgs, out: &mut impl Write) -> Result<()> {
 fn template(env: &Env, a: TemplateArgs, out: &mut impl Write) -> Result<()> {
     use carestaff_report::template::TemplateError;
     let registry = app::load_registry(&env.open_store()?)?;
-    let bytes = app::fill_in_template(Catalog::builtin(), &registry, a.region, a.period)
-        .map_err(|e| match e {
-            TemplateError::UnknownRegion(_) | TemplateError::NoTargets(_) => usage(e.to_string()),
-            other => other.into(),
+    let bytes =
+        app::fill_in_template(Catalog::builtin(), &registry, a.region, a.period).map_err(|e| {
+            match e {
+                TemplateError::UnknownRegion(_) | TemplateError::NoTargets(_) => {
+                    usage(e.to_string())
+                }
+                other => other.into(),
+            }
         })?;
     write_output(&a.output, &bytes)?;
     writeln!(out, "{}", a.output.display())?;

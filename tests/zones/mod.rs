@@ -39,7 +39,11 @@ fn values(store: &Store) -> Vec<(String, String, String, f64)> {
     got
 }
 
-fn expect(rows: &[(&str, &str, [f64; 5])], metrics: &[&str], period: &str) -> Vec<(String, String, String, f64)> {
+fn expect(
+    rows: &[(&str, &str, [f64; 5])],
+    metrics: &[&str],
+    period: &str,
+) -> Vec<(String, String, String, f64)> {
     let mut want = Vec::new();
     for (region, _, figures) in rows {
         for (m, v) in metrics.iter().zip(figures) {
@@ -75,7 +79,8 @@ const ZIBO_METRICS: [&str; 5] = [
 
 fn zibo_q2() -> Store {
     let mut store = Store::open_in_memory().expect("db");
-    let report = import_with_units(&mut store, &fixture("openpyxl_zibo_zones_short_names_2025Q2.xlsx"));
+    let report =
+        import_with_units(&mut store, &fixture("openpyxl_zibo_zones_short_names_2025Q2.xlsx"));
     assert_eq!(report.outcome, Outcome::Imported, "{:?}", report.errors);
     // The 合计 row includes the zones: it agrees with the rows, so no mismatch is reported.
     assert!(report.warnings.iter().all(|w| w.code != Code::TotalMismatch), "{:?}", report.warnings);
@@ -104,9 +109,12 @@ fn zibo_zones_by_codes_and_full_names_from_libreoffice_xls() {
     assert_eq!(values(&store), expect(&rows, &ZIBO_METRICS[..2], "2025Q3"));
 }
 
+/// A region and its talent, caregivers and certified caregivers.
+type Row3<'a> = (&'a str, [f64; 3]);
+
 #[test]
 fn chongqing_zones_by_their_usual_and_document_names() {
-    let cases: [(&str, &str, [(&str, [f64; 3]); 5]); 2] = [
+    let cases: [(&str, &str, [Row3; 5]); 2] = [
         (
             "libreoffice_chongqing_zones_usual_names_2025Q2.ods",
             "2025Q2",
@@ -136,7 +144,11 @@ fn chongqing_zones_by_their_usual_and_document_names() {
         let report = import_with_units(&mut store, &fixture(name));
         assert_eq!(report.outcome, Outcome::Imported, "{name}: {:?}", report.errors);
         for (region, [talent, carers, certified]) in rows {
-            for (m, v) in [("talent_total", talent), ("caregivers", carers), ("caregivers_certified", certified)] {
+            for (m, v) in [
+                ("talent_total", talent),
+                ("caregivers", carers),
+                ("caregivers_certified", certified),
+            ] {
                 want.push((region.to_string(), p.to_string(), m.to_string(), v));
             }
         }
@@ -175,8 +187,10 @@ fn chongqing_zones_by_their_usual_and_document_names() {
 #[test]
 fn a_zone_of_another_city_is_refused_naming_its_cell() {
     let mut store = Store::open_in_memory().expect("db");
-    let report =
-        import_with_units(&mut store, &fixture("openpyxl_zibo_changchun_zone_rejected_2025Q2.xlsx"));
+    let report = import_with_units(
+        &mut store,
+        &fixture("openpyxl_zibo_changchun_zone_rejected_2025Q2.xlsx"),
+    );
     assert_eq!(report.outcome, Outcome::Rejected);
     let errors: Vec<(&str, &str, Code)> =
         report.errors.iter().map(|p| (p.sheet.as_str(), p.cell.as_str(), p.code)).collect();
@@ -221,7 +235,8 @@ fn zb3_counts_the_zones_and_each_child_targets_list_them_as_their_words_say() {
         before.insert(code(region), "college_agreements", period("2024Q4"), figures[3]);
     }
     let t = catalog.target("ZB-2").expect("ZB-2");
-    let zb2 = assess::assess_target_in(catalog, registry, &before, date("2025-01-15"), t, code("370300"));
+    let zb2 =
+        assess::assess_target_in(catalog, registry, &before, date("2025-01-15"), t, code("370300"));
     assert_eq!((zb2.outcome.comply, zb2.outcome.children), (Some(10), Some(12)));
     let failing: Vec<String> = zb2
         .child_assessments
@@ -253,7 +268,13 @@ fn completeness_expects_the_zones_and_not_what_only_zb1_asks_of_districts() {
             obs.insert(code(c), m, period("2025Q2"), 1.0);
         }
     }
-    let rows = child_returns(Catalog::builtin(), Registry::builtin(), &obs, code("370300"), period("2025Q2"));
+    let rows = child_returns(
+        Catalog::builtin(),
+        Registry::builtin(),
+        &obs,
+        code("370300"),
+        period("2025Q2"),
+    );
     let states: Vec<(String, ReturnState, Vec<String>)> = rows
         .iter()
         .filter(|r| r.state != ReturnState::Missing)
@@ -275,7 +296,16 @@ fn completeness_expects_the_zones_and_not_what_only_zb1_asks_of_districts() {
         .collect();
     assert_eq!(
         missing,
-        ["博山区", "临淄区", "周村区", "桓台县", "高青县", "沂源县", "文昌湖省级旅游度假区", "淄博南部生态产业新城"]
+        [
+            "博山区",
+            "临淄区",
+            "周村区",
+            "桓台县",
+            "高青县",
+            "沂源县",
+            "文昌湖省级旅游度假区",
+            "淄博南部生态产业新城"
+        ]
     );
 }
 
@@ -324,7 +354,8 @@ fn a_local_unit_is_added_renamed_and_retired_keeping_its_values_and_history() {
         .expect("db")
     };
     assert_eq!(report.outcome, Outcome::Imported, "{:?}", report.errors);
-    let got: Vec<(String, String, f64)> = values(&store).into_iter().map(|(r, _, m, v)| (r, m, v)).collect();
+    let got: Vec<(String, String, f64)> =
+        values(&store).into_iter().map(|(r, _, m, v)| (r, m, v)).collect();
     assert_eq!(
         got,
         [
@@ -338,11 +369,18 @@ fn a_local_unit_is_added_renamed_and_retired_keeping_its_values_and_history() {
     // A name a district of the city answers to is refused, and nothing is stored.
     let clash = app::NewUnit { name: "张店".into(), aliases: vec![], ..unit.clone() };
     match app::add_unit(&mut store, &clash, &who("2025-06-02T01:00:00Z")) {
-        Err(app::UnitsError::Refused(UnitError::Clash { code: c, .. })) => assert_eq!(c, code("370303")),
+        Err(app::UnitsError::Refused(UnitError::Clash { code: c, .. })) => {
+            assert_eq!(c, code("370303"))
+        }
         other => panic!("{other:?}"),
     }
-    app::rename_unit(&mut store, code("370375"), "淄博齐鲁化学工业区", &who("2025-07-01T01:00:00Z"))
-        .expect("renamed");
+    app::rename_unit(
+        &mut store,
+        code("370375"),
+        "淄博齐鲁化学工业区",
+        &who("2025-07-01T01:00:00Z"),
+    )
+    .expect("renamed");
     app::retire_unit(&mut store, code("370375"), date("2026-01-01"), &who("2025-12-20T01:00:00Z"))
         .expect("retired");
     assert!(matches!(
@@ -354,7 +392,8 @@ fn a_local_unit_is_added_renamed_and_retired_keeping_its_values_and_history() {
     // Reopened: the history is the table, in order; the unit keeps its values.
     let mut store = Store::open(&db).expect("reopen");
     let events = store.local_unit_events().expect("events");
-    let changes: Vec<(&str, &UnitChange)> = events.iter().map(|e| (e.at.as_str(), &e.change)).collect();
+    let changes: Vec<(&str, &UnitChange)> =
+        events.iter().map(|e| (e.at.as_str(), &e.change)).collect();
     assert_eq!(
         changes,
         [
@@ -375,7 +414,14 @@ fn a_local_unit_is_added_renamed_and_retired_keeping_its_values_and_history() {
     assert_eq!(region.name, "淄博齐鲁化学工业区");
     let obs = store.observations(Catalog::builtin()).expect("obs");
     let zb3 = Catalog::builtin().target("ZB-3").expect("ZB-3");
-    let a = assess::assess_target_in(Catalog::builtin(), &registry, &obs, date("2025-07-15"), zb3, code("370300"));
+    let a = assess::assess_target_in(
+        Catalog::builtin(),
+        &registry,
+        &obs,
+        date("2025-07-15"),
+        zb3,
+        code("370300"),
+    );
     assert_eq!(a.outcome.latest, Some(500.0 / 600.0 * 100.0), "(460 + 40) / (500 + 100)");
 
     // A correction for 2025Q4 by its old name is still taken; figures for 2026Q1 are refused
@@ -384,7 +430,8 @@ fn a_local_unit_is_added_renamed_and_retired_keeping_its_values_and_history() {
         ("2025Q4", "齐鲁化学工业区", Outcome::Imported),
         ("2026Q1", "淄博齐鲁化学工业区", Outcome::Rejected),
     ] {
-        let file = csv_return(&format!("zones-local-{p}.csv"), &[("张店区", 510, 470), (name, 90, 45)]);
+        let file =
+            csv_return(&format!("zones-local-{p}.csv"), &[("张店区", 510, 470), (name, 90, 45)]);
         let bytes = std::fs::read(&file).expect("csv");
         let registry = app::load_registry(&store).expect("registry");
         let report = ingest::import_file(

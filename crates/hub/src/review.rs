@@ -147,7 +147,11 @@ pub fn descendants(registry: &Registry, region: RegionCode) -> Vec<RegionCode> {
     out
 }
 
-fn refuse_review(account: &Account, registry: &Registry, region: RegionCode) -> Result<(), HubError> {
+fn refuse_review(
+    account: &Account,
+    registry: &Registry,
+    region: RegionCode,
+) -> Result<(), HubError> {
     if registry.get(region).is_none() {
         return Err(HubError::not_found(
             format!("no region has the code {region}"),

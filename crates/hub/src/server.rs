@@ -664,20 +664,25 @@ fn dispatch(
             let (catalog, _) = app::load_catalog(&*pg)?;
             let data = app::region_data(&*pg, &catalog, as_of)?;
             let may_manage = account.may_manage_units(&data.registry, code);
-            let view = app::region_page(&catalog, &data, as_of, code, a.rank_by.as_deref(), may_manage)
-                .ok_or_else(|| {
-                    HubError::not_found(
-                        format!("no region has the code {code}"),
-                        format!("没有代码为 {code} 的地区"),
-                    )
-                })?;
+            let view =
+                app::region_page(&catalog, &data, as_of, code, a.rank_by.as_deref(), may_manage)
+                    .ok_or_else(|| {
+                        HubError::not_found(
+                            format!("no region has the code {code}"),
+                            format!("没有代码为 {code} 的地区"),
+                        )
+                    })?;
             json(&view)
         }
         "target" => {
             let a: TargetArgs = parse_args(body)?;
             let as_of = parse_date(&a.as_of)?;
-            let region =
-                a.region.as_deref().filter(|r| !r.is_empty()).map(|r| parse_region(registry, r)).transpose()?;
+            let region = a
+                .region
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map(|r| parse_region(registry, r))
+                .transpose()?;
             let (catalog, _) = app::load_catalog(&*pg)?;
             let t = known_target(&catalog, &a.id)?;
             let region = region.unwrap_or(t.region);
@@ -734,11 +739,17 @@ fn dispatch(
             let ExportArgs { request } = parse_args(body)?;
             export(pg, registry, request)
         }
-        "add_unit" | "rename_unit" | "retire_unit" => units_command(pg, registry, account, name, body),
+        "add_unit" | "rename_unit" | "retire_unit" => {
+            units_command(pg, registry, account, name, body)
+        }
         "board" => {
             let a: BoardArgs = parse_args(body)?;
-            let region =
-                a.region.as_deref().filter(|r| !r.is_empty()).map(|r| parse_region(registry, r)).transpose()?;
+            let region = a
+                .region
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map(|r| parse_region(registry, r))
+                .transpose()?;
             let today = app::today_in_china(Utc::now());
             let period = match a.period.as_deref().filter(|p| !p.trim().is_empty()) {
                 Some(p) => parse_period(p)?,
@@ -800,9 +811,8 @@ fn dispatch(
             let region = a.region.as_deref().map(|r| parse_region(registry, r)).transpose()?;
             let period = a.period.as_deref().map(parse_period).transpose()?;
             let rows = pg.current_values(region, period)?;
-            let output = cli_output(a.json, &rows, |out, rows| {
-                text::values(out, rows, registry, a.lang)
-            })?;
+            let output =
+                cli_output(a.json, &rows, |out, rows| text::values(out, rows, registry, a.lang))?;
             json(&CliOutput { output, rejected: false })
         }
         "cli_completeness" => {
@@ -849,7 +859,11 @@ struct ChangeUnitArgs {
 }
 
 /// Refuses a change to the units of `parent` unless the account is an admin of it or above.
-fn refuse_units(account: &Account, registry: &Registry, parent: RegionCode) -> Result<(), HubError> {
+fn refuse_units(
+    account: &Account,
+    registry: &Registry,
+    parent: RegionCode,
+) -> Result<(), HubError> {
     admin_only(account)?;
     if account.may_manage_units(registry, parent) {
         return Ok(());
@@ -860,7 +874,10 @@ fn refuse_units(account: &Account, registry: &Registry, parent: RegionCode) -> R
             "{} is an admin of {} and may not change the reporting units of {name}",
             account.name, account.region_name
         ),
-        format!("账号“{}”是{}的管理账号，无权管理{name}的报告单位", account.name, account.region_name),
+        format!(
+            "账号“{}”是{}的管理账号，无权管理{name}的报告单位",
+            account.name, account.region_name
+        ),
     ))
 }
 
@@ -879,7 +896,8 @@ fn units_command(
         let parent = parse_region(registry, &a.parent)?;
         refuse_units(account, registry, parent)?;
         let code = Some(a.code.trim()).filter(|c| !c.is_empty()).map(parse_code).transpose()?;
-        let unit = app::NewUnit { parent, name: a.name, aliases: app::split_aliases(&a.aliases), code };
+        let unit =
+            app::NewUnit { parent, name: a.name, aliases: app::split_aliases(&a.aliases), code };
         app::add_unit(pg, &unit, &who)?
     } else {
         let a: ChangeUnitArgs = parse_args(body)?;
@@ -911,10 +929,18 @@ fn known_target<'c>(
     })
 }
 
-fn export(pg: &mut PgStore, registry: &Registry, request: ExportRequest) -> Result<Reply, HubError> {
+fn export(
+    pg: &mut PgStore,
+    registry: &Registry,
+    request: ExportRequest,
+) -> Result<Reply, HubError> {
     let as_of = parse_date(&request.as_of)?;
-    let region =
-        request.region.as_deref().filter(|r| !r.is_empty()).map(|r| parse_region(registry, r)).transpose()?;
+    let region = request
+        .region
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .map(|r| parse_region(registry, r))
+        .transpose()?;
     let lang = request.lang.unwrap_or_default();
     let (catalog, _) = app::load_catalog(&*pg)?;
     let place =

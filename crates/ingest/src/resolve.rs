@@ -112,7 +112,8 @@ fn unknown(
 }
 
 /// Words that make a name a functional zone's (高新区, 经开区, 度假区 …).
-const ZONE_WORDS: [&str; 9] = ["高新", "开发", "经开", "新区", "园区", "度假", "新城", "示范区", "保税"];
+const ZONE_WORDS: [&str; 9] =
+    ["高新", "开发", "经开", "新区", "园区", "度假", "新城", "示范区", "保税"];
 
 /// Up to three region names inside `scope` (its province when unknown) that share the most
 /// characters with `text`. A name that reads as a functional zone's is only ever compared with

@@ -152,7 +152,11 @@ pub fn fill_in_template(
 
 /// The children a template for `period` has a row for: those expected to report then (a unit
 /// retired by the quarter's end has none; without a period, none retired at all).
-fn expected_children(registry: &Registry, region: RegionCode, period: Option<Period>) -> Vec<RegionCode> {
+fn expected_children(
+    registry: &Registry,
+    region: RegionCode,
+    period: Option<Period>,
+) -> Vec<RegionCode> {
     let day = period.map_or(NaiveDate::MAX, Period::end_date);
     registry.reporting_children(region, day)
 }
@@ -210,9 +214,11 @@ fn data_sheet(
         let note = if registry.is_unit(c) { "功能区，单独填报" } else { "" };
         rows.push((c, registry.name_of(c), RowKind::Children, note));
     }
-    for &c in registry.children(region).iter().filter(|c| {
-        registry.get(**c).is_some_and(|r| r.optional && r.unit.is_none())
-    }) {
+    for &c in registry
+        .children(region)
+        .iter()
+        .filter(|c| registry.get(**c).is_some_and(|r| r.optional && r.unit.is_none()))
+    {
         rows.push((c, registry.name_of(c), RowKind::Children, "功能区，选填"));
     }
     rows.push((

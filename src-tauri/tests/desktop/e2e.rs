@@ -763,7 +763,8 @@ async fn the_region_page_lists_the_zones_and_manages_the_office_units() {
         .await;
     assert_eq!(rows, json!(["370371", "370372", "370373", "370374"]));
     // The zones rank among the districts, except under ZB-1 (功能区除外), the first choice.
-    let ranked = "return [...document.querySelectorAll('#ranking tbody tr')].map(r => r.dataset.region);";
+    let ranked =
+        "return [...document.querySelectorAll('#ranking tbody tr')].map(r => r.dataset.region);";
     assert_eq!(s.js(ranked).await.as_array().map(Vec::len), Some(8));
     s.open("#/region/370300?rank=ZB-3", "region").await;
     let zb3 = s.js(ranked).await;
@@ -791,7 +792,15 @@ async fn the_region_page_lists_the_zones_and_manages_the_office_units() {
     s.click("form[data-retire-form='370375'] button[type=submit]").await;
     s.wait_css("tr[data-unit='370375'][data-retired='1']").await;
     let history = s.text("tr[data-unit='370375'] ul.history").await;
-    assert!(history.contains("新增“齐鲁化学工业区”") && history.contains("改名为“淄博齐鲁化学工业区”") && history.contains("撤销"), "{history}");
-    assert!(s.all("button[data-rename='370375']").await.is_empty(), "a retired unit is not changed again");
+    assert!(
+        history.contains("新增“齐鲁化学工业区”")
+            && history.contains("改名为“淄博齐鲁化学工业区”")
+            && history.contains("撤销"),
+        "{history}"
+    );
+    assert!(
+        s.all("button[data-rename='370375']").await.is_empty(),
+        "a retired unit is not changed again"
+    );
     s.finish().await;
 }

@@ -15,9 +15,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    normalize_name, Level, Region, RegionCode, Registry, ResolveError, Unit, UnitOrigin,
-};
+use super::{normalize_name, Level, Region, RegionCode, Registry, ResolveError, Unit, UnitOrigin};
 
 #[derive(Deserialize)]
 struct ShippedFile {
@@ -265,10 +263,7 @@ impl Registry {
     }
 
     fn is_local(&self, i: usize) -> bool {
-        self.regions[i]
-            .unit
-            .as_ref()
-            .is_some_and(|u| matches!(u.origin, UnitOrigin::Local { .. }))
+        self.regions[i].unit.as_ref().is_some_and(|u| matches!(u.origin, UnitOrigin::Local { .. }))
     }
 
     /// Checks a new unit of `parent` and gives it its code: `code` when given and free, else the
@@ -349,7 +344,8 @@ impl Registry {
         parent: RegionCode,
         itself: Option<RegionCode>,
     ) -> Result<(), UnitError> {
-        let province = std::iter::once(parent).chain(self.ancestors(parent)).last().unwrap_or(parent);
+        let province =
+            std::iter::once(parent).chain(self.ancestors(parent)).last().unwrap_or(parent);
         let key = normalize_name(name);
         let mut taken: Vec<RegionCode> = Vec::new();
         for index in [&self.by_name, &self.local_aliases] {
@@ -384,7 +380,7 @@ impl Registry {
     /// under a municipality its 01 (市辖区) space; under another province its 90 space (省直辖).
     fn unit_prefix(parent: RegionCode) -> u32 {
         let n = parent.as_u32();
-        if n % 10_000 != 0 {
+        if !n.is_multiple_of(10_000) {
             return n / 100;
         }
         let province = n / 10_000;
@@ -402,14 +398,14 @@ impl Registry {
     fn check_code(&self, code: RegionCode, parent: RegionCode) -> Result<(), UnitError> {
         let n = code.as_u32();
         let prefix = Registry::unit_prefix(parent);
-        let why = if n / 100 != prefix || !(FIRST_UNIT_NUMBER..=LAST_UNIT_NUMBER).contains(&(n % 100))
-        {
-            format!("a unit of {parent} takes a code {prefix}71–{prefix}99")
-        } else if self.code_used(code) {
-            format!("{code} is (or was) the code of {}", self.name_of(code))
-        } else {
-            return Ok(());
-        };
+        let why =
+            if n / 100 != prefix || !(FIRST_UNIT_NUMBER..=LAST_UNIT_NUMBER).contains(&(n % 100)) {
+                format!("a unit of {parent} takes a code {prefix}71–{prefix}99")
+            } else if self.code_used(code) {
+                format!("{code} is (or was) the code of {}", self.name_of(code))
+            } else {
+                return Ok(());
+            };
         Err(UnitError::BadCode { code, why })
     }
 
@@ -435,7 +431,9 @@ fn check_name(name: &str) -> Result<(), UnitError> {
     let count = n.chars().count();
     let ok = (2..=40).contains(&count)
         && !n.chars().all(|c| c.is_ascii_digit())
-        && !n.chars().any(|c| c.is_whitespace() || c.is_control() || ",，、;；\u{3000}".contains(c));
+        && !n
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || ",，、;；\u{3000}".contains(c));
     if ok {
         Ok(())
     } else {
@@ -465,20 +463,31 @@ mod tests {
             assert_eq!(r.name, u.name, "{} kept its code", u.code);
             assert!(r.unit.is_some() && r.optional && r.functional_zone);
             assert!(!reg.former_by_code.contains_key(&u.code.as_u32()), "{} was used", u.code);
-            assert!((71..=79).contains(&(u.code.as_u32() % 100)), "{} in the NBS zone range", u.code);
+            assert!(
+                (71..=79).contains(&(u.code.as_u32() % 100)),
+                "{} in the NBS zone range",
+                u.code
+            );
             assert!(reg.children(u.parent.expect("parent")).contains(&u.code));
         }
         let day = NaiveDate::from_ymd_opt(2025, 9, 30).expect("date");
-        let zibo: Vec<String> = reg
-            .reporting_children(code("370300"), day)
-            .iter()
-            .map(|c| reg.name_of(*c))
-            .collect();
+        let zibo: Vec<String> =
+            reg.reporting_children(code("370300"), day).iter().map(|c| reg.name_of(*c)).collect();
         assert_eq!(
             zibo,
             [
-                "淄川区", "张店区", "博山区", "临淄区", "周村区", "桓台县", "高青县", "沂源县",
-                "淄博高新技术产业开发区", "淄博经济开发区", "文昌湖省级旅游度假区", "淄博南部生态产业新城"
+                "淄川区",
+                "张店区",
+                "博山区",
+                "临淄区",
+                "周村区",
+                "桓台县",
+                "高青县",
+                "沂源县",
+                "淄博高新技术产业开发区",
+                "淄博经济开发区",
+                "文昌湖省级旅游度假区",
+                "淄博南部生态产业新城"
             ]
         );
         assert_eq!(reg.regular_children(code("370300")).len(), 8);
@@ -530,7 +539,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Another city's zone is not a name in Zibo; Changchun's is named where it lies.
-        assert_eq!(reg.resolve("高新区", Some(code("220100"))), Err(ResolveError::Unknown("高新区".into())));
+        assert_eq!(
+            reg.resolve("高新区", Some(code("220100"))),
+            Err(ResolveError::Unknown("高新区".into()))
+        );
         assert_eq!(
             reg.resolve("长春高新区", Some(code("370300"))),
             Err(ResolveError::OutsideScope {
@@ -552,7 +564,11 @@ mod tests {
         let events = vec![
             event(
                 "370375",
-                UnitChange::Added { parent, name: "齐鲁化学工业区".into(), aliases: vec!["化工区".into()] },
+                UnitChange::Added {
+                    parent,
+                    name: "齐鲁化学工业区".into(),
+                    aliases: vec!["化工区".into()],
+                },
             ),
             event("370375", UnitChange::Renamed { name: "淄博齐鲁化学工业区".into() }),
         ];
@@ -616,7 +632,10 @@ mod tests {
             reg.check_new_unit(zibo, "某园区", &[], Some(code("370171"))),
             Err(UnitError::BadCode { .. })
         ));
-        assert_eq!(reg.check_new_unit(zibo, "某园区", &[], Some(code("370390"))), Ok(code("370390")));
+        assert_eq!(
+            reg.check_new_unit(zibo, "某园区", &[], Some(code("370390"))),
+            Ok(code("370390"))
+        );
         // Codes under a municipality take its 01 space, under a province its 90 space.
         assert_eq!(reg.check_new_unit(code("500000"), "某园区", &[], None), Ok(code("500174")));
         assert_eq!(reg.check_new_unit(code("220000"), "某园区", &[], None), Ok(code("229071")));
