@@ -204,4 +204,26 @@ mod tests {
         assert!(!name_agrees(reg, code("370302"), "张店区"));
         assert!(name_agrees(reg, code("500151"), "铜梁县"));
     }
+
+    #[test]
+    fn a_zone_like_name_is_only_compared_with_zones() {
+        let reg = Registry::builtin();
+        let zibo = Some(code("370300"));
+        assert_eq!(
+            suggestions(reg, "高新开发区", zibo),
+            ["淄博高新技术产业开发区", "淄博经济开发区"]
+        );
+        assert!(suggestions(reg, "高新园区", zibo).iter().all(|s| s != "高青县"));
+        // Changchun has no unit called 高新区: its two high-tech zones are suggested.
+        match resolve(reg, "高新区", Some(code("220100")), "S", "B4", true) {
+            Resolved::Failed(p) => assert_eq!(
+                p.message_zh,
+                "没有名称或代码为“高新区”的地区：您是否指长春净月高新技术产业开发区、长春高新技术产业开发区？"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // A zone's local name and a code beside it agree.
+        assert!(name_agrees(reg, code("370371"), "高新区"));
+        assert!(!name_agrees(reg, code("370372"), "高新区"));
+    }
 }
