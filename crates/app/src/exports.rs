@@ -240,7 +240,8 @@ pub fn export(
     mut step: impl FnMut(usize, &str),
 ) -> Result<Vec<u8>, AppError> {
     step(0, "data");
-    let (catalog, registry) = db.with_db(|d| Ok((crate::load_catalog(&*d)?.0, crate::load_registry(&*d)?)))?;
+    let (catalog, registry) =
+        db.with_db(|d| Ok((crate::load_catalog(&*d)?.0, crate::load_registry(&*d)?)))?;
     let registry: &Registry = &registry;
     match export.kind {
         ExportKind::Template => {
