@@ -7,7 +7,9 @@
 //! The population aged 60+ is the real 2020 census figure per county
 //! (`sample-data/source/five_jurisdictions_counties.csv`, derived from leiii/census, MIT),
 //! grown 1 % a year. Every workforce figure is **demonstration data**, invented so that the demo
-//! shows every status colour; none of it is an official statistic.
+//! shows every status colour; none of it is an official statistic. The Zibo and Chongqing
+//! returns carry the functional zones their documents address as rows of their own (their
+//! population aged 60+ is invented too: no census counts them apart).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,7 +31,23 @@ struct County {
     name: String,
     elderly: f64,
     weight: f64,
+    /// A reporting unit (a functional zone the document addresses): its figures come on top of
+    /// the districts' and draw from a random sequence of their own, so the districts' figures
+    /// are those of the data set before the zones were added.
+    zone: bool,
 }
+
+/// The population aged 60+ of the reporting units, which no census counts separately:
+/// invented for the demonstration, of the order of the zones' size.
+const ZONE_ELDERLY: [(&str, f64); 7] = [
+    ("370371", 42_000.0),
+    ("370372", 31_000.0),
+    ("370373", 18_000.0),
+    ("370374", 24_000.0),
+    ("500171", 90_000.0),
+    ("500172", 35_000.0),
+    ("500173", 25_000.0),
+];
 
 /// One column of a return: metric label (as the template writes it) and whether the value
 /// sits on the county rows or on the jurisdiction's own 本级 row.
@@ -305,6 +323,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             name: f[3].to_string(),
             elderly,
             weight: rng.between(0.75, 1.25),
+            zone: false,
+        });
+    }
+    let mut zone_rng = Rng(20_240_102);
+    for (code, elderly) in ZONE_ELDERLY {
+        let c: carestaff_domain::RegionCode = code.parse()?;
+        let parent = registry.get(c).and_then(|r| r.parent).ok_or("a shipped zone")?;
+        counties.entry(parent.to_string()).or_default().push(County {
+            code: code.to_string(),
+            name: registry.name_of(c),
+            elderly,
+            weight: zone_rng.between(0.75, 1.25),
+            zone: true,
         });
     }
 
@@ -324,8 +355,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut written = 0;
     for jur in jurisdictions() {
         let list = &counties[jur.code];
-        let elderly_2020: f64 = list.iter().map(|c| c.elderly).sum();
-        let weight_sum: f64 = list.iter().map(|c| c.elderly * c.weight).sum();
+        let districts = list.iter().filter(|c| !c.zone);
+        let elderly_2020: f64 = districts.clone().map(|c| c.elderly).sum();
+        let weight_sum: f64 = districts.map(|c| c.elderly * c.weight).sum();
         for k in 0..usize::from(QUARTERS) {
             let period =
                 Period::new(2024 + (k / 4) as i32, (k % 4) as u8 + 1).expect("valid quarter");
@@ -385,8 +417,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     {
                         Some(v)
                     } else {
+                        let noise = if c.zone { &mut zone_rng } else { &mut rng };
                         total(jur.code, column.metric, k, elderly_2020 * growth)
-                            .map(|t| (t * share * rng.between(0.97, 1.03)).round())
+                            .map(|t| (t * share * noise.between(0.97, 1.03)).round())
                     };
                     // A part never exceeds its whole (the importer rejects such a row).
                     let whole = match column.metric {

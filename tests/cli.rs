@@ -409,3 +409,81 @@ fn an_applied_split_holds_each_city_to_its_share_until_cleared() {
     assert_eq!(json_of("status", &out), serde_json::json!([]));
     assert_eq!(code_of(&carestaff(&db, &["split", "SX-1", "--clear"])), 1, "nothing left to clear");
 }
+
+#[test]
+fn regions_add_rename_retire_a_local_unit_with_its_history() {
+    let db = scratch("units.db");
+    let run = |args: &[&str]| carestaff(&db, args);
+    let out = run(&[
+        "regions",
+        "add",
+        "齐鲁化学工业区",
+        "--parent",
+        "370300",
+        "--alias",
+        "化工区",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let added = json_of("regions add", &out);
+    assert_eq!(added[0]["code"], "370375");
+    assert_eq!(added[0]["unit"]["origin"], "local");
+    assert_eq!(added[0]["unit"]["aliases"], serde_json::json!(["化工区"]));
+
+    // A name the city's divisions or zones answer to: refused (exit 1), nothing stored.
+    for name in ["高青县", "高新区", "张店"] {
+        let out = run(&["regions", "add", name, "--parent", "370300"]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("请换一个名称"), "{name}: {err}");
+    }
+    // An unknown code is a usage error (exit 2); a shipped zone cannot be renamed (exit 1).
+    assert_eq!(run(&["regions", "rename", "370399", "某区"]).status.code(), Some(2));
+    assert_eq!(run(&["regions", "rename", "370371", "某区"]).status.code(), Some(1));
+
+    let out = run(&["regions", "rename", "370375", "淄博齐鲁化学工业区", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["regions", "retire", "370375", "--on", "2027-01-01", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(run(&["regions", "retire", "370375"]).status.code(), Some(1), "retired already");
+
+    // The listing as DESIGN.md fixes it, the units among the city's children.
+    let out = run(&["regions", "--parent", "370300", "--json"]);
+    let list = json_of("regions --parent", &out);
+    let codes: Vec<&str> =
+        list.as_array().expect("list").iter().filter_map(|r| r["code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "370302", "370303", "370304", "370305", "370306", "370321", "370322", "370323",
+            "370371", "370372", "370373", "370374", "370375"
+        ]
+    );
+    let unit = &list[12];
+    assert_eq!(unit["name"], "淄博齐鲁化学工业区");
+    assert_eq!(unit["unit"]["aliases"], serde_json::json!(["化工区", "齐鲁化学工业区"]));
+    assert_eq!(unit["unit"]["retired"], "2027-01-01");
+    let history: Vec<(&str, &str)> = unit["unit"]["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| (h["action"].as_str().unwrap_or(""), h["name"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        history,
+        [("added", "齐鲁化学工业区"), ("renamed", "淄博齐鲁化学工业区"), ("retired", "")]
+    );
+    // The table names the unit, its other names and its retirement.
+    let out = run(&["regions", "--parent", "370300"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("本地报告单位；又称化工区、齐鲁化学工业区；撤销于 2027-01-01"),
+        "{table}"
+    );
+    // Every region with no --parent: the MCA list (3,213), the NBS areas (133), the shipped
+    // zones (7) and the office's unit.
+    let all = json_of("regions", &run(&["regions", "--json"]));
+    let all = all.as_array().expect("all");
+    assert_eq!(all.len(), 3_213 + 133 + 7 + 1);
+    assert_eq!(all.last().map(|r| &r["code"]), Some(&Value::from("370375")));
+}

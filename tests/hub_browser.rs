@@ -88,12 +88,18 @@ impl Browser {
     }
 
     async fn wait_css(&self, css: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("`{css}` did not appear within 30 s: {e}"))
+        // A page that reloads (signing out does) can abort a search under way: search again.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.client.wait().at_most(left).for_element(Locator::Css(css)).await {
+                Ok(e) => return e,
+                Err(e) if e.to_string().contains("aborted by navigation") && !left.is_zero() => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("`{css}` did not appear within 30 s: {e}"),
+            }
+        }
     }
 
     async fn js(&self, script: &str) -> Value {
@@ -177,6 +183,7 @@ fn a_quarter_end_to_end_in_the_browser() {
     add_user(&url, "zhangdian", "370303", "reporter", PASS);
     add_user(&url, "zibo", "370300", "reviewer", PASS);
     add_user(&url, "leader", "370300", "viewer", PASS);
+    add_user(&url, "admin", "370300", "admin", PASS);
     let hub = Hub::start(&url);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -256,8 +263,21 @@ async fn in_the_browser(base: &str) {
     assert_eq!(b.js("return document.getElementById('commit-btn').disabled").await, json!(true));
     b.sign_out().await;
 
+    // The city's admin adds a reporting unit on the Region page.
+    b.sign_in("admin").await;
+    b.open("#/region/370300", "region").await;
+    b.wait_css("#unit-name").await.send_keys("齐鲁化学工业区").await.expect("unit name");
+    b.click("#unit-add").await;
+    b.wait_css("tr[data-unit='370375']").await;
+    b.shot("4-admin-units").await;
+    b.sign_out().await;
+
     // A leader reads the scorecard; the import page says it reads only, and the hub refuses it.
     b.sign_in("leader").await;
+    b.open("#/region/370300", "region").await;
+    b.wait_css("tr[data-unit='370375']").await;
+    assert_eq!(b.js("return document.getElementById('unit-form') === null").await, json!(true));
+    b.open("#/overview", "overview").await;
     let cells = b.js("return document.querySelectorAll('#page-overview a.cell').length").await;
     assert!(cells.as_u64().unwrap_or(0) > 0, "scorecard cells: {cells}");
     // The red and amber targets are listed in words under the scorecard, red first.

@@ -150,7 +150,9 @@ fn report_has_every_sheet_and_the_status_rows() {
         assert!(text(&card, cq_head + 1, 1 + i).starts_with(a.status.label_zh()));
     }
     assert_eq!(text(&card, cq_head + 1, 0), "重庆市");
-    let children = registry.regular_children(code("500000"));
+    // The districts and the zones the document addresses, in code order.
+    let children = registry.reporting_children(code("500000"), date(AS_OF));
+    assert_eq!(children.len(), 41);
     for (k, child) in children.iter().enumerate() {
         assert_eq!(text(&card, cq_head + 2 + k, 0).trim(), registry.name_of(*child));
         // CQ-7 (per 1,000 elderly) is judged on each district's own figures.
@@ -427,13 +429,32 @@ fn template_layout_headers_validation_and_title() {
     let regions: Vec<String> = (header + 1..sheet.height()).map(|r| text(&sheet, r, 1)).collect();
     assert_eq!(regions.last().map(String::as_str), Some("淄博市本级"));
     assert!(regions.contains(&"张店区".to_string()));
-    // Functional zones are listed as optional rows.
-    let zones = registry
-        .children(code("370300"))
-        .iter()
-        .filter(|c| registry.get(**c).is_some_and(|r| r.optional))
-        .count();
-    assert_eq!(regions.len(), registry.regular_children(code("370300")).len() + zones + 1);
+    // The districts, then the zones the document addresses, each its own row, then 本级.
+    assert_eq!(
+        regions,
+        [
+            "淄川区",
+            "张店区",
+            "博山区",
+            "临淄区",
+            "周村区",
+            "桓台县",
+            "高青县",
+            "沂源县",
+            "淄博高新技术产业开发区",
+            "淄博经济开发区",
+            "文昌湖省级旅游度假区",
+            "淄博南部生态产业新城",
+            "淄博市本级"
+        ]
+    );
+    let codes: Vec<String> = (header + 9..header + 13).map(|r| text(&sheet, r, 0)).collect();
+    assert_eq!(codes, ["370371", "370372", "370373", "370374"]);
+    let note_col = headers.len() - 1;
+    assert_eq!(text(&sheet, header + 9, note_col), "功能区，单独填报");
+    let instructions =
+        wb.worksheet_range(template::INSTRUCTIONS_SHEET).expect("instructions sheet");
+    assert!(text(&instructions, 2, 0).ends_with("区县不要把功能区的数据计入本区县。"));
 
     // Validation, protection and unlocked data cells are in the sheet XML.
     let xml = sheet_xml(&bytes);

@@ -53,6 +53,8 @@ fn import(store: &mut Store, path: &Path, options: &Options) -> ingest::FileRepo
     .expect("database works")
 }
 
+mod zones;
+
 mod catalog {
     use super::*;
 
@@ -595,9 +597,17 @@ mod method {
             .collect();
         assert_eq!(ranked, ["140100", "140300", "140200"]);
         // The Region page ranks the same way.
-        let page =
-            carestaff_app::region(catalog, registry, &o, as_of, code("140000"), Some("SX-5"), &[])
-                .expect("Shanxi");
+        let page = carestaff_app::region(
+            catalog,
+            registry,
+            &o,
+            as_of,
+            code("140000"),
+            Some("SX-5"),
+            &[],
+            false,
+        )
+        .expect("Shanxi");
         let on_page: Vec<String> = page
             .ranking
             .iter()
@@ -1182,8 +1192,10 @@ mod completeness {
             code("370300"),
             period("2025Q2"),
         );
-        assert_eq!(rows.len(), 8);
+        // The eight districts and the four zones the document addresses.
+        assert_eq!(rows.len(), 12);
         assert_eq!(rows[0].state, ReturnState::Missing);
+        assert!(rows[8..].iter().all(|r| r.state == ReturnState::Missing));
         assert_eq!(
             (rows[2].state, rows[2].missing_metrics.as_slice()),
             (ReturnState::Incomplete, &["college_agreements".to_string()][..])

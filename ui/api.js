@@ -167,6 +167,9 @@ export const api = {
   catalog: () => call("catalog"),
   addLocalTarget: (target) => call("add_local_target", { target }),
   setLocalTargetEnabled: (id, enabled) => call("set_local_target_enabled", { id, enabled }),
+  addUnit: (parent, name, aliases, code) => call("add_unit", { parent, name, aliases: aliases || "", code: code || "" }),
+  renameUnit: (code, name) => call("rename_unit", { code, name }),
+  retireUnit: (code, on) => call("retire_unit", { code, on: on || "" }),
   // The files to import: {name, path} from the desktop's dialog, {name, file} in a browser.
   pickFiles: async () => {
     if (inHub) return chooseInBrowser();

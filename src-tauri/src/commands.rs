@@ -10,6 +10,7 @@ use carestaff_app::input::{ImportChoices, LocalTargetInput};
 use carestaff_app::split::{self, SplitInput};
 use carestaff_app::{requests, AppInfo, ExportRequest, HUB_URL_SETTING, HUB_USER_SETTING};
 use carestaff_app::{AppError, ErrorCode};
+use carestaff_domain::region::UnitEvent;
 use carestaff_domain::Lang;
 use carestaff_ingest::ImportContext;
 use carestaff_store::{Database, SubmissionRow};
@@ -109,8 +110,11 @@ pub async fn region<R: Runtime>(
     as_of: String,
     rank_by: Option<String>,
 ) -> CommandResult<views::RegionView> {
-    blocking(app, move |state| requests::region_page_of(state, &code, &as_of, rank_by.as_deref()))
-        .await
+    // The office's own user manages its reporting units.
+    blocking(app, move |state| {
+        requests::region_page_of(state, &code, &as_of, rank_by.as_deref(), true)
+    })
+    .await
 }
 
 /// The Target page, for the target's own region or another (a child for each-child targets).
@@ -216,6 +220,62 @@ pub async fn set_local_target_enabled<R: Runtime>(
     enabled: bool,
 ) -> CommandResult<()> {
     blocking(app, move |state| requests::set_local_target_enabled(state, &id, enabled)).await
+}
+
+/// Who changes a unit and when: the user the shell runs as, at `now`.
+fn change_by(state: &AppState, now: DateTime<Utc>) -> views::ChangeBy {
+    views::ChangeBy {
+        at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        by: state.user.clone(),
+    }
+}
+
+/// Adds a reporting unit under a city or province (the Region page's form): `aliases` as typed
+/// (separated by 、, commas or spaces), `code` empty to have one allocated.
+#[tauri::command]
+pub async fn add_unit<R: Runtime>(
+    app: AppHandle<R>,
+    parent: String,
+    name: String,
+    aliases: Option<String>,
+    code: Option<String>,
+) -> CommandResult<UnitEvent> {
+    let now = Utc::now();
+    blocking(app, move |state| {
+        let (aliases, code) = (aliases.unwrap_or_default(), code.unwrap_or_default());
+        views::add_unit_request(state, &parent, &name, &aliases, &code, &change_by(state, now))
+    })
+    .await
+}
+
+/// Renames one of the office's own reporting units.
+#[tauri::command]
+pub async fn rename_unit<R: Runtime>(
+    app: AppHandle<R>,
+    code: String,
+    name: String,
+) -> CommandResult<UnitEvent> {
+    let now = Utc::now();
+    blocking(app, move |state| {
+        views::rename_unit_request(state, &code, &name, &change_by(state, now))
+    })
+    .await
+}
+
+/// Retires one of the office's own reporting units from `on` (today in China when empty).
+#[tauri::command]
+pub async fn retire_unit<R: Runtime>(
+    app: AppHandle<R>,
+    code: String,
+    on: Option<String>,
+) -> CommandResult<UnitEvent> {
+    let now = Utc::now();
+    blocking(app, move |state| {
+        let today = carestaff_app::today_in_china(now);
+        let on = on.unwrap_or_default();
+        views::retire_unit_request(state, &code, &on, today, &change_by(state, now))
+    })
+    .await
 }
 
 /// Lets the user choose returns to import with the system dialog; an empty list when closed.

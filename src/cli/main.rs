@@ -67,7 +67,8 @@ enum Command {
     Status(StatusArgs),
     /// The target catalog.
     Targets(JsonArg),
-    /// The region registry.
+    /// The region registry (with the office's own reporting units); add, rename or retire
+    /// a unit of your own.
     Regions(RegionsArgs),
     /// Write the compliance report (Excel): summary, scorecard, one sheet per target, sources, method.
     Report(ReportArgs),
@@ -285,13 +286,59 @@ struct JsonArg {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 struct RegionsArgs {
+    #[command(subcommand)]
+    command: Option<RegionsCommand>,
     /// Only the children of this region.
     #[arg(long)]
     parent: Option<RegionCode>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Changes to the office's own reporting units (zones and other units no code list has).
+#[derive(Subcommand, Debug)]
+enum RegionsCommand {
+    /// Add a reporting unit under a city (or province): it reports and counts like a district.
+    Add {
+        /// Its name, like 齐鲁化学工业区.
+        name: String,
+        /// The city (or province) it reports to.
+        #[arg(long)]
+        parent: RegionCode,
+        /// Another name it goes by (repeat for several).
+        #[arg(long = "alias", value_name = "NAME")]
+        aliases: Vec<String>,
+        /// Its code, when it has an NBS one (default: the next free xx71–xx99 of the parent).
+        #[arg(long)]
+        code: Option<RegionCode>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a unit of your own; the old name still resolves in older returns.
+    Rename {
+        /// The unit's code.
+        code: RegionCode,
+        /// The new name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retire a unit of your own: it no longer reports; its values and history stay.
+    Retire {
+        /// The unit's code.
+        code: RegionCode,
+        /// The first day it no longer reports (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -479,7 +526,7 @@ fn run(env: &Env, command: Command, out: &mut impl Write) -> Result<()> {
         Command::Targets(a) => targets(env, a, out),
         Command::Regions(a) => regions(env, a, out),
         Command::Report(a) => report(env, a, out),
-        Command::Template(a) => template(a, out),
+        Command::Template(a) => template(env, a, out),
         Command::Chart(a) => chart(env, a),
         Command::History(a) => history(env, a, out),
         Command::User(a) => hub::user(env, a, out),
@@ -541,10 +588,11 @@ impl ImportArgs {
 }
 
 fn import(env: &Env, a: ImportArgs, out: &mut impl Write) -> Result<()> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let catalog = Catalog::builtin();
     let options = a.options(catalog)?;
     let ctx = env.import_context(a.dry_run);
     let mut store = env.open_store()?;
+    let registry = &*app::load_registry(&store)?;
     let mut reports = Vec::with_capacity(a.files.len());
     for f in &a.files {
         let shown = f.display().to_string();
@@ -584,29 +632,34 @@ fn import(env: &Env, a: ImportArgs, out: &mut impl Write) -> Result<()> {
 }
 
 fn completeness(env: &Env, a: CompletenessArgs, out: &mut impl Write) -> Result<()> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let catalog = Catalog::builtin();
+    let store = env.open_store()?;
+    let registry = &*app::load_registry(&store)?;
     known_region(registry, a.region)?;
-    let obs = env.open_store()?.observations(catalog)?;
+    let obs = store.observations(catalog)?;
     let rows =
         carestaff_domain::completeness::child_returns(catalog, registry, &obs, a.region, a.period);
     emit(out, a.json, &rows, |out, rows| {
-        print::completeness(out, rows, a.region, a.period, env.lang)
+        print::completeness(out, rows, registry, a.region, a.period, env.lang)
     })
 }
 
 fn values(env: &Env, a: ValuesArgs, out: &mut impl Write) -> Result<()> {
-    let rows = env.open_store()?.current_values(a.region, a.period)?;
-    emit(out, a.json, &rows, |out, rows| print::values(out, rows, env.lang))
+    let store = env.open_store()?;
+    let registry = &*app::load_registry(&store)?;
+    let rows = store.current_values(a.region, a.period)?;
+    emit(out, a.json, &rows, |out, rows| print::values(out, rows, registry, env.lang))
 }
 
 fn status(env: &Env, a: StatusArgs, out: &mut impl Write) -> Result<()> {
-    let registry = Registry::builtin();
     if let Some(t) = &a.target {
         known_target(Catalog::builtin(), t)?;
     }
     let as_of = a.as_of.unwrap_or(env.today);
     let store = env.open_store()?;
-    // The catalog with each child's share of the splits in force (and the local targets).
+    // The catalog with each child's share of the splits in force (and the local targets), the
+    // registry with the office's own units.
+    let registry = &*app::load_registry(&store)?;
     let (catalog, _) = app::load_catalog(&store)?;
     let obs = store.observations(&catalog)?;
     let rows = app::status(&catalog, registry, &obs, as_of, a.region, a.target.as_deref());
@@ -619,7 +672,10 @@ fn targets(env: &Env, a: JsonArg, out: &mut impl Write) -> Result<()> {
 }
 
 fn regions(env: &Env, a: RegionsArgs, out: &mut impl Write) -> Result<()> {
-    let registry = Registry::builtin();
+    if let Some(change) = a.command {
+        return change_unit(env, change, out);
+    }
+    let registry = &*app::load_registry(&env.open_store()?)?;
     let list: Vec<&carestaff_domain::Region> = match a.parent {
         Some(p) => {
             known_region(registry, p)?;
@@ -630,13 +686,48 @@ fn regions(env: &Env, a: RegionsArgs, out: &mut impl Write) -> Result<()> {
     emit(out, a.json, &list, |out, list| print::regions(out, list, env.lang))
 }
 
+/// `regions add|rename|retire`: one change to the office's own units, then the unit as
+/// `regions` lists it. A refused change exits 1 with the reason; an unknown code 2.
+fn change_unit(env: &Env, change: RegionsCommand, out: &mut impl Write) -> Result<()> {
+    let mut store = env.open_store()?;
+    let who = app::ChangeBy {
+        at: env.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        by: env.user.clone(),
+    };
+    let (outcome, json) = match change {
+        RegionsCommand::Add { name, parent, aliases, code, json } => {
+            let aliases = aliases.iter().flat_map(|a| app::split_aliases(a)).collect();
+            let unit = app::NewUnit { parent, name, aliases, code };
+            (app::add_unit(&mut store, &unit, &who), json)
+        }
+        RegionsCommand::Rename { code, name, json } => {
+            (app::rename_unit(&mut store, code, &name, &who), json)
+        }
+        RegionsCommand::Retire { code, on, json } => {
+            (app::retire_unit(&mut store, code, on.unwrap_or(env.today), &who), json)
+        }
+    };
+    let event = match outcome {
+        Ok(event) => event,
+        Err(app::UnitsError::Refused(e)) if e.is_not_found() => return Err(usage(e.to_string())),
+        Err(app::UnitsError::Refused(e)) => {
+            eprintln!("{}", if env.lang.is_zh() { e.message_zh() } else { e.to_string() });
+            return Err(Rejected.into());
+        }
+        Err(app::UnitsError::Store(e)) => return Err(e.into()),
+    };
+    let registry = &*app::load_registry(&store)?;
+    let list: Vec<&carestaff_domain::Region> = registry.get(event.code).into_iter().collect();
+    emit(out, json, &list, |out, list| print::regions(out, list, env.lang))
+}
+
 fn report(env: &Env, a: ReportArgs, out: &mut impl Write) -> Result<()> {
-    let registry = Registry::builtin();
+    let store = env.open_store()?;
+    let registry = &*app::load_registry(&store)?;
     if let Some(r) = a.region {
         known_region(registry, r)?;
     }
     let as_of = a.as_of.unwrap_or(env.today);
-    let store = env.open_store()?;
     let (catalog, _) = app::load_catalog(&store)?;
     let data = app::report_data(&store, &catalog, registry, a.region)?;
     let bytes = app::compliance_report(&catalog, registry, &data, as_of, a.region)?;
@@ -645,12 +736,17 @@ fn report(env: &Env, a: ReportArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn template(a: TemplateArgs, out: &mut impl Write) -> Result<()> {
+fn template(env: &Env, a: TemplateArgs, out: &mut impl Write) -> Result<()> {
     use carestaff_report::template::TemplateError;
-    let bytes = app::fill_in_template(Catalog::builtin(), Registry::builtin(), a.region, a.period)
-        .map_err(|e| match e {
-            TemplateError::UnknownRegion(_) | TemplateError::NoTargets(_) => usage(e.to_string()),
-            other => other.into(),
+    let registry = app::load_registry(&env.open_store()?)?;
+    let bytes =
+        app::fill_in_template(Catalog::builtin(), &registry, a.region, a.period).map_err(|e| {
+            match e {
+                TemplateError::UnknownRegion(_) | TemplateError::NoTargets(_) => {
+                    usage(e.to_string())
+                }
+                other => other.into(),
+            }
         })?;
     write_output(&a.output, &bytes)?;
     writeln!(out, "{}", a.output.display())?;
@@ -664,8 +760,12 @@ fn history(env: &Env, a: HistoryArgs, out: &mut impl Write) -> Result<()> {
             a.metric
         )));
     }
-    let rows = env.open_store()?.history(a.region, &a.metric)?;
-    emit(out, a.json, &rows, |out, rows| print::history(out, rows, a.region, &a.metric, env.lang))
+    let store = env.open_store()?;
+    let registry = &*app::load_registry(&store)?;
+    let rows = store.history(a.region, &a.metric)?;
+    emit(out, a.json, &rows, |out, rows| {
+        print::history(out, rows, registry, a.region, &a.metric, env.lang)
+    })
 }
 
 /// Writes the feedback workbook for one imported file (for a file that is not a readable
@@ -698,7 +798,9 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `carestaff chart`: validates the arguments (exit 2 on a bad one), draws, writes the file.
 fn chart(env: &Env, args: ChartArgs) -> Result<()> {
     use carestaff_report::chart::{self, Chart, ChartData, ChartError, ChartOptions};
-    let (builtin, registry) = (Catalog::builtin(), Registry::builtin());
+    let builtin = Catalog::builtin();
+    let store = env.open_store()?;
+    let registry = &*app::load_registry(&store)?;
 
     let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let png = match ext.as_deref() {
@@ -729,7 +831,6 @@ fn chart(env: &Env, args: ChartArgs) -> Result<()> {
     if let Some(r) = args.region {
         known_region(registry, r)?;
     }
-    let store = env.open_store()?;
     // A child's share of a split target is drawn against its own goal.
     let (catalog, _) = app::load_catalog(&store)?;
     let obs = store.observations(&catalog)?;

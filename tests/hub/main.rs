@@ -345,7 +345,8 @@ fn approval_locks_the_quarter_until_it_is_reopened_with_a_reason() {
     assert_eq!(row(&board.json, "370303")["state"], "submitted");
     assert_eq!(row(&board.json, "370303")["can_approve"], true);
     assert_eq!(row(&board.json, "370302")["state"], "missing");
-    assert_eq!(board.json["rows"].as_array().map(Vec::len), Some(8));
+    // The eight districts and the four zones the document addresses.
+    assert_eq!(board.json["rows"].as_array().map(Vec::len), Some(12));
 
     let a = post(&base, "approve", Some(&zibo), &json!({"region": "370303", "period": "2026Q3"}));
     assert_eq!(a.status, 200, "{}", a.json);
@@ -416,6 +417,153 @@ fn approval_locks_the_quarter_until_it_is_reopened_with_a_reason() {
     let leader = z.cookie("leader");
     let v = post(&base, "region", Some(&leader), &json!({"code": "370303", "asOf": "2026-12-01"}));
     assert_eq!(v.status, 200, "{}", v.json);
+}
+
+#[test]
+fn a_zone_reports_as_a_district_and_an_admin_manages_units_under_its_own_region() {
+    let z = Zibo::start("zones");
+    for (user, region, role) in [
+        ("gaoxin", "370371", "reporter"),
+        ("cqadmin", "500000", "admin"),
+        ("shandong", "370000", "reviewer"),
+    ] {
+        add_user(&z.hub.url, user, region, role, PASS);
+    }
+    let base = z.base().to_string();
+    let row = |b: &Value, code: &str| -> Value {
+        b["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["region"]["code"] == code)
+            .cloned()
+            .expect("row")
+    };
+    // 高新区's reporter submits the zone's return, and only the zone's.
+    let gaoxin = z.cookie("gaoxin");
+    let own = wide_return("2026年第三季度", &[STAFF, LICENSED], &[("淄博高新区", &[180.0, 140.0])]);
+    let a = upload(&base, Some(&gaoxin), &[("gaoxin.xlsx", &own)], false);
+    assert_eq!(a.json["files"][0]["outcome"], "imported", "{}", a.json);
+    let district = wide_return("2026年第三季度", &[STAFF], &[("张店区", &[1500.0])]);
+    let a = upload(&base, Some(&gaoxin), &[("zd.xlsx", &district)], false);
+    let errors = &a.json["files"][0]["errors"];
+    assert_eq!(errors.as_array().map(Vec::len), Some(1), "{}", a.json);
+    assert_eq!(
+        (errors[0]["code"].as_str(), errors[0]["cell"].as_str()),
+        (Some("outside_rights"), Some("B3"))
+    );
+    // The city's reviewer sees it on the board and approves it; then it is locked.
+    let zibo = z.cookie("zibo");
+    let board = post(&base, "board", Some(&zibo), &json!({"period": "2026Q3"}));
+    assert_eq!(row(&board.json, "370371")["state"], "submitted", "{}", board.json);
+    assert_eq!(row(&board.json, "370371")["can_approve"], true);
+    assert_eq!(row(&board.json, "370372")["state"], "missing");
+    let a = post(&base, "approve", Some(&zibo), &json!({"region": "370371", "period": "2026Q3"}));
+    assert_eq!(a.status, 200, "{}", a.json);
+    let again =
+        wide_return("2026年第三季度", &[STAFF, LICENSED], &[("淄博高新区", &[181.0, 141.0])]);
+    let a = upload(&base, Some(&gaoxin), &[("gaoxin-2.xlsx", &again)], false);
+    assert_eq!(a.json["files"][0]["outcome"], "rejected", "{}", a.json);
+
+    // Units: an admin of the city adds, renames and retires; an admin elsewhere, a reporter, a
+    // reviewer may not.
+    let add =
+        json!({"parent": "370300", "name": "齐鲁化学工业区", "aliases": "化工区、齐鲁化工区"});
+    for user in ["cqadmin", "zhangdian", "zibo", "leader"] {
+        let a = post(&base, "add_unit", Some(&z.cookie(user)), &add);
+        assert_eq!(a.status, 403, "{user}: {}", a.json);
+    }
+    assert_eq!(z.count("local_unit_event"), 0);
+    let admin = z.cookie("admin");
+    let a = post(&base, "add_unit", Some(&admin), &add);
+    assert_eq!(a.status, 200, "{}", a.json);
+    assert_eq!(
+        (a.json["code"].as_str(), a.json["action"].as_str()),
+        (Some("370375"), Some("added"))
+    );
+    let clash =
+        post(&base, "add_unit", Some(&admin), &json!({"parent": "370300", "name": "高青县"}));
+    assert_eq!(
+        (clash.status, clash.json["code"].as_str()),
+        (400, Some("invalid_input")),
+        "{}",
+        clash.json
+    );
+    let a = post(
+        &base,
+        "add_unit",
+        Some(&z.cookie("cqadmin")),
+        &json!({"parent": "500000", "name": "某某园区"}),
+    );
+    assert_eq!((a.status, a.json["code"].as_str()), (200, Some("500174")), "{}", a.json);
+    let a = post(
+        &base,
+        "rename_unit",
+        Some(&z.cookie("cqadmin")),
+        &json!({"code": "370375", "name": "X园区"}),
+    );
+    assert_eq!(a.status, 403, "{}", a.json);
+    let a = post(
+        &base,
+        "rename_unit",
+        Some(&admin),
+        &json!({"code": "370375", "name": "淄博齐鲁化学工业区"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.json);
+
+    // A reporter account for the new unit; its rows count in the city; the province's
+    // approval of the city locks it too.
+    add_user(&z.hub.url, "huagong", "370375", "reporter", PASS);
+    let huagong = z.cookie("huagong");
+    let unit_return =
+        wide_return("2026年第三季度", &[STAFF, LICENSED], &[("齐鲁化学工业区", &[100.0, 95.0])]);
+    let a = upload(&base, Some(&huagong), &[("hg.xlsx", &unit_return)], false);
+    assert_eq!(a.json["files"][0]["outcome"], "imported", "{}", a.json);
+    let page =
+        post(&base, "region", Some(&admin), &json!({"code": "370300", "asOf": "2026-10-15"}));
+    assert_eq!(page.status, 200, "{}", page.json);
+    let units: Vec<&str> = page.json["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|u| u["region"]["code"].as_str())
+        .collect();
+    assert_eq!(units, ["370371", "370372", "370373", "370374", "370375"]);
+    assert_eq!(page.json["may_manage_units"], true);
+    let local = &page.json["units"][4];
+    assert_eq!(local["region"]["name"], "淄博齐鲁化学工业区");
+    let history: Vec<&str> = local["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["action"].as_str())
+        .collect();
+    assert_eq!(history, ["added", "renamed"]);
+    let leader = post(
+        &base,
+        "region",
+        Some(&z.cookie("leader")),
+        &json!({"code": "370300", "asOf": "2026-10-15"}),
+    );
+    assert_eq!(leader.json["may_manage_units"], false);
+    let a = post(
+        &base,
+        "approve",
+        Some(&z.cookie("shandong")),
+        &json!({"region": "370300", "period": "2026Q3"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.json);
+    let a = upload(&base, Some(&huagong), &[("hg-2.xlsx", &unit_return)], false);
+    let f = &a.json["files"][0];
+    assert_eq!(f["outcome"], "rejected", "{f}");
+    assert!(f.to_string().contains("淄博市2026Q3的报表已由shandong"), "{f}");
+    let a =
+        post(&base, "retire_unit", Some(&admin), &json!({"code": "370375", "on": "2027-01-01"}));
+    assert_eq!(a.status, 200, "{}", a.json);
+    let a =
+        post(&base, "retire_unit", Some(&admin), &json!({"code": "370375", "on": "2027-01-01"}));
+    assert_eq!(a.status, 400, "retired already: {}", a.json);
+    assert_eq!(z.count("local_unit_event"), 4);
 }
 
 #[test]

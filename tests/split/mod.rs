@@ -82,7 +82,7 @@ fn shanxi_splits_sx1_among_its_eleven_cities_by_their_60plus_population() {
         total += row.goal;
         // Each city's page lists the goal it was handed.
         let data = app::region_data(&store, &catalog, date(AS_OF)).expect("region data");
-        let page = app::region_page(&catalog, &data, date(AS_OF), city, None).expect("page");
+        let page = app::region_page(&catalog, &data, date(AS_OF), city, None, false).expect("page");
         let cell =
             page.targets.iter().find(|c| c.target == "SX-1").expect("SX-1 on the city's page");
         assert_eq!(cell.split_from_zh.as_deref(), Some("分解自 SX-1（山西省，按60岁以上人口）"));

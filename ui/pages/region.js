@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
 import { pick, t } from "../i18n.js";
+import { unitsSection } from "./units.js";
 
 // The jurisdictions the catalog's documents govern, in catalog order.
 function jurisdictionsOf(catalog) {
@@ -110,5 +111,6 @@ export async function renderRegion(args, query) {
       h("div", {}, h("h2", {}, t("ranking")), ranking),
       h("div", {}, h("h2", {}, `${t("missing")} (${v.period})`), missing),
     ),
+    unitsSection(v),
   );
 }

@@ -207,7 +207,12 @@ impl ExportRequest {
         Ok(Export {
             kind: ExportKind::parse(&self.kind)?,
             as_of: crate::input::parse_date(&self.as_of)?,
-            region: crate::input::parse_region_opt(self.region.as_deref())?,
+            region: self
+                .region
+                .as_deref()
+                .filter(|r| !r.trim().is_empty())
+                .map(crate::input::parse_code)
+                .transpose()?,
             target: self.target.clone(),
             lang: self.lang.unwrap_or_default(),
         })
@@ -234,9 +239,10 @@ pub fn export(
     export: &Export,
     mut step: impl FnMut(usize, &str),
 ) -> Result<Vec<u8>, AppError> {
-    let registry = Registry::builtin();
     step(0, "data");
-    let (catalog, _) = db.with_db(|d| Ok(crate::load_catalog(&*d)?))?;
+    let (catalog, registry) =
+        db.with_db(|d| Ok((crate::load_catalog(&*d)?.0, crate::load_registry(&*d)?)))?;
+    let registry: &Registry = &registry;
     match export.kind {
         ExportKind::Template => {
             let Some(region) = export.region else {

@@ -4,7 +4,7 @@
 //! regions), then compared with the database and committed — or previewed — whole or not at
 //! all.
 
-use carestaff_domain::{Catalog, Registry};
+use carestaff_domain::Catalog;
 use carestaff_ingest::feedback::{feedback_workbook, FeedbackError};
 use carestaff_ingest::{self as ingest, FileReport, ImportContext, Options, ParsedFile};
 use carestaff_store::Database;
@@ -77,13 +77,14 @@ pub fn import_one(
         Ok(bytes) => bytes,
         Err(e) => return Ok(FileReport::unreadable(&file.name, &e)),
     };
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
-    let remembered = db.with_db(|d| Ok(d.column_mappings_all()?))?;
+    let catalog = Catalog::builtin();
+    let (remembered, registry) =
+        db.with_db(|d| Ok((d.column_mappings_all()?, crate::load_registry(&*d)?)))?;
     let mut parsed = ingest::parse_file(
         &ingest::file_name_of(&file.name),
         &bytes,
         catalog,
-        registry,
+        &registry,
         options,
         &remembered,
     );
@@ -111,7 +112,8 @@ pub fn import_files(
         reports.push(import_one(db, f, options, ctx, screen)?);
     }
     progress(files.len(), files.len(), "");
-    Ok(import_view(Catalog::builtin(), Registry::builtin(), &reports, ctx.dry_run))
+    let registry = db.with_db(|d| Ok(crate::load_registry(&*d)?))?;
+    Ok(import_view(Catalog::builtin(), &registry, &reports, ctx.dry_run))
 }
 
 /// The name the marked-up copy of `file_name` is saved under: `报表-错误标注.xlsx`.

@@ -54,6 +54,18 @@ pub fn parse_region(text: &str) -> Result<RegionCode, AppError> {
     })
 }
 
+/// A six-digit code, whatever region has it: for codes an office's own registry may know
+/// (its reporting units), checked against it where the region is used.
+///
+/// # Errors
+///
+/// `invalid_input` for text that is not a code.
+pub fn parse_code(text: &str) -> Result<RegionCode, AppError> {
+    text.trim().parse().map_err(|e| {
+        AppError::invalid(format!("{e}"), format!("“{text}”不是六位行政区划代码（如 370303）"))
+    })
+}
+
 /// An optional region: absent or blank is none.
 ///
 /// # Errors

@@ -22,6 +22,7 @@ pub mod requests;
 pub mod split;
 mod targets;
 pub mod text;
+mod units;
 mod views;
 
 pub use error::{AppError, ErrorCode, HubCode, HubError};
@@ -34,6 +35,7 @@ pub use exports::*;
 pub use info::*;
 pub use pages::*;
 pub use targets::*;
+pub use units::*;
 pub use views::*;
 
 use chrono::NaiveDate;

@@ -12,6 +12,8 @@ use carestaff_domain::{
 use carestaff_report::chart::{self, ChartData, ChartOptions};
 use carestaff_store::{Database, HistoryRow, SplitRecord, Splits, StoreError, ValueRow};
 
+use super::units::{load_registry, EffectiveRegistry};
+
 /// The built-in catalog with the enabled local targets that are still valid (a later built-in
 /// target could take a local target's id; such a local target is then left out, not fatal).
 pub fn effective_catalog(locals: &[LocalTarget]) -> Catalog {
@@ -50,10 +52,12 @@ pub fn catalog_for_new_local(locals: Vec<LocalTarget>) -> Catalog {
     )
 }
 
-/// What the Region page reads: every current value for the status method, and the values of
-/// the quarter being reported (to tell who has reported).
+/// What the Region page reads: the office's registry, every current value for the status
+/// method, and the values of the quarter being reported (to tell who has reported).
 #[derive(Debug)]
 pub struct RegionData {
+    /// The built-in registry with the office's own units.
+    pub registry: EffectiveRegistry,
     /// Every current value.
     pub obs: Observations,
     /// The current values of the quarter last ended by the as-of date.
@@ -71,26 +75,40 @@ pub fn region_data<D: Database>(
     as_of: NaiveDate,
 ) -> Result<RegionData, StoreError> {
     Ok(RegionData {
+        registry: load_registry(db)?,
         obs: db.observations(catalog)?,
         current: db.current_values(None, Some(Period::last_ended_by(as_of)))?,
     })
 }
 
-/// The Region page; `None` for a code the registry does not know.
+/// The Region page; `None` for a code the registry does not know. `may_manage_units`: whether
+/// the reader may change the region's reporting units (the front end's rights).
 pub fn region_page(
     catalog: &Catalog,
     data: &RegionData,
     as_of: NaiveDate,
     code: RegionCode,
     rank_by: Option<&str>,
+    may_manage_units: bool,
 ) -> Option<views::RegionView> {
-    views::region(catalog, Registry::builtin(), &data.obs, as_of, code, rank_by, &data.current)
+    views::region(
+        catalog,
+        &data.registry,
+        &data.obs,
+        as_of,
+        code,
+        rank_by,
+        &data.current,
+        may_manage_units,
+    )
 }
 
 /// What the Target page reads: every current value, and the trail of each value behind the
 /// latest figure (its last two entries).
 #[derive(Debug)]
 pub struct TargetData {
+    /// The built-in registry with the office's own units.
+    pub registry: EffectiveRegistry,
     /// Every current value.
     pub obs: Observations,
     /// `(region, metric, trail)`.
@@ -110,15 +128,15 @@ pub fn target_data<D: Database>(
     target: &Target,
     region: RegionCode,
 ) -> Result<TargetData, StoreError> {
-    let registry = Registry::builtin();
+    let registry = load_registry(db)?;
     let obs = db.observations(catalog)?;
     let mut history = Vec::new();
-    for (code, metric) in views::source_keys(registry, &obs, target, region) {
+    for (code, metric) in views::source_keys(&registry, &obs, target, region) {
         let rows = views::recent_history(db.history(code, &metric)?, 2);
         history.push((code, metric, rows));
     }
     let splits = crate::split::versions(db, &target.id, region)?;
-    Ok(TargetData { obs, history, splits })
+    Ok(TargetData { registry, obs, history, splits })
 }
 
 /// The Target page with its trend and bullet charts drawn in `lang` (a chart the core cannot
@@ -131,7 +149,7 @@ pub fn target_page(
     region: RegionCode,
     lang: Lang,
 ) -> TargetView {
-    let registry = Registry::builtin();
+    let registry: &Registry = &data.registry;
     let charts = ChartData::new(catalog, registry, &data.obs, as_of);
     // The trend at the smallest size the core draws, so its words stay readable half the
     // window wide; the bullet chart's key-figure boxes need the slide size to keep clear of

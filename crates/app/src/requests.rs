@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
-use carestaff_domain::{Lang, Registry};
+use carestaff_domain::Lang;
 use carestaff_store::{Database, SubmissionRow};
 
 use crate::access::DbAccess;
-use crate::input::{known_target, parse_date, parse_region, parse_region_opt, LocalTargetInput};
+use crate::input::{known_target, parse_code, parse_date, LocalTargetInput};
 use crate::views::{CatalogView, OverviewView, RegionView, TargetView};
 use crate::{AppError, LANGUAGE_SETTING};
 
@@ -23,16 +23,17 @@ pub const SAMPLE_DATA_SETTING: &str = "sample_data";
 /// `invalid_input` for a malformed date, the database's failure.
 pub fn overview_page(db: &impl DbAccess, as_of: &str) -> Result<OverviewView, AppError> {
     let as_of = parse_date(as_of)?;
-    let (catalog, obs) = db.with_db(|d| {
+    let (catalog, registry, obs) = db.with_db(|d| {
         let (catalog, _) = crate::load_catalog(&*d)?;
         let obs = d.observations(&catalog)?;
-        Ok((catalog, obs))
+        Ok((catalog, crate::load_registry(&*d)?, obs))
     })?;
-    Ok(crate::overview(&catalog, Registry::builtin(), &obs, as_of))
+    Ok(crate::overview(&catalog, &registry, &obs, as_of))
 }
 
 /// A Region page: its children ranked (by `rank_by`, a target id, when given), who has not
-/// reported.
+/// reported, its reporting units; `may_manage_units` whether the reader may change them (the
+/// front end's rights).
 ///
 /// # Errors
 ///
@@ -42,15 +43,16 @@ pub fn region_page_of(
     code: &str,
     as_of: &str,
     rank_by: Option<&str>,
+    may_manage_units: bool,
 ) -> Result<RegionView, AppError> {
     let as_of = parse_date(as_of)?;
-    let code = parse_region(code)?;
+    let code = parse_code(code)?;
     let (catalog, data) = db.with_db(|d| {
         let (catalog, _) = crate::load_catalog(&*d)?;
         let data = crate::region_data(&*d, &catalog, as_of)?;
         Ok((catalog, data))
     })?;
-    crate::region_page(&catalog, &data, as_of, code, rank_by).ok_or_else(|| {
+    crate::region_page(&catalog, &data, as_of, code, rank_by, may_manage_units).ok_or_else(|| {
         AppError::not_found(
             format!("no region has the code {code}"),
             format!("没有代码为 {code} 的地区：请核对六位行政区划代码"),
@@ -72,13 +74,19 @@ pub fn target_page_of(
     lang: Lang,
 ) -> Result<TargetView, AppError> {
     let as_of = parse_date(as_of)?;
-    let region = parse_region_opt(region)?;
+    let region = region.filter(|r| !r.trim().is_empty()).map(parse_code).transpose()?;
     let (catalog, _) = db.with_db(|d| Ok(crate::load_catalog(&*d)?))?;
     let t = known_target(&catalog, id)?;
     let region = region.unwrap_or(t.region);
     // A child's share of a split target is shown against its own goal.
     let t = catalog.target_in(id.trim(), region).unwrap_or(t);
     let data = db.with_db(|d| Ok(crate::target_data(&*d, &catalog, t, region)?))?;
+    if data.registry.get(region).is_none() {
+        return Err(AppError::not_found(
+            format!("no region has the code {region}"),
+            format!("没有代码为 {region} 的地区：请核对六位行政区划代码"),
+        ));
+    }
     Ok(crate::target_page(&catalog, data, as_of, t, region, lang))
 }
 

@@ -338,11 +338,12 @@ fn metric_label(catalog: &Catalog, id: &str, lang: Lang) -> String {
 pub fn completeness(
     out: &mut impl Write,
     rows: &[ChildReturn],
+    registry: &Registry,
     region: RegionCode,
     period: Period,
     lang: Lang,
 ) -> Result<()> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let catalog = Catalog::builtin();
     let done = rows.iter().filter(|r| r.state == ReturnState::Complete).count();
     let name = registry.name_of(region);
     let n = rows.len();
@@ -373,8 +374,13 @@ pub fn completeness(
 }
 
 /// The current values.
-pub fn values(out: &mut impl Write, rows: &[ValueRow], lang: Lang) -> Result<()> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+pub fn values(
+    out: &mut impl Write,
+    rows: &[ValueRow],
+    registry: &Registry,
+    lang: Lang,
+) -> Result<()> {
+    let catalog = Catalog::builtin();
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|v| {
@@ -433,13 +439,7 @@ pub fn regions(out: &mut impl Write, list: &[&Region], lang: Lang) -> Result<()>
                 r.name.clone(),
                 r.level.label_zh().to_string(),
                 r.parent.map_or_else(String::new, |p| p.to_string()),
-                if r.functional_zone {
-                    "功能区".into()
-                } else if r.optional {
-                    "统计区".into()
-                } else {
-                    String::new()
-                },
+                region_note(r, lang),
             ]
         })
         .collect();
@@ -451,10 +451,39 @@ pub fn regions(out: &mut impl Write, list: &[&Region], lang: Lang) -> Result<()>
     print_table(out, &head, &table, None)
 }
 
+/// What the regions table says of a region that is not a plain division: a reporting unit
+/// (shipped or the office's own, with its other names and retirement), or an NBS area.
+fn region_note(r: &Region, lang: Lang) -> String {
+    use carestaff_domain::region::UnitOrigin;
+    let Some(unit) = &r.unit else {
+        return match (r.functional_zone, r.optional) {
+            (true, _) => lang.pick("功能区", "functional zone").into(),
+            (false, true) => lang.pick("统计区", "statistical area").into(),
+            _ => String::new(),
+        };
+    };
+    let mut note = match unit.origin {
+        UnitOrigin::Document { ref document, .. } => {
+            format!("{}（{document}）", lang.pick("报告单位", "reporting unit"))
+        }
+        UnitOrigin::Local { .. } => lang.pick("本地报告单位", "local reporting unit").into(),
+    };
+    let names: Vec<&str> =
+        unit.aliases.iter().chain(&unit.local_aliases).map(String::as_str).collect();
+    if !names.is_empty() {
+        note.push_str(&format!("；{}{}", lang.pick("又称", "also "), names.join("、")));
+    }
+    if let Some(on) = unit.retired {
+        note.push_str(&format!("；{} {on}", lang.pick("撤销于", "retired from")));
+    }
+    note
+}
+
 /// Every value a region's metric was given.
 pub fn history(
     out: &mut impl Write,
     rows: &[HistoryRow],
+    registry: &Registry,
     region: RegionCode,
     metric: &str,
     lang: Lang,
@@ -473,7 +502,7 @@ pub fn history(
             ]
         })
         .collect();
-    writeln!(out, "{} {} — {}", region, Registry::builtin().name_of(region), metric)?;
+    writeln!(out, "{} {} — {}", region, registry.name_of(region), metric)?;
     let head = pick(
         lang,
         &["报告期", "数值", "当前", "文件", "位置", "SHA-256", "导入时间"],

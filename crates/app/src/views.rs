@@ -7,10 +7,13 @@ use std::collections::{BTreeSet, HashMap};
 use carestaff_domain::assess::{self, Assessment, Color, Status};
 use carestaff_domain::catalog::{MetricKind, Scope, Timing};
 use carestaff_domain::completeness::{self, ReturnState};
+use carestaff_domain::region::Level;
 use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry, Target};
 use carestaff_store::{HistoryRow, ValueRow};
 use chrono::NaiveDate;
 use serde::Serialize;
+
+use super::units::{units_of, UnitView};
 
 /// A region as the UI links to it.
 #[derive(Debug, Clone, Serialize)]
@@ -335,10 +338,20 @@ pub struct RegionView {
     pub incomplete: Vec<IncompleteReturn>,
     /// How many children are expected to report.
     pub children: usize,
+    /// The reporting units under the region (functional zones, the office's own units;
+    /// retired ones too, marked).
+    pub units: Vec<UnitView>,
+    /// Whether the region can have reporting units (a city or a province).
+    pub takes_units: bool,
+    /// Whether whoever reads the page may add, rename and retire units here (the desktop's
+    /// user always; on a hub, an admin of the region or one above it).
+    pub may_manage_units: bool,
 }
 
 /// Builds the Region page. `current` are the current values of the quarter (to tell whether the
-/// regions below a child reported); `rank_by` picks the target to rank children by (default: the first that fits).
+/// regions below a child reported); `rank_by` picks the target to rank children by (default:
+/// the first that fits); `may_manage_units` whether the reader may change the region's units.
+#[allow(clippy::too_many_arguments)]
 pub fn region(
     catalog: &Catalog,
     registry: &Registry,
@@ -347,6 +360,7 @@ pub fn region(
     code: RegionCode,
     rank_by: Option<&str>,
     current: &[ValueRow],
+    may_manage_units: bool,
 ) -> Option<RegionView> {
     let info = registry.get(code)?;
     let period = Period::last_ended_by(as_of);
@@ -362,7 +376,7 @@ pub fn region(
             )
         })
         .collect();
-    let children = registry.regular_children(code);
+    let children = registry.reporting_children(code, period.end_date());
     // The targets holding a goal here: the region's own, and shares split down to it.
     let rankable: Vec<&Target> = if children.is_empty() {
         Vec::new()
@@ -439,6 +453,9 @@ pub fn region(
         missing,
         incomplete,
         children: children.len(),
+        units: units_of(catalog, registry, code),
+        takes_units: info.level != Level::County && info.unit.is_none(),
+        may_manage_units,
     })
 }
 

@@ -18,7 +18,9 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Check, Comparator, Indicator, MetricKind, Scope, Target, Timing};
+use crate::catalog::{
+    Catalog, Check, Comparator, Indicator, MetricKind, Scope, Target, Timing, Zones,
+};
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
 use crate::values::{Part, Span};
@@ -466,12 +468,29 @@ pub fn goal_per_child(catalog: &Catalog, target: &Target) -> bool {
     }
 }
 
-/// The children of `region` assessed under `target` and ranked the way its comparator says:
-/// best first (largest for `>=` and `=`, smallest for `<=`), regions without a value last. Where
-/// the target's goal in `region` is split, each child is assessed against its own share and
-/// a count's children are ranked by the share of it achieved (latest ÷ own goal); otherwise
-/// the regular children (functional zones excluded) are assessed against the target as it
-/// is. One function for the Region page, the ranking chart and the report.
+/// The children `target` looks at in `region` for the quarter ending on `day`: the regions
+/// expected to report then (the reporting units among them, which report like districts),
+/// or only the GB/T 2260 ones for an each_child target whose words leave the zones out. Used
+/// by the each_child status, rankings and the report's children tables alike.
+pub fn target_children(
+    registry: &Registry,
+    target: &Target,
+    region: RegionCode,
+    day: NaiveDate,
+) -> Vec<RegionCode> {
+    if target.scope == Scope::EachChild && target.zones == Zones::Excluded {
+        registry.regular_children(region)
+    } else {
+        registry.reporting_children(region, day)
+    }
+}
+
+/// The children of `region` that `target` looks at ([`target_children`]), assessed under it
+/// and ranked the way its comparator says: best first (largest for `>=` and `=`, smallest for
+/// `<=`), regions without a value last. Where the target's goal in `region` is split, each
+/// child is assessed against its own share and a count's children are ranked by the share of
+/// it achieved (latest ÷ own goal). One function for the Region page, the ranking chart and
+/// the report.
 pub fn ranking(
     catalog: &Catalog,
     registry: &Registry,
@@ -482,9 +501,9 @@ pub fn ranking(
 ) -> Vec<Assessment> {
     let ctx = Context::new(catalog, registry, obs, as_of);
     let shares = catalog.split_children(&target.id, region);
+    let day = Period::last_ended_by(as_of).end_date();
     let mut rows: Vec<Assessment> = if shares.is_empty() {
-        registry
-            .regular_children(region)
+        target_children(registry, target, region, day)
             .into_iter()
             .map(|c| ctx.assess_target(target, c))
             .collect()
@@ -856,7 +875,8 @@ impl<'a> Context<'a> {
         let each_child = target.scope == Scope::EachChild && region == target.region;
         let mut child_assessments = Vec::new();
         let (outcome, checks) = if each_child {
-            let children = self.registry.regular_children(region);
+            let children =
+                target_children(self.registry, target, region, self.last_period.end_date());
             let assessed: Vec<Assessment> =
                 children.iter().map(|&c| self.assess_target(target, c)).collect();
             child_assessments = assessed

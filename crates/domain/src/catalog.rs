@@ -236,6 +236,19 @@ pub enum Scope {
     EachChild,
 }
 
+/// Whether an each_child target counts the reporting units (functional zones) among the
+/// children. The reading of each target's words is recorded in ARCHITECTURE ("The status
+/// method").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Zones {
+    /// A zone that reports like a district is a child like a district.
+    #[default]
+    Counted,
+    /// The words leave the zones out (ZB-1: 每区县（功能区除外）): only GB/T 2260 children.
+    Excluded,
+}
+
 /// One condition: an indicator compared with a goal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
@@ -283,6 +296,8 @@ pub struct Target {
     pub timing: Timing,
     /// The region's own figure, or every child.
     pub scope: Scope,
+    /// For each_child targets: whether the reporting units count among the children.
+    pub zones: Zones,
     /// A baseline set on the target.
     pub baseline: Option<Baseline>,
     /// Set when the check is an interpretation of the text, saying what was read into it.
@@ -470,6 +485,7 @@ impl Catalog {
                 unit: t.unit.unwrap_or_default(),
                 timing,
                 scope: t.scope.unwrap_or(Scope::Region),
+                zones: t.zones.unwrap_or_default(),
                 baseline,
                 interpretation: t.interpretation,
                 inherited_from: t.inherited_from,
@@ -488,18 +504,23 @@ impl Catalog {
     }
 
     /// The targets that apply to a region: its own, the each_child targets of its parent
-    /// (every child must comply on its own), and the shares of split targets it was handed.
-    /// The one place this is decided, for the status table, the Region page and the report.
+    /// (every child must comply on its own; a reporting unit only where the target counts the
+    /// zones), and the shares of split targets it was handed. The one place this is decided,
+    /// for the status table, the Region page and the report.
     pub fn targets_for<'c>(
         &'c self,
         registry: &Registry,
         region: RegionCode,
     ) -> impl Iterator<Item = &'c Target> + 'c {
         let parent = registry.get(region).and_then(|r| r.parent);
+        let unit = registry.is_unit(region);
         self.targets
             .iter()
             .filter(move |t| {
-                t.region == region || (t.scope == Scope::EachChild && parent == Some(t.region))
+                t.region == region
+                    || (t.scope == Scope::EachChild
+                        && parent == Some(t.region)
+                        && !(unit && t.zones == Zones::Excluded))
             })
             .chain(self.derived.iter().filter(move |t| t.region == region))
     }
@@ -634,6 +655,7 @@ impl Catalog {
             unit,
             timing: l.deadline.map_or(Timing::Standing, Timing::Deadline),
             scope: Scope::Region,
+            zones: Zones::Counted,
             baseline: None,
             interpretation: None,
             inherited_from: None,
@@ -756,6 +778,7 @@ struct RawTarget {
     deadline: Option<String>,
     recurrence: Option<String>,
     scope: Option<Scope>,
+    zones: Option<Zones>,
     baseline: Option<f64>,
     baseline_date: Option<String>,
     interpretation: Option<String>,

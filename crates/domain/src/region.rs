@@ -1,18 +1,28 @@
 //! The region registry: every GB/T 2260 division of the country down to county level, with
 //! the statistical functional zones as optional members.
 //!
-//! The registry is immutable data compiled into the binary (`data/regions/`), parsed once.
+//! The registry is immutable data compiled into the binary (`data/regions/`), parsed once. It
+//! also carries the *reporting units* no code list has: the functional zones the documents
+//! address beside their districts (`data/regions/reporting_units.toml`), and — in an effective
+//! registry an office's database makes with [`Registry::with_local_units`] — the units the office
+//! added itself ([`units`]).
 
 use rustc_hash::FxHashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use chrono::NaiveDate;
+
 use serde::{Deserialize, Serialize};
 
 const MCA_CSV: &str = include_str!("../../../data/regions/divisions_2024_mca.csv");
 const OPTIONAL_CSV: &str = include_str!("../../../data/regions/optional_members_2023_stats.csv");
 const HISTORY_CSV: &str = include_str!("../../../data/regions/history.csv");
+const UNITS_TOML: &str = include_str!("../../../data/regions/reporting_units.toml");
+
+pub mod units;
+pub use units::{UnitChange, UnitError, UnitEvent};
 
 /// A six-digit GB/T 2260 division code such as `370303`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -111,6 +121,52 @@ pub struct Region {
     pub optional: bool,
     /// A functional zone (开发区, 新区 …), codes xx71–xx79.
     pub functional_zone: bool,
+    /// Set for a reporting unit (a zone a document addresses, or one the office added): it is
+    /// expected to report like a district, unlike the other optional members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
+}
+
+impl Region {
+    /// Whether it is a reporting unit that still reports on `day` (retired units keep their
+    /// values and history but are not expected to report after their retirement).
+    pub fn reports_on(&self, day: NaiveDate) -> bool {
+        self.unit.as_ref().is_some_and(|u| u.retired.is_none_or(|r| r > day))
+    }
+}
+
+/// What a reporting unit carries beyond a division: its other names and where it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    /// Other names that identify it anywhere in the country (淄博高新区).
+    pub aliases: Vec<String>,
+    /// Names that identify it only inside its parent's jurisdiction (高新区: every city has one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub local_aliases: Vec<String>,
+    /// The first day it no longer reports; `None` while it reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired: Option<NaiveDate>,
+    /// Where it comes from.
+    #[serde(flatten)]
+    pub origin: UnitOrigin,
+}
+
+/// Where a reporting unit comes from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "origin", rename_all = "snake_case")]
+pub enum UnitOrigin {
+    /// Shipped: a policy document addresses it.
+    Document {
+        /// The document's id in the catalog (`ZB`).
+        document: String,
+        /// The exact words of the document that name it.
+        quote: String,
+    },
+    /// Added by the office, with every change made to it.
+    Local {
+        /// Added, renamed, retired: oldest first.
+        history: Vec<UnitEvent>,
+    },
 }
 
 /// Why a region reference in a spreadsheet could not be resolved.
@@ -198,12 +254,15 @@ pub enum Historic {
     },
 }
 
-/// The registry of divisions.
-#[derive(Debug)]
+/// The registry of divisions. Cloned only to make an office's effective registry
+/// ([`Registry::with_local_units`]).
+#[derive(Debug, Clone)]
 pub struct Registry {
     regions: Vec<Region>,
     by_code: FxHashMap<RegionCode, usize>,
     by_name: FxHashMap<String, Vec<usize>>,
+    /// The reporting units' names that hold only inside their parent's jurisdiction.
+    local_aliases: FxHashMap<String, Vec<usize>>,
     children: FxHashMap<RegionCode, Vec<RegionCode>>,
     former: Vec<Former>,
     former_by_name: FxHashMap<String, Vec<usize>>,
@@ -211,11 +270,15 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The registry compiled into the binary (MCA 2024 plus the NBS 2023 optional members).
+    /// The registry compiled into the binary (MCA 2024 plus the NBS 2023 optional members and
+    /// the reporting units the documents address).
     pub fn builtin() -> &'static Registry {
         static REGISTRY: OnceLock<Registry> = OnceLock::new();
         REGISTRY.get_or_init(|| {
             let mut r = Registry::from_csv(MCA_CSV, OPTIONAL_CSV);
+            for unit in units::shipped(UNITS_TOML) {
+                r.insert(unit);
+            }
             r.load_history(HISTORY_CSV);
             r
         })
@@ -237,6 +300,7 @@ impl Registry {
                 parent: f[2].parse().ok(),
                 optional: false,
                 functional_zone: false,
+                unit: None,
             });
         }
         for line in optional.lines().skip(1).filter(|l| !l.trim().is_empty()) {
@@ -248,34 +312,61 @@ impl Registry {
                 parent: f[2].parse().ok(),
                 optional: true,
                 functional_zone: f[3].trim() == "true",
+                unit: None,
             });
         }
         Registry::from_regions(regions)
     }
 
     fn from_regions(regions: Vec<Region>) -> Registry {
-        let mut by_code = FxHashMap::default();
-        let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-        let mut children: FxHashMap<RegionCode, Vec<RegionCode>> = FxHashMap::default();
-        for (i, r) in regions.iter().enumerate() {
-            by_code.insert(r.code, i);
-            by_name.entry(normalize_name(&r.name)).or_default().push(i);
-            if let Some(p) = r.parent {
-                children.entry(p).or_default().push(r.code);
-            }
-        }
-        for list in children.values_mut() {
-            list.sort();
-        }
-        Registry {
-            regions,
-            by_code,
-            by_name,
-            children,
+        let mut registry = Registry {
+            regions: Vec::with_capacity(regions.len()),
+            by_code: FxHashMap::default(),
+            by_name: FxHashMap::default(),
+            local_aliases: FxHashMap::default(),
+            children: FxHashMap::default(),
             former: Vec::new(),
             former_by_name: FxHashMap::default(),
             former_by_code: FxHashMap::default(),
+        };
+        for r in regions {
+            registry.insert(r);
         }
+        registry
+    }
+
+    /// Adds a region with its names (a reporting unit's aliases too) and places it among its
+    /// parent's children in code order. A code already known keeps its first region.
+    fn insert(&mut self, r: Region) {
+        if self.by_code.contains_key(&r.code) {
+            return;
+        }
+        let i = self.regions.len();
+        self.by_code.insert(r.code, i);
+        let mut names = vec![normalize_name(&r.name)];
+        if let Some(u) = &r.unit {
+            names.extend(u.aliases.iter().map(|a| normalize_name(a)));
+            for a in &u.local_aliases {
+                let list = self.local_aliases.entry(normalize_name(a)).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        if r.functional_zone && r.unit.is_none() {
+            names.extend(zone_abbreviation(&r.name));
+        }
+        names.sort();
+        names.dedup();
+        for n in names {
+            self.by_name.entry(n).or_default().push(i);
+        }
+        if let Some(p) = r.parent {
+            let list = self.children.entry(p).or_default();
+            let at = list.partition_point(|c| *c < r.code);
+            list.insert(at, r.code);
+        }
+        self.regions.push(r);
     }
 
     /// Loads the former divisions (`data/regions/history.csv`, derived from the GB/T 2260
@@ -406,14 +497,33 @@ impl Registry {
         self.children.get(&code).map_or(&[], Vec::as_slice)
     }
 
-    /// The direct children that count when a target asks for "every child": optional members
-    /// (functional zones) excluded.
+    /// The direct children of the GB/T 2260 list: optional members (statistical areas and
+    /// reporting units) excluded. What a target that leaves the functional zones out (ZB-1's
+    /// 功能区除外) asks of every child.
     pub fn regular_children(&self, code: RegionCode) -> Vec<RegionCode> {
         self.children(code)
             .iter()
             .copied()
             .filter(|c| self.get(*c).is_some_and(|r| !r.optional))
             .collect()
+    }
+
+    /// The direct children expected to report for a quarter ending on `day`: the regular ones
+    /// and the reporting units that still report then, in code order. The children of the
+    /// Region page, completeness, the fill-in template, rankings and every each-child target
+    /// that counts the zones. The statistical areas of the NBS list are left out: they may
+    /// report, but nothing expects them to.
+    pub fn reporting_children(&self, code: RegionCode, day: NaiveDate) -> Vec<RegionCode> {
+        self.children(code)
+            .iter()
+            .copied()
+            .filter(|c| self.get(*c).is_some_and(|r| !r.optional || r.reports_on(day)))
+            .collect()
+    }
+
+    /// Whether `code` is a reporting unit (shipped or local).
+    pub fn is_unit(&self, code: RegionCode) -> bool {
+        self.get(code).is_some_and(|r| r.unit.is_some())
     }
 
     /// The chain of ancestors, nearest first.
@@ -487,6 +597,9 @@ impl Registry {
         }
         let mut candidates = self.name_candidates(&name);
         if candidates.is_empty() {
+            if let Some(found) = self.local_alias_candidates(text, &name, scope) {
+                return found;
+            }
             candidates = self.short_name_candidates(&name, scope);
         }
         if candidates.is_empty() {
@@ -504,6 +617,13 @@ impl Registry {
                 if !in_scope.is_empty() {
                     break;
                 }
+            }
+        }
+        if in_scope.is_empty() && scope.is_some() {
+            // 高新区 in a Zibo return is Zibo's zone even where another jurisdiction has a
+            // division or an office's unit of that exact name.
+            if let Some(Ok(code)) = self.local_alias_candidates(text, &name, scope) {
+                return Ok(code);
             }
         }
         match in_scope.as_slice() {
@@ -551,11 +671,13 @@ impl Registry {
         let mut out = Vec::new();
         for (start, _) in name.char_indices().skip(1) {
             let (prefix, suffix) = name.split_at(start);
-            let Some(list) = self.by_name.get(suffix) else { continue };
-            for &i in list {
-                let r = &self.regions[i];
-                if self.prefix_matches_ancestors(prefix, r.code) {
-                    out.push(r.code);
+            // 淄博市高新区: a unit's local name is made unique by its parent's name in front.
+            let named = self.by_name.get(suffix).into_iter().flatten();
+            let local = self.local_aliases.get(suffix).into_iter().flatten();
+            for &i in named.chain(local) {
+                let code = self.regions[i].code;
+                if self.prefix_matches_ancestors(prefix, code) && !out.contains(&code) {
+                    out.push(code);
                 }
             }
             if !out.is_empty() {
@@ -563,6 +685,34 @@ impl Registry {
             }
         }
         out
+    }
+
+    /// A reporting unit's name that holds only inside its parent's jurisdiction (高新区): inside
+    /// the scope, widening up to its province; without a scope never decided (the caller tries
+    /// again once the table's scope is known). `None` when no unit carries the name.
+    fn local_alias_candidates(
+        &self,
+        text: &str,
+        name: &str,
+        scope: Option<RegionCode>,
+    ) -> Option<Result<RegionCode, ResolveError>> {
+        let all: Vec<RegionCode> =
+            self.local_aliases.get(name)?.iter().map(|&i| self.regions[i].code).collect();
+        let ambiguous = |codes: &[RegionCode]| ResolveError::Ambiguous {
+            name: text.to_string(),
+            candidates: codes.iter().map(|c| format!("{c} {}", self.describe(*c))).collect(),
+        };
+        let Some(s) = scope else { return Some(Err(ambiguous(&all))) };
+        for level in std::iter::once(s).chain(self.ancestors(s)) {
+            let inside: Vec<RegionCode> =
+                all.iter().copied().filter(|c| self.is_within(*c, level)).collect();
+            match inside.as_slice() {
+                [] => continue,
+                [one] => return Some(Ok(*one)),
+                many => return Some(Err(ambiguous(many))),
+            }
+        }
+        Some(Err(ResolveError::Unknown(text.to_string())))
     }
 
     /// A name written without its suffix (张店 for 张店区, 鞍山 for 鞍山市): only inside a
@@ -620,6 +770,17 @@ impl Registry {
         }
         rest.is_empty()
     }
+}
+
+/// The usual short form of an NBS functional zone's name, so a return that writes it is told
+/// where the zone lies: 长春高新技术产业开发区 → 长春高新区, 东营经济技术开发区 → 东营经开区.
+fn zone_abbreviation(name: &str) -> Option<String> {
+    [("高新技术产业开发区", "高新区"), ("高新技术开发区", "高新区"), ("经济技术开发区", "经开区")]
+        .into_iter()
+        .find_map(|(long, short)| {
+            let place = name.strip_suffix(long)?;
+            (place.chars().count() >= 2).then(|| format!("{place}{short}"))
+        })
 }
 
 /// Normalizes a name as written in a cell: all white space (including full-width and

@@ -93,21 +93,25 @@ pub struct Account {
 
 impl Account {
     /// Whether it may submit values for `region`: a reporter (or an admin) for its region and
-    /// those under it.
-    pub fn may_submit_for(&self, region: RegionCode) -> bool {
-        matches!(self.role, Role::Reporter | Role::Admin)
-            && Registry::builtin().is_within(region, self.region)
+    /// those under it (`registry`: the hub's, with its own reporting units).
+    pub fn may_submit_for(&self, registry: &Registry, region: RegionCode) -> bool {
+        matches!(self.role, Role::Reporter | Role::Admin) && registry.is_within(region, self.region)
     }
 
     /// Whether it may approve or reopen the return of `region`: a reviewer of the region's
     /// parent, or an admin of a region above it.
-    pub fn may_review(&self, region: RegionCode) -> bool {
-        let registry = Registry::builtin();
+    pub fn may_review(&self, registry: &Registry, region: RegionCode) -> bool {
         match self.role {
             Role::Reviewer => registry.get(region).and_then(|r| r.parent) == Some(self.region),
             Role::Admin => region != self.region && registry.is_within(region, self.region),
             _ => false,
         }
+    }
+
+    /// Whether it may add, rename or retire the reporting units of `parent` (a city or
+    /// province): an admin of that region or one above it.
+    pub fn may_manage_units(&self, registry: &Registry, parent: RegionCode) -> bool {
+        self.role == Role::Admin && registry.is_within(parent, self.region)
     }
 
     /// Whether it may change anything at all.
@@ -180,7 +184,7 @@ pub fn add(
             "账号名须为 1 至 64 个字符，且不含控制字符",
         ));
     }
-    if Registry::builtin().get(region).is_none() {
+    if carestaff_app::load_registry(pg)?.get(region).is_none() {
         return Err(HubError::not_found(
             format!("no region has the code {region}"),
             format!("没有代码为 {region} 的地区"),

@@ -21,13 +21,13 @@ use carestaff_domain::region::Registry;
 use carestaff_ingest::{Code, ParsedFile, Problem};
 
 /// Refuses a parsed file whole when any of its rows is for a region `account` may not submit
-/// for: one error per such region, at its first row, naming the rows.
-pub fn refuse_outside_rights(parsed: &mut ParsedFile, account: &Account) {
-    let registry = Registry::builtin();
+/// for: one error per such region, at its first row, naming the rows. `registry` is the hub's,
+/// with its own reporting units.
+pub fn refuse_outside_rights(parsed: &mut ParsedFile, registry: &Registry, account: &Account) {
     // (region, sheet) → the rows (1-based) and the first cell.
     let mut outside: Vec<(carestaff_domain::RegionCode, String, Vec<u32>, String)> = Vec::new();
     for v in parsed.values() {
-        if account.may_submit_for(v.region) {
+        if account.may_submit_for(registry, v.region) {
             continue;
         }
         let row = v.row + 1;

@@ -120,11 +120,12 @@ fn last_event(
 /// Whether `region` (or a region under it) has any value for `period`.
 fn has_values(
     tx: &mut impl postgres::GenericClient,
+    registry: &Registry,
     region: RegionCode,
     period: Period,
 ) -> Result<bool, HubError> {
     let mut codes = vec![int(region)];
-    codes.extend(descendants(region).into_iter().map(int));
+    codes.extend(descendants(registry, region).into_iter().map(int));
     Ok(tx
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM current_value WHERE period = $1 AND region = ANY($2))",
@@ -134,8 +135,7 @@ fn has_values(
 }
 
 /// Every region under `region`, at any depth.
-pub fn descendants(region: RegionCode) -> Vec<RegionCode> {
-    let registry = Registry::builtin();
+pub fn descendants(registry: &Registry, region: RegionCode) -> Vec<RegionCode> {
     let mut out = Vec::new();
     let mut stack = vec![region];
     while let Some(r) = stack.pop() {
@@ -147,17 +147,21 @@ pub fn descendants(region: RegionCode) -> Vec<RegionCode> {
     out
 }
 
-fn refuse_review(account: &Account, region: RegionCode) -> Result<(), HubError> {
-    if Registry::builtin().get(region).is_none() {
+fn refuse_review(
+    account: &Account,
+    registry: &Registry,
+    region: RegionCode,
+) -> Result<(), HubError> {
+    if registry.get(region).is_none() {
         return Err(HubError::not_found(
             format!("no region has the code {region}"),
             format!("没有代码为 {region} 的地区"),
         ));
     }
-    if account.may_review(region) {
+    if account.may_review(registry, region) {
         return Ok(());
     }
-    let name = Registry::builtin().name_of(region);
+    let name = registry.name_of(region);
     Err(HubError::forbidden(
         format!(
             "{} ({} of {}) may not review the return of {name}: only a reviewer of the region above it can",
@@ -183,13 +187,14 @@ fn refuse_review(account: &Account, region: RegionCode) -> Result<(), HubError> 
 /// nothing was submitted or it is approved already, `database` when the database fails.
 pub fn approve(
     pg: &PgStore,
+    registry: &Registry,
     account: &Account,
     region: RegionCode,
     period: Period,
     now: &str,
 ) -> Result<ReviewOutcome, HubError> {
-    refuse_review(account, region)?;
-    let name = Registry::builtin().name_of(region);
+    refuse_review(account, registry, region)?;
+    let name = registry.name_of(region);
     pg.transaction(|tx| {
         // Imports under way into the region finish first; later ones see the approval.
         lock_review(tx, region, period)?;
@@ -200,7 +205,7 @@ pub fn approve(
                 format!("{name}{period}的报表已由{}于{}审核通过", e.by, carestaff_store::china_time(&e.at)),
             ));
         }
-        if !has_values(tx, region, period)? {
+        if !has_values(tx, registry, region, period)? {
             return Err(HubError::new(
                 HubCode::Conflict,
                 format!("{name} has submitted nothing for {period}: there is nothing to approve"),
@@ -231,13 +236,14 @@ pub fn approve(
 /// without a reason, `conflict` when it is not approved, `database` when the database fails.
 pub fn reopen(
     pg: &PgStore,
+    registry: &Registry,
     account: &Account,
     region: RegionCode,
     period: Period,
     reason: &str,
     now: &str,
 ) -> Result<ReviewOutcome, HubError> {
-    refuse_review(account, region)?;
+    refuse_review(account, registry, region)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(HubError::invalid(
@@ -245,7 +251,7 @@ pub fn reopen(
             "请填写退回原因（不超过 500 字）",
         ));
     }
-    let name = Registry::builtin().name_of(region);
+    let name = registry.name_of(region);
     pg.transaction(|tx| {
         lock_review(tx, region, period)?;
         if last_event(tx, region, period)?.is_none_or(|e| e.action != "approve") {
@@ -369,6 +375,7 @@ pub const DEFAULT_DEADLINE_DAYS: i64 = 15;
 pub fn board(
     pg: &PgStore,
     catalog: &Catalog,
+    registry: &Registry,
     obs: &Observations,
     viewer: &Account,
     region: RegionCode,
@@ -376,7 +383,6 @@ pub fn board(
     today: NaiveDate,
     deadline_days: i64,
 ) -> Result<BoardView, HubError> {
-    let registry = Registry::builtin();
     if registry.get(region).is_none() {
         return Err(HubError::not_found(
             format!("no region has the code {region}"),
@@ -391,7 +397,7 @@ pub fn board(
     for r in returns {
         let last = last_event(&mut *client, r.region, period)?;
         let mut codes = vec![int(r.region)];
-        codes.extend(descendants(r.region).into_iter().map(int));
+        codes.extend(descendants(registry, r.region).into_iter().map(int));
         let submitted = client.query_opt(
             "SELECT s.imported_by, s.imported_at, s.id FROM observation o JOIN submission s ON s.id = o.submission_id
              WHERE o.period = $1 AND o.region = ANY($2) ORDER BY s.id DESC LIMIT 1",
@@ -421,7 +427,7 @@ pub fn board(
                 })
                 .collect()
         };
-        let may = viewer.may_review(r.region);
+        let may = viewer.may_review(registry, r.region);
         rows.push(BoardRow {
             region: RegionRef::new(registry, r.region),
             state,

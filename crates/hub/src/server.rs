@@ -440,12 +440,16 @@ fn parse_date(s: &str) -> Result<NaiveDate, HubError> {
     Ok(d)
 }
 
-fn parse_region(s: &str) -> Result<RegionCode, HubError> {
-    let code: RegionCode = s
-        .trim()
+fn parse_code(s: &str) -> Result<RegionCode, HubError> {
+    s.trim()
         .parse()
-        .map_err(|e| HubError::invalid(format!("{e}"), format!("“{s}”不是六位行政区划代码")))?;
-    Registry::builtin().get(code).map(|_| code).ok_or_else(|| {
+        .map_err(|e| HubError::invalid(format!("{e}"), format!("“{s}”不是六位行政区划代码")))
+}
+
+/// A region the hub knows (its own reporting units too).
+fn parse_region(registry: &Registry, s: &str) -> Result<RegionCode, HubError> {
+    let code = parse_code(s)?;
+    registry.get(code).map(|_| code).ok_or_else(|| {
         HubError::not_found(
             format!("no region has the code {code}"),
             format!("没有代码为 {code} 的地区"),
@@ -651,7 +655,7 @@ fn dispatch(
     name: &str,
     body: &[u8],
 ) -> Result<Reply, HubError> {
-    let registry = Registry::builtin();
+    let registry: &Registry = &*app::load_registry(&*pg)?;
     match name {
         "start" | "me" => {
             let language = Lang::default();
@@ -680,23 +684,29 @@ fn dispatch(
         "region" => {
             let a: RegionArgs = parse_args(body)?;
             let as_of = parse_date(&a.as_of)?;
-            let code = parse_region(&a.code)?;
+            let code = parse_region(registry, &a.code)?;
             let (catalog, _) = app::load_catalog(&*pg)?;
             let data = app::region_data(&*pg, &catalog, as_of)?;
-            let view = app::region_page(&catalog, &data, as_of, code, a.rank_by.as_deref())
-                .ok_or_else(|| {
-                    HubError::not_found(
-                        format!("no region has the code {code}"),
-                        format!("没有代码为 {code} 的地区"),
-                    )
-                })?;
+            let may_manage = account.may_manage_units(&data.registry, code);
+            let view =
+                app::region_page(&catalog, &data, as_of, code, a.rank_by.as_deref(), may_manage)
+                    .ok_or_else(|| {
+                        HubError::not_found(
+                            format!("no region has the code {code}"),
+                            format!("没有代码为 {code} 的地区"),
+                        )
+                    })?;
             json(&view)
         }
         "target" => {
             let a: TargetArgs = parse_args(body)?;
             let as_of = parse_date(&a.as_of)?;
-            let region =
-                a.region.as_deref().filter(|r| !r.is_empty()).map(parse_region).transpose()?;
+            let region = a
+                .region
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map(|r| parse_region(registry, r))
+                .transpose()?;
             let (catalog, _) = app::load_catalog(&*pg)?;
             let t = known_target(&catalog, &a.id)?;
             let region = region.unwrap_or(t.region);
@@ -729,7 +739,7 @@ fn dispatch(
                 document_number: target.document_number,
                 clause: target.clause,
                 quote: target.quote,
-                region: parse_region(&target.region)?,
+                region: parse_region(registry, &target.region)?,
                 label_zh: target.label_zh,
                 label_en: target.label_en,
                 metric: target.metric,
@@ -758,12 +768,19 @@ fn dispatch(
         }
         "export_file" => {
             let ExportArgs { request } = parse_args(body)?;
-            export(pg, request)
+            export(pg, registry, request)
+        }
+        "add_unit" | "rename_unit" | "retire_unit" => {
+            units_command(pg, registry, account, name, body)
         }
         "board" => {
             let a: BoardArgs = parse_args(body)?;
-            let region =
-                a.region.as_deref().filter(|r| !r.is_empty()).map(parse_region).transpose()?;
+            let region = a
+                .region
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map(|r| parse_region(registry, r))
+                .transpose()?;
             let today = app::today_in_china(Utc::now());
             let period = match a.period.as_deref().filter(|p| !p.trim().is_empty()) {
                 Some(p) => parse_period(p)?,
@@ -778,6 +795,7 @@ fn dispatch(
             json(&review::board(
                 pg,
                 &catalog,
+                registry,
                 &obs,
                 account,
                 region.unwrap_or(account.region),
@@ -788,12 +806,12 @@ fn dispatch(
         }
         "approve" | "reopen" => {
             let a: ReviewArgs = parse_args(body)?;
-            let region = parse_region(&a.region)?;
+            let region = parse_region(registry, &a.region)?;
             let period = parse_period(&a.period)?;
             let outcome = if name == "approve" {
-                review::approve(pg, account, region, period, &now_stamp())?
+                review::approve(pg, registry, account, region, period, &now_stamp())?
             } else {
-                review::reopen(pg, account, region, period, &a.reason, &now_stamp())?
+                review::reopen(pg, registry, account, region, period, &a.reason, &now_stamp())?
             };
             json(&outcome)
         }
@@ -813,7 +831,7 @@ fn dispatch(
                 Some(d) => parse_date(d)?,
                 None => app::today_in_china(Utc::now()),
             };
-            let region = a.region.as_deref().map(parse_region).transpose()?;
+            let region = a.region.as_deref().map(|r| parse_region(registry, r)).transpose()?;
             let obs = pg.observations(catalog)?;
             let rows = app::status(catalog, registry, &obs, as_of, region, a.target.as_deref());
             let output = cli_output(a.json, &rows, |out, rows| {
@@ -823,23 +841,24 @@ fn dispatch(
         }
         "cli_values" => {
             let a: CliArgs = parse_args(body)?;
-            let region = a.region.as_deref().map(parse_region).transpose()?;
+            let region = a.region.as_deref().map(|r| parse_region(registry, r)).transpose()?;
             let period = a.period.as_deref().map(parse_period).transpose()?;
             let rows = pg.current_values(region, period)?;
-            let output = cli_output(a.json, &rows, |out, rows| text::values(out, rows, a.lang))?;
+            let output =
+                cli_output(a.json, &rows, |out, rows| text::values(out, rows, registry, a.lang))?;
             json(&CliOutput { output, rejected: false })
         }
         "cli_completeness" => {
             let a: CliArgs = parse_args(body)?;
             let catalog = Catalog::builtin();
-            let region = parse_region(a.region.as_deref().unwrap_or_default())?;
+            let region = parse_region(registry, a.region.as_deref().unwrap_or_default())?;
             let period = parse_period(a.period.as_deref().unwrap_or_default())?;
             let obs = pg.observations(catalog)?;
             let rows = carestaff_domain::completeness::child_returns(
                 catalog, registry, &obs, region, period,
             );
             let output = cli_output(a.json, &rows, |out, rows| {
-                text::completeness(out, rows, region, period, a.lang)
+                text::completeness(out, rows, registry, region, period, a.lang)
             })?;
             json(&CliOutput { output, rejected: false })
         }
@@ -895,6 +914,87 @@ fn split_command(
     }
 }
 
+#[derive(Deserialize)]
+struct AddUnitArgs {
+    parent: String,
+    name: String,
+    /// Other names as typed: separated by 、, commas or spaces.
+    #[serde(default)]
+    aliases: String,
+    /// The code when the unit has an NBS one; allocated when empty.
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct ChangeUnitArgs {
+    code: String,
+    #[serde(default)]
+    name: String,
+    /// For retire: the first day it no longer reports (today when empty).
+    #[serde(default)]
+    on: String,
+}
+
+/// Refuses a change to the units of `parent` unless the account is an admin of it or above.
+fn refuse_units(
+    account: &Account,
+    registry: &Registry,
+    parent: RegionCode,
+) -> Result<(), HubError> {
+    admin_only(account)?;
+    if account.may_manage_units(registry, parent) {
+        return Ok(());
+    }
+    let name = registry.name_of(parent);
+    Err(HubError::forbidden(
+        format!(
+            "{} is an admin of {} and may not change the reporting units of {name}",
+            account.name, account.region_name
+        ),
+        format!(
+            "账号“{}”是{}的管理账号，无权管理{name}的报告单位",
+            account.name, account.region_name
+        ),
+    ))
+}
+
+/// `add_unit`, `rename_unit`, `retire_unit`: an admin changes the hub's own reporting units
+/// under its region; answers the change as stored.
+fn units_command(
+    pg: &mut PgStore,
+    registry: &Registry,
+    account: &Account,
+    name: &str,
+    body: &[u8],
+) -> Result<Reply, HubError> {
+    let who = app::ChangeBy { at: now_stamp(), by: account.name.clone() };
+    let event = if name == "add_unit" {
+        let a: AddUnitArgs = parse_args(body)?;
+        let parent = parse_region(registry, &a.parent)?;
+        refuse_units(account, registry, parent)?;
+        let code = Some(a.code.trim()).filter(|c| !c.is_empty()).map(parse_code).transpose()?;
+        let unit =
+            app::NewUnit { parent, name: a.name, aliases: app::split_aliases(&a.aliases), code };
+        app::add_unit(pg, &unit, &who)?
+    } else {
+        let a: ChangeUnitArgs = parse_args(body)?;
+        let code = parse_region(registry, &a.code)?;
+        let parent = registry.get(code).and_then(|r| r.parent).unwrap_or(code);
+        refuse_units(account, registry, parent)?;
+        if name == "rename_unit" {
+            app::rename_unit(pg, code, &a.name, &who)?
+        } else {
+            let on = match a.on.trim() {
+                "" => app::today_in_china(Utc::now()),
+                day => parse_date(day)?,
+            };
+            app::retire_unit(pg, code, on, &who)?
+        }
+    };
+    json(&event)
+}
+
 fn known_target<'c>(
     catalog: &'c Catalog,
     id: &str,
@@ -907,12 +1007,19 @@ fn known_target<'c>(
     })
 }
 
-fn export(pg: &mut PgStore, request: ExportRequest) -> Result<Reply, HubError> {
+fn export(
+    pg: &mut PgStore,
+    registry: &Registry,
+    request: ExportRequest,
+) -> Result<Reply, HubError> {
     let as_of = parse_date(&request.as_of)?;
-    let region =
-        request.region.as_deref().filter(|r| !r.is_empty()).map(parse_region).transpose()?;
+    let region = request
+        .region
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .map(|r| parse_region(registry, r))
+        .transpose()?;
     let lang = request.lang.unwrap_or_default();
-    let registry = Registry::builtin();
     let (catalog, _) = app::load_catalog(&*pg)?;
     let place =
         region.map_or_else(|| "全部地区".to_string(), |r| format!("{r}-{}", registry.name_of(r)));
@@ -1065,7 +1172,8 @@ fn import_one(
     options: &Options,
     ctx: &ImportContext,
 ) -> Result<FileReport, HubError> {
-    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let catalog = Catalog::builtin();
+    let registry: &Registry = &*app::load_registry(&*pg)?;
     if bytes.len() > ingest::read::MAX_FILE {
         let e = std::io::Error::new(std::io::ErrorKind::FileTooLarge, "too large");
         return Ok(FileReport::unreadable(name, &e));
@@ -1079,7 +1187,7 @@ fn import_one(
         options,
         &remembered,
     );
-    super::refuse_outside_rights(&mut parsed, account);
+    super::refuse_outside_rights(&mut parsed, registry, account);
     Ok(ingest::import_parsed(pg, name, bytes, parsed, catalog, options, ctx)?)
 }
 
@@ -1127,7 +1235,8 @@ async fn import_files(
         for (name, bytes) in &upload.files {
             reports.push(import_one(pg, account, name, bytes, &options, &ctx)?);
         }
-        let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+        let catalog = Catalog::builtin();
+        let registry: &Registry = &*app::load_registry(&*pg)?;
         if upload.flag("cli") {
             // The command line's `import`: the same output as locally.
             let rejected = reports.iter().any(|r| r.outcome == Outcome::Rejected);

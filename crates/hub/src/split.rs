@@ -40,13 +40,14 @@ pub fn may_decide(
         return Ok(false);
     }
     let region = proposal.region;
-    if account.may_review(region) {
+    let registry = carestaff_app::load_registry(pg)?;
+    if account.may_review(&registry, region) {
         return Ok(true);
     }
     if account.region != region {
         return Ok(false);
     }
-    let above = accounts::list(pg)?.into_iter().any(|a| !a.disabled && a.may_review(region));
+    let above = accounts::list(pg)?.into_iter().any(|a| !a.disabled && a.may_review(&registry, region));
     Ok(!above)
 }
 

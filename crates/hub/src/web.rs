@@ -15,6 +15,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ("icon.svg", "image/svg+xml", include_bytes!("../../../ui/icon.svg")),
     ("pages/overview.js", JS, include_bytes!("../../../ui/pages/overview.js")),
     ("pages/region.js", JS, include_bytes!("../../../ui/pages/region.js")),
+    ("pages/units.js", JS, include_bytes!("../../../ui/pages/units.js")),
     ("pages/target.js", JS, include_bytes!("../../../ui/pages/target.js")),
     ("pages/split.js", JS, include_bytes!("../../../ui/pages/split.js")),
     ("pages/import.js", JS, include_bytes!("../../../ui/pages/import.js")),

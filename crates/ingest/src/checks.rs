@@ -46,6 +46,36 @@ impl Lookup {
     }
 }
 
+/// Figures for a reporting unit for a quarter ending after the unit was retired are an error
+/// at the unit's first such row (per sheet and quarter): it no longer reports, and its figures
+/// would silently add to its city. Corrections of quarters before the retirement are accepted.
+pub(super) fn retired_units(registry: &Registry, store: &ValueStore, errors: &mut Vec<Problem>) {
+    let mut seen: Vec<(RegionCode, Period, u16)> = Vec::new();
+    for r in &store.records {
+        let Some(code) = r.region else { continue };
+        let Some(region) = registry.get(code) else { continue };
+        let Some(on) = region.unit.as_ref().and_then(|u| u.retired) else { continue };
+        if r.period.end_date() < on || seen.contains(&(code, r.period, r.sheet)) {
+            continue;
+        }
+        seen.push((code, r.period, r.sheet));
+        let name = &region.name;
+        errors.push(Problem::new(
+            sheet_of(store, r),
+            cell_name(r.row, u32::from(r.region_col)),
+            Code::RetiredRegion,
+            format!(
+                "{name} ({code}) was retired on {on} and no longer reports: its figures for {} cannot be imported; report them under the region that took it over",
+                r.period
+            ),
+            format!(
+                "{name}（{code}）已于 {on} 撤销，不再报送：其{}的数据不能导入，请填报在接管它的地区名下",
+                r.period
+            ),
+        ));
+    }
+}
+
 /// The same region, period and metric twice in a file is an error at the later row; a part
 /// larger than its whole (certified caregivers > caregivers) is an error at the part. Both
 /// look at one region and quarter at a time, in key order.

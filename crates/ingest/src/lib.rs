@@ -152,6 +152,7 @@ pub fn parse_file(
         return out;
     }
     checks::duplicates_and_parts(catalog, registry, &out.store, &mut out.errors);
+    checks::retired_units(registry, &out.store, &mut out.errors);
     checks::sibling_outliers(catalog, registry, &out.store, &mut out.warnings);
     let order: HashMap<&str, usize> =
         out.reading.iter().enumerate().map(|(i, s)| (s.sheet.as_str(), i)).collect();

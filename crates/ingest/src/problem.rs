@@ -59,6 +59,8 @@ pub enum Code {
     OutsideScope,
     /// A region that was split or merged since the file's template was made.
     SplitRegion,
+    /// A reporting unit retired before the end of the quarter its figures are for.
+    RetiredRegion,
     /// A code and a name on one row that name different regions.
     CodeNameMismatch,
     /// A row with figures but no region.

@@ -111,8 +111,13 @@ fn unknown(
     )
 }
 
+/// Words that make a name a functional zone's (高新区, 经开区, 度假区 …).
+const ZONE_WORDS: [&str; 9] =
+    ["高新", "开发", "经开", "新区", "园区", "度假", "新城", "示范区", "保税"];
+
 /// Up to three region names inside `scope` (its province when unknown) that share the most
-/// characters with `text`.
+/// characters with `text`. A name that reads as a functional zone's is only ever compared with
+/// zones: 高新区 must not suggest 高青县 for the one character they share.
 pub(super) fn suggestions(
     registry: &Registry,
     text: &str,
@@ -124,6 +129,7 @@ pub(super) fn suggestions(
         return Vec::new();
     }
     let Some(scope) = scope else { return Vec::new() };
+    let zone_like = ZONE_WORDS.iter().any(|w| t.contains(w));
     let mut within: Vec<RegionCode> = vec![scope];
     let mut i = 0;
     while i < within.len() {
@@ -132,6 +138,7 @@ pub(super) fn suggestions(
     }
     let mut scored: Vec<(usize, RegionCode)> = within
         .into_iter()
+        .filter(|c| !zone_like || registry.get(*c).is_some_and(|r| r.functional_zone))
         .filter_map(|c| {
             let name = registry.name_of(c);
             let common = chars.iter().filter(|ch| name.contains(**ch)).count();
@@ -196,5 +203,27 @@ mod tests {
         assert!(name_agrees(reg, code("370303"), "淄博市张店区"));
         assert!(!name_agrees(reg, code("370302"), "张店区"));
         assert!(name_agrees(reg, code("500151"), "铜梁县"));
+    }
+
+    #[test]
+    fn a_zone_like_name_is_only_compared_with_zones() {
+        let reg = Registry::builtin();
+        let zibo = Some(code("370300"));
+        assert_eq!(
+            suggestions(reg, "高新开发区", zibo),
+            ["淄博高新技术产业开发区", "淄博经济开发区"]
+        );
+        assert!(suggestions(reg, "高新园区", zibo).iter().all(|s| s != "高青县"));
+        // Changchun has no unit called 高新区: its two high-tech zones are suggested.
+        match resolve(reg, "高新区", Some(code("220100")), "S", "B4", true) {
+            Resolved::Failed(p) => assert_eq!(
+                p.message_zh,
+                "没有名称或代码为“高新区”的地区：您是否指长春净月高新技术产业开发区、长春高新技术产业开发区？"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // A zone's local name and a code beside it agree.
+        assert!(name_agrees(reg, code("370371"), "高新区"));
+        assert!(!name_agrees(reg, code("370372"), "高新区"));
     }
 }

@@ -709,13 +709,21 @@ fn scorecard_sheet(
         r += 1;
         // The children, on their own figures, where the target can be judged that way.
         let drill_down = input.region.is_none_or(|code| code == *jurisdiction);
-        let children =
-            if drill_down { input.registry.regular_children(*jurisdiction) } else { Vec::new() };
+        let day = Period::last_ended_by(input.as_of).end_date();
+        let children = if drill_down {
+            input.registry.reporting_children(*jurisdiction, day)
+        } else {
+            Vec::new()
+        };
         for child in children {
             s.text(r, 0, &format!("  {}", input.registry.name_of(child)), &plain)?;
             for (i, a) in list.iter().enumerate() {
                 let Some(target) = input.catalog.target_in(&a.target, a.region) else { continue };
-                if applies_to_children(input.catalog, target) && a.region == target.region {
+                // A zone under a target that leaves the zones out (ZB-1) is not judged.
+                let judged = assess::target_children(input.registry, target, *jurisdiction, day)
+                    .contains(&child);
+                if judged && applies_to_children(input.catalog, target) && a.region == target.region
+                {
                     let c = assess::assess_target_in(
                         input.catalog,
                         input.registry,
@@ -737,7 +745,7 @@ fn scorecard_sheet(
     s.ws.write_string(
         r,
         0,
-        "注：“—”表示该目标是辖区总量目标，不按下级地区单独评估；下级地区按其自身数据评估比例类和“每个下级地区”类目标。",
+        "注：“—”表示该目标是辖区总量目标，不按下级地区单独评估（或该目标不计功能区）；下级地区（含功能区）按其自身数据评估比例类和“每个下级地区”类目标。",
     )?;
     s.fit(10.0, 24.0)?;
     for c in 1..=max_col {

@@ -25,6 +25,7 @@ use crate::xlsx::{cell_format, display_width, header_format};
 use carestaff_domain::catalog::{Catalog, Metric, MetricKind, Scope};
 use carestaff_domain::period::Period;
 use carestaff_domain::region::{RegionCode, Registry};
+use chrono::NaiveDate;
 
 /// Why a template could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -144,8 +145,20 @@ pub fn fill_in_template(
     }
     let mut workbook = Workbook::new();
     workbook.push_worksheet(data_sheet(registry, region, &me.name, period, &cols, prefill)?);
-    workbook.push_worksheet(instructions_sheet(&me.name, period, &cols)?);
+    let zones = expected_children(registry, region, period).iter().any(|c| registry.is_unit(*c));
+    workbook.push_worksheet(instructions_sheet(&me.name, period, &cols, zones)?);
     Ok(workbook.save_to_buffer()?)
+}
+
+/// The children a template for `period` has a row for: those expected to report then (a unit
+/// retired by the quarter's end has none; without a period, none retired at all).
+fn expected_children(
+    registry: &Registry,
+    region: RegionCode,
+    period: Option<Period>,
+) -> Vec<RegionCode> {
+    let day = period.map_or(NaiveDate::MAX, Period::end_date);
+    registry.reporting_children(region, day)
 }
 
 const FIRST_METRIC_COL: u16 = 2;
@@ -194,13 +207,18 @@ fn data_sheet(
     }
     ws.write_string_with_format(HEADER_ROW, last_col, "备注", &head)?;
 
-    // Child rows first (regular members, then functional zones marked optional), then 本级.
+    // Child rows first (the children expected to report, reporting units marked as zones,
+    // then the statistical areas that may report, marked optional), then 本级.
     let mut rows: Vec<(RegionCode, String, RowKind, &str)> = Vec::new();
-    let children = registry.children(region);
-    for &c in children.iter().filter(|c| registry.get(**c).is_some_and(|r| !r.optional)) {
-        rows.push((c, registry.name_of(c), RowKind::Children, ""));
+    for c in expected_children(registry, region, period) {
+        let note = if registry.is_unit(c) { "功能区，单独填报" } else { "" };
+        rows.push((c, registry.name_of(c), RowKind::Children, note));
     }
-    for &c in children.iter().filter(|c| registry.get(**c).is_some_and(|r| r.optional)) {
+    for &c in registry
+        .children(region)
+        .iter()
+        .filter(|c| registry.get(**c).is_some_and(|r| r.optional && r.unit.is_none()))
+    {
         rows.push((c, registry.name_of(c), RowKind::Children, "功能区，选填"));
     }
     rows.push((
@@ -301,6 +319,7 @@ fn instructions_sheet(
     name: &str,
     period: Option<Period>,
     cols: &[Column],
+    zones: bool,
 ) -> Result<Worksheet, XlsxError> {
     let mut ws = Worksheet::new();
     ws.set_name(INSTRUCTIONS_SHEET)?;
@@ -313,7 +332,10 @@ fn instructions_sheet(
             Some(p) => format!("一、报告期为{}，数据截至{}。", period_zh(p), p.end_date().format("%Y年%-m月%-d日")),
             None => "一、请在标题中填写报告期（例如“2025年第二季度”），也可在导入时指定报告期。".to_string(),
         },
-        "二、每个下级地区填一行；“本级”一行只填本级直接开展的事项和标准（如补贴标准、是否举办竞赛、市级培训期数），不要填下级合计。灰色单元格无需填写。".to_string(),
+        format!(
+            "二、每个下级地区填一行；“本级”一行只填本级直接开展的事项和标准（如补贴标准、是否举办竞赛、市级培训期数），不要填下级合计。灰色单元格无需填写。{}",
+            if zones { "功能区与区县一样单独填一行，填本功能区管理的机构和人员；区县不要把功能区的数据计入本区县。" } else { "" }
+        ),
         "三、人数、床位数、个数等填写季末数（整数）；培训人次、培训期数等流量指标填写本季度发生数，不填年度累计。".to_string(),
         "四、百分数填写 0 到 100 之间的数，不带 % 号；“是否”类指标从下拉列表选择“是”或“否”。".to_string(),
         "五、请勿修改表头、地区代码和地区名称，不要插入或删除列；没有的数据留空，不要填 0。".to_string(),

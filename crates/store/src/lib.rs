@@ -19,7 +19,7 @@ use serde::Serialize;
 use carestaff_domain::assess::Observations;
 use carestaff_domain::catalog::{Catalog, LocalTarget};
 use carestaff_domain::period::Period;
-use carestaff_domain::region::RegionCode;
+use carestaff_domain::region::{RegionCode, UnitEvent};
 use carestaff_domain::split::ChildGoal;
 use carestaff_domain::values::cell_name;
 
@@ -28,6 +28,7 @@ pub mod codec;
 mod pg;
 mod splits;
 mod sqlite;
+mod units;
 
 #[cfg(feature = "postgres")]
 pub use pg::{lock_review, PgPool, PgStore, PgTables, PG_MIGRATIONS};
@@ -449,6 +450,16 @@ pub trait Tables {
     /// Inside a write: keeps other writers off the splits of one region until the end of the
     /// transaction (PostgreSQL; SQLite has one writer at a time already).
     fn lock_splits(&mut self, _region: u32) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Every change made to the office's own reporting units, oldest first.
+    fn local_unit_events(&mut self) -> Result<Vec<UnitEvent>, StoreError>;
+    /// Appends a change to the office's own reporting units.
+    fn append_local_unit_event(&mut self, event: &UnitEvent) -> Result<(), StoreError>;
+    /// Inside a write: keeps other writers of reporting units off until the end of the
+    /// transaction, so two offices' changes are checked one after the other (PostgreSQL; SQLite
+    /// has one writer at a time already).
+    fn lock_local_units(&mut self) -> Result<(), StoreError> {
         Ok(())
     }
 }
@@ -922,6 +933,40 @@ pub trait Database {
     /// [`StoreError`] when the database fails.
     fn set_local_target_enabled(&mut self, id: &str, enabled: bool) -> Result<bool, StoreError> {
         self.with_write(|t| t.set_local_target_enabled(id, enabled))
+    }
+
+    /// Every change made to the office's own reporting units, oldest first: replayed onto the
+    /// built-in registry by `Registry::with_local_units`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails.
+    fn local_unit_events(&self) -> Result<Vec<UnitEvent>, StoreError> {
+        self.with_tables(|t| t.local_unit_events())
+    }
+
+    /// Changes the office's own reporting units in one write: `change` sees every change
+    /// stored so far (no other writer adds one meanwhile) and returns the one to append, or
+    /// why it is refused (then nothing is written).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails; the refusal of `change` is the inner `Err`.
+    fn change_local_units<E>(
+        &mut self,
+        change: impl FnOnce(&[UnitEvent]) -> Result<UnitEvent, E>,
+    ) -> Result<Result<UnitEvent, E>, StoreError> {
+        self.with_write(|t| {
+            t.lock_local_units()?;
+            let events = t.local_unit_events()?;
+            match change(&events) {
+                Ok(event) => {
+                    t.append_local_unit_event(&event)?;
+                    Ok(Ok(event))
+                }
+                Err(refused) => Ok(Err(refused)),
+            }
+        })
     }
 }
 

@@ -18,13 +18,14 @@ use postgres::{Client, GenericClient, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::splits::{child_of, RawSplit};
+use super::units::UnitEventRow;
 use super::{
     Database, EachCurrent, Lock, NewSubmission, ObservationRow, SplitRecord, SplitState, Stamp,
     StoreError, SubmissionRow, Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
 use carestaff_domain::period::Period;
-use carestaff_domain::region::{RegionCode, Registry};
+use carestaff_domain::region::{RegionCode, Registry, UnitEvent};
 use carestaff_domain::split::ChildGoal;
 
 /// The schema, one entry per version: append only, never edit a released step.
@@ -142,6 +143,21 @@ pub const PG_MIGRATIONS: &[&str] = &[
         PRIMARY KEY (split_id, region)
     );
     "#,
+    // 3: the office's own reporting units, as their changes (as SQLite's migration 4).
+    r#"
+    CREATE TABLE local_unit_event (
+        id      BIGSERIAL PRIMARY KEY,
+        code    INTEGER NOT NULL,
+        action  TEXT NOT NULL CHECK (action IN ('added', 'renamed', 'retired')),
+        parent  INTEGER,
+        name    TEXT,
+        aliases TEXT NOT NULL DEFAULT '',
+        on_day  TEXT,
+        at      TEXT NOT NULL,
+        by_user TEXT NOT NULL
+    );
+    CREATE INDEX local_unit_event_code ON local_unit_event (code, id);
+    "#,
 ];
 
 /// Advisory-lock spaces (the first key of `pg_advisory_xact_lock(int, int)`).
@@ -152,6 +168,8 @@ const SPACE_GROUP: i32 = 1 << 24;
 const SPACE_REVIEW: i32 = 2 << 24;
 /// The splits of one region's goals, held by whoever changes them.
 const SPACE_SPLIT: i32 = 3 << 24;
+/// The office's own reporting units, held by the writer that changes them.
+const SPACE_UNITS: i32 = 4 << 24;
 
 /// A pool of connections to the hub's database. Migrations run once, when it is made.
 #[derive(Clone)]
@@ -330,13 +348,40 @@ fn int(n: u32) -> i32 {
 }
 
 impl<C: GenericClient> PgTables<'_, C> {
-    fn ancestors_and_self(region: u32) -> Vec<i32> {
+    /// The region and every region above it: through the built-in registry, or for one of the
+    /// office's own reporting units through the parent it was added under.
+    fn ancestors_and_self(&mut self, region: u32) -> Result<Vec<i32>, StoreError> {
         let registry = Registry::builtin();
         let mut out = vec![int(region)];
-        if let Some(code) = RegionCode::from_u32(region) {
-            out.extend(registry.ancestors(code).into_iter().map(|a| int(a.as_u32())));
+        let Some(code) = RegionCode::from_u32(region) else { return Ok(out) };
+        let known = if registry.get(code).is_some() {
+            Some(code)
+        } else {
+            let parent = self.0.query_opt(
+                "SELECT parent FROM local_unit_event WHERE code = $1 AND action = 'added' ORDER BY id LIMIT 1",
+                &[&int(region)],
+            )?;
+            let parent = parent.and_then(|r| r.get::<_, Option<i32>>(0));
+            let parent = parent.and_then(|p| RegionCode::from_u32(u32::try_from(p).ok()?));
+            out.extend(parent.map(|p| int(p.as_u32())));
+            parent
+        };
+        if let Some(k) = known {
+            out.extend(registry.ancestors(k).into_iter().map(|a| int(a.as_u32())));
         }
-        out
+        Ok(out)
+    }
+
+    /// A region's name: the built-in registry's, or the latest of an office's own unit.
+    fn region_name(&mut self, code: RegionCode) -> Result<String, StoreError> {
+        if Registry::builtin().get(code).is_some() {
+            return Ok(Registry::builtin().name_of(code));
+        }
+        let row = self.0.query_opt(
+            "SELECT name FROM local_unit_event WHERE code = $1 AND name IS NOT NULL ORDER BY id DESC LIMIT 1",
+            &[&int(code.as_u32())],
+        )?;
+        Ok(row.map_or_else(|| code.to_string(), |r| r.get(0)))
     }
 }
 
@@ -397,7 +442,7 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
     }
 
     fn lock_group(&mut self, region: u32, period: i32) -> Result<(), StoreError> {
-        for a in Self::ancestors_and_self(region) {
+        for a in self.ancestors_and_self(region)? {
             self.0.execute(
                 "SELECT pg_advisory_xact_lock_shared($1, $2)",
                 &[&(SPACE_REVIEW | period), &a],
@@ -411,7 +456,7 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
     }
 
     fn approval(&mut self, region: u32, period: i32) -> Result<Option<Lock>, StoreError> {
-        let regions = Self::ancestors_and_self(region);
+        let regions = self.ancestors_and_self(region)?;
         // The last event of each region decides: approved until reopened.
         let row = self.0.query_opt(
             "SELECT e.region, a.name, e.at FROM review_event e JOIN account a ON a.id = e.account_id
@@ -421,15 +466,17 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
              ORDER BY e.region LIMIT 1",
             &[&period, &regions],
         )?;
-        Ok(row.and_then(|r| {
-            let code = RegionCode::from_u32(u32::try_from(r.get::<_, i32>(0)).ok()?)?;
-            Some(Lock {
-                region: code,
-                region_name: Registry::builtin().name_of(code),
-                period: Period::from_index(period)?,
-                by: r.get(1),
-                at: r.get(2),
-            })
+        let Some(r) = row else { return Ok(None) };
+        let code = u32::try_from(r.get::<_, i32>(0)).ok().and_then(RegionCode::from_u32);
+        let (Some(code), Some(period)) = (code, Period::from_index(period)) else {
+            return Ok(None);
+        };
+        Ok(Some(Lock {
+            region: code,
+            region_name: self.region_name(code)?,
+            period,
+            by: r.get(1),
+            at: r.get(2),
         }))
     }
 
@@ -806,6 +853,46 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
 
     fn lock_splits(&mut self, region: u32) -> Result<(), StoreError> {
         self.0.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&SPACE_SPLIT, &int(region)])?;
+        Ok(())
+    }
+
+    fn local_unit_events(&mut self) -> Result<Vec<UnitEvent>, StoreError> {
+        let rows = self.0.query(
+            "SELECT code, action, parent, name, aliases, on_day, at, by_user FROM local_unit_event ORDER BY id",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                UnitEventRow {
+                    code: i64::from(r.get::<_, i32>(0)),
+                    action: r.get(1),
+                    parent: r.get::<_, Option<i32>>(2).map(i64::from),
+                    name: r.get(3),
+                    aliases: r.get(4),
+                    on_day: r.get(5),
+                    at: r.get(6),
+                    by: r.get(7),
+                }
+                .into_event()
+            })
+            .collect())
+    }
+
+    fn append_local_unit_event(&mut self, event: &UnitEvent) -> Result<(), StoreError> {
+        let r = UnitEventRow::of(event);
+        let code = i32::try_from(r.code).unwrap_or(0);
+        let parent = r.parent.and_then(|p| i32::try_from(p).ok());
+        self.0.execute(
+            "INSERT INTO local_unit_event (code, action, parent, name, aliases, on_day, at, by_user)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&code, &r.action, &parent, &r.name, &r.aliases, &r.on_day, &r.at, &r.by],
+        )?;
+        Ok(())
+    }
+
+    fn lock_local_units(&mut self) -> Result<(), StoreError> {
+        self.0.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&SPACE_UNITS])?;
         Ok(())
     }
 }

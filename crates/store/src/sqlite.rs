@@ -8,12 +8,13 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::splits::{child_of, RawSplit};
+use super::units::UnitEventRow;
 use super::{
     backup_path, Database, EachCurrent, NewSubmission, ObservationRow, SplitRecord, SplitState,
     Stamp, StoreError, SubmissionRow, Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
-use carestaff_domain::region::RegionCode;
+use carestaff_domain::region::{RegionCode, UnitEvent};
 use carestaff_domain::split::ChildGoal;
 
 /// The schema, one entry per version: append only, never edit a released step.
@@ -110,6 +111,21 @@ pub const MIGRATIONS: &[&str] = &[
         goal     REAL NOT NULL,
         PRIMARY KEY (split_id, region)
     ) WITHOUT ROWID;
+    "#,
+    // 4: the office's own reporting units, as their changes (added, renamed, retired), never
+    // updated: the units are the changes replayed, the history is the table.
+    r#"
+    CREATE TABLE local_unit_event (
+        id      INTEGER PRIMARY KEY,
+        code    INTEGER NOT NULL,
+        action  TEXT NOT NULL CHECK (action IN ('added', 'renamed', 'retired')),
+        parent  INTEGER,
+        name    TEXT,
+        aliases TEXT NOT NULL DEFAULT '',
+        on_day  TEXT,
+        at      TEXT NOT NULL,
+        by_user TEXT NOT NULL
+    );
     "#,
 ];
 
@@ -672,6 +688,36 @@ impl Tables for Sqlite<'_> {
              WHERE id = ?1 AND state = 'proposed'",
             params![id, to.as_str(), stamp.by, stamp.at, note, previous],
         )? > 0)
+    }
+
+    fn local_unit_events(&mut self) -> Result<Vec<UnitEvent>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT code, action, parent, name, aliases, on_day, at, by_user FROM local_unit_event ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(UnitEventRow {
+                code: r.get(0)?,
+                action: r.get(1)?,
+                parent: r.get(2)?,
+                name: r.get(3)?,
+                aliases: r.get(4)?,
+                on_day: r.get(5)?,
+                at: r.get(6)?,
+                by: r.get(7)?,
+            })
+        })?;
+        let rows: Vec<UnitEventRow> = rows.collect::<Result<_, _>>()?;
+        Ok(rows.into_iter().filter_map(UnitEventRow::into_event).collect())
+    }
+
+    fn append_local_unit_event(&mut self, event: &UnitEvent) -> Result<(), StoreError> {
+        let r = UnitEventRow::of(event);
+        self.0.execute(
+            "INSERT INTO local_unit_event (code, action, parent, name, aliases, on_day, at, by_user)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![r.code, r.action, r.parent, r.name, r.aliases, r.on_day, r.at, r.by],
+        )?;
+        Ok(())
     }
 }
 

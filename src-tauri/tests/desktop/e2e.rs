@@ -777,3 +777,54 @@ async fn a_split_is_previewed_and_applied_from_the_target_page() {
     );
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_region_page_lists_the_zones_and_manages_the_office_units() {
+    let s = launch(&scratch("units.db")).await;
+    s.open("#/region/370300", "region").await;
+    let rows = s
+        .js("return [...document.querySelectorAll('#units-table tbody tr')].map(r => r.dataset.unit);")
+        .await;
+    assert_eq!(rows, json!(["370371", "370372", "370373", "370374"]));
+    // The zones rank among the districts, except under ZB-1 (功能区除外), the first choice.
+    let ranked =
+        "return [...document.querySelectorAll('#ranking tbody tr')].map(r => r.dataset.region);";
+    assert_eq!(s.js(ranked).await.as_array().map(Vec::len), Some(8));
+    s.open("#/region/370300?rank=ZB-3", "region").await;
+    let zb3 = s.js(ranked).await;
+    assert!(zb3.as_array().is_some_and(|r| r.len() == 12 && r.contains(&json!("370371"))), "{zb3}");
+
+    // Add a unit by the form; a name a district answers to is refused beside the form.
+    for (name, value) in [("name", "张店区")] {
+        s.wait_css(&format!("#unit-{name}")).await.send_keys(value).await.expect("type");
+    }
+    s.click("#unit-add").await;
+    let refused = s.text("#unit-result .error-box").await;
+    assert!(refused.contains("请换一个名称"), "{refused}");
+    s.js("const f = document.getElementById('unit-form'); f.reset();").await;
+    s.wait_css("#unit-name").await.send_keys("齐鲁化学工业区").await.expect("type");
+    s.wait_css("#unit-aliases").await.send_keys("化工区").await.expect("type");
+    s.click("#unit-add").await;
+    s.wait_css("tr[data-unit='370375']").await;
+
+    // Rename it in its row, then retire it.
+    s.click("button[data-rename='370375']").await;
+    s.js("const i = document.querySelector(\"form[data-rename-form='370375'] input[name=name]\"); i.value = '淄博齐鲁化学工业区';").await;
+    s.click("form[data-rename-form='370375'] button[type=submit]").await;
+    s.wait_css("tr[data-unit='370375'] li[data-action='renamed']").await;
+    s.click("button[data-retire='370375']").await;
+    s.click("form[data-retire-form='370375'] button[type=submit]").await;
+    s.wait_css("tr[data-unit='370375'][data-retired='1']").await;
+    let history = s.text("tr[data-unit='370375'] ul.history").await;
+    assert!(
+        history.contains("新增“齐鲁化学工业区”")
+            && history.contains("改名为“淄博齐鲁化学工业区”")
+            && history.contains("撤销"),
+        "{history}"
+    );
+    assert!(
+        s.all("button[data-rename='370375']").await.is_empty(),
+        "a retired unit is not changed again"
+    );
+    s.finish().await;
+}

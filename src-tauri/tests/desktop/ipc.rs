@@ -289,3 +289,79 @@ fn a_split_is_previewed_applied_read_from_its_sheet_and_cleared() {
     assert_eq!(page["split"]["table"], Value::Null);
     assert_eq!(page["split"]["history"].as_array().map(Vec::len), Some(3), "every version kept");
 }
+
+#[test]
+fn the_region_page_lists_the_zones_and_adds_renames_and_retires_a_unit() {
+    let h = harness();
+    let page = h.ok("region", json!({"code": "370300", "asOf": "2026-10-15"}));
+    assert_eq!(
+        (page["takes_units"].as_bool(), page["may_manage_units"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let units: Vec<&str> = page["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|u| u["region"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        units,
+        [
+            "淄博高新技术产业开发区",
+            "淄博经济开发区",
+            "文昌湖省级旅游度假区",
+            "淄博南部生态产业新城"
+        ]
+    );
+    assert_eq!(page["units"][0]["quote"], "高新区民政和文旅事业中心");
+    assert_eq!(page["children"], 12, "the districts and the zones are expected to report");
+
+    let added = h.ok("add_unit", json!({"parent": "370300", "name": "齐鲁化学工业区", "aliases": "化工区、齐鲁化工区", "code": ""}));
+    assert_eq!((added["code"].as_str(), added["action"].as_str()), (Some("370375"), Some("added")));
+    let clash = h
+        .call("add_unit", json!({"parent": "370300", "name": "张店区"}))
+        .expect_err("a district's name");
+    assert_eq!(clash["code"], "invalid_input");
+    assert_eq!(
+        clash["message_zh"],
+        "报表中的“张店区”会被读作山东省淄博市张店区（370303）：两者无法区分，请换一个名称"
+    );
+    let county =
+        h.call("add_unit", json!({"parent": "370303", "name": "某园区"})).expect_err("a county");
+    assert_eq!(county["code"], "invalid_input");
+    h.ok("rename_unit", json!({"code": "370375", "name": "淄博齐鲁化学工业区"}));
+    h.ok("retire_unit", json!({"code": "370375", "on": "2027-01-01"}));
+    let shipped = h.call("retire_unit", json!({"code": "370371"})).expect_err("a shipped zone");
+    assert_eq!(shipped["code"], "invalid_input");
+    let unknown =
+        h.call("rename_unit", json!({"code": "370399", "name": "某区"})).expect_err("no such unit");
+    assert_eq!(unknown["code"], "not_found");
+
+    let page = h.ok("region", json!({"code": "370300", "asOf": "2026-10-15"}));
+    let unit = &page["units"][4];
+    assert_eq!(unit["region"]["name"], "淄博齐鲁化学工业区");
+    assert_eq!(unit["local"], true);
+    assert_eq!(unit["retired"], "2027-01-01");
+    assert_eq!(unit["aliases"], json!(["化工区", "齐鲁化工区", "齐鲁化学工业区"]));
+    let history: Vec<&str> = unit["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|x| x["what_zh"].as_str())
+        .collect();
+    assert_eq!(
+        history,
+        ["在淄博市下新增“齐鲁化学工业区”", "改名为“淄博齐鲁化学工业区”", "自 2027-01-01 起撤销"]
+    );
+    assert_eq!(page["children"], 13, "still reporting in 2026");
+    // The unit's own page, under its city.
+    let own = h.ok("region", json!({"code": "370375", "asOf": "2026-10-15"}));
+    assert_eq!(own["parent"]["code"], "370300");
+    let targets: Vec<&str> = own["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter_map(|t| t["target"].as_str())
+        .collect();
+    assert_eq!(targets, ["ZB-2"]);
+}
