@@ -650,7 +650,12 @@ pub fn plan(
     let mut missing = Vec::new();
     for (c, f) in figures {
         let i = given.iter().position(|g| g.0 == c);
-        if i.is_none() {
+        // A rate or standard passes down whatever the child's figure: only a count needs one.
+        let goal = match division {
+            Division::PassDown => Some(target.check.goal),
+            Division::Count => i.map(|i| goals[i]),
+        };
+        if goal.is_none() {
             missing.push(c);
         }
         rows.push(PlanRow {
@@ -658,7 +663,7 @@ pub fn plan(
             region_name: registry.name_of(c),
             basis: f,
             share: f.map(|v| v / sum),
-            goal: i.map(|i| goals[i]),
+            goal,
         });
     }
     Ok(Plan {
