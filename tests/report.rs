@@ -737,3 +737,90 @@ fn the_report_carries_the_split_table_and_the_leader_counts_the_children_on_trac
     assert!(line.ends_with("；合计 20,000人，与上级目标一致"), "{line}");
     assert!(line.contains("已达成或按进度推进 "), "{line}");
 }
+
+/// Local targets are typed by people: an id or a label holding what Excel reads as syntax in a
+/// sheet name or a chart range (`!`, `'`, `[`, `]`, `*`, `?`, `/`, `\`, `:`), 40 characters
+/// long, Excel's reserved `History`, two ids that differ only in case. The report still opens;
+/// no such text is in a sheet name, and every chart range names a sheet of the workbook.
+#[test]
+fn hostile_local_target_ids_and_labels_never_reach_a_sheet_name_or_a_chart_range() {
+    let hostile = "护理员!A1'[x]*?/\\:";
+    let long_id = format!("{hostile}{}", "甲".repeat(40 - hostile.chars().count()));
+    assert_eq!(long_id.chars().count(), 40);
+    let local = |id: &str, label: &str| carestaff_domain::LocalTarget {
+        id: id.into(),
+        document_title: "本地文件'!A1".into(),
+        document_number: String::new(),
+        clause: String::new(),
+        quote: String::new(),
+        region: code("370300"),
+        label_zh: label.into(),
+        label_en: String::new(),
+        metric: "talent_total".into(),
+        comparator: ">=".into(),
+        goal: 1000.0,
+        deadline: None,
+        enabled: true,
+    };
+    let locals = [
+        local(&long_id, "护理员!A1"),
+        local("history", "='Sheet1'!A1 [1]*?/\\:"),
+        local("zb-l1", "=SUM(A1:A9)"),
+        local("ZB-L1", "护理员!$A$1:$B$2"),
+    ];
+    let catalog = Catalog::builtin().with_local(&locals).expect("valid local targets");
+    let registry = Registry::builtin();
+    let store = sample_store(&["370300"]);
+    let obs = store.observations(&catalog).expect("observations");
+    let sources = store.current_values_with_sources(|_| true).expect("sources");
+    let region = Some(code("370300"));
+    let input = ReportInput {
+        catalog: &catalog,
+        registry,
+        observations: &obs,
+        sources: &sources,
+        as_of: date(AS_OF),
+        region,
+        demo: false,
+    };
+    let bytes = report::compliance_report(&input).expect("the report is made");
+    let rows = report::summary_rows(&catalog, registry, &obs, date(AS_OF), region);
+    let names = open(&bytes).sheet_names();
+    assert_eq!(names, report::sheet_names(&input, &rows));
+    let sheet_of = |id: &str| {
+        let i = rows.iter().position(|a| a.target == id).expect("the local target is reported");
+        names[3 + i].clone()
+    };
+    assert_eq!(
+        sheet_of(&long_id),
+        format!("目标{}", rows.iter().position(|a| a.target == long_id).expect("row") + 1)
+    );
+    assert!(sheet_of("history").starts_with("目标"));
+    assert_eq!(sheet_of("zb-l1"), "zb-l1");
+    assert!(sheet_of("ZB-L1").starts_with("目标"), "a sheet name differing only in case");
+    for name in &names {
+        assert!(!name.contains(['!', '\'', '[', ']', '*', '?', '/', '\\', ':']), "{name}");
+        assert!(name.chars().count() <= 31, "{name}");
+    }
+    // The hostile target's own sheet: its title is the label as text, and the chart's ranges.
+    let mut wb = open(&bytes);
+    let sheet = wb.worksheet_range(&sheet_of(&long_id)).expect("its sheet");
+    assert_eq!(text(&sheet, 0, 0), format!("{long_id} 护理员!A1"));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut charts = 0;
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).expect("entry");
+        if !f.name().is_ok_and(|n| n.starts_with("xl/charts/chart")) {
+            continue;
+        }
+        charts += 1;
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut f, &mut xml).expect("chart xml");
+        for formula in xml.split("<c:f>").skip(1).filter_map(|s| s.split("</c:f>").next()) {
+            let sheet =
+                formula.rsplit_once('!').map(|(s, _)| s.trim_matches('\'')).unwrap_or_default();
+            assert!(names.iter().any(|n| n == sheet), "a chart range names `{sheet}`: {formula}");
+        }
+    }
+    assert!(charts >= 4, "{charts} charts");
+}

@@ -116,7 +116,15 @@ pub fn serve(env: &Env, a: ServeArgs) -> Result<()> {
         _ => return Err(usage("give both --tls-cert and --tls-key, or neither")),
     };
     let pool = PgPool::connect(url, a.pool.max(2))?;
-    Ok(carestaff_hub::server::serve(pool, &ServeOptions { listen: a.listen, tls })?)
+    let mut trusted_proxies = Vec::new();
+    for p in a.trusted_proxies.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let ip = p.parse().map_err(|_| {
+            usage(format!("--trusted-proxy takes IP addresses, like 127.0.0.1; `{p}` is not one"))
+        })?;
+        trusted_proxies.push(ip);
+    }
+    let options = ServeOptions { listen: a.listen, tls, trusted_proxies };
+    Ok(carestaff_hub::server::serve(pool, &options)?)
 }
 
 /// The password of client mode: `$CARESTAFF_PASSWORD`, else asked for on the terminal.

@@ -143,6 +143,11 @@ struct ServeArgs {
     /// Database connections kept open.
     #[arg(long, default_value_t = 16)]
     pool: u32,
+    /// The address of a reverse proxy in front of the hub (repeat, or separate with commas,
+    /// for several; empty for none): only from it are X-Forwarded-For and X-Forwarded-Proto
+    /// believed, for the client address the limits count by.
+    #[arg(long = "trusted-proxy", value_name = "ADDR", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -154,11 +154,21 @@ pub struct Hub {
 
 impl Hub {
     pub fn start(url: &str) -> Hub {
+        Hub::start_with(url, &[], None)
+    }
+
+    /// `serve` with `extra` arguments, its standard error to `log` (else the test's).
+    pub fn start_with(url: &str, extra: &[&str], log: Option<&Path>) -> Hub {
+        let stderr = match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).expect("server log")),
+            None => Stdio::inherit(),
+        };
         let mut child = Command::new(bin())
             .args(["--db", url, "serve", "--listen", "127.0.0.1:0", "--pool", "24"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start carestaff serve");
         let mut line = String::new();
@@ -173,15 +183,44 @@ impl Hub {
         Hub { child, base, url: url.to_string() }
     }
 
-    /// The server's peak resident memory so far, in MiB (Linux).
-    pub fn peak_mib(&self) -> f64 {
+    /// `host:port`.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// The server's resident memory now, in MiB (Linux).
+    pub fn rss_mib(&self) -> f64 {
+        self.status_kib("VmRSS:") / 1024.0
+    }
+
+    fn status_kib(&self, key: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(key))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    }
+
+    /// Sends SIGTERM (as systemd's stop does) and waits at most `within` for the exit status.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        assert!(sent.success());
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// The server's peak resident memory so far, in MiB (Linux).
+    pub fn peak_mib(&self) -> f64 {
+        self.status_kib("VmHWM:") / 1024.0
     }
 
     pub fn kill9(&mut self) {
@@ -239,9 +278,36 @@ pub fn post(base: &str, command: &str, cookie: Option<&str>, body: &serde_json::
     answer(req.send(serde_json::to_vec(body).expect("json").as_slice()))
 }
 
+/// POSTs JSON as [`post`] does, as if through a proxy for the client `from` (X-Forwarded-For).
+pub fn post_from(
+    base: &str,
+    command: &str,
+    cookie: Option<&str>,
+    body: &serde_json::Value,
+    from: &str,
+) -> Answer {
+    let mut req = agent()
+        .post(&format!("{base}/api/{command}"))
+        .header("x-carestaff", "1")
+        .header("x-forwarded-for", from)
+        .header("content-type", "application/json");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    answer(req.send(serde_json::to_vec(body).expect("json").as_slice()))
+}
+
 /// Signs in; the session cookie (`name=value`).
 pub fn sign_in(base: &str, name: &str, password: &str) -> String {
     let a = post(base, "login", None, &serde_json::json!({"name": name, "password": password}));
+    assert_eq!(a.status, 200, "sign in {name}: {}", a.json);
+    a.cookie.expect("a session cookie")
+}
+
+/// Signs in as if through a proxy for the client `from`.
+pub fn sign_in_from(base: &str, name: &str, password: &str, from: &str) -> String {
+    let body = serde_json::json!({"name": name, "password": password});
+    let a = post_from(base, "login", None, &body, from);
     assert_eq!(a.status, 200, "sign in {name}: {}", a.json);
     a.cookie.expect("a session cookie")
 }
@@ -269,6 +335,17 @@ pub fn multipart(files: &[(&str, &[u8])], fields: &[(&str, &str)]) -> (String, V
 
 /// Uploads files to `import_files` as the pages do.
 pub fn upload(base: &str, cookie: Option<&str>, files: &[(&str, &[u8])], dry_run: bool) -> Answer {
+    upload_from(base, cookie, files, dry_run, None)
+}
+
+/// Uploads as [`upload`] does, as if through a proxy for the client `from`.
+pub fn upload_from(
+    base: &str,
+    cookie: Option<&str>,
+    files: &[(&str, &[u8])],
+    dry_run: bool,
+    from: Option<&str>,
+) -> Answer {
     let dry = dry_run.to_string();
     let (ct, body) = multipart(files, &[("dryRun", dry.as_str())]);
     let mut req = agent()
@@ -277,6 +354,9 @@ pub fn upload(base: &str, cookie: Option<&str>, files: &[(&str, &[u8])], dry_run
         .header("content-type", &ct);
     if let Some(c) = cookie {
         req = req.header("cookie", c);
+    }
+    if let Some(from) = from {
+        req = req.header("x-forwarded-for", from);
     }
     answer(req.send(body.as_slice()))
 }

@@ -173,6 +173,10 @@ impl From<StoreError> for AppError {
                 e.to_string(),
                 "本程序只能打开数据库文件，不能连接数据库服务器",
             ),
+            refused if refused.is_refused_text() => AppError::invalid(
+                "a text sent contains a NUL character (\\0), which the database does not store: remove it",
+                "提交的文字中含有空字符（\\0），数据库无法保存：请删除后重试",
+            ),
             other => AppError::new(
                 ErrorCode::Database,
                 format!("the database failed: {other}"),
@@ -185,13 +189,6 @@ impl From<StoreError> for AppError {
 impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> AppError {
         AppError::new(ErrorCode::InvalidInput, e.to_string(), format!("目标有误：{e}"))
-    }
-}
-
-#[cfg(feature = "postgres")]
-impl From<postgres::Error> for AppError {
-    fn from(e: postgres::Error) -> AppError {
-        AppError::from(StoreError::Postgres(e))
     }
 }
 

@@ -12,6 +12,8 @@ pub mod access;
 pub mod client;
 mod error;
 mod exports;
+#[cfg(feature = "postgres")]
+pub mod hub_requests;
 pub mod import;
 pub mod importing;
 mod info;
@@ -19,6 +21,9 @@ pub mod input;
 mod pages;
 pub mod protocol;
 pub mod requests;
+#[cfg(feature = "postgres")]
+pub mod review;
+pub mod rights;
 pub mod split;
 mod targets;
 pub mod text;

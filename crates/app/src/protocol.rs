@@ -16,3 +16,13 @@ pub fn token_in(cookie_header: &str) -> Option<&str> {
         (k.trim() == SESSION_COOKIE && !v.is_empty()).then_some(v.trim())
     })
 }
+
+/// What the command line prints, made on the hub by the same code as locally, and whether the
+/// command failed (exit status 1): the answer to the client mode's commands.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct CliOutput {
+    /// Standard output.
+    pub output: String,
+    /// Whether the input was refused.
+    pub rejected: bool,
+}

@@ -1,135 +1,22 @@
 //! Accounts, passwords and sessions. A password is kept only as its Argon2id hash; a session
 //! is a random 256-bit token the browser holds in an `HttpOnly` cookie and the database holds
-//! only as its SHA-256.
-
-use std::fmt;
-use std::str::FromStr;
+//! only as its SHA-256. The store keeps the rows; who may do what is
+//! [`carestaff_app::rights`]'s.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use serde::{Deserialize, Serialize};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 
 use super::{HubCode, HubError};
-use carestaff_domain::region::{RegionCode, Registry};
-use carestaff_store::PgStore;
+pub use carestaff_app::rights::{Account, Role};
+use carestaff_domain::region::RegionCode;
+use carestaff_store::{NewAccount, PgStore};
 
-/// What an account may do, within its region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Submits returns for its region and the regions under it.
-    Reporter,
-    /// Approves or reopens the returns of its region's children.
-    Reviewer,
-    /// Reads only (leaders).
-    Viewer,
-    /// Keeps the accounts and the local targets.
-    Admin,
-}
-
-impl Role {
-    /// The word stored and typed: `reporter`, `reviewer`, `viewer`, `admin`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Reporter => "reporter",
-            Role::Reviewer => "reviewer",
-            Role::Viewer => "viewer",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// The Chinese name.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::Reporter => "填报",
-            Role::Reviewer => "审核",
-            Role::Viewer => "查看",
-            Role::Admin => "管理",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = HubError;
-
-    fn from_str(s: &str) -> Result<Role, HubError> {
-        match s.trim() {
-            "reporter" => Ok(Role::Reporter),
-            "reviewer" => Ok(Role::Reviewer),
-            "viewer" => Ok(Role::Viewer),
-            "admin" => Ok(Role::Admin),
-            other => Err(HubError::invalid(
-                format!("unknown role `{other}`: use reporter, reviewer, viewer or admin"),
-                format!("没有“{other}”这个角色：请用 reporter、reviewer、viewer 或 admin"),
-            )),
-        }
-    }
-}
-
-/// A hub account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Account {
-    /// The id.
-    pub id: i64,
-    /// The sign-in name.
-    pub name: String,
-    /// The region it works for.
-    pub region: RegionCode,
-    /// The region's name.
-    pub region_name: String,
-    /// What it may do there.
-    pub role: Role,
-    /// Whether it has been switched off.
-    pub disabled: bool,
-}
-
-impl Account {
-    /// Whether it may submit values for `region`: a reporter (or an admin) for its region and
-    /// those under it (`registry`: the hub's, with its own reporting units).
-    pub fn may_submit_for(&self, registry: &Registry, region: RegionCode) -> bool {
-        matches!(self.role, Role::Reporter | Role::Admin) && registry.is_within(region, self.region)
-    }
-
-    /// Whether it may approve or reopen the return of `region`: a reviewer of the region's
-    /// parent, or an admin of a region above it.
-    pub fn may_review(&self, registry: &Registry, region: RegionCode) -> bool {
-        match self.role {
-            Role::Reviewer => registry.get(region).and_then(|r| r.parent) == Some(self.region),
-            Role::Admin => region != self.region && registry.is_within(region, self.region),
-            _ => false,
-        }
-    }
-
-    /// Whether it may add, rename or retire the reporting units of `parent` (a city or
-    /// province): an admin of that region or one above it.
-    pub fn may_manage_units(&self, registry: &Registry, parent: RegionCode) -> bool {
-        self.role == Role::Admin && registry.is_within(parent, self.region)
-    }
-
-    /// Whether it may change anything at all.
-    pub fn may_write(&self) -> bool {
-        self.role != Role::Viewer
-    }
-}
-
-fn account_of(row: &postgres::Row) -> Option<Account> {
-    let region = RegionCode::from_u32(u32::try_from(row.get::<_, i32>(2)).ok()?)?;
-    Some(Account {
-        id: row.get(0),
-        name: row.get(1),
-        region,
-        region_name: Registry::builtin().name_of(region),
-        role: row.get::<_, String>(3).parse().ok()?,
-        disabled: row.get(4),
-    })
+/// The hub's registry (its own reporting units too), to name an account's region.
+fn registry(pg: &PgStore) -> Result<carestaff_app::EffectiveRegistry, HubError> {
+    Ok(carestaff_app::load_registry(pg)?)
 }
 
 /// The longest password accepted (Argon2 takes any length; this bounds the work per sign-in).
@@ -164,6 +51,18 @@ fn hash_password(password: &str) -> Result<String, HubError> {
     )
 }
 
+/// Refuses an account name that is empty, longer than 64 characters or holds a control
+/// character (a NUL among them).
+fn check_name(name: &str) -> Result<(), HubError> {
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(HubError::invalid(
+            "the account name must be 1 to 64 characters, without control characters",
+            "账号名须为 1 至 64 个字符，且不含控制字符",
+        ));
+    }
+    Ok(())
+}
+
 /// Adds an account. `now` is the time stamp recorded with it.
 ///
 /// # Errors
@@ -178,13 +77,9 @@ pub fn add(
     now: &str,
 ) -> Result<Account, HubError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(HubError::invalid(
-            "the account name must be 1 to 64 characters, without control characters",
-            "账号名须为 1 至 64 个字符，且不含控制字符",
-        ));
-    }
-    if carestaff_app::load_registry(pg)?.get(region).is_none() {
+    check_name(name)?;
+    let registry = registry(pg)?;
+    if registry.get(region).is_none() {
         return Err(HubError::not_found(
             format!("no region has the code {region}"),
             format!("没有代码为 {region} 的地区"),
@@ -192,23 +87,16 @@ pub fn add(
     }
     check_password(password)?;
     let hash = hash_password(password)?;
-    let region_i = i32::try_from(region.as_u32()).unwrap_or(0);
-    let row = pg
-        .client()
-        .query_opt(
-            "INSERT INTO account (name, region, role, password_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING
-             RETURNING id, name, region, role, disabled",
-            &[&name, &region_i, &role.as_str(), &hash, &now],
-        )?
-        .ok_or_else(|| {
-            HubError::new(
-                HubCode::Conflict,
-                format!("the account name `{name}` is taken"),
-                format!("账号名“{name}”已被使用"),
-            )
-        })?;
-    account_of(&row)
+    let new =
+        NewAccount { name, region, role: role.as_str(), password_hash: &hash, created_at: now };
+    let row = pg.add_account(&new)?.ok_or_else(|| {
+        HubError::new(
+            HubCode::Conflict,
+            format!("the account name `{name}` is taken"),
+            format!("账号名“{name}”已被使用"),
+        )
+    })?;
+    Account::from_row(row, &registry)
         .ok_or_else(|| HubError::new(HubCode::Internal, "bad account row", "账号数据有误"))
 }
 
@@ -218,23 +106,8 @@ pub fn add(
 ///
 /// [`HubError`] when the database fails.
 pub fn list(pg: &PgStore) -> Result<Vec<Account>, HubError> {
-    let rows = pg
-        .client()
-        .query("SELECT id, name, region, role, disabled FROM account ORDER BY name", &[])?;
-    Ok(rows.iter().filter_map(account_of).collect())
-}
-
-/// The account with this name.
-///
-/// # Errors
-///
-/// [`HubError`] when the database fails.
-pub fn find(pg: &PgStore, name: &str) -> Result<Option<Account>, HubError> {
-    let row = pg.client().query_opt(
-        "SELECT id, name, region, role, disabled FROM account WHERE name = $1",
-        &[&name.trim()],
-    )?;
-    Ok(row.as_ref().and_then(account_of))
+    let registry = registry(pg)?;
+    Ok(pg.accounts()?.into_iter().filter_map(|row| Account::from_row(row, &registry)).collect())
 }
 
 /// Switches an account off and ends its sessions; returns whether it exists.
@@ -243,17 +116,7 @@ pub fn find(pg: &PgStore, name: &str) -> Result<Option<Account>, HubError> {
 ///
 /// [`HubError`] when the database fails.
 pub fn disable(pg: &PgStore, name: &str) -> Result<bool, HubError> {
-    pg.transaction(|tx| {
-        let row = tx.query_opt(
-            "UPDATE account SET disabled = true WHERE name = $1 RETURNING id",
-            &[&name.trim()],
-        )?;
-        if let Some(row) = &row {
-            let id: i64 = row.get(0);
-            tx.execute("DELETE FROM session WHERE account_id = $1", &[&id])?;
-        }
-        Ok::<_, HubError>(row.is_some())
-    })
+    Ok(pg.disable_account(name)?)
 }
 
 /// Sets a new password and ends the account's sessions; returns whether it exists.
@@ -264,42 +127,89 @@ pub fn disable(pg: &PgStore, name: &str) -> Result<bool, HubError> {
 pub fn set_password(pg: &PgStore, name: &str, password: &str) -> Result<bool, HubError> {
     check_password(password)?;
     let hash = hash_password(password)?;
-    pg.transaction(|tx| {
-        let row = tx.query_opt(
-            "UPDATE account SET password_hash = $2 WHERE name = $1 RETURNING id",
-            &[&name.trim(), &hash],
-        )?;
-        if let Some(row) = &row {
-            let id: i64 = row.get(0);
-            tx.execute("DELETE FROM session WHERE account_id = $1", &[&id])?;
-        }
-        Ok::<_, HubError>(row.is_some())
-    })
+    Ok(pg.set_password_hash(name, &hash)?)
 }
 
-/// The account whose name and password these are; `None` for a wrong name, a wrong password
-/// or a switched-off account (the same answer for each, so names cannot be probed).
+/// What a sign-in is checked against: the account of that name (when it exists and is not
+/// switched off) and its stored hash. Read from the database first, so the password check —
+/// seconds of a core under load — runs without holding a connection.
+#[derive(Debug)]
+pub struct Candidate {
+    account: Option<(Account, String)>,
+}
+
+/// The account named `name`, to check a password against.
 ///
 /// # Errors
 ///
 /// [`HubError`] when the database fails.
-pub fn verify(pg: &PgStore, name: &str, password: &str) -> Result<Option<Account>, HubError> {
-    if password.len() > MAX_PASSWORD {
-        return Ok(None);
+pub fn candidate(pg: &PgStore, name: &str) -> Result<Candidate, HubError> {
+    if name.trim().is_empty() || name.contains('\0') {
+        return Ok(Candidate { account: None });
     }
-    let row = pg.client().query_opt(
-        "SELECT id, name, region, role, disabled, password_hash FROM account WHERE name = $1",
-        &[&name.trim()],
-    )?;
-    let Some(row) = row else {
-        // Hash anyway, so a wrong name takes as long as a wrong password.
-        let _ = hash_password(password);
-        return Ok(None);
+    let found = pg.account_for_sign_in(name)?;
+    let registry = registry(pg)?;
+    let account = found.and_then(|(row, hash)| Some((Account::from_row(row, &registry)?, hash)));
+    Ok(Candidate { account: account.filter(|(a, _)| !a.disabled) })
+}
+
+impl Candidate {
+    /// The account, when `password` is its password; `None` for a wrong name, a wrong password
+    /// or a switched-off account (the same answer, and the same work, for each, so names cannot
+    /// be probed). Argon2: 19 MiB and most of a core for a moment.
+    pub fn verify(self, password: &str) -> Option<Account> {
+        if password.len() > MAX_PASSWORD {
+            return None;
+        }
+        match self.account {
+            Some((account, stored)) => verify_password(&stored, password).then_some(account),
+            None => {
+                // Check against a hash of no account, so a wrong name takes as long as a
+                // wrong password.
+                let _ = verify_password(no_account_hash(), password);
+                None
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Argon2's memory, allocated once by each thread that checks passwords and reused: a
+    /// fresh 19 MiB each time makes glibc raise its thresholds and keep the freed memory in
+    /// the thread's arena, hundreds of MiB after a morning's sign-ins.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` hashes to the stored PHC string `stored` (Argon2 with the stored
+/// parameters and salt), compared in constant time.
+fn verify_password(stored: &str, password: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else { return false };
+    let (Ok(algorithm), Ok(params)) =
+        (Algorithm::try_from(hash.algorithm), Params::try_from(&hash))
+    else {
+        return false;
     };
-    let stored: String = row.get(5);
-    let ok = PasswordHash::new(&stored)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
-    Ok(account_of(&row).filter(|a| ok && !a.disabled))
+    let version = hash.version.map_or(Ok(Version::default()), Version::try_from);
+    let (Ok(version), Some(salt), Some(expected)) = (version, hash.salt, hash.hash) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let hashed = BLOCKS.with_borrow_mut(|blocks| {
+        if blocks.len() != params.block_count() {
+            *blocks = vec![Block::default(); params.block_count()];
+        }
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut **blocks)
+    });
+    hashed.is_ok() && out.iter().zip(expected.as_bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0
+}
+
+/// A hash with the parameters new accounts get, of no account's password.
+fn no_account_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
 }
 
 /// How long a session lasts without being used, in seconds (a working day).
@@ -318,14 +228,14 @@ pub fn start_session(pg: &PgStore, account: &Account, now: i64) -> Result<String
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let mut client = pg.client();
-    // Sessions that ran out are removed as new ones start.
-    client.execute("DELETE FROM session WHERE expires_at < $1", &[&now])?;
-    client.execute(
-        "INSERT INTO session (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
-        &[&token_hash(&token), &account.id, &(now + SESSION_SECONDS)],
-    )?;
+    pg.start_session(&token_hash(&token), account.id, now, now + SESSION_SECONDS)?;
     Ok(token)
+}
+
+/// Whether `token` has the shape of a session token (64 hexadecimal digits): anything else is
+/// refused without asking the database.
+pub fn plausible_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The account of a session token still valid at `now`, its expiry moved on; `None` for an
@@ -335,17 +245,17 @@ pub fn start_session(pg: &PgStore, account: &Account, now: i64) -> Result<String
 ///
 /// [`HubError`] when the database fails.
 pub fn session(pg: &PgStore, token: &str, now: i64) -> Result<Option<Account>, HubError> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !plausible_token(token) {
         return Ok(None);
     }
-    let row = pg.client().query_opt(
-        "UPDATE session s SET expires_at = $3
-         FROM account a
-         WHERE s.token_hash = $1 AND s.expires_at >= $2 AND a.id = s.account_id AND NOT a.disabled
-         RETURNING a.id, a.name, a.region, a.role, a.disabled",
-        &[&token_hash(token), &now, &(now + SESSION_SECONDS)],
-    )?;
-    Ok(row.as_ref().and_then(account_of))
+    let row = pg.session_account(&token_hash(token), now, now + SESSION_SECONDS)?;
+    match row {
+        Some(row) => {
+            let registry = registry(pg)?;
+            Ok(Account::from_row(row, &registry))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Ends a session.
@@ -354,6 +264,22 @@ pub fn session(pg: &PgStore, token: &str, now: i64) -> Result<Option<Account>, H
 ///
 /// [`HubError`] when the database fails.
 pub fn end_session(pg: &PgStore, token: &str) -> Result<(), HubError> {
-    pg.client().execute("DELETE FROM session WHERE token_hash = $1", &[&token_hash(token)])?;
+    pg.end_session(&token_hash(token))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_checks_against_its_hash_only() {
+        let stored = hash_password("correct-horse-1").expect("hash");
+        assert!(verify_password(&stored, "correct-horse-1"));
+        assert!(!verify_password(&stored, "correct-horse-2"));
+        assert!(!verify_password("not a hash", "correct-horse-1"));
+        assert!(!verify_password(no_account_hash(), "correct-horse-1"));
+        // The reused memory gives the same answer the second time.
+        assert!(verify_password(&stored, "correct-horse-1"));
+    }
 }

@@ -50,6 +50,11 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("cache-control", "no-store"),
 ];
 
+/// `Strict-Transport-Security`, sent when the hub is reached over HTTPS (its own TLS, or a
+/// trusted proxy's): for a year, browsers reach it only over HTTPS, so a network in between
+/// cannot strip the encryption from a later visit.
+pub const HSTS: &str = "max-age=31536000";
+
 /// The `Set-Cookie` value that starts a session (`Secure` when the hub is reached over
 /// HTTPS).
 pub fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {

@@ -142,9 +142,9 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     if !splits.is_empty() {
         decomposition_sheet(input, &splits, workbook.add_worksheet())?;
     }
-    for a in &rows {
+    for (a, sheet) in rows.iter().zip(target_sheet_names(&rows)) {
         if let Some(target) = input.catalog.target_in(&a.target, a.region) {
-            target_sheet(input, target, a, workbook.add_worksheet())?;
+            target_sheet(input, target, a, &sheet, workbook.add_worksheet())?;
         }
     }
     // The values sheet can hold every value of five jurisdictions over years: its rows go to a
@@ -166,10 +166,35 @@ pub fn sheet_names(input: &ReportInput, rows: &[Assessment]) -> Vec<String> {
     if !split_groups(input).is_empty() {
         names.push(DECOMPOSITION.to_string());
     }
-    names.extend(rows.iter().map(|a| a.target.clone()));
+    names.extend(target_sheet_names(rows));
     names.push(SOURCES.to_string());
     names.push(METHOD.to_string());
     names
+}
+
+/// The name of each target's sheet, in the order of `rows`: the target's id when it is a plain
+/// identifier — ASCII letters, digits, `-`, `_` and `.`, at most 31 characters, not Excel's
+/// reserved `History`, not taken by an earlier sheet (as every built-in target's id is) —
+/// else `目标N`, N its place among the target sheets. A local target's id is typed by a person;
+/// a sheet name is also the first half of every chart range on the sheet, where a `!`, a quote
+/// or a bracket would be read as syntax, so nothing else reaches it.
+pub fn target_sheet_names(rows: &[Assessment]) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    rows.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let id = a.target.as_str();
+            let plain = !id.is_empty()
+                && id.len() <= 31
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && !id.eq_ignore_ascii_case("history");
+            if plain && taken.insert(id.to_ascii_lowercase()) {
+                id.to_string()
+            } else {
+                format!("目标{}", i + 1)
+            }
+        })
+        .collect()
 }
 
 /// The leader's one-page summary, the first sheet.
@@ -850,9 +875,10 @@ fn target_sheet(
     input: &ReportInput,
     target: &Target,
     a: &Assessment,
+    sheet: &str,
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(ws, &target.id)?;
+    let mut s = Sheet::new(ws, sheet)?;
     let head = header_format();
     let plain = cell_format();
     let label = Format::new().set_bold().set_align(FormatAlign::Top);
@@ -950,7 +976,7 @@ fn target_sheet(
 
     if !rows.is_empty() {
         let last = header_row + rows.len() as u32;
-        let name = target.id.as_str();
+        let name = sheet;
         let mut chart = Chart::new(ChartType::Line);
         let series_style = [
             (1u16, 0x1565C0u32, ChartLineDashType::Solid),
@@ -979,7 +1005,9 @@ fn target_sheet(
                 )
                 .set_marker(&marker);
         }
-        chart.title().set_name(&format!("{} {}", target.id, target.label_zh));
+        // The title is the sheet's own (its first cell): a string given here would be read
+        // as a range when it holds a `!`.
+        chart.title().set_name((name, 0, 0));
         if let Some(min) =
             axis_floor(rows.iter().flat_map(|r| [Some(r.actual), r.expected, Some(goal)]).flatten())
         {

@@ -25,13 +25,19 @@ use carestaff_domain::values::cell_name;
 
 pub mod codec;
 #[cfg(feature = "postgres")]
+mod hub;
+#[cfg(feature = "postgres")]
 mod pg;
 mod splits;
 mod sqlite;
 mod units;
 
 #[cfg(feature = "postgres")]
-pub use pg::{lock_review, PgPool, PgStore, PgTables, PG_MIGRATIONS};
+pub use hub::{
+    AccountRow, LastSubmission, NewAccount, NewReview, ReviewAction, ReviewEventRow, ReviewFacts,
+};
+#[cfg(feature = "postgres")]
+pub use pg::{PgPool, PgStore, PgTables, PG_MIGRATIONS};
 pub use splits::{SplitChange, SplitRecord, SplitState, Splits, Stamp};
 pub use sqlite::{Store, MIGRATIONS};
 
@@ -80,6 +86,21 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+impl StoreError {
+    /// Whether the database refused a text it was given rather than failed: PostgreSQL takes
+    /// no NUL character in a text (SQLite does). The request, not the database, is at fault.
+    pub fn is_refused_text(&self) -> bool {
+        match self {
+            #[cfg(feature = "postgres")]
+            StoreError::Postgres(e) => e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE
+                    || *c == postgres::error::SqlState::UNTRANSLATABLE_CHARACTER
+            }),
+            _ => false,
+        }
+    }
 }
 
 pub use carestaff_domain::values::{NewValue, Part, SeriesKey, Span, ValueRef};

@@ -254,19 +254,17 @@ impl PgStore {
         PgPool::connect(url, 1)?.get()
     }
 
-    /// The connection, for the hub's own tables (accounts, sessions, reviews).
-    pub fn client(&self) -> RefMut<'_, Client> {
+    /// The connection.
+    pub(crate) fn client(&self) -> RefMut<'_, Client> {
         RefMut::map(self.conn.borrow_mut(), |c| &mut **c)
     }
 
-    /// Runs `f` in one transaction on the connection, with the store's table operations
-    /// available through [`PgTables`]: what the hub needs to record a review and its checks
-    /// atomically.
+    /// Runs `f` in one transaction on the connection.
     ///
     /// # Errors
     ///
     /// What `f` returns, or [`StoreError::Postgres`]; the transaction is then rolled back.
-    pub fn transaction<T, E: From<postgres::Error>>(
+    pub(crate) fn transaction<T, E: From<postgres::Error>>(
         &self,
         f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
@@ -903,7 +901,7 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
 /// # Errors
 ///
 /// [`postgres::Error`] if the server fails.
-pub fn lock_review(
+pub(crate) fn lock_review(
     tx: &mut postgres::Transaction<'_>,
     region: RegionCode,
     period: Period,
