@@ -353,3 +353,9 @@ export function t(key, vars = {}) {
 export function pick(obj, base) {
   return obj[`${base}_${lang}`] ?? obj[`${base}_zh`] ?? "";
 }
+
+// A region's name in the user's language: the official English form on English pages.
+export function rname(region) {
+  if (!region) return "";
+  return lang === "en" ? region.name_en || region.name : region.name;
+}

@@ -6,7 +6,7 @@
 import { api } from "../api.js";
 import { app, errorBox } from "../state.js";
 import { clear, h, table } from "../dom.js";
-import { getLang, pick, t } from "../i18n.js";
+import { getLang, pick, t, rname } from "../i18n.js";
 
 function localTime(stamp) {
   if (!stamp) return "";
@@ -37,7 +37,7 @@ export async function renderBoard(args, query) {
     try {
       if (reopen) await api.reopen(row.region.code, view.period, reasonInput.value.trim());
       else await api.approve(row.region.code, view.period);
-      app.say(reopen ? t("reopened_ok", { name: row.region.name }) : t("approved_ok", { name: row.region.name }));
+      app.say(reopen ? t("reopened_ok", { name: rname(row.region) }) : t("approved_ok", { name: rname(row.region) }));
       app.rerender();
     } catch (e) {
       out.append(errorBox(e));
@@ -66,7 +66,7 @@ export async function renderBoard(args, query) {
     return h(
       "tr",
       { dataset: { region: r.region.code, state: r.state, late: r.late ? "1" : "0" } },
-      h("th", { scope: "row" }, h("a", { href: `#/region/${r.region.code}` }, r.region.name), " ", h("span", { class: "muted mono" }, r.region.code)),
+      h("th", { scope: "row" }, h("a", { href: `#/region/${r.region.code}` }, rname(r.region)), " ", h("span", { class: "muted mono" }, r.region.code)),
       h("td", {}, h("span", { class: `chip review-${r.state}` }, pick(r, "state")), r.late ? h("span", { class: "tag late" }, t("late")) : null),
       h("td", {}, missing),
       h("td", {}, who(r.submitted_by, r.submitted_at)),
@@ -77,7 +77,7 @@ export async function renderBoard(args, query) {
   return h(
     "section",
     {},
-    h("h1", {}, `${t("board_title")} · ${view.region.name} ${view.period}`),
+    h("h1", {}, `${t("board_title")} · ${rname(view.region)} ${view.period}`),
     h("p", { id: "board-summary", class: "summary-line" }, pick(view, "text")),
     h("p", {}, h("label", { for: "board-period" }, t("period")), " ", periodInput, " ", show),
     table([t("region_col"), t("review_state"), t("missing_metrics"), t("submitted"), t("reviewed"), ""], rows, { id: "board", class: "list" }),

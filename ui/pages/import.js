@@ -10,7 +10,7 @@
 import { api, inHub } from "../api.js";
 import { app, errorBox, savedActions } from "../state.js";
 import { clear, h, table } from "../dom.js";
-import { getLang, pick, t } from "../i18n.js";
+import { getLang, pick, t, rname } from "../i18n.js";
 
 const MAX_PREVIEW_ROWS = 200;
 
@@ -69,7 +69,7 @@ function readingView(sheets, i) {
       { class: "sheet-reading", dataset: { sheet: s.sheet, layout: s.layout } },
       h("strong", {}, `${t("sheet")} ${s.sheet}`),
       `：${layoutWord(s.layout)}`,
-      s.region ? h("div", {}, `${t("reporting_unit")} ${s.region.name}（${s.region.code}，${zh ? s.region.from_zh : s.region.from}）`) : null,
+      s.region ? h("div", {}, `${t("reporting_unit")} ${rname(s.region)}（${s.region.code}，${zh ? s.region.from_zh : s.region.from}）`) : null,
       s.period
         ? h("div", {}, `${t("period")} ${s.period.period}${s.period.year_to_date ? `，${t("year_to_date")}` : ""}（${zh ? s.period.from_zh : s.period.from}）`)
         : null,
@@ -139,7 +139,7 @@ function previewView(f) {
       [t("change"), t("region_col"), t("period"), t("metric"), t("value"), t("previous"), t("cell")],
       shown.map((d) => [
         t(d.change),
-        d.region.name,
+        rname(d.region),
         d.period,
         `${pick(d, "label")}${pick(d, "kind")}`,
         `${d.value_text}${d.unit}`,

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
-import { pick, t } from "../i18n.js";
+import { pick, t, rname } from "../i18n.js";
 
 function targetLink(cell) {
   return `#/target/${encodeURIComponent(cell.target)}?region=${cell.region.code}`;
@@ -48,7 +48,11 @@ function attention(list) {
         statusChip(c.color, pick(c, "status")),
         " ",
         h("a", { href: targetLink(c) }, `${c.target} ${pick(c, "label")}`),
+<<<<<<< HEAD
         ` · ${c.region.name}${c.split_from_zh ? `（${pick(c, "split_from")}）` : ""}：`,
+=======
+        ` · ${rname(c.region)}：`,
+>>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
         h("span", { class: "sentence" }, pick(c, "explanation")),
       ),
     ),
@@ -70,7 +74,7 @@ export async function renderOverview() {
       h(
         "th",
         { scope: "row" },
-        h("a", { href: `#/region/${r.region.code}` }, r.region.name),
+        h("a", { href: `#/region/${r.region.code}` }, rname(r.region)),
         h("div", { class: "mini-counts" }, ["green", "amber", "red", "grey"].map((k) => h("span", { class: `dot ${k}` }, r.counts[k]))),
       ),
       r.cells.map((c) => h("td", {}, scoreCell(c))),
@@ -85,7 +89,7 @@ export async function renderOverview() {
             "tr",
             { dataset: { target: x.target } },
             h("td", {}, h("a", { href: targetLink(x) }, `${x.target} ${pick(x, "label")}`)),
-            h("td", {}, x.region.name),
+            h("td", {}, rname(x.region)),
             h("td", {}, pick(x, "before")),
             h("td", {}, statusChip(x.color, pick(x, "status"))),
             h("td", { class: "sentence" }, pick(x, "explanation")),

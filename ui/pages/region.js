@@ -4,13 +4,17 @@
 import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
+<<<<<<< HEAD
 import { pick, t } from "../i18n.js";
 import { unitsSection } from "./units.js";
+=======
+import { pick, t, rname } from "../i18n.js";
+>>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
 
 // The jurisdictions the catalog's documents govern, in catalog order.
 function jurisdictionsOf(catalog) {
   const seen = new Map();
-  for (const d of catalog.documents) if (!seen.has(d.region.code)) seen.set(d.region.code, d.region.name);
+  for (const d of catalog.documents) if (!seen.has(d.region.code)) seen.set(d.region.code, rname(d.region));
   return [...seen.entries()];
 }
 
@@ -74,7 +78,7 @@ export async function renderRegion(args, query) {
             "tr",
             { dataset: { region: r.region.code } },
             h("td", { class: "num" }, String(i + 1)),
-            h("td", {}, h("a", { href: `#/region/${r.region.code}` }, r.region.name)),
+            h("td", {}, h("a", { href: `#/region/${r.region.code}` }, rname(r.region))),
             h("td", { class: "num" }, r.value_text),
             h("td", {}, r.status ? statusChip(r.color, pick(r, "status")) : "—"),
           ),
@@ -94,7 +98,7 @@ export async function renderRegion(args, query) {
           h("h3", {}, t("incomplete")),
           table(
             [t("region_col"), t("missing_metrics")],
-            v.incomplete.map((x) => [x.region.name, pick(x, "missing").join("、")]),
+            v.incomplete.map((x) => [rname(x.region), pick(x, "missing").join("、")]),
             { id: "incomplete", class: "list" },
           ),
         ]
@@ -103,8 +107,8 @@ export async function renderRegion(args, query) {
   return h(
     "section",
     {},
-    h("div", { class: "page-head" }, h("h1", {}, `${v.region.name} `, h("span", { class: "muted small" }, `${v.region.code} · ${v.level_zh}`)), regionPicker(v.region.code, jurisdictions)),
-    v.parent ? h("p", {}, `${t("parent")}: `, h("a", { href: `#/region/${v.parent.code}` }, v.parent.name)) : null,
+    h("div", { class: "page-head" }, h("h1", {}, `${rname(v.region)} `, h("span", { class: "muted small" }, `${v.region.code} · ${v.level_zh}`)), regionPicker(v.region.code, jurisdictions)),
+    v.parent ? h("p", {}, `${t("parent")}: `, h("a", { href: `#/region/${v.parent.code}` }, rname(v.parent))) : null,
     h("h2", {}, t("region_targets")),
     v.targets.length ? targets : h("p", { class: "muted" }, "—"),
     h("div", { class: "two-col" },

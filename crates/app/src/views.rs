@@ -22,12 +22,14 @@ pub struct RegionRef {
     pub code: RegionCode,
     /// The name.
     pub name: String,
+    /// The official English form of the name (江北区 → Jiangbei District).
+    pub name_en: String,
 }
 
 impl RegionRef {
-    /// The region with its name.
+    /// The region with its names.
     pub fn new(registry: &Registry, code: RegionCode) -> RegionRef {
-        RegionRef { code, name: registry.name_of(code) }
+        RegionRef { code, name: registry.name_of(code), name_en: registry.name_en(code) }
     }
 }
 
@@ -414,7 +416,7 @@ pub fn region(
             ReturnState::Missing
                 if !reported_below.iter().any(|&x| registry.is_within(x, r.region)) =>
             {
-                missing.push(RegionRef { code: r.region, name: r.region_name });
+                missing.push(RegionRef::new(registry, r.region));
             }
             ReturnState::Incomplete => {
                 let label = |m: &String, zh: bool| {
@@ -424,7 +426,7 @@ pub fn region(
                     )
                 };
                 incomplete.push(IncompleteReturn {
-                    region: RegionRef { code: r.region, name: r.region_name },
+                    region: RegionRef::new(registry, r.region),
                     missing_zh: r.missing_metrics.iter().map(|m| label(m, true)).collect(),
                     missing_en: r.missing_metrics.iter().map(|m| label(m, false)).collect(),
                 });
@@ -602,7 +604,7 @@ pub fn target(
         .child_assessments
         .iter()
         .map(|c| StatusCell {
-            region: RegionRef { code: c.region, name: c.region_name.clone() },
+            region: RegionRef::new(registry, c.region),
             status: c.status,
             status_zh: c.status.label_zh(),
             status_en: c.status.label_en(),

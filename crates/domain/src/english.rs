@@ -244,7 +244,8 @@ fn join_and(items: &[&str]) -> String {
 pub fn unit(unit: &str, value: f64) -> String {
     let one = (value - 1.0).abs() < 1e-9;
     let (singular, plural) = match unit {
-        "" | "是/否" | "个" => ("", ""),
+        // Counted things the label already names (7 training bases, 1 training).
+        "" | "是/否" | "个" | "次" => ("", ""),
         "%" => ("%", "%"),
         "人" => (" person", " persons"),
         "人次" => (" person-time", " person-times"),
@@ -252,8 +253,7 @@ pub fn unit(unit: &str, value: f64) -> String {
         "所" => (" institution", " institutions"),
         "处" => (" site", " sites"),
         "期" => (" session", " sessions"),
-        "次" => (" time", " times"),
-        "倍" => (" times", " times"),
+        "倍" => ("×", "×"),
         "元/月" => (" yuan/month", " yuan/month"),
         "元/个" => (" yuan each", " yuan each"),
         "元" => (" yuan", " yuan"),
