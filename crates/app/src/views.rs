@@ -392,12 +392,17 @@ pub fn region(
         // Best first the way the target's comparator says, as on the ranking chart.
         let per_child_status =
             assess::goal_per_child(catalog, t) || !catalog.split_children(&t.id, code).is_empty();
-        for a in assess::ranking(catalog, registry, obs, as_of, t, code) {
+        let ranked = assess::ranking(catalog, registry, obs, as_of, t, code);
+        let decimals = assess::ranking_decimals(ranked.iter().filter_map(|a| a.outcome.latest));
+        for a in ranked {
             let status = per_child_status.then_some(a.status);
             ranking.push(RankedChild {
                 region: RegionRef::new(registry, a.region),
                 value: a.outcome.latest,
-                value_text: a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
+                value_text: a
+                    .outcome
+                    .latest
+                    .map_or_else(|| "—".into(), |v| assess::format_fixed(v, decimals)),
                 status,
                 status_zh: status.map(Status::label_zh),
                 status_en: status.map(Status::label_en),

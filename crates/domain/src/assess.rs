@@ -1221,6 +1221,48 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// The decimals every value of a ranking is written with, one rule for the whole list so the
+/// figures line up and compare at a glance: none when every value is whole or the largest is
+/// 100 or more, one when it is 10 or more, two below that.
+pub fn ranking_decimals(values: impl IntoIterator<Item = f64>) -> usize {
+    let values: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    let largest = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    if values.iter().all(|v| v.fract() == 0.0) || largest >= 100.0 {
+        0
+    } else if largest >= 10.0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// `v` with `decimals` decimals and thousands separators (a ranking's figures, with
+/// [`ranking_decimals`]).
+pub fn format_fixed(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "—".to_string();
+    }
+    // Half away from zero, as `format_number` rounds (`format!` rounds half to even).
+    let scale = 10_f64.powi(decimals as i32);
+    let text = format!("{:.*}", decimals, (v.abs() * scale).round() / scale);
+    let (whole, frac) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let mut out = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// How many children that miss an each_child target are named in its sentence: a leader acts
 /// on "高青县" but not on a list of twenty.
 const NAMED_CHILDREN: usize = 3;
@@ -1494,6 +1536,20 @@ mod tests {
         );
         assert_eq!(o.status, expected, "{points:?} as of {as_of}: {o:?}");
         o
+    }
+
+    #[test]
+    fn a_ranking_writes_every_value_with_the_same_decimals() {
+        let check = |values: &[f64], want: &[&str]| {
+            let d = ranking_decimals(values.iter().copied());
+            let got: Vec<String> = values.iter().map(|&v| format_fixed(v, d)).collect();
+            assert_eq!(got, want, "{values:?}");
+        };
+        check(&[1.2, 0.87, 3.0], &["1.20", "0.87", "3.00"]);
+        check(&[43.96, 9.5, 60.0], &["44.0", "9.5", "60.0"]);
+        check(&[1_234.5, 98.76], &["1,235", "99"]);
+        check(&[3.0, 1.0, 0.0], &["3", "1", "0"]);
+        check(&[-0.004, 0.5], &["0.00", "0.50"]);
     }
 
     #[test]
