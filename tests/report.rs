@@ -5,7 +5,7 @@ use std::path::Path;
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
 use carestaff_domain::assess;
-use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry};
+use carestaff_domain::{Catalog, Lang, Observations, Period, RegionCode, Registry};
 use carestaff_ingest::{self as ingest, ImportContext, Options};
 use carestaff_report::template;
 use carestaff_report::{self as report, ReportInput};
@@ -98,6 +98,7 @@ fn report_has_every_sheet_and_the_status_rows() {
         as_of: date(AS_OF),
         region: None,
         demo: false,
+        lang: Lang::Zh,
     };
     let bytes = report::compliance_report(&input).expect("report");
     save("report.xlsx", &bytes);
@@ -115,25 +116,25 @@ fn report_has_every_sheet_and_the_status_rows() {
     // Summary: one row per target, with the same status words as assess_all.
     let summary = wb.worksheet_range("汇总").expect("summary");
     let header = find_row(&summary, 0, "目标编号").expect("summary header");
-    assert_eq!(text(&summary, header, 8), "状态");
+    assert_eq!(text(&summary, header, 7), "状态");
     for (i, a) in expected_rows.iter().enumerate() {
         let r = header + 1 + i;
         assert_eq!(text(&summary, r, 0), a.target);
         assert!(
-            text(&summary, r, 8).starts_with(a.status.label_zh()),
+            text(&summary, r, 7).starts_with(a.status.label_zh()),
             "{}: {} vs {:?}",
             a.target,
-            text(&summary, r, 8),
+            text(&summary, r, 7),
             a.status
         );
-        assert_eq!(text(&summary, r, 12), a.explanation_zh);
+        assert_eq!(text(&summary, r, 11), a.explanation_zh);
         match a.outcome.latest {
             Some(v) => assert!(
-                matches!(summary.get((r, 6)), Some(Data::Float(f)) if (f - v).abs() < 1e-9),
+                matches!(summary.get((r, 5)), Some(Data::Float(f)) if (f - v).abs() < 1e-9),
                 "{} latest",
                 a.target
             ),
-            None => assert!(matches!(summary.get((r, 6)), Some(Data::Empty) | None)),
+            None => assert!(matches!(summary.get((r, 5)), Some(Data::Empty) | None)),
         }
     }
     assert_eq!(text(&summary, header + expected_rows.len() + 1, 0), "");
@@ -231,6 +232,7 @@ fn report_for_one_region_has_only_its_targets() {
         as_of: date(AS_OF),
         region: Some(code("370300")),
         demo: false,
+        lang: Lang::Zh,
     };
     // Made while demonstration data is loaded, every sheet says so: the summary's title in
     // the sheet, every sheet's printed header, and not otherwise.
@@ -324,6 +326,7 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
         as_of: date(AS_OF),
         region: None,
         demo: false,
+        lang: Lang::Zh,
     };
     let bytes = report::compliance_report(&input).expect("report");
     save("hostile.xlsx", &bytes);
@@ -592,6 +595,7 @@ fn the_first_sheet_is_a_one_page_leader_summary_red_and_amber_first() {
         as_of: date(AS_OF),
         region: None,
         demo: false,
+        lang: Lang::Zh,
     };
     let bytes = report::compliance_report(&input).expect("report");
     let mut wb = open(&bytes);

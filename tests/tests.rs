@@ -584,7 +584,14 @@ mod method {
         let mut rows: Vec<(&str, &str, &str, f64)> = Registry::builtin()
             .regular_children(code("370300"))
             .iter()
-            .map(|c| (Box::leak(c.to_string().into_boxed_str()) as &str, "college_agreements", "2024Q4", 1.0))
+            .map(|c| {
+                (
+                    Box::leak(c.to_string().into_boxed_str()) as &str,
+                    "college_agreements",
+                    "2024Q4",
+                    1.0,
+                )
+            })
             .collect();
         for r in &mut rows {
             if r.0 == "370322" {

@@ -8,7 +8,7 @@ use carestaff_domain::assess::{self, Assessment, Color, Status};
 use carestaff_domain::catalog::{MetricKind, Scope, Timing};
 use carestaff_domain::completeness::{self, ReturnState};
 use carestaff_domain::region::Level;
-use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry, Target};
+use carestaff_domain::{Catalog, Lang, Observations, Period, RegionCode, Registry, Target};
 use carestaff_store::{HistoryRow, ValueRow};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -52,8 +52,19 @@ pub struct StatusCell {
     pub status_en: &'static str,
     /// green, amber, red or grey.
     pub color: Color,
-    /// The latest value, formatted (or "n/N" for each_child targets).
+    /// The latest value, formatted with its Chinese unit (or "n/N" for each_child targets).
     pub latest: String,
+    /// The same as `latest`, under the name pages pick by language.
+    pub latest_zh: String,
+    /// The latest value with its English unit ("23,365 persons").
+    pub latest_en: String,
+    /// After a deadline: the latest value since, with its unit, and its quarter ("95.57%"), so
+    /// a headline judged at the deadline also says where the indicator stands now.
+    pub now_zh: Option<String>,
+    /// The same in English.
+    pub now_en: Option<String>,
+    /// The quarter of `now_zh`.
+    pub now_period: Option<Period>,
     /// The period of the latest value.
     pub period: Option<Period>,
     /// The goal as the catalog states it, e.g. "≥ 25,000人", or "每个下级地区 ≥ 1处" for an
@@ -83,6 +94,15 @@ pub struct StatusCell {
 
 impl StatusCell {
     fn new(catalog: &Catalog, registry: &Registry, t: &Target, a: &Assessment) -> StatusCell {
+        let latest = |lang: Lang| match (a.outcome.comply, a.outcome.children) {
+            (Some(c), Some(n)) => format!("{c}/{n}"),
+            _ => a
+                .outcome
+                .latest
+                .map_or_else(|| "—".into(), |v| carestaff_report::value_in(lang, &t.unit, v)),
+        };
+        let now =
+            |lang: Lang| a.outcome.now_latest.map(|v| carestaff_report::value_in(lang, &t.unit, v));
         StatusCell {
             target: t.id.clone(),
             label_zh: t.label_zh.clone(),
@@ -92,24 +112,18 @@ impl StatusCell {
             status_zh: a.status.label_zh(),
             status_en: a.status.label_en(),
             color: a.color,
-            latest: match (a.outcome.comply, a.outcome.children) {
-                (Some(c), Some(n)) => format!("{c}/{n}"),
-                _ => a
-                    .outcome
-                    .latest
-                    .map_or_else(|| "—".into(), |v| carestaff_report::value_text(&t.unit, v)),
-            },
+            latest: latest(Lang::Zh),
+            latest_zh: latest(Lang::Zh),
+            latest_en: latest(Lang::En),
+            now_zh: now(Lang::Zh),
+            now_en: now(Lang::En),
+            now_period: a.outcome.now_period,
             period: a.outcome.period,
             goal_zh: carestaff_report::goal_text(t, a),
             goal_en: carestaff_report::goal_text_en(t, a),
             deadline: a.outcome.deadline.or(t.deadline()),
-            timing_zh: carestaff_report::deadline_text(t, a),
-            timing_en: match (a.outcome.deadline, t.timing) {
-                (Some(d), _) => d.to_string(),
-                (None, carestaff_domain::catalog::Timing::Deadline(d)) => d.to_string(),
-                (None, carestaff_domain::catalog::Timing::Annual) => "annual".into(),
-                (None, carestaff_domain::catalog::Timing::Standing) => "standing".into(),
-            },
+            timing_zh: carestaff_report::deadline_text(t, a, Lang::Zh),
+            timing_en: carestaff_report::deadline_text(t, a, Lang::En),
             explanation_zh: a.explanation_zh.clone(),
             explanation_en: a.explanation_en.clone(),
             local: catalog.is_local(t),
@@ -615,6 +629,11 @@ pub fn target(
             status_en: c.status.label_en(),
             color: c.color,
             latest: c.latest.map_or_else(|| "—".into(), assess::format_number),
+            latest_zh: c.latest.map_or_else(|| "—".into(), assess::format_number),
+            latest_en: c.latest.map_or_else(|| "—".into(), assess::format_number),
+            now_zh: None,
+            now_en: None,
+            now_period: None,
             period: c.period,
             explanation_zh: String::new(),
             explanation_en: String::new(),

@@ -1303,7 +1303,9 @@ impl Words<'_> {
         let g = self.target.check.goal;
         match lang {
             Lang::Zh => format!("{}{}", format_number(g), self.target.unit),
-            Lang::En => format!("{}{}", format_number(g), crate::english::unit(&self.target.unit, g)),
+            Lang::En => {
+                format!("{}{}", format_number(g), crate::english::unit(&self.target.unit, g))
+            }
         }
     }
 
@@ -1319,7 +1321,9 @@ impl Words<'_> {
             .map(|c| {
                 let no_data = c.status == Status::NoData;
                 match lang {
-                    Lang::Zh => format!("{}{}", c.region_name, if no_data { "（无数据）" } else { "" }),
+                    Lang::Zh => {
+                        format!("{}{}", c.region_name, if no_data { "（无数据）" } else { "" })
+                    }
                     Lang::En => format!(
                         "{}{}",
                         self.registry.name_en(c.region),
@@ -1475,7 +1479,8 @@ fn pace_words(w: &Words<'_>) -> (String, String) {
     let base = Period::containing(t0);
     let delta = yt - y0;
     let up = delta > 0.0;
-    let (y0_text, d_zh, d_en) = (w.n(Some(y0)), w.change(delta, Lang::Zh), w.change(delta, Lang::En));
+    let (y0_text, d_zh, d_en) =
+        (w.n(Some(y0)), w.change(delta, Lang::Zh), w.change(delta, Lang::En));
     let rises = w.target.check.comparator != Comparator::AtMost;
     if o.pace_ratio.is_some_and(|r| r < 0.0) {
         return (

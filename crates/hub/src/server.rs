@@ -1027,7 +1027,7 @@ fn export(
     match request.kind.as_str() {
         "report" => {
             let data = app::report_data(&*pg, &catalog, registry, region)?;
-            let bytes = app::compliance_report(&catalog, registry, &data, as_of, region)
+            let bytes = app::compliance_report(&catalog, registry, &data, as_of, region, lang)
                 .map_err(|e| HubError::invalid(e.to_string(), format!("无法生成报告：{e}")))?;
             Ok(Reply::File {
                 name: format!("合规报告-{place}-{as_of}.xlsx"), mime: xlsx, bytes

@@ -5,8 +5,8 @@ use plotters::prelude::DrawingBackend;
 
 use super::canvas::{bold, regular, Anchor, Canvas};
 use super::{
-    explanation, number_with_unit, footer, header, on_color, place_label, ChartData, ChartError, Lang,
-    FAINT, INK, MARGIN, MUTED,
+    explanation, footer, header, number_with_unit, on_color, place_label, ChartData, ChartError,
+    Lang, FAINT, INK, MARGIN, MUTED,
 };
 use carestaff_domain::assess::{format_number, Assessment, Status};
 use carestaff_domain::catalog::{Comparator, Target, Timing};
@@ -187,7 +187,11 @@ fn key_figures(
             ),
             (
                 lang.pick("每个地区的目标", "Goal in each region").to_string(),
-                format!("{}{}", a.comparator.pretty(), number_with_unit(a.goal, &target.unit, lang)),
+                format!(
+                    "{}{}",
+                    a.comparator.pretty(),
+                    number_with_unit(a.goal, &target.unit, lang)
+                ),
             ),
             (lang.pick("期限", "Due").to_string(), due),
         ];

@@ -110,8 +110,9 @@ impl<'a> Ranking<'a> {
             .fold(0.0, f64::max)
             .min(col_w * 0.35);
         // One rule for the decimals of every figure in the list (`assess::ranking_decimals`).
-        let decimals =
-            carestaff_domain::assess::ranking_decimals(rows.iter().filter_map(|a| a.outcome.latest));
+        let decimals = carestaff_domain::assess::ranking_decimals(
+            rows.iter().filter_map(|a| a.outcome.latest),
+        );
         let value_text = |a: &Assessment| {
             a.outcome.latest.map_or_else(
                 || lang.status(Status::NoData).to_string(),
