@@ -22,10 +22,10 @@ function regionPicker(current, jurisdictions) {
   const select = h(
     "select",
     { id: "region-select", "aria-label": t("choose_region") },
-    jurisdictions.map(([code, name]) => h("option", { value: code, selected: code === current }, `${name} ${code}`)),
+    jurisdictions.map(([code, name]) => h("option", { value: code, selected: code === current.code }, `${name} ${code}`)),
   );
-  if (!jurisdictions.some(([code]) => code === current)) {
-    select.prepend(h("option", { value: current, selected: true }, current));
+  if (!jurisdictions.some(([code]) => code === current.code)) {
+    select.prepend(h("option", { value: current.code, selected: true }, `${rname(current)} ${current.code}`));
   }
   select.addEventListener("change", () => {
     location.hash = `#/region/${select.value}`;
@@ -46,7 +46,7 @@ export async function renderRegion(args, query) {
         { dataset: { target: c.target, color: c.color } },
         h("td", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${v.region.code}` }, `${c.target} ${pick(c, "label")}`), c.split_from_zh ? h("div", { class: "muted small split-from" }, pick(c, "split_from")) : null),
         h("td", {}, statusChip(c.color, pick(c, "status"))),
-        h("td", { class: "num" }, c.latest),
+        h("td", { class: "num" }, pick(c, "latest")),
         h("td", {}, pick(c, "goal")),
         h("td", {}, pick(c, "timing") || "—"),
         h("td", { class: "sentence" }, pick(c, "explanation")),
@@ -72,7 +72,7 @@ export async function renderRegion(args, query) {
       {},
       v.rank_choices.length ? h("label", { class: "inline" }, t("rank_by"), " ", select) : null,
       table(
-        [t("rank"), t("region_col"), `${t("value")}${v.rank_unit ? ` (${v.rank_unit})` : ""}`, t("status")],
+        [t("rank"), t("region_col"), `${t("value")}${pick(v, "rank_unit") ? ` (${pick(v, "rank_unit")})` : ""}`, t("status")],
         v.ranking.map((r, i) =>
           h(
             "tr",
@@ -107,7 +107,7 @@ export async function renderRegion(args, query) {
   return h(
     "section",
     {},
-    h("div", { class: "page-head" }, h("h1", {}, `${rname(v.region)} `, h("span", { class: "muted small" }, `${v.region.code} · ${v.level_zh}`)), regionPicker(v.region.code, jurisdictions)),
+    h("div", { class: "page-head" }, h("h1", {}, `${rname(v.region)} `, h("span", { class: "muted small" }, `${v.region.code} · ${pick(v, "level")}`)), regionPicker(v.region, jurisdictions)),
     v.parent ? h("p", {}, `${t("parent")}: `, h("a", { href: `#/region/${v.parent.code}` }, rname(v.parent))) : null,
     h("h2", {}, t("region_targets")),
     v.targets.length ? targets : h("p", { class: "muted" }, "—"),

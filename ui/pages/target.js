@@ -59,7 +59,7 @@ export async function renderTarget(args, query) {
         "div",
         {},
         h("h2", {}, t("children_status")),
-        h("ul", { class: "tags", id: "target-children" }, v.children.map((x) => h("li", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${x.region.code}` }, statusChip(x.color, `${rname(x.region)} ${x.latest} · ${pick(x, "status")}`))))),
+        h("ul", { class: "tags", id: "target-children" }, v.children.map((x) => h("li", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${x.region.code}` }, statusChip(x.color, `${rname(x.region)} ${pick(x, "latest")} · ${pick(x, "status")}`))))),
       )
     : null;
 
@@ -88,7 +88,9 @@ export async function renderTarget(args, query) {
       "div",
       { class: "status-head" },
       statusChip(c.color, pick(c, "status")),
-      h("span", { id: "target-latest" }, `${t("latest")} ${c.latest}${c.period ? ` (${c.period})` : ""}`),
+      h("span", { id: "target-latest" }, `${t("latest")} ${pick(c, "latest")}${c.period ? ` (${c.period})` : ""}`),
+      // Judged at its deadline: where it stands now as well.
+      pick(c, "now") ? h("span", { id: "target-now" }, `${t("now")} ${pick(c, "now")} (${c.now_period})`) : null,
       h("span", {}, `${t("goal")} ${pick(c, "goal")}`),
       h("span", {}, `${t("deadline")} ${pick(c, "timing") || "—"}`),
     ),

@@ -12,6 +12,7 @@ pub mod access;
 pub mod client;
 mod error;
 mod exports;
+mod home;
 pub mod import;
 pub mod importing;
 mod info;
@@ -32,6 +33,7 @@ pub use error::{AppError, ErrorCode, HubCode, HubError};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use exports::*;
+pub use home::*;
 pub use info::*;
 pub use pages::*;
 pub use targets::*;

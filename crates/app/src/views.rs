@@ -187,6 +187,11 @@ pub struct TurnedRed {
 pub struct OverviewView {
     /// The assessment date.
     pub as_of: NaiveDate,
+    /// Whether any figure of a quarter ended by then is stored: without one the page says so
+    /// and compares no quarters.
+    pub has_data: bool,
+    /// The last quarter with a figure, ended by the assessment date.
+    pub data_period: Option<Period>,
     /// The last quarter ended by then.
     pub period: Period,
     /// The quarter before it: `turned_red` compares the status on `period`'s figures with the
@@ -270,8 +275,11 @@ pub fn overview(
     attention.sort_by(|a, b| {
         assess::attention_order((a.color, a.deadline, &a.target), (b.color, b.deadline, &b.target))
     });
+    let data_period = obs.periods().filter(|p| p.end_date() <= as_of).last();
     OverviewView {
         as_of,
+        has_data: data_period.is_some(),
+        data_period,
         period,
         previous_period: period.prev(),
         previous_end,
@@ -332,6 +340,8 @@ pub struct RegionView {
     pub region: RegionRef,
     /// Its level in Chinese.
     pub level_zh: &'static str,
+    /// Its level in English.
+    pub level_en: &'static str,
     /// Its parent.
     pub parent: Option<RegionRef>,
     /// The assessment date.
@@ -346,6 +356,10 @@ pub struct RegionView {
     pub rank_target: Option<String>,
     /// The unit of the ranked indicator.
     pub rank_unit: String,
+    /// The same, under the name pages pick by language.
+    pub rank_unit_zh: String,
+    /// The unit in English ("per 100 beds").
+    pub rank_unit_en: String,
     /// The children, best first.
     pub ranking: Vec<RankedChild>,
     /// Children with no value for `period` (neither their own nor from a region below them).
@@ -362,6 +376,28 @@ pub struct RegionView {
     /// Whether whoever reads the page may add, rename and retire units here (the desktop's
     /// user always; on a hub, an admin of the region or one above it).
     pub may_manage_units: bool,
+}
+
+/// The targets that apply to a region (its own, and each_child targets of its parent),
+/// assessed there.
+pub fn region_targets(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    code: RegionCode,
+) -> Vec<StatusCell> {
+    catalog
+        .targets_for(registry, code)
+        .map(|t| {
+            StatusCell::new(
+                catalog,
+                registry,
+                t,
+                &assess::assess_target_in(catalog, registry, obs, as_of, t, code),
+            )
+        })
+        .collect()
 }
 
 /// Builds the Region page. `current` are the current values of the quarter (to tell whether the
@@ -381,17 +417,7 @@ pub fn region(
     let info = registry.get(code)?;
     let period = Period::last_ended_by(as_of);
     let parent = info.parent;
-    let targets: Vec<StatusCell> = catalog
-        .targets_for(registry, code)
-        .map(|t| {
-            StatusCell::new(
-                catalog,
-                registry,
-                t,
-                &assess::assess_target_in(catalog, registry, obs, as_of, t, code),
-            )
-        })
-        .collect();
+    let targets = region_targets(catalog, registry, obs, as_of, code);
     let children = registry.reporting_children(code, period.end_date());
     // The targets holding a goal here: the region's own, and shares split down to it.
     let rankable: Vec<&Target> = if children.is_empty() {
@@ -456,6 +482,7 @@ pub fn region(
     Some(RegionView {
         region: RegionRef::new(registry, code),
         level_zh: info.level.label_zh(),
+        level_en: info.level.label_en(),
         parent: parent.map(|p| RegionRef::new(registry, p)),
         as_of,
         period,
@@ -468,6 +495,10 @@ pub fn region(
             })
             .collect(),
         rank_unit: rank_target.map(|t| t.unit.clone()).unwrap_or_default(),
+        rank_unit_zh: rank_target.map(|t| t.unit.clone()).unwrap_or_default(),
+        rank_unit_en: rank_target
+            .map(|t| carestaff_domain::english::unit(&t.unit, 2.0).trim().to_string())
+            .unwrap_or_default(),
         rank_target: rank_target.map(|t| t.id.clone()),
         targets,
         ranking,

@@ -338,6 +338,37 @@ pub struct BoardRow {
     pub can_approve: bool,
     /// Whether the account viewing may reopen it now.
     pub can_reopen: bool,
+    /// Its figures this quarter against the last, for the reviewer to look at first.
+    pub figures: Vec<carestaff_app::FigureChange>,
+    /// What to check before approving, in Chinese: jumps, figures still owed.
+    pub warnings_zh: Vec<String>,
+    /// The same in English.
+    pub warnings_en: Vec<String>,
+}
+
+/// What a reviewer should check before approving a return: each jump from the quarter before
+/// (the importer's rule), and the figures the return still owes.
+fn warnings(
+    figures: &[carestaff_app::FigureChange],
+    missing: (&[String], &[String]),
+) -> (Vec<String>, Vec<String>) {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for f in figures.iter().filter(|f| f.jump) {
+        zh.push(format!(
+            "{}从{}变为{}（{}），变化异常，请核对",
+            f.label_zh, f.before_zh, f.now_zh, f.change_zh
+        ));
+        en.push(format!(
+            "{} went from {} to {} ({}): a jump, please check",
+            f.label_en, f.before_en, f.now_en, f.change_en
+        ));
+    }
+    if !missing.0.is_empty() {
+        zh.push(format!("尚缺{}项：{}", missing.0.len(), missing.0.join("、")));
+        en.push(format!("{} figures missing: {}", missing.1.len(), missing.1.join(", ")));
+    }
+    (zh, en)
 }
 
 /// The reviewer's board for one region's children and one quarter.
@@ -364,7 +395,7 @@ pub struct BoardView {
 /// The setting that holds the days after a quarter's end within which returns are due.
 pub const DEADLINE_DAYS_SETTING: &str = "report_deadline_days";
 /// The days within which returns are due when the hub sets none (季后 15 日内).
-pub const DEFAULT_DEADLINE_DAYS: i64 = 15;
+pub const DEFAULT_DEADLINE_DAYS: i64 = carestaff_app::DEFAULT_DEADLINE_DAYS;
 
 /// Builds the board of `region`'s children for `period` as of `today`, for `viewer`.
 ///
@@ -428,14 +459,21 @@ pub fn board(
                 .collect()
         };
         let may = viewer.may_review(registry, r.region);
+        let figures = carestaff_app::figure_changes(catalog, registry, obs, r.region, period);
+        let (missing_zh, missing_en) = (labels(true), labels(false));
+        let (warnings_zh, warnings_en) = if has_data {
+            warnings(&figures, (&missing_zh, &missing_en))
+        } else {
+            (Vec::new(), Vec::new())
+        };
         rows.push(BoardRow {
             region: RegionRef::new(registry, r.region),
             state,
             state_zh: state.label_zh(),
             state_en: state.label_en(),
             completeness: r.state,
-            missing_zh: labels(true),
-            missing_en: labels(false),
+            missing_zh,
+            missing_en,
             submitted_by: submitted.as_ref().map(|s| s.0.clone()),
             submitted_at: submitted.as_ref().map(|s| s.1.clone()),
             reviewed_by: last.as_ref().map(|e| e.by.clone()),
@@ -444,6 +482,9 @@ pub fn board(
             late: owed && days_left < 0,
             can_approve: may && state == ReviewState::Submitted,
             can_reopen: may && state == ReviewState::Approved,
+            figures,
+            warnings_zh,
+            warnings_en,
         });
     }
     let count = |s: ReviewState| rows.iter().filter(|r| r.state == s).count();
@@ -484,4 +525,66 @@ pub fn board(
         text_zh,
         text_en,
     })
+}
+
+/// What the reviewers said of the returns of `scope` and the regions under it: the last
+/// review of each region and quarter, newest first — approved, or sent back with its reason
+/// (`reopened` until the reporter submits again, then `submitted`). What a reporter sees where
+/// it lands, on its import page and on the board, until it resubmits.
+///
+/// # Errors
+///
+/// [`HubError`] when the database fails.
+pub fn notes(pg: &PgStore, scope: RegionCode) -> Result<Vec<carestaff_app::ReviewNote>, HubError> {
+    let registry = Registry::builtin();
+    let mut client = pg.client();
+    let rows = client.query(
+        "SELECT DISTINCT ON (e.region, e.period) e.region, e.period, e.action, a.name, e.at, e.reason
+         FROM review_event e JOIN account a ON a.id = e.account_id
+         ORDER BY e.region, e.period, e.id DESC",
+        &[],
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let Some(region) = u32::try_from(row.get::<_, i32>(0)).ok().and_then(RegionCode::from_u32)
+        else {
+            continue;
+        };
+        let Some(period) = Period::from_index(row.get(1)) else { continue };
+        if !registry.is_within(region, scope) {
+            continue;
+        }
+        let (action, by, at, reason): (String, String, String, String) =
+            (row.get(2), row.get(3), row.get(4), row.get(5));
+        let state = if action == "approve" {
+            ReviewState::Approved
+        } else {
+            let mut codes = vec![int(region)];
+            codes.extend(descendants(region).into_iter().map(int));
+            let since: Option<String> = client
+                .query_one(
+                    "SELECT max(s.imported_at) FROM observation o JOIN submission s ON s.id = o.submission_id
+                     WHERE o.period = $1 AND o.region = ANY($2)",
+                    &[&period.index(), &codes],
+                )?
+                .get(0);
+            if since.is_some_and(|s| s > at) {
+                ReviewState::Submitted
+            } else {
+                ReviewState::Reopened
+            }
+        };
+        out.push(carestaff_app::ReviewNote {
+            region: RegionRef::new(registry, region),
+            period,
+            state: state.label_en().to_string(),
+            state_zh: state.label_zh().to_string(),
+            state_en: state.label_en().to_string(),
+            by,
+            at,
+            reason,
+        });
+    }
+    out.sort_by(|a, b| b.at.cmp(&a.at));
+    Ok(out)
 }

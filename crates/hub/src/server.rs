@@ -324,6 +324,8 @@ struct LoginArgs {
 #[derive(Debug, Serialize)]
 struct Me {
     account: Account,
+    /// The account's region in English ("Jiangbei District").
+    region_name_en: String,
     role_zh: &'static str,
     may_import: bool,
     may_review: bool,
@@ -334,6 +336,7 @@ impl Me {
     fn of(account: &Account) -> Me {
         Me {
             account: account.clone(),
+            region_name_en: Registry::builtin().name_en(account.region),
             role_zh: account.role.label_zh(),
             may_import: matches!(account.role, Role::Reporter | Role::Admin),
             may_review: matches!(account.role, Role::Reviewer | Role::Admin),
@@ -498,6 +501,8 @@ struct HubInfo {
     start_page: Option<String>,
     hub: bool,
     me: Me,
+    /// The account's region, which plays the part of the desktop's office jurisdiction.
+    office_region: app::OfficeRegion,
 }
 
 #[derive(Deserialize)]
@@ -521,6 +526,18 @@ struct TargetArgs {
     region: Option<String>,
     as_of: String,
     lang: Option<Lang>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HomeArgs {
+    code: Option<String>,
+    as_of: String,
+}
+
+#[derive(Deserialize)]
+struct ChoicesArgs {
+    parent: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -667,9 +684,12 @@ fn dispatch(
                 test_hooks: false,
                 today: app::today_in_china(Utc::now()),
                 exports: vec!["report", "template", "chart_png"],
-                start_page: None,
+                // A reporter lands on its own region's page; leaders and reviewers on the
+                // overview of the jurisdictions.
+                start_page: (account.role == Role::Reporter).then(|| "#/home".to_string()),
                 hub: true,
                 me: Me::of(account),
+                office_region: app::OfficeRegion::of(Some(account.region)),
             })
         }
         // The language is the browser's own choice (kept in its local storage).
@@ -720,6 +740,35 @@ fn dispatch(
             json(&view)
         }
         n if n.starts_with("split_") => split_command(pg, account, n, body),
+        "home" => {
+            let a: HomeArgs = parse_args(body)?;
+            let as_of = parse_date(&a.as_of)?;
+            let region =
+                a.code.as_deref().filter(|c| !c.is_empty()).map(parse_region).transpose()?;
+            let region = region.unwrap_or(account.region);
+            let (catalog, _) = app::load_catalog(&*pg)?;
+            let obs = pg.observations(&catalog)?;
+            let days = pg
+                .setting(DEADLINE_DAYS_SETTING)?
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(DEFAULT_DEADLINE_DAYS);
+            let reviews = review::notes(pg, region)?;
+            json(&app::home(&catalog, &obs, (region, as_of), days, reviews))
+        }
+        "region_choices" => {
+            let a: ChoicesArgs = parse_args(body)?;
+            let parent =
+                a.parent.as_deref().filter(|c| !c.is_empty()).map(parse_region).transpose()?;
+            json(&app::region_choices(parent))
+        }
+        // The returns of the account's regions sent back and not yet resubmitted.
+        "review_notes" => {
+            let notes: Vec<app::ReviewNote> = review::notes(pg, account.region)?
+                .into_iter()
+                .filter(|n| n.state == "reopened")
+                .collect();
+            json(&notes)
+        }
         "submissions" => json(&pg.submissions()?),
         "catalog" => json(&app::catalog_page(pg.local_targets()?)),
         "remove_demo_data" => {
