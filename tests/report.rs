@@ -154,13 +154,29 @@ fn report_has_every_sheet_and_the_status_rows() {
     // The districts and the zones the document addresses, in code order.
     let children = registry.reporting_children(code("500000"), date(AS_OF));
     assert_eq!(children.len(), 41);
+    // The children's rows, in order; where the block runs onto another printed page its header
+    // row is written again above the rest (never a page of statuses under no header).
+    let mut child_rows = Vec::new();
+    let mut repeated = 0;
+    for r in cq_head + 2..card.height() {
+        match text(&card, r, 0) {
+            t if t == "地区 \\ 目标" => {
+                assert_eq!(text(&card, r, 1), text(&card, cq_head, 1));
+                repeated += 1;
+            }
+            t if t.is_empty() => break,
+            _ => child_rows.push(r),
+        }
+    }
+    assert_eq!(child_rows.len(), children.len());
+    assert!(repeated >= 1, "41 districts and zones run onto a second page");
     for (k, child) in children.iter().enumerate() {
-        assert_eq!(text(&card, cq_head + 2 + k, 0).trim(), registry.name_of(*child));
+        assert_eq!(text(&card, child_rows[k], 0).trim(), registry.name_of(*child));
         // CQ-7 (per 1,000 elderly) is judged on each district's own figures.
         let cq7 = catalog.target("CQ-7").expect("CQ-7");
         let own = assess::assess_target_in(catalog, registry, &obs, date(AS_OF), cq7, *child);
         let col = 1 + cq_targets.iter().position(|a| a.target == "CQ-7").expect("CQ-7 column");
-        assert_eq!(text(&card, cq_head + 2 + k, col), own.status.label_zh());
+        assert_eq!(text(&card, child_rows[k], col), own.status.label_zh());
     }
 
     // The scorecard's colours are conditional formats keyed on the status words.
@@ -668,11 +684,23 @@ fn the_first_sheet_is_a_one_page_leader_summary_red_and_amber_first() {
     )
     .expect("xml");
     assert!(workbook.contains("_xlnm.Print_Area"), "{workbook}");
-    assert!(
-        workbook.contains("'数据来源'!$A$1:$L$2") || workbook.contains("数据来源!$A$1:$L$2"),
-        "{workbook}"
-    );
-    assert!(workbook.contains("_xlnm.Print_Titles"), "the summary repeats its header row");
+    assert!(workbook.contains("数据来源!$A$1:$C$2"), "the values sheet prints its note: {workbook}");
+    assert!(workbook.contains("汇总!$A$1:$L$40"), "the summary prints its first 12 columns: {workbook}");
+    assert!(workbook.contains("汇总!$3:$3"), "the summary repeats its header row");
+    // CQ-6's districts start a page of their own, under their own header repeated.
+    let cq6 = wb_sheet_index(&workbook, "CQ-6");
+    let titles = format!(r#"<definedName name="_xlnm.Print_Titles" localSheetId="{cq6}">'CQ-6'!$27:$27</definedName>"#);
+    assert!(workbook.contains(&titles), "{workbook}");
+    assert!(sheet(cq6 + 1).contains(r#"<rowBreaks count="1" manualBreakCount="1"><brk id="26""#), "{}", sheet(cq6 + 1));
+}
+
+/// The 0-based position of a sheet in workbook.xml (its `localSheetId`).
+fn wb_sheet_index(workbook: &str, name: &str) -> usize {
+    workbook
+        .split("<sheet ")
+        .skip(1)
+        .position(|s| s.starts_with(&format!("name=\"{name}\"")))
+        .expect("sheet")
 }
 
 /// 分解下达 in the report: SX-1 split among Shanxi's eleven cities by their population aged
