@@ -684,14 +684,26 @@ fn the_first_sheet_is_a_one_page_leader_summary_red_and_amber_first() {
     )
     .expect("xml");
     assert!(workbook.contains("_xlnm.Print_Area"), "{workbook}");
-    assert!(workbook.contains("数据来源!$A$1:$C$2"), "the values sheet prints its note: {workbook}");
-    assert!(workbook.contains("汇总!$A$1:$L$40"), "the summary prints its first 12 columns: {workbook}");
+    assert!(
+        workbook.contains("数据来源!$A$1:$C$2"),
+        "the values sheet prints its note: {workbook}"
+    );
+    assert!(
+        workbook.contains("汇总!$A$1:$L$40"),
+        "the summary prints its first 12 columns: {workbook}"
+    );
     assert!(workbook.contains("汇总!$3:$3"), "the summary repeats its header row");
     // CQ-6's districts start a page of their own, under their own header repeated.
     let cq6 = wb_sheet_index(&workbook, "CQ-6");
-    let titles = format!(r#"<definedName name="_xlnm.Print_Titles" localSheetId="{cq6}">'CQ-6'!$27:$27</definedName>"#);
+    let titles = format!(
+        r#"<definedName name="_xlnm.Print_Titles" localSheetId="{cq6}">'CQ-6'!$27:$27</definedName>"#
+    );
     assert!(workbook.contains(&titles), "{workbook}");
-    assert!(sheet(cq6 + 1).contains(r#"<rowBreaks count="1" manualBreakCount="1"><brk id="26""#), "{}", sheet(cq6 + 1));
+    assert!(
+        sheet(cq6 + 1).contains(r#"<rowBreaks count="1" manualBreakCount="1"><brk id="26""#),
+        "{}",
+        sheet(cq6 + 1)
+    );
 }
 
 /// The 0-based position of a sheet in workbook.xml (its `localSheetId`).

@@ -131,7 +131,13 @@ pub async fn home<R: Runtime>(
     as_of: String,
 ) -> CommandResult<Option<views::HomeView>> {
     blocking(app, move |state| {
-        views::home_page_of(state, code.as_deref(), &as_of, Vec::new(), views::DEFAULT_DEADLINE_DAYS)
+        views::home_page_of(
+            state,
+            code.as_deref(),
+            &as_of,
+            Vec::new(),
+            views::DEFAULT_DEADLINE_DAYS,
+        )
     })
     .await
 }
