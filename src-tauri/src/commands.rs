@@ -119,7 +119,7 @@ pub async fn set_office_region<R: Runtime>(
 /// The regions under `parent` (the provinces without one), for the region picker.
 #[tauri::command]
 pub async fn region_choices(parent: Option<String>) -> CommandResult<Vec<views::RegionChoice>> {
-    Ok(views::region_choices_of(parent.as_deref())?)
+    views::region_choices_of(parent.as_deref())
 }
 
 /// The Home page: the office's own region (or `code`), its figures, the return due, its part

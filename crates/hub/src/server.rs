@@ -740,34 +740,15 @@ fn dispatch(
             json(&view)
         }
         n if n.starts_with("split_") => split_command(pg, account, n, body),
-        "home" => {
-            let a: HomeArgs = parse_args(body)?;
-            let as_of = parse_date(&a.as_of)?;
-            let region =
-                a.code.as_deref().filter(|c| !c.is_empty()).map(parse_region).transpose()?;
-            let region = region.unwrap_or(account.region);
-            let (catalog, _) = app::load_catalog(&*pg)?;
-            let obs = pg.observations(&catalog)?;
-            let days = pg
-                .setting(DEADLINE_DAYS_SETTING)?
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(DEFAULT_DEADLINE_DAYS);
-            let reviews = review::notes(pg, region)?;
-            json(&app::home(&catalog, &obs, (region, as_of), days, reviews))
-        }
+        "home" => home(pg, account, body),
         "region_choices" => {
             let a: ChoicesArgs = parse_args(body)?;
-            let parent =
-                a.parent.as_deref().filter(|c| !c.is_empty()).map(parse_region).transpose()?;
-            json(&app::region_choices(parent))
+            json(&app::region_choices_of(a.parent.as_deref())?)
         }
         // The returns of the account's regions sent back and not yet resubmitted.
         "review_notes" => {
-            let notes: Vec<app::ReviewNote> = review::notes(pg, account.region)?
-                .into_iter()
-                .filter(|n| n.state == "reopened")
-                .collect();
-            json(&notes)
+            let notes = review::notes(pg, account.region)?;
+            json(&notes.into_iter().filter(|n| n.state == "reopened").collect::<Vec<_>>())
         }
         "submissions" => json(&pg.submissions()?),
         "catalog" => json(&app::catalog_page(pg.local_targets()?)),
@@ -1042,6 +1023,22 @@ fn units_command(
         }
     };
     json(&event)
+}
+
+/// The Home page of the account's region (or another's, `code`), with its reviewer's notes.
+fn home(pg: &mut PgStore, account: &Account, body: &[u8]) -> Result<Reply, HubError> {
+    let a: HomeArgs = parse_args(body)?;
+    let region = match a.code.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => parse_region(&app::load_registry(&*pg)?, code)?,
+        None => account.region,
+    };
+    let days = pg
+        .setting(DEADLINE_DAYS_SETTING)?
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(DEFAULT_DEADLINE_DAYS);
+    let reviews = review::notes(pg, region)?;
+    let code = region.to_string();
+    json(&app::home_page_of(&app::access::Held::new(pg), Some(&code), &a.as_of, reviews, days)?)
 }
 
 fn known_target<'c>(

@@ -424,6 +424,19 @@ fn status_word(a: &Assessment, lang: Lang) -> String {
     }
 }
 
+/// Where the leader's page says the detail is.
+fn detail_note(input: &ReportInput) -> String {
+    let [_, summary, scorecard, sources, _] = fixed_sheets(input.lang);
+    match input.lang {
+        Lang::Zh => format!(
+            "明细：“{summary}”表每项目标一行，“{scorecard}”表按地区列出，其后每项目标一张表（季度数值、按进度应达值和折线图）；“{sources}”表列出每个数值的来源文件，供在 Excel 中筛选核对。"
+        ),
+        Lang::En => format!(
+            "Detail: the “{summary}” sheet has a row per target, the “{scorecard}” sheet lists them by region, then a sheet per target (quarterly values, the values expected by now and a line chart); the “{sources}” sheet gives the file of every value, to filter and check in Excel."
+        ),
+    }
+}
+
 /// How many red and amber targets the leader's page lists: with their sentences in 14 pt type
 /// that is what one landscape A4 page holds; the rest are counted and left to 汇总.
 const LEADER_ROWS: usize = 8;
@@ -439,7 +452,7 @@ fn leader_sheet(
     splits: &[SplitGroup],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let [leader, summary, scorecard, sources, _] = fixed_sheets(input.lang);
+    let [leader, summary, ..] = fixed_sheets(input.lang);
     let s = Sheet::new(ws, leader)?;
     s.ws.set_print_fit_to_pages(1, 1);
     s.ws.set_print_center_horizontally(true);
@@ -634,21 +647,7 @@ fn leader_sheet(
         }
     }
     r += 2;
-    s.ws.merge_range(
-        r,
-        0,
-        r,
-        last_col,
-        &match input.lang {
-            Lang::Zh => format!(
-                "明细：“{summary}”表每项目标一行，“{scorecard}”表按地区列出，其后每项目标一张表（季度数值、按进度应达值和折线图）；“{sources}”表列出每个数值的来源文件，供在 Excel 中筛选核对。"
-            ),
-            Lang::En => format!(
-                "Detail: the “{summary}” sheet has a row per target, the “{scorecard}” sheet lists them by region, then a sheet per target (quarterly values, the values expected by now and a line chart); the “{sources}” sheet gives the file of every value, to filter and check in Excel."
-            ),
-        },
-        &note,
-    )?;
+    s.ws.merge_range(r, 0, r, last_col, &detail_note(input), &note)?;
     s.ws.set_row_height(r, 40.0)?;
     s.ws.set_print_area(0, 0, r, last_col)?;
     Ok(())
@@ -745,7 +744,7 @@ fn summary_sheet(
         s.number(r, 9, a.outcome.expected, &number_format(dec))?;
         s.number(r, 10, a.outcome.required_per_quarter, &number_format(dec))?;
         s.ws.write_string_with_format(r, 11, input.explanation(a), &wrap)?;
-        s.ws.write_string_with_format(r, 12, &source_text(input.catalog, target), &wrap)?;
+        s.ws.write_string_with_format(r, 12, source_text(input.catalog, target), &wrap)?;
         let interpretation = target.interpretation.as_deref().unwrap_or("");
         s.ws.write_string_with_format(r, 13, interpretation, &wrap)?;
         // Lines each wrapped cell needs at the widths set below.
@@ -825,6 +824,39 @@ impl Pages {
         self.used = height;
         false
     }
+}
+
+/// A child region's status words in a scorecard block: its own status where the target can be
+/// judged on the child's own figure, "—" where it is a total of the jurisdiction.
+fn child_words(
+    input: &ReportInput,
+    (list, targets): (&[&Assessment], &[Option<&Target>]),
+    (jurisdiction, child): (RegionCode, RegionCode),
+) -> Vec<String> {
+    let day = Period::last_ended_by(input.as_of).end_date();
+    list.iter()
+        .zip(targets)
+        .map(|(a, t)| match t {
+            // A zone under a target that leaves the zones out (ZB-1) is not judged.
+            Some(target)
+                if applies_to_children(input.catalog, target)
+                    && a.region == target.region
+                    && assess::target_children(input.registry, target, jurisdiction, day)
+                        .contains(&child) =>
+            {
+                let c = assess::assess_target_in(
+                    input.catalog,
+                    input.registry,
+                    input.observations,
+                    input.as_of,
+                    target,
+                    child,
+                );
+                input.status(c.status).to_string()
+            }
+            _ => "—".to_string(),
+        })
+        .collect()
 }
 
 fn scorecard_sheet(
@@ -921,30 +953,7 @@ fn scorecard_sheet(
             Vec::new()
         };
         for child in children {
-            let words: Vec<String> = list
-                .iter()
-                .zip(&targets)
-                .map(|(a, t)| match t {
-                    // A zone under a target that leaves the zones out (ZB-1) is not judged.
-                    Some(target)
-                        if applies_to_children(input.catalog, target)
-                            && a.region == target.region
-                            && assess::target_children(input.registry, target, *jurisdiction, day)
-                                .contains(&child) =>
-                    {
-                        let c = assess::assess_target_in(
-                            input.catalog,
-                            input.registry,
-                            input.observations,
-                            input.as_of,
-                            target,
-                            child,
-                        );
-                        input.status(c.status).to_string()
-                    }
-                    _ => "—".to_string(),
-                })
-                .collect();
+            let words = child_words(input, (list, &targets), (*jurisdiction, child));
             let name = format!("  {}", input.region_name(child));
             let height = 15.0
                 * words
@@ -1191,34 +1200,7 @@ fn target_sheet(
         next_row = next_row.max(header_row + 18);
         s.ws.set_page_breaks(&[next_row])?;
         repeat = next_row;
-        // Each child's own status, worst first, so the ones to follow up are on top.
-        let heads = [
-            input.tr("下级地区", "Child region"),
-            input.tr("最新值", "Latest"),
-            input.tr("报告期", "Quarter"),
-            input.tr("状态", "Status"),
-        ];
-        for (c, h) in heads.iter().enumerate() {
-            s.text(next_row, c as u16, h, &head)?;
-        }
-        let mut children: Vec<&assess::ChildOutcome> = a.child_assessments.iter().collect();
-        children.sort_by_key(|c| (c.status == Status::Achieved, c.region));
-        for (i, c) in children.iter().enumerate() {
-            let r = next_row + 1 + i as u32;
-            let name = input.region_name(c.region);
-            s.ws.write_string_with_format(r, 0, &name, &plain.clone().set_text_wrap())?;
-            if display_width(&name) > 24 {
-                s.ws.set_row_height(r, 30.0)?;
-            }
-            s.number(
-                r,
-                1,
-                c.latest,
-                &number_format(if target.check.goal.fract() == 0.0 { 0 } else { 2 }),
-            )?;
-            s.text(r, 2, &c.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
-            s.text(r, 3, input.status(c.status), &status_format(&plain, c.color))?;
-        }
+        children_table(&mut s, input, (target, a), next_row)?;
     }
     s.fit(10.0, 14.0)?;
     if !a.child_assessments.is_empty() {
@@ -1234,49 +1216,94 @@ fn target_sheet(
     s.ws.set_repeat_rows(repeat, repeat)?;
 
     if !rows.is_empty() {
-        let last = header_row + rows.len() as u32;
-        let name = target.id.as_str();
-        let mut chart = Chart::new(ChartType::Line);
-        let series_style = [
-            (1u16, 0x1565C0u32, ChartLineDashType::Solid),
-            (2, 0xEF6C00, ChartLineDashType::Dash),
-            (3, 0x2E7D32, ChartLineDashType::LongDash),
-        ];
-        for (col, rgb, dash) in series_style {
-            if col == 2 && rows.iter().all(|r| r.expected.is_none()) {
-                continue;
-            }
-            let marker = if col == 1 {
-                ChartMarker::new().set_type(ChartMarkerType::Circle).set_size(6).clone()
-            } else {
-                ChartMarker::new().set_none().clone()
-            };
-            chart
-                .add_series()
-                .set_name((name, header_row, col))
-                .set_categories((name, header_row + 1, 0, last, 0))
-                .set_values((name, header_row + 1, col, last, col))
-                .set_format(
-                    ChartLine::new()
-                        .set_color(XlsxColor::RGB(rgb))
-                        .set_width(2.25)
-                        .set_dash_type(dash),
-                )
-                .set_marker(&marker);
-        }
-        chart.title().set_name(&format!("{} {}", target.id, input.label(target)));
-        if let Some(min) =
-            axis_floor(rows.iter().flat_map(|r| [Some(r.actual), r.expected, Some(goal)]).flatten())
-        {
-            chart.y_axis().set_min(min);
-        }
-        chart.legend().set_position(ChartLegendPosition::Bottom);
-        chart.show_empty_cells_as(ChartEmptyCells::Connected);
-        chart.set_width(480).set_height(320);
+        let chart = tracking_chart(input, target, (&rows, header_row), goal);
         // Beside the table, a little apart from it; narrow enough that the page keeps 9 pt.
         s.ws.insert_chart_with_offset(header_row, 5, &chart, 12, 0)?;
     }
     Ok(())
+}
+
+/// A target sheet's list of child regions at `row`, each with its own status, worst first so
+/// the ones to follow up are on top.
+fn children_table(
+    s: &mut Sheet,
+    input: &ReportInput,
+    (target, a): (&Target, &Assessment),
+    row: u32,
+) -> Result<(), XlsxError> {
+    let head = header_format();
+    let plain = cell_format();
+    let heads = [
+        input.tr("下级地区", "Child region"),
+        input.tr("最新值", "Latest"),
+        input.tr("报告期", "Quarter"),
+        input.tr("状态", "Status"),
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        s.text(row, c as u16, h, &head)?;
+    }
+    let mut children: Vec<&assess::ChildOutcome> = a.child_assessments.iter().collect();
+    children.sort_by_key(|c| (c.status == Status::Achieved, c.region));
+    for (i, c) in children.iter().enumerate() {
+        let r = row + 1 + i as u32;
+        let name = input.region_name(c.region);
+        s.ws.write_string_with_format(r, 0, &name, &plain.clone().set_text_wrap())?;
+        if display_width(&name) > 24 {
+            s.ws.set_row_height(r, 30.0)?;
+        }
+        let decimals = if target.check.goal.fract() == 0.0 { 0 } else { 2 };
+        s.number(r, 1, c.latest, &number_format(decimals))?;
+        s.text(r, 2, &c.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
+        s.text(r, 3, input.status(c.status), &status_format(&plain, c.color))?;
+    }
+    Ok(())
+}
+
+/// The native line chart of a target's tracking table (`rows` under `header_row`): actual,
+/// expected and goal.
+fn tracking_chart(
+    input: &ReportInput,
+    target: &Target,
+    (rows, header_row): (&[TrackRow], u32),
+    goal: f64,
+) -> Chart {
+    let last = header_row + rows.len() as u32;
+    let name = target.id.as_str();
+    let mut chart = Chart::new(ChartType::Line);
+    let series_style = [
+        (1u16, 0x1565C0u32, ChartLineDashType::Solid),
+        (2, 0xEF6C00, ChartLineDashType::Dash),
+        (3, 0x2E7D32, ChartLineDashType::LongDash),
+    ];
+    for (col, rgb, dash) in series_style {
+        if col == 2 && rows.iter().all(|r| r.expected.is_none()) {
+            continue;
+        }
+        let marker = if col == 1 {
+            ChartMarker::new().set_type(ChartMarkerType::Circle).set_size(6).clone()
+        } else {
+            ChartMarker::new().set_none().clone()
+        };
+        chart
+            .add_series()
+            .set_name((name, header_row, col))
+            .set_categories((name, header_row + 1, 0, last, 0))
+            .set_values((name, header_row + 1, col, last, col))
+            .set_format(
+                ChartLine::new().set_color(XlsxColor::RGB(rgb)).set_width(2.25).set_dash_type(dash),
+            )
+            .set_marker(&marker);
+    }
+    chart.title().set_name(&format!("{} {}", target.id, input.label(target)));
+    if let Some(min) =
+        axis_floor(rows.iter().flat_map(|r| [Some(r.actual), r.expected, Some(goal)]).flatten())
+    {
+        chart.y_axis().set_min(min);
+    }
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.show_empty_cells_as(ChartEmptyCells::Connected);
+    chart.set_width(480).set_height(320);
+    chart
 }
 
 fn sources_sheet(
