@@ -502,6 +502,19 @@ pub fn home(
     // Its figures of the last two quarters, or any return of its own before them.
     let has_data = figures.iter().any(|f| f.now.is_some() || f.before.is_some())
         || obs.periods().any(|p| catalog.metrics.iter().any(|m| obs.reported(region, &m.id, p)));
+    let mut due = return_due(catalog, registry, obs, region, (period, as_of), deadline_days);
+    // A return sent back is owed again, whatever it holds.
+    if let Some(back) = reviews
+        .iter()
+        .find(|n| n.state == "reopened" && n.region.code == region && n.period == period)
+    {
+        due.text_zh = format!("{period}的报表已被退回（{}），请修改后重新报送。", back.reason);
+        due.text_en = format!(
+            "The {period} return was sent back ({}): correct it and submit it again.",
+            back.reason
+        );
+        due.state = ReturnState::Incomplete;
+    }
     Some(HomeView {
         region: RegionRef::new(registry, region),
         level_zh: info.level.label_zh(),
@@ -512,7 +525,7 @@ pub fn home(
         previous: period.prev(),
         has_data,
         figures,
-        due: return_due(catalog, registry, obs, region, (period, as_of), deadline_days),
+        due,
         contributions: contributions(catalog, registry, obs, region, as_of),
         targets: super::views::region_targets(catalog, registry, obs, as_of, region),
         reviews,
