@@ -39,7 +39,7 @@ function dueView(due) {
     "div",
     { id: "home-due", class: `due due-${due.state}${due.days_left < 0 && due.state !== "complete" ? " late" : ""}`, dataset: { state: due.state } },
     h("strong", {}, pick(due, "text")),
-    missing.length ? h("p", {}, `${t("still_owed")}：${missing.join("、")}`) : null,
+    missing.length ? h("p", {}, t("still_owed"), missing.join(t("list_sep"))) : null,
     due.state !== "complete" ? h("p", {}, h("a", { href: "#/import", class: "button" }, t("go_import"))) : null,
   );
 }
@@ -72,7 +72,7 @@ function contributionsView(v) {
         "li",
         { dataset: { target: c.target } },
         h("a", { href: `#/target/${encodeURIComponent(c.target)}` }, `${c.target} ${pick(c, "label")}`),
-        `（${rname(c.jurisdiction)}）：`,
+        t("of_jurisdiction", { region: rname(c.jurisdiction) }),
         pick(c, "text"),
       ),
     ),

@@ -64,7 +64,7 @@ export async function renderSettings() {
     h("h1", {}, t("settings_title")),
     h("h2", {}, t("office_region_title")),
     h("p", { class: "muted" }, t("office_region_help")),
-    h("p", { id: "office-current" }, `${t("office_region_now")}：`, office.region ? h("strong", {}, `${rname(office.region)}（${office.region.code}）`) : t("office_region_none")),
+    h("p", { id: "office-current" }, t("office_region_now"), office.region ? h("strong", {}, `${rname(office.region)}（${office.region.code}）`) : t("office_region_none")),
     h("p", { class: "actions" }, picker.box, " ", save),
     out,
   );
