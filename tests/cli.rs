@@ -486,6 +486,8 @@ fn regions_add_rename_retire_a_local_unit_with_its_history() {
     let all = all.as_array().expect("all");
     assert_eq!(all.len(), 3_213 + 133 + 7 + 1);
     assert_eq!(all.last().map(|r| &r["code"]), Some(&Value::from("370375")));
+}
+
 /// Whether `s` holds a Chinese character.
 fn has_chinese(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))

@@ -742,7 +742,7 @@ fn the_report_carries_the_split_table_and_the_leader_counts_the_children_on_trac
     let (catalog, _) = carestaff_app::load_catalog(&store).expect("catalog");
     let data = carestaff_app::report_data(&store, &catalog, registry, None).expect("data");
     let bytes =
-        carestaff_app::compliance_report(&catalog, registry, &data, date("2025-10-15"), None)
+        carestaff_app::compliance_report(&catalog, registry, &data, date("2025-10-15"), None, Lang::Zh)
             .expect("report");
     save("report-split.xlsx", &bytes);
     let mut wb = open(&bytes);

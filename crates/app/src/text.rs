@@ -517,7 +517,13 @@ pub fn history(
             ]
         })
         .collect();
-    writeln!(out, "{} {} — {}", region, region_name(region, &registry.name_of(region), lang), metric)?;
+    writeln!(
+        out,
+        "{} {} — {}",
+        region,
+        region_name(region, &registry.name_of(region), lang),
+        metric
+    )?;
     let head = pick(
         lang,
         &["报告期", "数值", "当前", "文件", "位置", "SHA-256", "导入时间"],

@@ -535,8 +535,11 @@ pub fn board(
 /// # Errors
 ///
 /// [`HubError`] when the database fails.
-pub fn notes(pg: &PgStore, scope: RegionCode) -> Result<Vec<carestaff_app::ReviewNote>, HubError> {
-    let registry = Registry::builtin();
+pub fn notes(
+    pg: &PgStore,
+    registry: &Registry,
+    scope: RegionCode,
+) -> Result<Vec<carestaff_app::ReviewNote>, HubError> {
     let mut client = pg.client();
     let rows = client.query(
         "SELECT DISTINCT ON (e.region, e.period) e.region, e.period, e.action, a.name, e.at, e.reason
@@ -560,7 +563,7 @@ pub fn notes(pg: &PgStore, scope: RegionCode) -> Result<Vec<carestaff_app::Revie
             ReviewState::Approved
         } else {
             let mut codes = vec![int(region)];
-            codes.extend(descendants(region).into_iter().map(int));
+            codes.extend(descendants(registry, region).into_iter().map(int));
             let since: Option<String> = client
                 .query_one(
                     "SELECT max(s.imported_at) FROM observation o JOIN submission s ON s.id = o.submission_id

@@ -747,7 +747,7 @@ fn dispatch(
         }
         // The returns of the account's regions sent back and not yet resubmitted.
         "review_notes" => {
-            let notes = review::notes(pg, account.region)?;
+            let notes = review::notes(pg, registry, account.region)?;
             json(&notes.into_iter().filter(|n| n.state == "reopened").collect::<Vec<_>>())
         }
         "submissions" => json(&pg.submissions()?),
@@ -1028,15 +1028,16 @@ fn units_command(
 /// The Home page of the account's region (or another's, `code`), with its reviewer's notes.
 fn home(pg: &mut PgStore, account: &Account, body: &[u8]) -> Result<Reply, HubError> {
     let a: HomeArgs = parse_args(body)?;
+    let registry = app::load_registry(&*pg)?.into_owned();
     let region = match a.code.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) => parse_region(&app::load_registry(&*pg)?, code)?,
+        Some(code) => parse_region(&registry, code)?,
         None => account.region,
     };
     let days = pg
         .setting(DEADLINE_DAYS_SETTING)?
         .and_then(|d| d.parse().ok())
         .unwrap_or(DEFAULT_DEADLINE_DAYS);
-    let reviews = review::notes(pg, region)?;
+    let reviews = review::notes(pg, &registry, region)?;
     let code = region.to_string();
     json(&app::home_page_of(&app::access::Held::new(pg), Some(&code), &a.as_of, reviews, days)?)
 }

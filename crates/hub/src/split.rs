@@ -47,7 +47,8 @@ pub fn may_decide(
     if account.region != region {
         return Ok(false);
     }
-    let above = accounts::list(pg)?.into_iter().any(|a| !a.disabled && a.may_review(&registry, region));
+    let above =
+        accounts::list(pg)?.into_iter().any(|a| !a.disabled && a.may_review(&registry, region));
     Ok(!above)
 }
 
