@@ -153,7 +153,10 @@ report-pdf: $(if $(SKIP_BUILD),,build)
 	@rm -rf out/report-pdf && mkdir -p out/report-pdf
 	$(BIN) --db out/report-pdf/r.db import sample-data/*.xlsx > /dev/null
 	$(BIN) --db out/report-pdf/r.db report -o out/report-pdf/report.xlsx --as-of 2026-10-15 > /dev/null
-	soffice --headless -env:UserInstallation=file://$(CURDIR)/out/report-pdf/profile --convert-to pdf --outdir out/report-pdf out/report-pdf/report.xlsx > /dev/null
+	$(BIN) --db out/report-pdf/r.db --lang en report -o out/report-pdf/report-en.xlsx --as-of 2026-10-15 > /dev/null
+	soffice --headless -env:UserInstallation=file://$(CURDIR)/out/report-pdf/profile --convert-to pdf --outdir out/report-pdf out/report-pdf/report.xlsx out/report-pdf/report-en.xlsx > /dev/null
+	tools/check_pdf_type.py out/report-pdf/report.pdf 9
+	tools/check_pdf_type.py out/report-pdf/report-en.pdf 9
 	pdftoppm -png -r 50 -f 1 -l 3 out/report-pdf/report.pdf out/report-pdf/page
 	@pages=$$(ls out/report-pdf/page-*.png 2>/dev/null | wc -l); [ "$$pages" -ge 3 ] || { echo "report-pdf: expected at least 3 rendered pages, got $$pages"; exit 1; }
 	@echo "report-pdf: out/report-pdf/report.pdf rendered ($$(ls out/report-pdf/page-*.png | wc -l) pages looked at)"

@@ -32,6 +32,9 @@ const COMMANDS: &[&str] = &[
     "split_clear",
     "split_read",
     "split_sheet",
+    "set_office_region",
+    "region_choices",
+    "home",
 ];
 
 fn main() {

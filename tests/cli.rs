@@ -487,3 +487,64 @@ fn regions_add_rename_retire_a_local_unit_with_its_history() {
     assert_eq!(all.len(), 3_213 + 133 + 7 + 1);
     assert_eq!(all.last().map(|r| &r["code"]), Some(&Value::from("370375")));
 }
+
+/// Whether `s` holds a Chinese character.
+fn has_chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// The text cells of a sheet with their row and column, where `keep` says so.
+fn texts(range: &calamine::Range<calamine::Data>) -> Vec<(usize, usize, String)> {
+    range
+        .cells()
+        .filter_map(|(r, c, d)| match d {
+            calamine::Data::String(s) => Some((r, c, s.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_english_report_is_english_but_for_the_documents_words() {
+    use calamine::Reader;
+    let path = scratch("report-en.xlsx");
+    let out = carestaff(
+        sample_db(),
+        &["--lang", "en", "report", "-o", path.to_str().expect("path"), "--as-of", AS_OF],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("workbook");
+    let names = wb.sheet_names();
+    assert_eq!(names[..3], ["Leader summary", "Summary", "Scorecard"]);
+    assert_eq!(names[names.len() - 2..], ["Sources", "Method"]);
+    // The leader's page and the scorecard: not a Chinese character.
+    for sheet in ["Leader summary", "Scorecard"] {
+        let range = wb.worksheet_range(sheet).expect("sheet");
+        let chinese: Vec<_> = texts(&range).into_iter().filter(|t| has_chinese(&t.2)).collect();
+        assert!(chinese.is_empty(), "{sheet}: {chinese:?}");
+    }
+    // The summary: Chinese only in the document-and-clause and interpretation columns, the
+    // documents' own words.
+    let summary = wb.worksheet_range("Summary").expect("summary");
+    let cells = texts(&summary);
+    let head = cells.iter().find(|t| t.2 == "Target").expect("header").0;
+    let heads: Vec<&str> = cells.iter().filter(|t| t.0 == head).map(|t| t.2.as_str()).collect();
+    assert_eq!(heads[11..], ["Why", "Document and clause", "Interpretation"]);
+    let chinese: Vec<_> = cells.iter().filter(|t| t.1 < 12 && has_chinese(&t.2)).collect();
+    assert!(chinese.is_empty(), "{chinese:?}");
+    let cq8 = cells.iter().find(|t| t.2 == "CQ-8").expect("CQ-8").0;
+    let row = |r: usize| -> Vec<&str> {
+        cells.iter().filter(|t| t.0 == r).map(|t| t.2.as_str()).collect()
+    };
+    assert_eq!(row(cq8)[..3], ["CQ-8", "Social workers per 100 institution beds", "Chongqing"]);
+    assert_eq!(row(cq8)[3], "≥ 1 per 100 beds");
+    // The method: each quote as issued, the target's English label beside it.
+    let method = wb.worksheet_range("Method").expect("method");
+    let cells = texts(&method);
+    let head = cells.iter().find(|t| t.2 == "Quote (as issued)").expect("header");
+    let quote_col = head.1;
+    let cq1 = cells.iter().find(|t| t.2 == "CQ-1" && t.1 == 0).expect("CQ-1").0;
+    let at = |c: usize| cells.iter().find(|t| t.0 == cq1 && t.1 == c).map(|t| t.2.as_str());
+    assert_eq!(at(1), Some("Elder-care talent headcount"));
+    assert!(at(quote_col).is_some_and(has_chinese), "{:?}", at(quote_col));
+}

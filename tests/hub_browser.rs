@@ -59,7 +59,8 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         let driver = Driver(driver);
-        let profile = scratch("chromium-profile");
+        // A profile of its own: the tests of this file run side by side.
+        let profile = scratch(&format!("chromium-profile-{port}"));
         let _ = std::fs::remove_dir_all(&profile);
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -129,7 +130,8 @@ impl Browser {
         self.wait_css("#signin-name").await.send_keys(user).await.expect("name");
         self.wait_css("#signin-password").await.send_keys(PASS).await.expect("password");
         self.click("#signin-submit").await;
-        self.wait_css("#page-overview[data-ready='1']").await;
+        // A reporter lands on its own region's page, the others on the overview.
+        self.wait_css("#page-overview[data-ready='1'], #page-home[data-ready='1']").await;
     }
 
     async fn sign_out(&self) {
@@ -196,9 +198,11 @@ fn a_quarter_end_to_end_in_the_browser() {
 async fn in_the_browser(base: &str) {
     let b = Browser::start(base).await;
 
-    // The county submits; the hostile header is shown as text, never run or parsed as HTML.
+    // The county lands on its own page; it submits; the hostile header is shown as text,
+    // never run or parsed as HTML.
     b.sign_in("zhangdian").await;
-    b.shot("1-overview-county").await;
+    assert!(b.text("#home-title").await.starts_with("张店区"));
+    b.shot("1-home-county").await;
     let file = scratch("zhangdian-q3.xlsx");
     std::fs::write(
         &file,
@@ -278,6 +282,7 @@ async fn in_the_browser(base: &str) {
     b.wait_css("tr[data-unit='370375']").await;
     assert_eq!(b.js("return document.getElementById('unit-form') === null").await, json!(true));
     b.open("#/overview", "overview").await;
+    b.wait_css("#page-overview[data-ready='1']").await;
     let cells = b.js("return document.querySelectorAll('#page-overview a.cell').length").await;
     assert!(cells.as_u64().unwrap_or(0) > 0, "scorecard cells: {cells}");
     // The red and amber targets are listed in words under the scorecard, red first.
@@ -293,6 +298,13 @@ async fn in_the_browser(base: &str) {
     );
     b.open("#/import", "import").await;
     assert!(b.text("#hub-import-note").await.contains("只能查看"));
+    // No upload controls it could not use.
+    assert!(b
+        .client
+        .find_all(Locator::Css("#hub-files, #preview-btn, #commit-btn"))
+        .await
+        .expect("find")
+        .is_empty());
     b.shot("5-leader").await;
     // The leader sees the proposal waiting, and nothing to propose or approve.
     b.open("#/target/ZB-3", "target").await;
@@ -302,5 +314,120 @@ async fn in_the_browser(base: &str) {
         .js("return fetch('api/approve', {method: 'POST', headers: {'x-carestaff': '1', 'content-type': 'application/json'}, body: JSON.stringify({region: '370303', period: '2026Q3'})}).then(r => r.status)")
         .await;
     assert_eq!(answer, json!(403));
+    b.client.clone().close().await.expect("close the browser");
+}
+
+#[test]
+fn a_returned_report_reaches_its_reporter_and_the_board_approves_several() {
+    let url = database("review");
+    let out = carestaff(&["--db", &url, "import", "370300-淄博市-2026Q2.xlsx"], "", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    for (name, region, role) in [
+        ("zhangdian", "370303", "reporter"),
+        ("zichuan", "370302", "reporter"),
+        ("boshan", "370304", "reporter"),
+        ("zibo", "370300", "reviewer"),
+        ("leader", "370300", "viewer"),
+    ] {
+        add_user(&url, name, region, role, PASS);
+    }
+    let hub = Hub::start(&url);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(review_in_the_browser(&hub.base));
+}
+
+async fn review_in_the_browser(base: &str) {
+    let b = Browser::start(base).await;
+    let header = ["在岗养老服务从业人员数（人）", "持证上岗人数（人）"];
+    // Three counties submit their third quarter; 张店区's staff on duty jumps.
+    for (user, county, staff) in [
+        ("zhangdian", "张店区", 90_000.0),
+        ("zichuan", "淄川区", 1_500.0),
+        ("boshan", "博山区", 1_200.0),
+    ] {
+        b.sign_in(user).await;
+        b.wait_css("#page-home[data-ready='1']").await;
+        assert!(b.text("#home-due").await.contains("2026Q3的报表尚未报送"), "{user}");
+        let file = scratch(&format!("review-{user}.xlsx"));
+        std::fs::write(
+            &file,
+            wide_return("2026年第三季度", &header, &[(county, &[staff, staff * 0.9])]),
+        )
+        .expect("write");
+        b.import(&file, true).await;
+        b.sign_out().await;
+    }
+
+    // The reviewer looks at each return on the board before approving: its figures against
+    // the quarter before, and the jump flagged.
+    b.sign_in("zibo").await;
+    b.open("#/board?period=2026Q3", "board").await;
+    b.wait_css("#board tr[data-region='370303'][data-state='submitted']").await;
+    let warn = b.text("#board tr[data-region='370303'] .board-warnings").await;
+    assert!(warn.contains("在岗养老服务从业人员数") && warn.contains("变化异常"), "{warn}");
+    let staff = b
+        .js("return [...document.querySelectorAll('#board tr[data-region=\"370302\"] tr[data-metric=\"staff_on_duty\"] td')].map(td => td.textContent)")
+        .await;
+    let staff: Vec<String> = serde_json::from_value(staff).expect("cells");
+    assert_eq!(staff[..2], ["在岗养老服务从业人员数".to_string(), "1,500人".to_string()]);
+    // Several at once: choose all, approve, and a visible message says what was done.
+    b.click("#approve-all").await;
+    assert_eq!(b.text("#approve-chosen").await, "审核通过所选（3）");
+    b.click("#approve-chosen").await;
+    let done = b.text("#board-confirmation").await;
+    assert!(done.starts_with("已审核通过并锁定 3 个地区2026Q3的报表"), "{done}");
+    for code in ["370302", "370303", "370304"] {
+        b.wait_css(&format!("#board tr[data-region='{code}'][data-state='approved']")).await;
+    }
+    b.shot("review-1-approved").await;
+    // A reviewer reads the import page but sends nothing: no upload controls.
+    b.open("#/import", "import").await;
+    assert!(b.client.find_all(Locator::Css("#hub-files")).await.expect("find").is_empty());
+    // 张店区's return goes back with a reason.
+    b.open("#/board?period=2026Q3", "board").await;
+    b.wait_css("#board tr[data-region='370303'] input.reason")
+        .await
+        .send_keys("持证人数请核实")
+        .await
+        .expect("reason");
+    b.click("#board tr[data-region='370303'] button.reopen").await;
+    b.wait_css("#board tr[data-region='370303'][data-state='reopened']").await;
+    b.sign_out().await;
+
+    // The reporter meets the reason where it lands, on the overview and on the import page.
+    b.sign_in("zhangdian").await;
+    let notice = b.text("#home-returned").await;
+    assert!(notice.contains("张店区 2026Q3") && notice.contains("持证人数请核实"), "{notice}");
+    b.shot("review-2-returned").await;
+    b.open("#/overview", "overview").await;
+    assert!(b.text("#returned-notice").await.contains("持证人数请核实"));
+    b.open("#/import", "import").await;
+    assert!(b.text("#returned-notice").await.contains("持证人数请核实"));
+    // Until it resubmits.
+    let file = scratch("review-zhangdian-2.xlsx");
+    std::fs::write(
+        &file,
+        wide_return("2026年第三季度", &header, &[("张店区", &[1_400.0, 1_300.0])]),
+    )
+    .expect("write");
+    b.import(&file, true).await;
+    b.open("#/home", "home").await;
+    assert!(b.client.find_all(Locator::Css("#home-returned")).await.expect("find").is_empty());
+    b.sign_out().await;
+
+    // A viewer sees the board's state but no control to approve.
+    b.sign_in("leader").await;
+    b.open("#/board?period=2026Q3", "board").await;
+    b.wait_css("#board tr[data-region='370303']").await;
+    assert!(b
+        .client
+        .find_all(Locator::Css("#board input.approve-pick, #board button.approve, #board button.reopen, #approve-chosen"))
+        .await
+        .expect("find")
+        .is_empty());
     b.client.clone().close().await.expect("close the browser");
 }

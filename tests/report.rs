@@ -5,7 +5,7 @@ use std::path::Path;
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
 use carestaff_domain::assess;
-use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry};
+use carestaff_domain::{Catalog, Lang, Observations, Period, RegionCode, Registry};
 use carestaff_ingest::{self as ingest, ImportContext, Options};
 use carestaff_report::template;
 use carestaff_report::{self as report, ReportInput};
@@ -98,6 +98,7 @@ fn report_has_every_sheet_and_the_status_rows() {
         as_of: date(AS_OF),
         region: None,
         demo: false,
+        lang: Lang::Zh,
     };
     let bytes = report::compliance_report(&input).expect("report");
     save("report.xlsx", &bytes);
@@ -115,25 +116,25 @@ fn report_has_every_sheet_and_the_status_rows() {
     // Summary: one row per target, with the same status words as assess_all.
     let summary = wb.worksheet_range("汇总").expect("summary");
     let header = find_row(&summary, 0, "目标编号").expect("summary header");
-    assert_eq!(text(&summary, header, 8), "状态");
+    assert_eq!(text(&summary, header, 7), "状态");
     for (i, a) in expected_rows.iter().enumerate() {
         let r = header + 1 + i;
         assert_eq!(text(&summary, r, 0), a.target);
         assert!(
-            text(&summary, r, 8).starts_with(a.status.label_zh()),
+            text(&summary, r, 7).starts_with(a.status.label_zh()),
             "{}: {} vs {:?}",
             a.target,
-            text(&summary, r, 8),
+            text(&summary, r, 7),
             a.status
         );
-        assert_eq!(text(&summary, r, 12), a.explanation_zh);
+        assert_eq!(text(&summary, r, 11), a.explanation_zh);
         match a.outcome.latest {
             Some(v) => assert!(
-                matches!(summary.get((r, 6)), Some(Data::Float(f)) if (f - v).abs() < 1e-9),
+                matches!(summary.get((r, 5)), Some(Data::Float(f)) if (f - v).abs() < 1e-9),
                 "{} latest",
                 a.target
             ),
-            None => assert!(matches!(summary.get((r, 6)), Some(Data::Empty) | None)),
+            None => assert!(matches!(summary.get((r, 5)), Some(Data::Empty) | None)),
         }
     }
     assert_eq!(text(&summary, header + expected_rows.len() + 1, 0), "");
@@ -153,13 +154,29 @@ fn report_has_every_sheet_and_the_status_rows() {
     // The districts and the zones the document addresses, in code order.
     let children = registry.reporting_children(code("500000"), date(AS_OF));
     assert_eq!(children.len(), 41);
+    // The children's rows, in order; where the block runs onto another printed page its header
+    // row is written again above the rest (never a page of statuses under no header).
+    let mut child_rows = Vec::new();
+    let mut repeated = 0;
+    for r in cq_head + 2..card.height() {
+        match text(&card, r, 0) {
+            t if t == "地区 \\ 目标" => {
+                assert_eq!(text(&card, r, 1), text(&card, cq_head, 1));
+                repeated += 1;
+            }
+            t if t.is_empty() => break,
+            _ => child_rows.push(r),
+        }
+    }
+    assert_eq!(child_rows.len(), children.len());
+    assert!(repeated >= 1, "41 districts and zones run onto a second page");
     for (k, child) in children.iter().enumerate() {
-        assert_eq!(text(&card, cq_head + 2 + k, 0).trim(), registry.name_of(*child));
+        assert_eq!(text(&card, child_rows[k], 0).trim(), registry.name_of(*child));
         // CQ-7 (per 1,000 elderly) is judged on each district's own figures.
         let cq7 = catalog.target("CQ-7").expect("CQ-7");
         let own = assess::assess_target_in(catalog, registry, &obs, date(AS_OF), cq7, *child);
         let col = 1 + cq_targets.iter().position(|a| a.target == "CQ-7").expect("CQ-7 column");
-        assert_eq!(text(&card, cq_head + 2 + k, col), own.status.label_zh());
+        assert_eq!(text(&card, child_rows[k], col), own.status.label_zh());
     }
 
     // The scorecard's colours are conditional formats keyed on the status words.
@@ -231,6 +248,7 @@ fn report_for_one_region_has_only_its_targets() {
         as_of: date(AS_OF),
         region: Some(code("370300")),
         demo: false,
+        lang: Lang::Zh,
     };
     // Made while demonstration data is loaded, every sheet says so: the summary's title in
     // the sheet, every sheet's printed header, and not otherwise.
@@ -324,6 +342,7 @@ fn hostile_text_is_written_as_text_never_as_a_formula() {
         as_of: date(AS_OF),
         region: None,
         demo: false,
+        lang: Lang::Zh,
     };
     let bytes = report::compliance_report(&input).expect("report");
     save("hostile.xlsx", &bytes);
@@ -592,6 +611,7 @@ fn the_first_sheet_is_a_one_page_leader_summary_red_and_amber_first() {
         as_of: date(AS_OF),
         region: None,
         demo: false,
+        lang: Lang::Zh,
     };
     let bytes = report::compliance_report(&input).expect("report");
     let mut wb = open(&bytes);
@@ -665,10 +685,34 @@ fn the_first_sheet_is_a_one_page_leader_summary_red_and_amber_first() {
     .expect("xml");
     assert!(workbook.contains("_xlnm.Print_Area"), "{workbook}");
     assert!(
-        workbook.contains("'数据来源'!$A$1:$L$2") || workbook.contains("数据来源!$A$1:$L$2"),
-        "{workbook}"
+        workbook.contains("数据来源!$A$1:$C$2"),
+        "the values sheet prints its note: {workbook}"
     );
-    assert!(workbook.contains("_xlnm.Print_Titles"), "the summary repeats its header row");
+    assert!(
+        workbook.contains("汇总!$A$1:$L$40"),
+        "the summary prints its first 12 columns: {workbook}"
+    );
+    assert!(workbook.contains("汇总!$3:$3"), "the summary repeats its header row");
+    // CQ-6's districts start a page of their own, under their own header repeated.
+    let cq6 = wb_sheet_index(&workbook, "CQ-6");
+    let titles = format!(
+        r#"<definedName name="_xlnm.Print_Titles" localSheetId="{cq6}">'CQ-6'!$27:$27</definedName>"#
+    );
+    assert!(workbook.contains(&titles), "{workbook}");
+    assert!(
+        sheet(cq6 + 1).contains(r#"<rowBreaks count="1" manualBreakCount="1"><brk id="26""#),
+        "{}",
+        sheet(cq6 + 1)
+    );
+}
+
+/// The 0-based position of a sheet in workbook.xml (its `localSheetId`).
+fn wb_sheet_index(workbook: &str, name: &str) -> usize {
+    workbook
+        .split("<sheet ")
+        .skip(1)
+        .position(|s| s.starts_with(&format!("name=\"{name}\"")))
+        .expect("sheet")
 }
 
 /// 分解下达 in the report: SX-1 split among Shanxi's eleven cities by their population aged
@@ -697,9 +741,15 @@ fn the_report_carries_the_split_table_and_the_leader_counts_the_children_on_trac
     .expect("split");
     let (catalog, _) = carestaff_app::load_catalog(&store).expect("catalog");
     let data = carestaff_app::report_data(&store, &catalog, registry, None).expect("data");
-    let bytes =
-        carestaff_app::compliance_report(&catalog, registry, &data, date("2025-10-15"), None)
-            .expect("report");
+    let bytes = carestaff_app::compliance_report(
+        &catalog,
+        registry,
+        &data,
+        date("2025-10-15"),
+        None,
+        Lang::Zh,
+    )
+    .expect("report");
     save("report-split.xlsx", &bytes);
     let mut wb = open(&bytes);
     assert_eq!(&wb.sheet_names()[..4], ["领导摘要", "汇总", "计分卡", "分解表"]);
@@ -782,6 +832,7 @@ fn hostile_local_target_ids_and_labels_never_reach_a_sheet_name_or_a_chart_range
         as_of: date(AS_OF),
         region,
         demo: false,
+        lang: Lang::Zh,
     };
     let bytes = report::compliance_report(&input).expect("the report is made");
     let rows = report::summary_rows(&catalog, registry, &obs, date(AS_OF), region);

@@ -535,9 +535,95 @@ mod method {
         let q1 = status_of(&o, "ZB-8", "2025-04-15");
         assert_eq!((q1.status, q1.outcome.pending), (Status::InsufficientData, true));
         assert!(q1.explanation_zh.contains("尚未完成"), "{}", q1.explanation_zh);
+        // In the year's last quarter, not yet done is a warning (amber): done now or missed.
+        let not_yet = obs(&[
+            ("370300", "skills_competition_held", "2025Q1", 0.0),
+            ("370300", "skills_competition_held", "2025Q3", 0.0),
+        ]);
+        let q3 = status_of(&not_yet, "ZB-8", "2025-09-30");
+        assert_eq!((q3.status, q3.color), (Status::InsufficientData, assess::Color::Grey));
+        let q4 = status_of(&not_yet, "ZB-8", "2025-12-03");
+        assert_eq!(
+            (q4.status, q4.color, q4.outcome.pending),
+            (Status::NeedsAcceleration, assess::Color::Amber, true)
+        );
+        assert_eq!(
+            q4.explanation_zh,
+            "举办全市养老护理职业技能大赛：本年度尚未完成，须在本季度内（2025-12-31前）完成，完成即达标。"
+        );
         // After the year's end, a year without the item is missed.
         let none = obs(&[("370300", "skills_competition_held", "2025Q4", 0.0)]);
         assert_eq!(status_of(&none, "ZB-8", "2026-01-15").status, Status::Missed);
+    }
+
+    #[test]
+    fn a_pace_is_said_in_words_a_leader_reads_out() {
+        // CQ-8: 1 social worker per 100 beds by 2027-12-31; 0.95 at the start, 0.87 now.
+        let o = obs(&[
+            ("500000", "social_workers", "2024Q1", 95.0),
+            ("500000", "institution_beds", "2024Q1", 10_000.0),
+            ("500000", "social_workers", "2026Q3", 87.0),
+            ("500000", "institution_beds", "2026Q3", 10_000.0),
+        ]);
+        let a = status_of(&o, "CQ-8", "2026-12-03");
+        assert_eq!(a.status, Status::MovingAway);
+        assert_eq!(
+            a.explanation_zh,
+            "每百张养老机构床位拥有社会工作者数：2026Q3为0.87，比基期（2024Q1的0.95）还下降了0.08，按进度此时应为0.98，背离目标；到2027-12-31达到1人/百张床位，每季度还需增加0.03。"
+        );
+        assert_eq!(
+            a.explanation_en,
+            "Social workers per 100 institution beds: 0.87 at 2026Q3, down 0.08 from the baseline (0.95 at 2024Q1) while 0.98 was expected by now — moving away; 0.03 more a quarter needed to reach 1 per 100 beds by 2027-12-31."
+        );
+        assert!(!a.explanation_zh.contains("进度比"), "{}", a.explanation_zh);
+    }
+
+    #[test]
+    fn few_children_that_miss_are_named() {
+        // ZB-2: every county of Zibo has a college agreement; 高青县 has none.
+        let mut rows: Vec<(&str, &str, &str, f64)> = Registry::builtin()
+            .regular_children(code("370300"))
+            .iter()
+            .map(|c| {
+                (
+                    Box::leak(c.to_string().into_boxed_str()) as &str,
+                    "college_agreements",
+                    "2024Q4",
+                    1.0,
+                )
+            })
+            .collect();
+        for r in &mut rows {
+            if r.0 == "370322" {
+                r.3 = 0.0;
+            }
+        }
+        let a = status_of(&obs(&rows), "ZB-2", "2026-12-03");
+        assert_eq!(
+            a.explanation_zh,
+            "各区县签约共建院校数：下属8个地区中7个达标，高青县未达标（每个地区须≥1所），未达成。"
+        );
+        assert_eq!(
+            a.explanation_en,
+            "Co-building agreements with a college in every county: 7 of 8 child regions comply; Gaoqing County does not (each must be ≥ 1 institution) — missed."
+        );
+    }
+
+    #[test]
+    fn a_target_judged_at_its_deadline_says_where_it_stands_now() {
+        // ZB-3: a certified-on-duty rate of 90 % by 2025-12-31, met then, higher since.
+        let o = obs(&[
+            ("370300", "staff_on_duty", "2025Q4", 1_000.0),
+            ("370300", "staff_on_duty_certified", "2025Q4", 903.0),
+            ("370300", "staff_on_duty", "2026Q3", 1_000.0),
+            ("370300", "staff_on_duty_certified", "2026Q3", 955.7),
+        ]);
+        let a = status_of(&o, "ZB-3", "2026-12-03");
+        assert_eq!((a.status, a.outcome.now_latest), (Status::Achieved, Some(95.57)));
+        assert_eq!(
+            a.explanation_zh,
+            "养老服务从业人员持证上岗率：2025Q4为90.3%，已按期（2025-12-31）达到目标≥90%；目前（2026Q3）为95.57%。"
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@ APP is the carestaff-desktop binary; PAGE a hash such as '#/overview' or '#/targ
 (default: overview, two targets, import, reports). Drives the app through tauri-driver and
 WebKitWebDriver with the WebDriver protocol (standard library only); a fresh database each
 run, so the app starts on the demonstration data. Writes OUT_DIR/WxH-LANG-SIZE-PAGE.png.
+With REVIEW_OFFICE=CODE the office's jurisdiction is set first (as a county office would),
+so '#/home' shows that region.
 """
 import base64
 import json
@@ -92,6 +94,13 @@ def main():
     try:
         d.start(app)
         d.wait("body[data-ready='1']")
+        office = os.environ.get("REVIEW_OFFICE")
+        if office:
+            d.call("POST", f"/session/{d.session}/execute/async",
+                   {"script": "const done = arguments[arguments.length - 1]; "
+                              f"window.__TAURI__.core.invoke('set_office_region', {{code: {json.dumps(office)}}}).then(done, done);",
+                    "args": []})
+            d.js("document.getElementById('office-banner').hidden = true;")
         for (w, h) in SIZES:
             d.call("POST", f"/session/{d.session}/window/rect", {"x": 0, "y": 0, "width": w, "height": h})
             for lang in ["zh", "en"]:

@@ -146,6 +146,12 @@ export const api = {
     return Promise.resolve(null);
   },
   overview: (asOf) => call("overview", { asOf }),
+  // The Home page of a region (the office's own, or the account's on a hub, without a code).
+  home: (code, asOf) => call("home", { code: code || null, asOf }),
+  // The regions under a region (the provinces without one), for the region picker.
+  regionChoices: (parent) => call("region_choices", { parent: parent || null }),
+  // The desktop only: the office's jurisdiction (a code, or "" to decline the question).
+  setOfficeRegion: (code) => invoke("set_office_region", { code: code || "" }),
   region: (code, asOf, rankBy) => call("region", { code, asOf, rankBy: rankBy || null }),
   target: (id, region, asOf, lang) => call("target", { id, region: region || null, asOf, lang }),
   importFiles: async (files, dryRun, period, columns, onProgress) => {
@@ -206,5 +212,7 @@ export const api = {
   signOut: () => hubCall("logout"),
   board: (region, period) => hubCall("board", { region: region || null, period: period || null }),
   approve: (region, period) => hubCall("approve", { region, period }),
+  // The account's returns sent back and not yet resubmitted, with the reviewer's reason.
+  reviewNotes: () => hubCall("review_notes"),
   reopen: (region, period, reason) => hubCall("reopen", { region, period, reason }),
 };

@@ -14,8 +14,11 @@ import { renderReports } from "./pages/reports.js";
 import { renderCatalog } from "./pages/catalog.js";
 import { renderBoard } from "./pages/board.js";
 import { renderSignIn } from "./pages/signin.js";
+import { renderHome } from "./pages/home.js";
+import { renderSettings } from "./pages/settings.js";
 
 const pages = {
+  home: renderHome,
   overview: renderOverview,
   region: renderRegion,
   target: renderTarget,
@@ -23,6 +26,7 @@ const pages = {
   reports: renderReports,
   catalog: renderCatalog,
   board: renderBoard,
+  settings: renderSettings,
 };
 
 function parseHash() {
@@ -70,10 +74,15 @@ function applyLanguage() {
   document.getElementById("remove-demo-yes").textContent = t("remove_demo");
   document.getElementById("remove-demo-no").textContent = t("cancel");
   document.getElementById("sign-out").textContent = t("sign_out");
+  document.getElementById("office-question").textContent = t("office_question");
+  document.getElementById("office-choose").textContent = t("choose_office_region");
+  document.getElementById("office-later").textContent = t("not_now");
   const me = app.info && app.info.me;
   if (me) {
-    const role = getLang() === "zh" ? me.role_zh : me.account.role;
-    document.getElementById("account-name").textContent = t("signed_in_as", { name: me.account.name, region: me.account.region_name, role });
+    const zh = getLang() === "zh";
+    const role = zh ? me.role_zh : me.account.role;
+    const region = zh ? me.account.region_name : me.region_name_en || me.account.region_name;
+    document.getElementById("account-name").textContent = t("signed_in_as", { name: me.account.name, region, role });
   }
   document.title = `Carestaff — ${t("app_title")}`;
   // The About line: the version every package and `carestaff --version` agree on.
@@ -123,6 +132,21 @@ async function start() {
     clear(main).append(errorBox(e));
     return;
   }
+  // The office's jurisdiction is the desktop's setting (a hub account has its region).
+  document.getElementById("nav-settings").hidden = Boolean(app.info.hub);
+  const officeBanner = document.getElementById("office-banner");
+  officeBanner.hidden = Boolean(app.info.hub) || Boolean(app.info.office_region && app.info.office_region.asked);
+  document.getElementById("office-later").addEventListener("click", async () => {
+    officeBanner.hidden = true;
+    try {
+      app.info.office_region = await api.setOfficeRegion("");
+    } catch (e) {
+      app.say(e.message);
+    }
+  });
+  document.getElementById("office-choose").addEventListener("click", () => {
+    officeBanner.hidden = true;
+  });
   if (app.info.hub) {
     document.getElementById("nav-board").hidden = !app.info.me.may_review;
     document.getElementById("account").hidden = false;

@@ -11,6 +11,8 @@ const words = {
   goal_not_number: ["目标值须为数字，如 25000 或 60", "The goal must be a number, such as 25000 or 60"],
   about: ["Carestaff {version} · 养老服务人才目标监测 · 数据库：{db}", "Carestaff {version} · elder-care workforce targets · database: {db}"],
   about_hub: ["Carestaff {version} · 养老服务人才目标监测平台（省级平台）", "Carestaff {version} · elder-care workforce targets, the province hub"],
+  nav_home: ["本地区", "My region"],
+  nav_settings: ["设置", "Settings"],
   nav_overview: ["总览", "Overview"],
   nav_region: ["地区", "Region"],
   nav_target: ["目标", "Target"],
@@ -62,6 +64,7 @@ const words = {
   target: ["目标", "Target"],
   status: ["状态", "Status"],
   latest: ["最新值", "Latest"],
+  now: ["目前", "Now"],
   goal: ["目标值", "Goal"],
   deadline: ["期限", "Deadline"],
   period: ["报告期", "Period"],
@@ -133,7 +136,7 @@ const words = {
   change: ["变化", "Change"],
   previous: ["原值", "Previous"],
   more_rows: ["另有 {n} 行未显示", "{n} more rows not shown"],
-  fix_errors: ["请先修正错误的文件或将其移除，再确认导入。", "Fix or remove the rejected files before confirming."],
+  fix_errors: ["所有文件都有错误，不能导入：请按各文件的提示修改后重新预览。", "Every file has errors and none can be imported: fix them as shown and preview again."],
   imported_ok: ["导入完成。", "Import finished."],
   history: ["导入记录", "Import history"],
   by: ["导入人", "By"],
@@ -238,6 +241,14 @@ const words = {
   reopen_reason: ["退回原因", "Reason"],
   reopen_reason_needed: ["请先填写退回原因。", "Write the reason first."],
   approved_ok: ["{name}的报表已审核通过并锁定。", "The return of {name} is approved and locked."],
+  approved_many: ["已审核通过并锁定 {n} 个地区{period}的报表：{names}。", "Approved and locked: the {period} returns of {n} regions: {names}."],
+  approve_chosen: ["审核通过所选（{n}）", "Approve the chosen ({n})"],
+  choose_for_approval: ["选择{name}以审核通过", "Choose {name} to approve"],
+  choose_all: ["全选可审核的报表", "Choose every return that can be approved"],
+  board_review: ["报表数字（与上季度对比）", "Figures (against the quarter before)"],
+  board_figures: ["查看数字", "See the figures"],
+  board_warnings: ["{n} 项需核对", "{n} to check"],
+  previous_quarter: ["上季度", "Quarter before"],
   reopened_ok: ["{name}的报表已退回。", "The return of {name} is reopened."],
   review_state: ["状态", "State"],
   missing_metrics: ["缺少的指标", "Missing metrics"],
@@ -329,6 +340,40 @@ const words = {
   unit_retire_question: ["撤销“{name}”？其已报数据和记录保留，此后不再要求报送。", "Retire {name}? Its figures and history are kept; it is no longer expected to report."],
   unit_retire_from: ["自", "From"],
   unit_retired: ["已撤销“{name}”。", "{name} retired."],
+  // The county's own page, the office's jurisdiction, returned reports.
+  home_title: ["本地区", "My region"],
+  home_no_region: ["尚未设置本单位管辖的地区。设置后，这里显示本地区本季度的数字、应报报表和审核意见。", "Your office's region is not set yet. Once set, this page shows its figures this quarter, the return due and what its reviewer said."],
+  home_no_data: ["本地区尚无数据：导入本地区的季度报表后，这里显示各项数字。", "No figures for this region yet: import its quarterly return and they show here."],
+  home_figures: ["本地区数字：{now}与{before}对比", "Figures: {now} against {before}"],
+  home_contributions: ["对上级目标的贡献", "Its part in the targets above it"],
+  region_page: ["地区排名与下级", "Ranking and child regions"],
+  change_office_region: ["更改本单位地区", "Change your office's region"],
+  still_owed: ["尚缺：", "Still owed: "],
+  list_sep: ["、", ", "],
+  of_jurisdiction: ["（{region}）：", " ({region}): "],
+  jump: ["变化异常，请核对", "jump: please check"],
+  review_line: ["{period}：{state}（{by}，{at}）", "{period}: {state} ({by}, {at})"],
+  returned_title: ["报表被退回，请修改后重新报送：", "A return was sent back: correct it and submit it again:"],
+  returned_item: ["{region} {period}的报表已由{by}于{at}退回，原因：", "{region}, {period}: sent back by {by} on {at}, because: "],
+  returned_what_to_do: ["修改后在“导入”页重新报送；重新报送前本提示一直显示。", "Correct it and submit it again on the Import page; this note stays until you do."],
+  office_question: ["您的单位管辖哪个地区？设置后，程序打开时先显示本地区。", "Which region does your office cover? Once set, the app opens on that region."],
+  choose_office_region: ["选择本单位地区", "Choose your office's region"],
+  not_now: ["暂不设置", "Not now"],
+  go_home: ["查看本地区", "Go to my region"],
+  settings_title: ["设置", "Settings"],
+  office_region_title: ["本单位管辖的地区", "Your office's region"],
+  office_region_help: ["程序打开时先显示这个地区的页面（本季度数字、应报报表），导入时按这个地区理解简称（如“渝中”）。", "The app opens on this region's page (its figures this quarter, the return due), and the importer reads short names (such as 渝中) within it."],
+  office_region_now: ["当前：", "Now: "],
+  office_region_none: ["未设置", "not set"],
+  office_level_0: ["省级", "Province"],
+  office_level_1: ["地级", "Prefecture"],
+  office_level_2: ["县级", "County"],
+  choose_province: ["选择省份", "Choose a province"],
+  whole_region: ["（整个地区）", "(the whole region)"],
+  choose_region_first: ["请先选择地区。", "Choose a region first."],
+  partial_import: ["{ok} 个文件可以导入；{bad} 个文件有错误，不会导入（见下方各文件的错误和改法）。点“确认导入”导入可以导入的文件。", "{ok} files can be imported; {bad} have errors and will not be (see each file's problems and fixes below). “Confirm import” imports the importable ones."],
+  still_refused: ["未导入的文件（{n} 个）：请按提示修改后重新预览", "Not imported ({n} files): fix them as shown and preview again"],
+  office_saved: ["已设置本单位地区：{region}。", "Your office's region is now {region}."],
 };
 
 let lang = "zh";
@@ -352,4 +397,10 @@ export function t(key, vars = {}) {
 // Picks the Chinese or English member of an object: pick(x, "label") → x.label_zh / x.label_en.
 export function pick(obj, base) {
   return obj[`${base}_${lang}`] ?? obj[`${base}_zh`] ?? "";
+}
+
+// A region's name in the user's language: the official English form on English pages.
+export function rname(region) {
+  if (!region) return "";
+  return lang === "en" ? region.name_en || region.name : region.name;
 }

@@ -3,7 +3,7 @@
 
 import { api, inHub } from "./api.js";
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { getLang, rname, t } from "./i18n.js";
 
 // What every page may read: the app info, the as-of date, and a way to re-render.
 export const app = {
@@ -48,3 +48,46 @@ export function errorBox(e) {
   );
 }
 
+
+// One returned report as its reporter reads it: which return, who sent it back and when, and
+// the reviewer's reason, until the reporter submits again.
+export function returnedNotice(notes, id = "returned-notice") {
+  const back = (notes || []).filter((n) => n.state === "reopened");
+  if (!back.length) return null;
+  return h(
+    "div",
+    { class: "returned", id, role: "alert" },
+    h("strong", {}, t("returned_title")),
+    h(
+      "ul",
+      {},
+      back.map((n) =>
+        h(
+          "li",
+          { dataset: { region: n.region.code, period: n.period } },
+          t("returned_item", { region: rname(n.region), period: n.period, by: n.by, at: shortTime(n.at) }),
+          h("q", { class: "reason" }, n.reason),
+        ),
+      ),
+    ),
+    h("p", {}, t("returned_what_to_do"), " ", h("a", { href: "#/import", class: "button" }, t("go_import"))),
+  );
+}
+
+// On a hub, for an account that reports: its returns sent back (none elsewhere).
+export async function returnedForMe() {
+  const me = inHub && app.info && app.info.me;
+  if (!me || !me.may_import) return null;
+  try {
+    return returnedNotice(await api.reviewNotes());
+  } catch (_) {
+    return null;
+  }
+}
+
+// A stored time (RFC 3339) as the user reads it.
+export function shortTime(stamp) {
+  const d = new Date(stamp);
+  if (Number.isNaN(d.getTime())) return stamp || "";
+  return d.toLocaleString(getLang() === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}

@@ -81,7 +81,11 @@ pub async fn start<R: Runtime>(
         let mut info = AppInfo::read(&*state.store()?, now)?;
         info.db_path.clone_from(&state.db_path);
         info.test_hooks = state.test_hooks;
-        info.start_page.clone_from(&state.start_page);
+        // An office that said where it is lands on its own region's page.
+        info.start_page = state
+            .start_page
+            .clone()
+            .or_else(|| info.office_region.region.as_ref().map(|_| "#/home".to_string()));
         Ok(info)
     })
     .await
@@ -100,6 +104,42 @@ pub async fn overview<R: Runtime>(
     as_of: String,
 ) -> CommandResult<views::OverviewView> {
     blocking(app, move |state| requests::overview_page(state, &as_of)).await
+}
+
+/// Sets the office's jurisdiction (a six-digit code), or records that the office declined
+/// to say (an empty code).
+#[tauri::command]
+pub async fn set_office_region<R: Runtime>(
+    app: AppHandle<R>,
+    code: String,
+) -> CommandResult<views::OfficeRegion> {
+    blocking(app, move |state| views::set_office_region_of(state, &code)).await
+}
+
+/// The regions under `parent` (the provinces without one), for the region picker.
+#[tauri::command]
+pub async fn region_choices(parent: Option<String>) -> CommandResult<Vec<views::RegionChoice>> {
+    views::region_choices_of(parent.as_deref())
+}
+
+/// The Home page: the office's own region (or `code`), its figures, the return due, its part
+/// in the targets above it.
+#[tauri::command]
+pub async fn home<R: Runtime>(
+    app: AppHandle<R>,
+    code: Option<String>,
+    as_of: String,
+) -> CommandResult<Option<views::HomeView>> {
+    blocking(app, move |state| {
+        views::home_page_of(
+            state,
+            code.as_deref(),
+            &as_of,
+            Vec::new(),
+            views::DEFAULT_DEADLINE_DAYS,
+        )
+    })
+    .await
 }
 
 /// The Region page.

@@ -51,6 +51,9 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::split_clear,
             commands::split_read,
             commands::split_sheet,
+            commands::set_office_region,
+            commands::region_choices,
+            commands::home,
         ],
     )
 }

@@ -137,7 +137,14 @@ fn report_step(db: &Path, as_of: NaiveDate, out: &Path) -> Result<u64> {
     let store = Store::open(db)?;
     let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
     let data = carestaff_app::report_data(&store, catalog, registry, None)?;
-    let bytes = carestaff_app::compliance_report(catalog, registry, &data, as_of, None)?;
+    let bytes = carestaff_app::compliance_report(
+        catalog,
+        registry,
+        &data,
+        as_of,
+        None,
+        carestaff_domain::Lang::Zh,
+    )?;
     std::fs::write(out, &bytes)?;
     Ok(bytes.len() as u64)
 }

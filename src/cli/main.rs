@@ -735,7 +735,7 @@ fn report(env: &Env, a: ReportArgs, out: &mut impl Write) -> Result<()> {
     let as_of = a.as_of.unwrap_or(env.today);
     let (catalog, _) = app::load_catalog(&store)?;
     let data = app::report_data(&store, &catalog, registry, a.region)?;
-    let bytes = app::compliance_report(&catalog, registry, &data, as_of, a.region)?;
+    let bytes = app::compliance_report(&catalog, registry, &data, as_of, a.region, env.lang)?;
     write_output(&a.output, &bytes)?;
     writeln!(out, "{}", a.output.display())?;
     Ok(())

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { app, errorBox } from "../state.js";
 import { clear, h, table } from "../dom.js";
-import { getLang, pick, t } from "../i18n.js";
+import { getLang, pick, t, rname } from "../i18n.js";
 
 function timingText(x) {
   if (x.timing.type === "deadline") return x.timing.date;
@@ -83,7 +83,7 @@ export async function renderCatalog() {
       "article",
       { class: "document", dataset: { document: d.id } },
       h("h2", {}, getLang() === "zh" ? d.title : d.title_en, d.local ? h("span", { class: "tag" }, t("local")) : null),
-      h("p", { class: "muted" }, [d.region.name, d.number, d.issuer, d.date].filter(Boolean).join(" · ")),
+      h("p", { class: "muted" }, [rname(d.region), d.number, d.issuer, d.date].filter(Boolean).join(" · ")),
       d.note ? h("p", { class: "muted small" }, d.note) : null,
       table(
         [t("target"), t("clause"), t("goal"), t("deadline"), t("quote"), ""],

@@ -8,9 +8,9 @@
 // only the way out of a problem that this page offers.
 
 import { api, inHub } from "../api.js";
-import { app, errorBox, savedActions } from "../state.js";
+import { app, errorBox, returnedForMe, savedActions } from "../state.js";
 import { clear, h, table } from "../dom.js";
-import { getLang, pick, t } from "../i18n.js";
+import { getLang, pick, t, rname } from "../i18n.js";
 
 const MAX_PREVIEW_ROWS = 200;
 
@@ -69,7 +69,7 @@ function readingView(sheets, i) {
       { class: "sheet-reading", dataset: { sheet: s.sheet, layout: s.layout } },
       h("strong", {}, `${t("sheet")} ${s.sheet}`),
       `：${layoutWord(s.layout)}`,
-      s.region ? h("div", {}, `${t("reporting_unit")} ${s.region.name}（${s.region.code}，${zh ? s.region.from_zh : s.region.from}）`) : null,
+      s.region ? h("div", {}, `${t("reporting_unit")} ${rname(s.region)}（${s.region.code}，${zh ? s.region.from_zh : s.region.from}）`) : null,
       s.period
         ? h("div", {}, `${t("period")} ${s.period.period}${s.period.year_to_date ? `，${t("year_to_date")}` : ""}（${zh ? s.period.from_zh : s.period.from}）`)
         : null,
@@ -139,7 +139,7 @@ function previewView(f) {
       [t("change"), t("region_col"), t("period"), t("metric"), t("value"), t("previous"), t("cell")],
       shown.map((d) => [
         t(d.change),
-        d.region.name,
+        rname(d.region),
         d.period,
         `${pick(d, "label")}${pick(d, "kind")}`,
         `${d.value_text}${d.unit}`,
@@ -332,15 +332,25 @@ export async function renderImport() {
 
   const actions = { invalidate, feedback };
 
+  // The pending files a view refused (by the name the view reports them under).
+  const refusedIn = (view) => {
+    const names = new Set(view.files.filter((f) => f.outcome === "rejected").map((f) => f.path));
+    return pending.filter((p) => names.has(fileLabel(p)) || names.has(p.name));
+  };
+
   async function run(dryRun) {
     previewBtn.disabled = commitBtn.disabled = true;
     progress.hidden = false;
     app.say(t("working"));
     const columns = [...columnChoices].map(([header, metric]) => ({ header, metric }));
+    // A commit sends the files the preview found importable; the refused ones stay listed
+    // with their problems and fixes. Each file is still imported whole or not at all.
+    const refused = !dryRun && lastPreview ? refusedIn(lastPreview) : [];
+    const sending = pending.filter((p) => !refused.includes(p));
     try {
       const view = toHub.checked
-        ? await api.hubImport(pending, dryRun, period.value.trim(), columns)
-        : await api.importFiles(pending, dryRun, period.value.trim(), columns, (p) => {
+        ? await api.hubImport(sending, dryRun, period.value.trim(), columns)
+        : await api.importFiles(sending, dryRun, period.value.trim(), columns, (p) => {
             progress.max = Math.max(1, p.total);
             progress.value = p.done;
           });
@@ -348,16 +358,31 @@ export async function renderImport() {
         h("p", { id: "import-summary", class: "summary-line" }, pick(view.summary, "text")),
         ...view.files.map((f, i) => fileView(f, i, view, actions)),
       );
-      const rejected = view.summary.rejected > 0;
+      const rejected = view.summary.rejected;
       if (dryRun) {
         lastPreview = view;
-        commitBtn.disabled = rejected || view.summary.importable === 0;
-        if (rejected) results.append(h("p", { class: "warn", id: "fix-errors" }, t("fix_errors")));
+        commitBtn.disabled = view.summary.importable === 0;
+        if (rejected && view.summary.importable) {
+          results.prepend(h("p", { class: "warn", id: "fix-errors" }, t("partial_import", { ok: view.summary.importable, bad: rejected })));
+        } else if (rejected) {
+          results.prepend(h("p", { class: "warn", id: "fix-errors" }, t("fix_errors")));
+        }
         app.say("");
       } else {
+        // What was refused at the preview stays listed, with its problems, for the next try.
+        const left = [...refused, ...refusedIn(view)];
         pending.length = 0;
-        columnChoices.clear();
+        pending.push(...left);
+        if (!left.length) columnChoices.clear();
         drawList();
+        if (lastPreview && refused.length) {
+          const kept = lastPreview.files.filter((f) => f.outcome === "rejected");
+          results.append(
+            h("h3", { id: "still-refused" }, t("still_refused", { n: kept.length })),
+            ...kept.map((f, i) => fileView(f, view.files.length + i, lastPreview, actions)),
+          );
+        }
+        lastPreview = null;
         app.say(t("imported_ok"));
         results.dataset.committed = "1";
         results.dataset.sentTo = toHub.checked ? "hub" : "local";
@@ -369,6 +394,8 @@ export async function renderImport() {
     } finally {
       progress.hidden = true;
       previewBtn.disabled = pending.length === 0;
+      // The results start below the buttons, at 1366×768 under the fold: bring them into view.
+      results.scrollIntoView({ block: "start", behavior: "auto" });
     }
   }
 
@@ -447,11 +474,19 @@ export async function renderImport() {
 
   drawList();
   drawHistory();
+  const returned = await returnedForMe();
+  // A hub account that may not import (a viewer, a reviewer) sees the history, not controls
+  // it cannot use.
+  const me = inHub && app.info && app.info.me;
+  if (me && !me.may_import) {
+    return h("section", {}, h("h1", {}, t("import_title")), hubNote(), h("h2", {}, t("history")), history);
+  }
   return h(
     "section",
     {},
     h("h1", {}, t("import_title")),
     hubNote(),
+    returned,
     drop,
     hook,
     h("h2", {}, t("pending")),

@@ -2,9 +2,9 @@
 // that turned red since the end of the previous quarter.
 
 import { api } from "../api.js";
-import { app } from "../state.js";
+import { app, returnedForMe } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
-import { pick, t } from "../i18n.js";
+import { pick, t, rname } from "../i18n.js";
 
 function targetLink(cell) {
   return `#/target/${encodeURIComponent(cell.target)}?region=${cell.region.code}`;
@@ -48,7 +48,11 @@ function attention(list) {
         statusChip(c.color, pick(c, "status")),
         " ",
         h("a", { href: targetLink(c) }, `${c.target} ${pick(c, "label")}`),
+<<<<<<< HEAD
         ` · ${c.region.name}${c.split_from_zh ? `（${pick(c, "split_from")}）` : ""}：`,
+=======
+        ` · ${rname(c.region)}：`,
+>>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
         h("span", { class: "sentence" }, pick(c, "explanation")),
       ),
     ),
@@ -56,7 +60,7 @@ function attention(list) {
 }
 
 export async function renderOverview() {
-  const v = await api.overview(app.asOf);
+  const [v, returned] = await Promise.all([api.overview(app.asOf), returnedForMe()]);
   // One header over every target cell: each row holds other targets, so columns have no name.
   const head = h(
     "thead",
@@ -70,7 +74,7 @@ export async function renderOverview() {
       h(
         "th",
         { scope: "row" },
-        h("a", { href: `#/region/${r.region.code}` }, r.region.name),
+        h("a", { href: `#/region/${r.region.code}` }, rname(r.region)),
         h("div", { class: "mini-counts" }, ["green", "amber", "red", "grey"].map((k) => h("span", { class: `dot ${k}` }, r.counts[k]))),
       ),
       r.cells.map((c) => h("td", {}, scoreCell(c))),
@@ -85,7 +89,7 @@ export async function renderOverview() {
             "tr",
             { dataset: { target: x.target } },
             h("td", {}, h("a", { href: targetLink(x) }, `${x.target} ${pick(x, "label")}`)),
-            h("td", {}, x.region.name),
+            h("td", {}, rname(x.region)),
             h("td", {}, pick(x, "before")),
             h("td", {}, statusChip(x.color, pick(x, "status"))),
             h("td", { class: "sentence" }, pick(x, "explanation")),
@@ -94,22 +98,21 @@ export async function renderOverview() {
         { id: "turned-red", class: "list" },
       )
     : h("p", { id: "turned-red-none", class: "muted" }, t("turned_red_none"));
+  // At A+ (a projector) the red list comes before the scorecard (styles.css), so a leader
+  // sees it on the first screen whatever the window's height.
   return h(
     "section",
-    {},
+    { class: "overview" },
     h("h1", {}, t("overview_title")),
-    h("p", { class: "muted" }, `${t("period_used")} ${v.period} · ${t("as_of")} ${v.as_of}`),
-    // Everything grey and nothing to read (the demonstration data removed, nothing imported
-    // yet): say where the data comes from.
-    v.rows.every((r) => r.cells.every((c) => c.status === "no_data"))
-      ? h("p", { id: "no-data-yet", class: "hint" }, t("no_data_yet"), " ", h("a", { href: "#/import", class: "button" }, t("go_import")))
-      : null,
+    returned,
+    // With no figure at all (the demonstration data removed, nothing imported yet), no
+    // quarter is named or compared: say where the data comes from.
+    v.has_data
+      ? h("p", { class: "muted", id: "overview-period" }, `${t("period_used")} ${v.data_period} · ${t("as_of")} ${v.as_of}`)
+      : h("p", { id: "no-data-yet", class: "hint" }, t("no_data_yet"), " ", h("a", { href: "#/import", class: "button" }, t("go_import"))),
     counts(v.counts, "counts"),
-    h("table", { id: "scorecard", class: "scorecard" }, head, h("tbody", {}, rows)),
-    h("p", { class: "muted small", id: "scorecard-legend" }, t("scorecard_legend")),
-    h("h2", {}, t("attention")),
-    attention(v.attention),
-    h("h2", {}, t("turned_red", { now: v.period, before: v.previous_period })),
-    turned,
+    h("div", { class: "scorecard-block" }, h("table", { id: "scorecard", class: "scorecard" }, head, h("tbody", {}, rows)), h("p", { class: "muted small", id: "scorecard-legend" }, t("scorecard_legend"))),
+    h("div", { class: "attention-block" }, h("h2", {}, t("attention")), attention(v.attention)),
+    v.has_data ? h("div", { class: "turned-block" }, h("h2", {}, t("turned_red", { now: v.period, before: v.previous_period })), turned) : null,
   );
 }

@@ -4,13 +4,17 @@
 import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
+<<<<<<< HEAD
 import { pick, t } from "../i18n.js";
 import { unitsSection } from "./units.js";
+=======
+import { pick, t, rname } from "../i18n.js";
+>>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
 
 // The jurisdictions the catalog's documents govern, in catalog order.
 function jurisdictionsOf(catalog) {
   const seen = new Map();
-  for (const d of catalog.documents) if (!seen.has(d.region.code)) seen.set(d.region.code, d.region.name);
+  for (const d of catalog.documents) if (!seen.has(d.region.code)) seen.set(d.region.code, rname(d.region));
   return [...seen.entries()];
 }
 
@@ -18,10 +22,10 @@ function regionPicker(current, jurisdictions) {
   const select = h(
     "select",
     { id: "region-select", "aria-label": t("choose_region") },
-    jurisdictions.map(([code, name]) => h("option", { value: code, selected: code === current }, `${name} ${code}`)),
+    jurisdictions.map(([code, name]) => h("option", { value: code, selected: code === current.code }, `${name} ${code}`)),
   );
-  if (!jurisdictions.some(([code]) => code === current)) {
-    select.prepend(h("option", { value: current, selected: true }, current));
+  if (!jurisdictions.some(([code]) => code === current.code)) {
+    select.prepend(h("option", { value: current.code, selected: true }, `${rname(current)} ${current.code}`));
   }
   select.addEventListener("change", () => {
     location.hash = `#/region/${select.value}`;
@@ -42,7 +46,7 @@ export async function renderRegion(args, query) {
         { dataset: { target: c.target, color: c.color } },
         h("td", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${v.region.code}` }, `${c.target} ${pick(c, "label")}`), c.split_from_zh ? h("div", { class: "muted small split-from" }, pick(c, "split_from")) : null),
         h("td", {}, statusChip(c.color, pick(c, "status"))),
-        h("td", { class: "num" }, c.latest),
+        h("td", { class: "num" }, pick(c, "latest")),
         h("td", {}, pick(c, "goal")),
         h("td", {}, pick(c, "timing") || "—"),
         h("td", { class: "sentence" }, pick(c, "explanation")),
@@ -68,13 +72,13 @@ export async function renderRegion(args, query) {
       {},
       v.rank_choices.length ? h("label", { class: "inline" }, t("rank_by"), " ", select) : null,
       table(
-        [t("rank"), t("region_col"), `${t("value")}${v.rank_unit ? ` (${v.rank_unit})` : ""}`, t("status")],
+        [t("rank"), t("region_col"), `${t("value")}${pick(v, "rank_unit") ? ` (${pick(v, "rank_unit")})` : ""}`, t("status")],
         v.ranking.map((r, i) =>
           h(
             "tr",
             { dataset: { region: r.region.code } },
             h("td", { class: "num" }, String(i + 1)),
-            h("td", {}, h("a", { href: `#/region/${r.region.code}` }, r.region.name)),
+            h("td", {}, h("a", { href: `#/region/${r.region.code}` }, rname(r.region))),
             h("td", { class: "num" }, r.value_text),
             h("td", {}, r.status ? statusChip(r.color, pick(r, "status")) : "—"),
           ),
@@ -94,7 +98,7 @@ export async function renderRegion(args, query) {
           h("h3", {}, t("incomplete")),
           table(
             [t("region_col"), t("missing_metrics")],
-            v.incomplete.map((x) => [x.region.name, pick(x, "missing").join("、")]),
+            v.incomplete.map((x) => [rname(x.region), pick(x, "missing").join("、")]),
             { id: "incomplete", class: "list" },
           ),
         ]
@@ -103,8 +107,8 @@ export async function renderRegion(args, query) {
   return h(
     "section",
     {},
-    h("div", { class: "page-head" }, h("h1", {}, `${v.region.name} `, h("span", { class: "muted small" }, `${v.region.code} · ${v.level_zh}`)), regionPicker(v.region.code, jurisdictions)),
-    v.parent ? h("p", {}, `${t("parent")}: `, h("a", { href: `#/region/${v.parent.code}` }, v.parent.name)) : null,
+    h("div", { class: "page-head" }, h("h1", {}, `${rname(v.region)} `, h("span", { class: "muted small" }, `${v.region.code} · ${pick(v, "level")}`)), regionPicker(v.region, jurisdictions)),
+    v.parent ? h("p", {}, `${t("parent")}: `, h("a", { href: `#/region/${v.parent.code}` }, rname(v.parent))) : null,
     h("h2", {}, t("region_targets")),
     v.targets.length ? targets : h("p", { class: "muted" }, "—"),
     h("div", { class: "two-col" },

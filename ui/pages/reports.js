@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { app, errorBox, savedActions } from "../state.js";
 import { clear, h } from "../dom.js";
-import { getLang, pick, t } from "../i18n.js";
+import { getLang, pick, t, rname } from "../i18n.js";
 
 const labels = {
   report: "export_report",
@@ -19,7 +19,7 @@ export async function renderReports() {
   }
   const catalog = await api.catalog();
   const regions = new Map();
-  for (const d of catalog.documents) regions.set(d.region.code, d.region.name);
+  for (const d of catalog.documents) regions.set(d.region.code, rname(d.region));
   const region = h(
     "select",
     { id: "export-region" },

@@ -5,8 +5,12 @@
 import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, svgImage, table } from "../dom.js";
+<<<<<<< HEAD
 import { getLang, pick, t } from "../i18n.js";
 import { splitOrigin, splitSection } from "./split.js";
+=======
+import { getLang, pick, t, rname } from "../i18n.js";
+>>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
 
 function targetPicker(current, catalog) {
   const options = catalog.documents.flatMap((d) => d.targets.filter((x) => x.enabled).map((x) => [x.id, pick(x, "label")]));
@@ -55,7 +59,7 @@ export async function renderTarget(args, query) {
         "div",
         {},
         h("h2", {}, t("children_status")),
-        h("ul", { class: "tags", id: "target-children" }, v.children.map((x) => h("li", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${x.region.code}` }, statusChip(x.color, `${x.region.name} ${x.latest} · ${pick(x, "status")}`))))),
+        h("ul", { class: "tags", id: "target-children" }, v.children.map((x) => h("li", {}, h("a", { href: `#/target/${encodeURIComponent(c.target)}?region=${x.region.code}` }, statusChip(x.color, `${rname(x.region)} ${pick(x, "latest")} · ${pick(x, "status")}`))))),
       )
     : null;
 
@@ -63,7 +67,7 @@ export async function renderTarget(args, query) {
     ? table(
         [t("region_col"), t("metric"), t("period"), t("value"), t("current"), t("file"), t("cell"), t("imported_at")],
         v.sources.map((s) => [
-          s.region.name,
+          rname(s.region),
           pick(s, "metric"),
           s.period,
           s.value_text,
@@ -79,12 +83,14 @@ export async function renderTarget(args, query) {
   return h(
     "section",
     {},
-    h("div", { class: "page-head" }, h("h1", {}, `${c.target} ${pick(c, "label")} `, h("span", { class: "muted small" }, c.region.name)), targetPicker(c.target, catalog)),
+    h("div", { class: "page-head" }, h("h1", {}, `${c.target} ${pick(c, "label")} `, h("span", { class: "muted small" }, rname(c.region))), targetPicker(c.target, catalog)),
     h(
       "div",
       { class: "status-head" },
       statusChip(c.color, pick(c, "status")),
-      h("span", { id: "target-latest" }, `${t("latest")} ${c.latest}${c.period ? ` (${c.period})` : ""}`),
+      h("span", { id: "target-latest" }, `${t("latest")} ${pick(c, "latest")}${c.period ? ` (${c.period})` : ""}`),
+      // Judged at its deadline: where it stands now as well.
+      pick(c, "now") ? h("span", { id: "target-now" }, `${t("now")} ${pick(c, "now")} (${c.now_period})`) : null,
       h("span", {}, `${t("goal")} ${pick(c, "goal")}`),
       h("span", {}, `${t("deadline")} ${pick(c, "timing") || "—"}`),
     ),

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry};
+use carestaff_domain::{Catalog, Lang, Observations, Period, RegionCode, Registry};
 use carestaff_report::chart::{self, ChartData, ChartError, ChartOptions};
 use carestaff_report::template::{self, TemplateError};
 use carestaff_report::{self as report, ReportError, ReportInput};
@@ -46,7 +46,8 @@ pub fn report_data<D: Database>(
     })
 }
 
-/// The compliance workbook as of `as_of`, for every target or those assessed in `region`.
+/// The compliance workbook as of `as_of`, for every target or those assessed in `region`, in
+/// `lang` (the documents' quotes stay in Chinese, with the English label beside them).
 ///
 /// # Errors
 ///
@@ -58,6 +59,7 @@ pub fn compliance_report(
     data: &ReportData,
     as_of: NaiveDate,
     region: Option<RegionCode>,
+    lang: Lang,
 ) -> Result<Vec<u8>, ReportError> {
     report::compliance_report(&ReportInput {
         catalog,
@@ -67,6 +69,7 @@ pub fn compliance_report(
         as_of,
         region,
         demo: data.demo,
+        lang,
     })
 }
 
@@ -267,7 +270,7 @@ pub fn export(
         ExportKind::Report => {
             let data = db.with_db(|d| Ok(report_data(&*d, &catalog, registry, export.region)?))?;
             step(1, "workbook");
-            compliance_report(&catalog, registry, &data, export.as_of, export.region)
+            compliance_report(&catalog, registry, &data, export.as_of, export.region, export.lang)
                 .map_err(report_error)
         }
     }

@@ -41,8 +41,53 @@ pub fn hub_info(
         hub_user: None,
         hub: true,
         me: Some(account.me(&registry)),
+        // A reporter lands on its own region's page; leaders and reviewers on the overview.
+        start_page: (account.role == crate::rights::Role::Reporter).then(|| "#/home".to_string()),
+        // The account's region plays the part of the desktop's office jurisdiction.
+        office_region: crate::OfficeRegion::of(Some(account.region)),
         ..info
     })
+}
+
+/// The Home page of the account's region (or of `code`), with what its reviewers said.
+///
+/// # Errors
+///
+/// `invalid_input` / `not_found` for the date or region, the database's failure.
+pub fn home_page(
+    db: &impl DbAccess<Db = PgStore>,
+    account: &Account,
+    code: Option<&str>,
+    as_of: &str,
+) -> Result<Option<crate::HomeView>, AppError> {
+    let registry = registry(db)?;
+    let region = match code.filter(|c| !c.trim().is_empty()) {
+        Some(code) => parse_region(code)?,
+        None => account.region,
+    };
+    let (reviews, days) = db.with_db(|pg| {
+        let days = pg
+            .setting(crate::review::DEADLINE_DAYS_SETTING)?
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(crate::DEFAULT_DEADLINE_DAYS);
+        Ok((crate::review::notes(pg, &registry, region)?, days))
+    })?;
+    let code = region.to_string();
+    crate::home_page_of(db, Some(&code), as_of, reviews, days)
+}
+
+/// The returns of the account's regions sent back and not yet resubmitted.
+///
+/// # Errors
+///
+/// The database's failure.
+pub fn returned_reports(
+    db: &impl DbAccess<Db = PgStore>,
+    account: &Account,
+) -> Result<Vec<crate::ReviewNote>, AppError> {
+    let registry = registry(db)?;
+    let notes = db.with_db(|pg| crate::review::notes(pg, &registry, account.region))?;
+    Ok(notes.into_iter().filter(|n| n.state == "reopened").collect())
 }
 
 /// A Region page, offering the account the change of its units where it may make it.

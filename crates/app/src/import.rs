@@ -221,7 +221,7 @@ fn file_view(
                 _ => ("", ""),
             };
             PreviewRow {
-                region: RegionRef { code: v.region, name: registry.name_of(v.region) },
+                region: RegionRef::new(registry, v.region),
                 period: v.period,
                 metric: v.metric.to_string(),
                 label_zh: m.map_or_else(|| v.metric.to_string(), |m| m.label_zh.clone()),

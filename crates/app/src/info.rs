@@ -46,6 +46,9 @@ pub struct AppInfo<Me: Serialize = ()> {
     /// The signed-in account, on a hub.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub me: Option<Me>,
+    /// The office's jurisdiction (`office_region`) and whether the first-start question was
+    /// asked; on a hub, the account's region.
+    pub office_region: crate::OfficeRegion,
 }
 
 impl<Me: Serialize> AppInfo<Me> {
@@ -72,6 +75,7 @@ impl<Me: Serialize> AppInfo<Me> {
             hub_user: db.setting(HUB_USER_SETTING)?,
             hub: false,
             me: None,
+            office_region: crate::office_region(db)?,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod access;
 pub mod client;
 mod error;
 mod exports;
+mod home;
 #[cfg(feature = "postgres")]
 pub mod hub_requests;
 pub mod import;
@@ -37,6 +38,7 @@ pub use error::{AppError, ErrorCode, HubCode, HubError};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use exports::*;
+pub use home::*;
 pub use info::*;
 pub use pages::*;
 pub use targets::*;

@@ -248,6 +248,37 @@ pub struct BoardRow {
     pub can_approve: bool,
     /// Whether the account viewing may reopen it now.
     pub can_reopen: bool,
+    /// Its figures this quarter against the last, for the reviewer to look at first.
+    pub figures: Vec<crate::FigureChange>,
+    /// What to check before approving, in Chinese: jumps, figures still owed.
+    pub warnings_zh: Vec<String>,
+    /// The same in English.
+    pub warnings_en: Vec<String>,
+}
+
+/// What a reviewer should check before approving a return: each jump from the quarter before
+/// (the importer's rule), and the figures the return still owes.
+fn warnings(
+    figures: &[crate::FigureChange],
+    missing: (&[String], &[String]),
+) -> (Vec<String>, Vec<String>) {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for f in figures.iter().filter(|f| f.jump) {
+        zh.push(format!(
+            "{}从{}变为{}（{}），变化异常，请核对",
+            f.label_zh, f.before_zh, f.now_zh, f.change_zh
+        ));
+        en.push(format!(
+            "{} went from {} to {} ({}): a jump, please check",
+            f.label_en, f.before_en, f.now_en, f.change_en
+        ));
+    }
+    if !missing.0.is_empty() {
+        zh.push(format!("尚缺{}项：{}", missing.0.len(), missing.0.join("、")));
+        en.push(format!("{} figures missing: {}", missing.1.len(), missing.1.join(", ")));
+    }
+    (zh, en)
 }
 
 /// The reviewer's board for one region's children and one quarter.
@@ -274,7 +305,7 @@ pub struct BoardView {
 /// The setting that holds the days after a quarter's end within which returns are due.
 pub const DEADLINE_DAYS_SETTING: &str = "report_deadline_days";
 /// The days within which returns are due when the hub sets none (季后 15 日内).
-pub const DEFAULT_DEADLINE_DAYS: i64 = 15;
+pub const DEFAULT_DEADLINE_DAYS: i64 = crate::DEFAULT_DEADLINE_DAYS;
 
 /// The board of `region`'s children (the viewer's own region when `None`) for `period` (the
 /// last quarter ended by `today` when `None`), for `viewer`.
@@ -321,14 +352,18 @@ pub fn board(
                 .collect()
         };
         let (missing_zh, missing_en) = (labels(true), labels(false));
-        rows.push(board_row(
-            pg,
-            registry,
-            viewer,
-            r,
-            (period, days_left),
-            (missing_zh, missing_en),
-        )?);
+        let figures = crate::figure_changes(&catalog, registry, &obs, r.region, period);
+        let (warnings_zh, warnings_en) = if r.state == ReturnState::Missing {
+            (Vec::new(), Vec::new())
+        } else {
+            warnings(&figures, (&missing_zh, &missing_en))
+        };
+        let mut row =
+            board_row(pg, registry, viewer, r, (period, days_left), (missing_zh, missing_en))?;
+        row.figures = figures;
+        row.warnings_zh = warnings_zh;
+        row.warnings_en = warnings_en;
+        rows.push(row);
     }
     Ok(board_view(registry, region, period, (deadline, days_left), rows))
 }
@@ -369,6 +404,9 @@ fn board_row(
         late: owed && days_left < 0,
         can_approve: may && state == ReviewState::Submitted,
         can_reopen: may && state == ReviewState::Approved,
+        figures: Vec::new(),
+        warnings_zh: Vec::new(),
+        warnings_en: Vec::new(),
     })
 }
 
@@ -417,4 +455,47 @@ fn board_view(
         text_zh,
         text_en,
     }
+}
+
+/// What the reviewers said of the returns of `scope` and the regions under it: the last
+/// review of each region and quarter, newest first — approved, or sent back with its reason
+/// (`reopened` until the reporter submits again, then `submitted`). What a reporter sees where
+/// it lands, on its import page and on the board, until it resubmits.
+///
+/// # Errors
+///
+/// [`AppError`] when the database fails.
+pub fn notes(
+    pg: &PgStore,
+    registry: &Registry,
+    scope: RegionCode,
+) -> Result<Vec<crate::ReviewNote>, AppError> {
+    let mut out = Vec::new();
+    for (region, period, e) in pg.latest_reviews()? {
+        if !registry.is_within(region, scope) {
+            continue;
+        }
+        let state = if e.action == ReviewAction::Approve {
+            ReviewState::Approved
+        } else {
+            let since = pg.last_submission_under(&region_and_below(registry, region), period)?;
+            if since.is_some_and(|s| s.at > e.at) {
+                ReviewState::Submitted
+            } else {
+                ReviewState::Reopened
+            }
+        };
+        out.push(crate::ReviewNote {
+            region: RegionRef::new(registry, region),
+            period,
+            state: state.label_en().to_string(),
+            state_zh: state.label_zh().to_string(),
+            state_en: state.label_en().to_string(),
+            by: e.by,
+            at: e.at,
+            reason: e.reason,
+        });
+    }
+    out.sort_by(|a, b| b.at.cmp(&a.at));
+    Ok(out)
 }

@@ -333,6 +333,8 @@ pub struct Offers {
 pub struct Me {
     /// The account.
     pub account: Account,
+    /// The account's region in English ("Jiangbei District").
+    pub region_name_en: String,
     /// Its role in Chinese.
     pub role_zh: &'static str,
     /// What the pages offer it.
@@ -343,7 +345,12 @@ pub struct Me {
 impl Account {
     /// The account as the pages read it.
     pub fn me(&self, registry: &Registry) -> Me {
-        Me { account: self.clone(), role_zh: self.role.label_zh(), offers: self.offers(registry) }
+        Me {
+            account: self.clone(),
+            region_name_en: registry.name_en(self.region),
+            role_zh: self.role.label_zh(),
+            offers: self.offers(registry),
+        }
     }
 }
 

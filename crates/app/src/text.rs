@@ -223,6 +223,16 @@ fn cli_hint(p: &ProblemView, zh: bool) -> String {
     }
 }
 
+/// A region's name in `lang`: the official English form in English.
+fn region_name(code: carestaff_domain::RegionCode, zh: &str, lang: Lang) -> String {
+    let registry = carestaff_domain::Registry::builtin();
+    match lang {
+        // An office's own unit is not in the built-in registry: its name as given.
+        Lang::En if registry.get(code).is_some() => registry.name_en(code),
+        _ => zh.to_string(),
+    }
+}
+
 /// The status table; `color` paints the status column (a terminal without `NO_COLOR`).
 pub fn print_status(
     out: &mut impl Write,
@@ -238,7 +248,7 @@ pub fn print_status(
         .map(|a| {
             vec![
                 a.target.clone(),
-                a.region_name.clone(),
+                region_name(a.region, &a.region_name, lang),
                 if zh { a.status.label_zh() } else { a.status.label_en() }.to_string(),
                 match (a.outcome.comply, a.outcome.children) {
                     (Some(c), Some(n)) => format!("{c}/{n}"),
@@ -345,7 +355,7 @@ pub fn completeness(
 ) -> Result<()> {
     let catalog = Catalog::builtin();
     let done = rows.iter().filter(|r| r.state == ReturnState::Complete).count();
-    let name = registry.name_of(region);
+    let name = region_name(region, &registry.name_of(region), lang);
     let n = rows.len();
     if lang.is_zh() {
         writeln!(out, "{name} {period}：{n} 个下级地区中 {done} 个已完整报送")?;
@@ -362,7 +372,12 @@ pub fn completeness(
             };
             let labels: Vec<String> =
                 r.missing_metrics.iter().map(|m| metric_label(catalog, m, lang)).collect();
-            vec![r.region.to_string(), r.region_name.clone(), state.to_string(), labels.join("、")]
+            vec![
+                r.region.to_string(),
+                region_name(r.region, &r.region_name, lang),
+                state.to_string(),
+                labels.join(lang.pick("、", ", ")),
+            ]
         })
         .collect();
     let head = pick(
@@ -386,7 +401,7 @@ pub fn values(
         .map(|v| {
             vec![
                 v.region.to_string(),
-                registry.name_of(v.region),
+                region_name(v.region, &registry.name_of(v.region), lang),
                 v.period.to_string(),
                 v.metric.clone(),
                 metric_label(catalog, &v.metric, lang),
@@ -409,7 +424,7 @@ pub fn targets(out: &mut impl Write, rows: &[TargetEntry], lang: Lang) -> Result
         .map(|t| {
             vec![
                 t.id.clone(),
-                t.region_name.clone(),
+                region_name(t.region, &t.region_name, lang),
                 lang.pick(&t.label_zh, &t.label_en).to_string(),
                 format!("{} {}{}", t.comparator, assess::format_number(t.goal), t.unit),
                 t.deadline.map_or_else(
@@ -502,7 +517,13 @@ pub fn history(
             ]
         })
         .collect();
-    writeln!(out, "{} {} — {}", region, registry.name_of(region), metric)?;
+    writeln!(
+        out,
+        "{} {} — {}",
+        region,
+        region_name(region, &registry.name_of(region), lang),
+        metric
+    )?;
     let head = pick(
         lang,
         &["报告期", "数值", "当前", "文件", "位置", "SHA-256", "导入时间"],

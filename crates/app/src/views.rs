@@ -8,7 +8,7 @@ use carestaff_domain::assess::{self, Assessment, Color, Status};
 use carestaff_domain::catalog::{MetricKind, Scope, Timing};
 use carestaff_domain::completeness::{self, ReturnState};
 use carestaff_domain::region::Level;
-use carestaff_domain::{Catalog, Observations, Period, RegionCode, Registry, Target};
+use carestaff_domain::{Catalog, Lang, Observations, Period, RegionCode, Registry, Target};
 use carestaff_store::{HistoryRow, ValueRow};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -22,12 +22,14 @@ pub struct RegionRef {
     pub code: RegionCode,
     /// The name.
     pub name: String,
+    /// The official English form of the name (江北区 → Jiangbei District).
+    pub name_en: String,
 }
 
 impl RegionRef {
-    /// The region with its name.
+    /// The region with its names.
     pub fn new(registry: &Registry, code: RegionCode) -> RegionRef {
-        RegionRef { code, name: registry.name_of(code) }
+        RegionRef { code, name: registry.name_of(code), name_en: registry.name_en(code) }
     }
 }
 
@@ -50,8 +52,19 @@ pub struct StatusCell {
     pub status_en: &'static str,
     /// green, amber, red or grey.
     pub color: Color,
-    /// The latest value, formatted (or "n/N" for each_child targets).
+    /// The latest value, formatted with its Chinese unit (or "n/N" for each_child targets).
     pub latest: String,
+    /// The same as `latest`, under the name pages pick by language.
+    pub latest_zh: String,
+    /// The latest value with its English unit ("23,365 persons").
+    pub latest_en: String,
+    /// After a deadline: the latest value since, with its unit, and its quarter ("95.57%"), so
+    /// a headline judged at the deadline also says where the indicator stands now.
+    pub now_zh: Option<String>,
+    /// The same in English.
+    pub now_en: Option<String>,
+    /// The quarter of `now_zh`.
+    pub now_period: Option<Period>,
     /// The period of the latest value.
     pub period: Option<Period>,
     /// The goal as the catalog states it, e.g. "≥ 25,000人", or "每个下级地区 ≥ 1处" for an
@@ -81,6 +94,15 @@ pub struct StatusCell {
 
 impl StatusCell {
     fn new(catalog: &Catalog, registry: &Registry, t: &Target, a: &Assessment) -> StatusCell {
+        let latest = |lang: Lang| match (a.outcome.comply, a.outcome.children) {
+            (Some(c), Some(n)) => format!("{c}/{n}"),
+            _ => a
+                .outcome
+                .latest
+                .map_or_else(|| "—".into(), |v| carestaff_report::value_in(lang, &t.unit, v)),
+        };
+        let now =
+            |lang: Lang| a.outcome.now_latest.map(|v| carestaff_report::value_in(lang, &t.unit, v));
         StatusCell {
             target: t.id.clone(),
             label_zh: t.label_zh.clone(),
@@ -90,24 +112,18 @@ impl StatusCell {
             status_zh: a.status.label_zh(),
             status_en: a.status.label_en(),
             color: a.color,
-            latest: match (a.outcome.comply, a.outcome.children) {
-                (Some(c), Some(n)) => format!("{c}/{n}"),
-                _ => a
-                    .outcome
-                    .latest
-                    .map_or_else(|| "—".into(), |v| carestaff_report::value_text(&t.unit, v)),
-            },
+            latest: latest(Lang::Zh),
+            latest_zh: latest(Lang::Zh),
+            latest_en: latest(Lang::En),
+            now_zh: now(Lang::Zh),
+            now_en: now(Lang::En),
+            now_period: a.outcome.now_period,
             period: a.outcome.period,
             goal_zh: carestaff_report::goal_text(t, a),
             goal_en: carestaff_report::goal_text_en(t, a),
             deadline: a.outcome.deadline.or(t.deadline()),
-            timing_zh: carestaff_report::deadline_text(t, a),
-            timing_en: match (a.outcome.deadline, t.timing) {
-                (Some(d), _) => d.to_string(),
-                (None, carestaff_domain::catalog::Timing::Deadline(d)) => d.to_string(),
-                (None, carestaff_domain::catalog::Timing::Annual) => "annual".into(),
-                (None, carestaff_domain::catalog::Timing::Standing) => "standing".into(),
-            },
+            timing_zh: carestaff_report::deadline_text(t, a, Lang::Zh),
+            timing_en: carestaff_report::deadline_text(t, a, Lang::En),
             explanation_zh: a.explanation_zh.clone(),
             explanation_en: a.explanation_en.clone(),
             local: catalog.is_local(t),
@@ -171,6 +187,11 @@ pub struct TurnedRed {
 pub struct OverviewView {
     /// The assessment date.
     pub as_of: NaiveDate,
+    /// Whether any figure of a quarter ended by then is stored: without one the page says so
+    /// and compares no quarters.
+    pub has_data: bool,
+    /// The last quarter with a figure, ended by the assessment date.
+    pub data_period: Option<Period>,
     /// The last quarter ended by then.
     pub period: Period,
     /// The quarter before it: `turned_red` compares the status on `period`'s figures with the
@@ -254,8 +275,11 @@ pub fn overview(
     attention.sort_by(|a, b| {
         assess::attention_order((a.color, a.deadline, &a.target), (b.color, b.deadline, &b.target))
     });
+    let data_period = obs.periods().filter(|p| p.end_date() <= as_of).last();
     OverviewView {
         as_of,
+        has_data: data_period.is_some(),
+        data_period,
         period,
         previous_period: period.prev(),
         previous_end,
@@ -316,6 +340,8 @@ pub struct RegionView {
     pub region: RegionRef,
     /// Its level in Chinese.
     pub level_zh: &'static str,
+    /// Its level in English.
+    pub level_en: &'static str,
     /// Its parent.
     pub parent: Option<RegionRef>,
     /// The assessment date.
@@ -330,6 +356,10 @@ pub struct RegionView {
     pub rank_target: Option<String>,
     /// The unit of the ranked indicator.
     pub rank_unit: String,
+    /// The same, under the name pages pick by language.
+    pub rank_unit_zh: String,
+    /// The unit in English ("per 100 beds").
+    pub rank_unit_en: String,
     /// The children, best first.
     pub ranking: Vec<RankedChild>,
     /// Children with no value for `period` (neither their own nor from a region below them).
@@ -346,6 +376,28 @@ pub struct RegionView {
     /// Whether whoever reads the page may add, rename and retire units here (the desktop's
     /// user always; on a hub, an admin of the region or one above it).
     pub may_manage_units: bool,
+}
+
+/// The targets that apply to a region (its own, and each_child targets of its parent),
+/// assessed there.
+pub fn region_targets(
+    catalog: &Catalog,
+    registry: &Registry,
+    obs: &Observations,
+    as_of: NaiveDate,
+    code: RegionCode,
+) -> Vec<StatusCell> {
+    catalog
+        .targets_for(registry, code)
+        .map(|t| {
+            StatusCell::new(
+                catalog,
+                registry,
+                t,
+                &assess::assess_target_in(catalog, registry, obs, as_of, t, code),
+            )
+        })
+        .collect()
 }
 
 /// Builds the Region page. `current` are the current values of the quarter (to tell whether the
@@ -365,17 +417,7 @@ pub fn region(
     let info = registry.get(code)?;
     let period = Period::last_ended_by(as_of);
     let parent = info.parent;
-    let targets: Vec<StatusCell> = catalog
-        .targets_for(registry, code)
-        .map(|t| {
-            StatusCell::new(
-                catalog,
-                registry,
-                t,
-                &assess::assess_target_in(catalog, registry, obs, as_of, t, code),
-            )
-        })
-        .collect();
+    let targets = region_targets(catalog, registry, obs, as_of, code);
     let children = registry.reporting_children(code, period.end_date());
     // The targets holding a goal here: the region's own, and shares split down to it.
     let rankable: Vec<&Target> = if children.is_empty() {
@@ -390,12 +432,17 @@ pub fn region(
         // Best first the way the target's comparator says, as on the ranking chart.
         let per_child_status =
             assess::goal_per_child(catalog, t) || !catalog.split_children(&t.id, code).is_empty();
-        for a in assess::ranking(catalog, registry, obs, as_of, t, code) {
+        let ranked = assess::ranking(catalog, registry, obs, as_of, t, code);
+        let decimals = assess::ranking_decimals(ranked.iter().filter_map(|a| a.outcome.latest));
+        for a in ranked {
             let status = per_child_status.then_some(a.status);
             ranking.push(RankedChild {
                 region: RegionRef::new(registry, a.region),
                 value: a.outcome.latest,
-                value_text: a.outcome.latest.map_or_else(|| "—".into(), assess::format_number),
+                value_text: a
+                    .outcome
+                    .latest
+                    .map_or_else(|| "—".into(), |v| assess::format_fixed(v, decimals)),
                 status,
                 status_zh: status.map(Status::label_zh),
                 status_en: status.map(Status::label_en),
@@ -414,7 +461,7 @@ pub fn region(
             ReturnState::Missing
                 if !reported_below.iter().any(|&x| registry.is_within(x, r.region)) =>
             {
-                missing.push(RegionRef { code: r.region, name: r.region_name });
+                missing.push(RegionRef::new(registry, r.region));
             }
             ReturnState::Incomplete => {
                 let label = |m: &String, zh: bool| {
@@ -424,7 +471,7 @@ pub fn region(
                     )
                 };
                 incomplete.push(IncompleteReturn {
-                    region: RegionRef { code: r.region, name: r.region_name },
+                    region: RegionRef::new(registry, r.region),
                     missing_zh: r.missing_metrics.iter().map(|m| label(m, true)).collect(),
                     missing_en: r.missing_metrics.iter().map(|m| label(m, false)).collect(),
                 });
@@ -435,6 +482,7 @@ pub fn region(
     Some(RegionView {
         region: RegionRef::new(registry, code),
         level_zh: info.level.label_zh(),
+        level_en: info.level.label_en(),
         parent: parent.map(|p| RegionRef::new(registry, p)),
         as_of,
         period,
@@ -447,6 +495,10 @@ pub fn region(
             })
             .collect(),
         rank_unit: rank_target.map(|t| t.unit.clone()).unwrap_or_default(),
+        rank_unit_zh: rank_target.map(|t| t.unit.clone()).unwrap_or_default(),
+        rank_unit_en: rank_target
+            .map(|t| carestaff_domain::english::unit(&t.unit, 2.0).trim().to_string())
+            .unwrap_or_default(),
         rank_target: rank_target.map(|t| t.id.clone()),
         targets,
         ranking,
@@ -602,12 +654,17 @@ pub fn target(
         .child_assessments
         .iter()
         .map(|c| StatusCell {
-            region: RegionRef { code: c.region, name: c.region_name.clone() },
+            region: RegionRef::new(registry, c.region),
             status: c.status,
             status_zh: c.status.label_zh(),
             status_en: c.status.label_en(),
             color: c.color,
             latest: c.latest.map_or_else(|| "—".into(), assess::format_number),
+            latest_zh: c.latest.map_or_else(|| "—".into(), assess::format_number),
+            latest_en: c.latest.map_or_else(|| "—".into(), assess::format_number),
+            now_zh: None,
+            now_en: None,
+            now_period: None,
             period: c.period,
             explanation_zh: String::new(),
             explanation_en: String::new(),

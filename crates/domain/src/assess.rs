@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::catalog::{
     Catalog, Check, Comparator, Indicator, MetricKind, Scope, Target, Timing, Zones,
 };
+use crate::lang::Lang;
 use crate::period::Period;
 use crate::region::{RegionCode, Registry};
 use crate::values::{Part, Span};
@@ -406,10 +407,12 @@ pub struct Outcome {
     pub comply: Option<usize>,
     /// For an each_child parent: how many children there are.
     pub children: Option<usize>,
-    /// A yes/no item of the year not yet done before the year's end: not judged until then.
+    /// A yes/no item not yet done before its deadline (the year's end for an annual item):
+    /// `insufficient_data` until the deadline's quarter, `needs_acceleration` in it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
-    /// After a missed deadline: the latest value since, to show whether it is being caught up.
+    /// After a deadline: the latest value since, to show whether a miss is being caught up or
+    /// an achievement held.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now_latest: Option<f64>,
     /// The period of `now_latest`.
@@ -916,7 +919,8 @@ impl<'a> Context<'a> {
             };
             (outcomes[worst].clone(), checks)
         };
-        let (explanation_zh, explanation_en) = explain(self.catalog, target, &outcome, &checks);
+        let (explanation_zh, explanation_en) =
+            explain(self.catalog, self.registry, target, &outcome, &checks, &child_assessments);
         Assessment {
             target: target.id.clone(),
             region,
@@ -974,8 +978,17 @@ impl<'a> Context<'a> {
             && open
             && !matches!(outcome.status, Status::Achieved | Status::NoData | Status::Missed)
         {
+            // In the quarter the deadline falls in (the year's last for an annual item), not
+            // yet done is a warning: it must be done now or the year is missed.
+            let last_quarter = outcome
+                .deadline
+                .is_some_and(|d| Period::containing(d) == Period::containing(self.as_of));
             return Outcome {
-                status: Status::InsufficientData,
+                status: if last_quarter {
+                    Status::NeedsAcceleration
+                } else {
+                    Status::InsufficientData
+                },
                 pending: true,
                 expected: None,
                 pace_ratio: None,
@@ -1065,9 +1078,9 @@ pub fn deadline_status(
         return match series.iter().rev().find(|(p, _)| p.end_date() <= deadline) {
             Some(&(p, v)) => {
                 let status = if cmp.holds(v, goal) { Status::Achieved } else { Status::Missed };
-                // A missed deadline also shows where the indicator stands now, so a leader sees
-                // whether it is being caught up.
-                let now = series.last().filter(|(q, _)| *q > p && status == Status::Missed);
+                // A target judged at its deadline also shows where the indicator stands now, so
+                // a leader sees whether a miss is being caught up, or an achievement held.
+                let now = series.last().filter(|(q, _)| *q > p);
                 Outcome {
                     expected: Some(goal),
                     quarters_left: Some(0),
@@ -1208,37 +1221,161 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// The decimals every value of a ranking is written with, one rule for the whole list so the
+/// figures line up and compare at a glance: none when every value is whole or the largest is
+/// 100 or more, one when it is 10 or more, two below that.
+pub fn ranking_decimals(values: impl IntoIterator<Item = f64>) -> usize {
+    let values: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    let largest = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    if values.iter().all(|v| v.fract() == 0.0) || largest >= 100.0 {
+        0
+    } else if largest >= 10.0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// `v` with `decimals` decimals and thousands separators (a ranking's figures, with
+/// [`ranking_decimals`]).
+pub fn format_fixed(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "—".to_string();
+    }
+    // Half away from zero, as `format_number` rounds (`format!` rounds half to even).
+    let scale = 10_f64.powi(decimals as i32);
+    let text = format!("{:.*}", decimals, (v.abs() * scale).round() / scale);
+    let (whole, frac) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let mut out = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// How many children that miss an each_child target are named in its sentence: a leader acts
+/// on "高青县" but not on a list of twenty.
+const NAMED_CHILDREN: usize = 3;
+
+/// The words of one assessment's sentence that depend on the language.
+struct Words<'a> {
+    catalog: &'a Catalog,
+    registry: &'a Registry,
+    target: &'a Target,
+    o: &'a Outcome,
+}
+
+impl Words<'_> {
+    fn percent(&self) -> bool {
+        self.target.unit == "%"
+    }
+
+    /// A figure of the indicator: a rate keeps its per cent sign ("43.96%", not "43.96", which
+    /// reads as a count); other figures are written bare, their unit is in the goal beside them.
+    fn n(&self, v: Option<f64>) -> String {
+        match v {
+            Some(x) if self.percent() => format!("{}%", format_number(x)),
+            Some(x) => format_number(x),
+            None => "—".to_string(),
+        }
+    }
+
+    /// A change of the indicator: a rate's in percentage points.
+    fn change(&self, v: f64, lang: Lang) -> String {
+        match (self.percent(), lang) {
+            (true, Lang::Zh) => format!("{}个百分点", format_number(v.abs())),
+            (true, Lang::En) => format!("{} percentage points", format_number(v.abs())),
+            (false, _) => format_number(v.abs()),
+        }
+    }
+
+    fn goal(&self, lang: Lang) -> String {
+        let g = self.target.check.goal;
+        match lang {
+            Lang::Zh => format!("{}{}", format_number(g), self.target.unit),
+            Lang::En => {
+                format!("{}{}", format_number(g), crate::english::unit(&self.target.unit, g))
+            }
+        }
+    }
+
+    /// The children that miss an each_child target, by name when there are few.
+    fn missing_children(&self, children: &[ChildOutcome], lang: Lang) -> Option<String> {
+        let missing: Vec<&ChildOutcome> =
+            children.iter().filter(|c| c.status != Status::Achieved).collect();
+        if missing.is_empty() || missing.len() > NAMED_CHILDREN {
+            return None;
+        }
+        let names: Vec<String> = missing
+            .iter()
+            .map(|c| {
+                let no_data = c.status == Status::NoData;
+                match lang {
+                    Lang::Zh => {
+                        format!("{}{}", c.region_name, if no_data { "（无数据）" } else { "" })
+                    }
+                    Lang::En => format!(
+                        "{}{}",
+                        self.registry.name_en(c.region),
+                        if no_data { " (no data)" } else { "" }
+                    ),
+                }
+            })
+            .collect();
+        Some(match lang {
+            Lang::Zh => format!("，{}未达标", names.join("、")),
+            Lang::En => {
+                let verb = if names.len() == 1 { "does" } else { "do" };
+                format!("; {} {verb} not", join_and(&names))
+            }
+        })
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The explaining sentence of an assessment, in Chinese and English: what the figure is, how it
+/// compares with what was expected by now in words a leader reads out ("比基期还下降了0.08", not
+/// a pace ratio), and what is still needed.
 fn explain(
     catalog: &Catalog,
+    registry: &Registry,
     target: &Target,
     o: &Outcome,
     checks: &[CheckOutcome],
+    children: &[ChildOutcome],
 ) -> (String, String) {
-    let plain = |v: Option<f64>| v.map_or_else(|| "—".to_string(), format_number);
-    let unit = target.unit.as_str();
-    // A rate keeps its per cent sign ("43.96%", not "43.96", which reads as a count); other
-    // figures are written bare, their unit is in the goal beside them. A pace of a rate is in
-    // percentage points.
-    let percent = unit == "%";
-    let n = |v: Option<f64>| match v {
-        Some(x) if percent => format!("{}%", format_number(x)),
-        other => plain(other),
-    };
-    let (points_zh, points_en) =
-        if percent { ("个百分点", " percentage points") } else { ("", "") };
-    let goal = format!("{}{}", format_number(target.check.goal), unit);
+    let w = Words { catalog, registry, target, o };
+    let (goal, goal_en) = (w.goal(Lang::Zh), w.goal(Lang::En));
     let cmp = target.check.comparator.pretty();
     let per = o.period.map_or_else(String::new, |p| p.to_string());
     let deadline = o.deadline.map_or_else(String::new, |d| d.to_string());
-    let label_zh = &target.label_zh;
-    let label_en = &target.label_en;
-    let status_zh = o.status.label_zh();
-    let status_en = o.status.label_en();
+    let (label_zh, label_en) = (&target.label_zh, &target.label_en);
+    let (status_zh, status_en) = (o.status.label_zh(), o.status.label_en());
+    let latest = w.n(o.latest);
 
     if let (Some(c), Some(total)) = (o.comply, o.children) {
+        let named_zh = w.missing_children(children, Lang::Zh).unwrap_or_default();
+        let named_en = w.missing_children(children, Lang::En).unwrap_or_default();
         return (
-            format!("{label_zh}：下属{total}个地区中{c}个达标（每个地区须{cmp}{goal}），{status_zh}。"),
-            format!("{label_en}: {c} of {total} child regions comply (each must be {cmp} {goal}) — {status_en}."),
+            format!("{label_zh}：下属{total}个地区中{c}个达标{named_zh}（每个地区须{cmp}{goal}），{status_zh}。"),
+            format!("{label_en}: {c} of {total} child regions comply{named_en} (each must be {cmp} {goal_en}) — {status_en}."),
         );
     }
     let failing: Vec<String> = checks
@@ -1249,9 +1386,9 @@ fn explain(
                 .indicator
                 .metrics()
                 .first()
-                .and_then(|m| catalog.metric(m))
+                .and_then(|m| w.catalog.metric(m))
                 .map_or_else(String::new, |m| m.label_zh.clone());
-            format!("{name}{}", plain(c.outcome.latest))
+            format!("{name}{}", c.outcome.latest.map_or_else(|| "—".into(), format_number))
         })
         .collect();
     let extra_zh = if failing.is_empty() {
@@ -1259,62 +1396,121 @@ fn explain(
     } else {
         format!("（未满足：{}）", failing.join("、"))
     };
+    let (now_zh, now_en) = match (o.now_latest, o.now_period) {
+        (Some(v), Some(p)) => {
+            (format!("；目前（{p}）为{}", w.n(Some(v))), format!("; now {} ({p})", w.n(Some(v))))
+        }
+        _ => (String::new(), String::new()),
+    };
+    let item_zh = if o.deadline.is_some_and(|d| d.format("%m-%d").to_string() == "12-31") {
+        "本年度"
+    } else {
+        "目前"
+    };
 
     match o.status {
         Status::NoData => (format!("{label_zh}：尚无数据。"), format!("{label_en}: no data yet.")),
-        Status::Achieved => (
-            format!("{label_zh}：{per}为{}，已达到目标{cmp}{goal}。", n(o.latest)),
-            format!("{label_en}: {} at {per}, goal {cmp} {goal} achieved.", n(o.latest)),
+        Status::Achieved if o.now_latest.is_some() => (
+            format!("{label_zh}：{per}为{latest}，已按期（{deadline}）达到目标{cmp}{goal}{now_zh}。"),
+            format!("{label_en}: {latest} at {per}, goal {cmp} {goal_en} achieved by the deadline ({deadline}){now_en}."),
         ),
-        Status::Missed => {
-            let (now_zh, now_en) = match (o.now_latest, o.now_period) {
-                (Some(v), Some(p)) => (format!("；目前（{p}）为{}", n(Some(v))), format!("; now {} ({p})", n(Some(v)))),
-                _ => (String::new(), String::new()),
-            };
-            (
-                format!("{label_zh}：截至{deadline}为{}，未达到目标{cmp}{goal}{extra_zh}{now_zh}。", n(o.latest)),
-                format!("{label_en}: {} by {deadline}, goal {cmp} {goal} missed{now_en}.", n(o.latest)),
-            )
-        }
+        Status::Achieved => (
+            format!("{label_zh}：{per}为{latest}，已达到目标{cmp}{goal}。"),
+            format!("{label_en}: {latest} at {per}, goal {cmp} {goal_en} achieved."),
+        ),
+        Status::Missed => (
+            format!("{label_zh}：截至{deadline}为{latest}，未达到目标{cmp}{goal}{extra_zh}{now_zh}。"),
+            format!("{label_en}: {latest} by {deadline}, goal {cmp} {goal_en} missed{now_en}."),
+        ),
+        _ if o.pending && o.status == Status::NeedsAcceleration => (
+            format!("{label_zh}：{item_zh}尚未完成，须在本季度内（{deadline}前）完成，完成即达标。"),
+            format!("{label_en}: not done yet; it must be done this quarter, by {deadline} (done means achieved)."),
+        ),
         Status::InsufficientData if o.pending => (
-            format!("{label_zh}：{}尚未完成，须在{deadline}前完成（完成即达标）。", if o.deadline.is_some_and(|d| d.format("%m-%d").to_string() == "12-31") { "本年度" } else { "目前" }),
+            format!("{label_zh}：{item_zh}尚未完成，须在{deadline}前完成（完成即达标）。"),
             format!("{label_en}: not done yet; due by {deadline} (done means achieved)."),
         ),
         Status::InsufficientData => (
-            format!("{label_zh}：仅有{per}一个数据（{}），尚不能判断进度，目标{cmp}{goal}。", n(o.latest)),
-            format!("{label_en}: only one value ({} at {per}); pace cannot be judged yet against {cmp} {goal}.", n(o.latest)),
+            format!("{label_zh}：仅有{per}一个数据（{latest}），尚不能判断进度，目标{cmp}{goal}。"),
+            format!("{label_en}: only one value ({latest} at {per}); pace cannot be judged yet against {cmp} {goal_en}."),
         ),
-        Status::OffTrack | Status::MovingAway | Status::OnTrack | Status::NeedsAcceleration if o.pace_ratio.is_none() => (
-            format!("{label_zh}：{per}为{}，未满足{cmp}{goal}{extra_zh}，{status_zh}。", n(o.latest)),
-            format!("{label_en}: {} at {per}, does not meet {cmp} {goal} — {status_en}.", n(o.latest)),
+        _ if o.pace_ratio.is_none() => (
+            format!("{label_zh}：{per}为{latest}，未满足{cmp}{goal}{extra_zh}，{status_zh}。"),
+            format!("{label_en}: {latest} at {per}, does not meet {cmp} {goal_en} — {status_en}."),
         ),
         _ => {
+            let (pace_zh, pace_en) = pace_words(&w);
             let need_zh = o.required_per_quarter.map_or_else(String::new, |r| {
-                format!("；到{deadline}达到{goal}，每季度还需{}{}{points_zh}", if r >= 0.0 { "增加" } else { "减少" }, format_number(r.abs()))
+                format!("；到{deadline}达到{goal}，每季度还需{}{}", if r >= 0.0 { "增加" } else { "减少" }, w.change(r, Lang::Zh))
             });
             let need_en = o.required_per_quarter.map_or_else(String::new, |r| {
                 format!(
-                    "; {}{points_en} {} a quarter needed to reach {goal} by {deadline}",
-                    format_number(r.abs()),
+                    "; {} {} a quarter needed to reach {goal_en} by {deadline}",
+                    w.change(r, Lang::En),
                     if r >= 0.0 { "more" } else { "less" }
                 )
             });
             (
-                format!(
-                    "{label_zh}：{per}为{}，按进度应为{}，进度比{}，{status_zh}{need_zh}{extra_zh}。",
-                    n(o.latest),
-                    n(o.expected),
-                    plain(o.pace_ratio)
-                ),
-                format!(
-                    "{label_en}: {} at {per} against {} expected by now (pace ratio {}) — {status_en}{need_en}.",
-                    n(o.latest),
-                    n(o.expected),
-                    plain(o.pace_ratio)
-                ),
+                format!("{label_zh}：{pace_zh}，{status_zh}{need_zh}{extra_zh}。"),
+                format!("{label_en}: {pace_en} — {status_en}{need_en}."),
             )
         }
     }
+}
+
+/// How the latest figure compares with the pace, in words: the change since the baseline and
+/// the share of the expected change it is ("比基期增加了2,000，为按进度应有增幅的81%"), or, moving
+/// away, that it went the wrong way ("比基期还下降了0.08"); for an annual flow, the year so far
+/// against what was expected by now.
+fn pace_words(w: &Words<'_>) -> (String, String) {
+    let o = w.o;
+    let per = o.period.map_or_else(String::new, |p| p.to_string());
+    let (latest, expected) = (w.n(o.latest), w.n(o.expected));
+    let pct = o.pace_ratio.map_or(0, |r| (r * 100.0).round() as i64);
+    let (Some(y0), Some(t0)) = (o.baseline, o.baseline_date) else {
+        // An annual flow: its baseline is 0 at the year's start.
+        let year = o.period.map_or(0, |p| p.year());
+        return (
+            format!("{year}年截至{per}累计{latest}，按进度此时应达{expected}，完成了应有进度的{pct}%"),
+            format!("{latest} so far in {year} (to {per}) against {expected} expected by now, {pct}% of the pace"),
+        );
+    };
+    let yt = o.latest.unwrap_or(y0);
+    let base = Period::containing(t0);
+    let delta = yt - y0;
+    let up = delta > 0.0;
+    let (y0_text, d_zh, d_en) =
+        (w.n(Some(y0)), w.change(delta, Lang::Zh), w.change(delta, Lang::En));
+    let rises = w.target.check.comparator != Comparator::AtMost;
+    if o.pace_ratio.is_some_and(|r| r < 0.0) {
+        return (
+            format!(
+                "{per}为{latest}，比基期（{base}的{y0_text}）还{}了{d_zh}，按进度此时应为{expected}",
+                if up { "上升" } else { "下降" }
+            ),
+            format!(
+                "{latest} at {per}, {} {d_en} from the baseline ({y0_text} at {base}) while {expected} was expected by now",
+                if up { "up" } else { "down" }
+            ),
+        );
+    }
+    if delta == 0.0 {
+        return (
+            format!("{per}为{latest}，与基期（{base}）持平，按进度此时应为{expected}"),
+            format!("{latest} at {per}, unchanged since the baseline ({base}) while {expected} was expected by now"),
+        );
+    }
+    (
+        format!(
+            "{per}为{latest}，比基期（{base}的{y0_text}）{}了{d_zh}，为按进度应有{}的{pct}%（此时应为{expected}）",
+            if up { "增加" } else { "减少" },
+            if rises { "增幅" } else { "降幅" }
+        ),
+        format!(
+            "{latest} at {per}, {} {d_en} from the baseline ({y0_text} at {base}): {pct}% of the change expected by now ({expected})",
+            if up { "up" } else { "down" }
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -1345,6 +1541,20 @@ mod tests {
         );
         assert_eq!(o.status, expected, "{points:?} as of {as_of}: {o:?}");
         o
+    }
+
+    #[test]
+    fn a_ranking_writes_every_value_with_the_same_decimals() {
+        let check = |values: &[f64], want: &[&str]| {
+            let d = ranking_decimals(values.iter().copied());
+            let got: Vec<String> = values.iter().map(|&v| format_fixed(v, d)).collect();
+            assert_eq!(got, want, "{values:?}");
+        };
+        check(&[1.2, 0.87, 3.0], &["1.20", "0.87", "3.00"]);
+        check(&[43.96, 9.5, 60.0], &["44.0", "9.5", "60.0"]);
+        check(&[1_234.5, 98.76], &["1,235", "99"]);
+        check(&[3.0, 1.0, 0.0], &["3", "1", "0"]);
+        check(&[-0.004, 0.5], &["0.00", "0.50"]);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod assess;
 pub mod catalog;
 pub mod census;
 pub mod completeness;
+pub mod english;
 mod lang;
 pub mod period;
 pub mod region;

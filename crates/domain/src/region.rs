@@ -103,6 +103,11 @@ impl Level {
             Level::County => "县级",
         }
     }
+
+    /// The English word for the level ("prefecture-level").
+    pub fn label_en(self) -> &'static str {
+        crate::english::level(self)
+    }
 }
 
 /// One division.
@@ -490,6 +495,15 @@ impl Registry {
     /// The name of a code, or the code itself when unknown (for messages).
     pub fn name_of(&self, code: RegionCode) -> String {
         self.get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
+    }
+
+    /// The official English form of a code's name (`crate::english::region_name`: 江北区 →
+    /// Jiangbei District), or the Chinese name when a character has no pinyin in the table,
+    /// or the code itself when unknown.
+    pub fn name_en(&self, code: RegionCode) -> String {
+        let Some(r) = self.get(code) else { return code.to_string() };
+        let parent = r.parent.and_then(|p| self.get(p)).map(|p| p.name.as_str());
+        crate::english::region_name(&r.name, r.level, parent).unwrap_or_else(|| r.name.clone())
     }
 
     /// The direct children, optional members included, in code order.

@@ -237,6 +237,14 @@ pub fn cell_name(row: u32, col: u32) -> String {
     format!("{}{}", String::from_utf8_lossy(&letters), u64::from(row) + 1)
 }
 
+/// Whether a stock moving from `previous` to `now` in one quarter is a jump worth a second
+/// look: more than 50 % and at least 10 away. The importer warns about it at the cell, and a
+/// reviewer's board flags it before approving.
+pub fn is_jump(previous: f64, now: f64) -> bool {
+    let delta = (now - previous).abs();
+    previous > 0.0 && delta >= 10.0 && delta / previous > 0.5
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

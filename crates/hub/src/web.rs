@@ -23,6 +23,8 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ("pages/catalog.js", JS, include_bytes!("../../../ui/pages/catalog.js")),
     ("pages/board.js", JS, include_bytes!("../../../ui/pages/board.js")),
     ("pages/signin.js", JS, include_bytes!("../../../ui/pages/signin.js")),
+    ("pages/home.js", JS, include_bytes!("../../../ui/pages/home.js")),
+    ("pages/settings.js", JS, include_bytes!("../../../ui/pages/settings.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -340,8 +340,7 @@ pub(super) fn against_store<D: Database>(
                     None => stored_value(region, prev_period, r.part, &metric.id, Span::Quarter)?,
                 };
                 if let Some(prev) = prev {
-                    let delta = (v - prev).abs();
-                    if prev > 0.0 && delta >= 10.0 && delta / prev > 0.5 {
+                    if carestaff_domain::values::is_jump(prev, v) {
                         let (a, b) = (format_number(prev), format_number(v));
                         out.push(Problem::new(
                             sheet,

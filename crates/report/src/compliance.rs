@@ -7,7 +7,12 @@
 //! conditional colours), one sheet per target in the layout of an indicator performance
 //! tracking table with a native line chart, 数据来源 (every value used and the file it came
 //! from; it prints only its note) and 方法 (the status method and every target's source clause).
-//! Every sheet is set up for A4 landscape, fitted to the page width; header rows repeat.
+//! Every sheet is set up for A4 landscape, fitted to the page width with columns narrow enough
+//! that its type prints at 9 pt or more; header rows repeat over the rows they head (a long
+//! table starts on a page of its own, and the scorecard repeats a jurisdiction's header on each
+//! page it spans). In English (`lang`), every word is English (sheet names, headings, regions,
+//! units, statuses, sentences) except the documents' titles, numbers and quotes, which stay as
+//! issued, with the target's English label beside them.
 //!
 //! Every text is written as a string cell, never as a formula, so a region, file or sheet name
 //! such as `=cmd|' /C calc'!A0` stays inert text. Numbers are written as computed values.
@@ -25,6 +30,7 @@
 //!     as_of: "2025-10-15".parse()?,
 //!     region: None,
 //!     demo: false,
+//!     lang: carestaff_domain::Lang::Zh,
 //! };
 //! let bytes = report::compliance_report(&input)?;
 //! assert!(bytes.starts_with(b"PK"));
@@ -52,6 +58,7 @@ use carestaff_domain::assess::{
 use carestaff_domain::catalog::{Catalog, Comparator, Indicator, Scope, Target, Timing};
 use carestaff_domain::period::Period;
 use carestaff_domain::region::{RegionCode, Registry};
+use carestaff_domain::Lang;
 use carestaff_store::SourcedValue;
 
 /// Why a report could not be written.
@@ -83,10 +90,48 @@ pub struct ReportInput<'a> {
     /// Whether demonstration data is loaded: every sheet is then marked 演示数据 (its title,
     /// its printed header, a red tab), so invented figures cannot reach a meeting unmarked.
     pub demo: bool,
+    /// The language of the workbook.
+    pub lang: Lang,
+}
+
+impl ReportInput<'_> {
+    /// `zh` or `en`, as the workbook's language says.
+    fn tr<'s>(&self, zh: &'s str, en: &'s str) -> &'s str {
+        self.lang.pick(zh, en)
+    }
+
+    fn region_name(&self, code: RegionCode) -> String {
+        match self.lang {
+            Lang::Zh => self.registry.name_of(code),
+            Lang::En => self.registry.name_en(code),
+        }
+    }
+
+    fn label<'t>(&self, t: &'t Target) -> &'t str {
+        self.tr(&t.label_zh, &t.label_en)
+    }
+
+    fn explanation<'a>(&self, a: &'a Assessment) -> &'a str {
+        self.tr(&a.explanation_zh, &a.explanation_en)
+    }
+
+    fn status(&self, s: Status) -> &'static str {
+        self.lang.status(s)
+    }
+
+    fn demo_mark(&self) -> &'static str {
+        if self.demo {
+            self.tr(DEMO_MARK, DEMO_MARK_EN)
+        } else {
+            ""
+        }
+    }
 }
 
 /// The mark of a report made while demonstration data is loaded.
 pub const DEMO_MARK: &str = "【演示数据，非真实统计】";
+/// The same in English.
+pub const DEMO_MARK_EN: &str = "[DEMONSTRATION DATA, NOT REAL STATISTICS] ";
 
 /// The summary rows: every target in its region, or (with `region`) every target assessed in
 /// that region, including the each_child targets of its parent. The same rows as
@@ -153,22 +198,24 @@ pub fn compliance_report(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     method_sheet(input, &rows, workbook.add_worksheet())?;
     if input.demo {
         for ws in workbook.worksheets_mut() {
-            ws.set_header(format!("&C&\"-,Bold\"&14&KC62828{DEMO_MARK}"));
+            ws.set_header(format!("&C&\"-,Bold\"&14&KC62828{}", input.demo_mark()));
             ws.set_tab_color("C62828");
         }
     }
     Ok(workbook.save_to_buffer()?)
 }
 
-/// The sheet names, in order, of the report of `input` with these summary rows.
+/// The sheet names, in order, of the report of `input` (in its language) with these summary
+/// rows.
 pub fn sheet_names(input: &ReportInput, rows: &[Assessment]) -> Vec<String> {
-    let mut names = vec![LEADER.to_string(), SUMMARY.to_string(), SCORECARD.to_string()];
+    let [leader, summary, scorecard, sources, method] = fixed_sheets(input.lang);
+    let mut names = vec![leader.to_string(), summary.to_string(), scorecard.to_string()];
     if !split_groups(input).is_empty() {
         names.push(DECOMPOSITION.to_string());
     }
     names.extend(target_sheet_names(rows));
-    names.push(SOURCES.to_string());
-    names.push(METHOD.to_string());
+    names.push(sources.to_string());
+    names.push(method.to_string());
     names
 }
 
@@ -197,6 +244,15 @@ pub fn target_sheet_names(rows: &[Assessment]) -> Vec<String> {
         .collect()
 }
 
+/// The names of the sheets that every report has, in `lang`: the leader's page, the summary,
+/// the scorecard, the sources and the method.
+fn fixed_sheets(lang: Lang) -> [&'static str; 5] {
+    match lang {
+        Lang::Zh => [LEADER, SUMMARY, SCORECARD, SOURCES, METHOD],
+        Lang::En => ["Leader summary", "Summary", "Scorecard", "Sources", "Method"],
+    }
+}
+
 /// The leader's one-page summary, the first sheet.
 pub const LEADER: &str = "领导摘要";
 /// The summary sheet's name.
@@ -220,6 +276,9 @@ impl<'w> Sheet<'w> {
         ws.set_landscape();
         ws.set_paper_size(9);
         ws.set_print_fit_to_pages(1, 0);
+        // Narrow side margins leave the width to the columns: a page scaled to fit its width
+        // keeps 9 pt type only while its columns add up to about 150 units.
+        ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
         Ok(Sheet { ws, widths: Widths::default() })
     }
 
@@ -303,19 +362,18 @@ fn is_each_child_parent(target: &Target, a: &Assessment) -> bool {
     target.scope == Scope::EachChild && a.region == target.region
 }
 
-/// `≥ 25,000人`: the comparator, the goal and the unit.
-fn goal_value(target: &Target) -> String {
+/// `≥ 25,000人` (`≥ 25,000 persons`): the comparator, the goal and the unit.
+fn goal_value(target: &Target, lang: Lang) -> String {
     format!(
-        "{} {}{}",
+        "{} {}",
         target.check.comparator.pretty(),
-        assess::format_number(target.check.goal),
-        target.unit
+        value_in(lang, &target.unit, target.check.goal)
     )
 }
 
 /// `≥ 25,000人`, or `每个下级地区 ≥ 1处` for an each_child target at the parent.
 pub fn goal_text(target: &Target, a: &Assessment) -> String {
-    let goal = goal_value(target);
+    let goal = goal_value(target, Lang::Zh);
     if is_each_child_parent(target, a) {
         format!("每个下级地区 {goal}")
     } else {
@@ -323,9 +381,9 @@ pub fn goal_text(target: &Target, a: &Assessment) -> String {
     }
 }
 
-/// The goal in English: `≥ 25,000人`, or `≥ 1处 in every child region` at the parent.
+/// The goal in English: `≥ 25,000 persons`, or `≥ 1 site in every child region` at the parent.
 pub fn goal_text_en(target: &Target, a: &Assessment) -> String {
-    let goal = goal_value(target);
+    let goal = goal_value(target, Lang::En);
     if is_each_child_parent(target, a) {
         format!("{goal} in every child region")
     } else {
@@ -335,7 +393,16 @@ pub fn goal_text_en(target: &Target, a: &Assessment) -> String {
 
 /// A value in a target's unit: `1,090人`, `52.3%`; a yes/no checklist's 1 or 0 without a unit.
 pub fn value_text(unit: &str, value: f64) -> String {
-    let unit = if unit == "是/否" { "" } else { unit };
+    value_in(Lang::Zh, unit, value)
+}
+
+/// A value in a target's unit in `lang`: `1,090人` or `1,090 persons`.
+pub fn value_in(lang: Lang, unit: &str, value: f64) -> String {
+    let unit = match lang {
+        _ if unit == "是/否" => String::new(),
+        Lang::Zh => unit.to_string(),
+        Lang::En => carestaff_domain::english::unit(unit, value),
+    };
     format!("{}{unit}", assess::format_number(value))
 }
 
@@ -346,22 +413,22 @@ pub fn change_text(unit: &str, change: f64) -> (String, String) {
     if unit == "%" {
         (format!("{n}个百分点"), format!("{n} percentage points"))
     } else {
-        (value_text(unit, change), value_text(unit, change))
+        (value_text(unit, change), value_in(Lang::En, unit, change))
     }
 }
 
 /// The deadline this assessment ran to (an annual target's year end), else the catalog's
 /// timing: `2027-12-31`, `每年` or `长期`. The leader's page and the app's cells say it so.
-pub fn deadline_text(target: &Target, a: &Assessment) -> String {
-    a.outcome.deadline.map_or_else(|| timing_text(target), |d| d.to_string())
+pub fn deadline_text(target: &Target, a: &Assessment, lang: Lang) -> String {
+    a.outcome.deadline.map_or_else(|| timing_text(target, lang), |d| d.to_string())
 }
 
-/// `2027-12-31`, `每年`, or `长期`.
-pub fn timing_text(target: &Target) -> String {
+/// `2027-12-31`, `每年` (annual), or `长期` (standing).
+pub fn timing_text(target: &Target, lang: Lang) -> String {
     match target.timing {
         Timing::Deadline(d) => d.to_string(),
-        Timing::Annual => "每年".to_string(),
-        Timing::Standing => "长期".to_string(),
+        Timing::Annual => lang.pick("每年", "annual").to_string(),
+        Timing::Standing => lang.pick("长期", "standing").to_string(),
     }
 }
 
@@ -374,10 +441,24 @@ fn source_text(catalog: &Catalog, target: &Target) -> String {
     format!("{number} {}", target.clause).trim().to_string()
 }
 
-fn status_word(a: &Assessment) -> String {
-    match (a.outcome.comply, a.outcome.children) {
-        (Some(c), Some(n)) => format!("{}（{c}/{n}达标）", a.status.label_zh()),
-        _ => a.status.label_zh().to_string(),
+fn status_word(a: &Assessment, lang: Lang) -> String {
+    match (a.outcome.comply, a.outcome.children, lang) {
+        (Some(c), Some(n), Lang::Zh) => format!("{}（{c}/{n}达标）", a.status.label_zh()),
+        (Some(c), Some(n), Lang::En) => format!("{} ({c}/{n} comply)", a.status.label_en()),
+        _ => lang.status(a.status).to_string(),
+    }
+}
+
+/// Where the leader's page says the detail is.
+fn detail_note(input: &ReportInput) -> String {
+    let [_, summary, scorecard, sources, _] = fixed_sheets(input.lang);
+    match input.lang {
+        Lang::Zh => format!(
+            "明细：“{summary}”表每项目标一行，“{scorecard}”表按地区列出，其后每项目标一张表（季度数值、按进度应达值和折线图）；“{sources}”表列出每个数值的来源文件，供在 Excel 中筛选核对。"
+        ),
+        Lang::En => format!(
+            "Detail: the “{summary}” sheet has a row per target, the “{scorecard}” sheet lists them by region, then a sheet per target (quarterly values, the values expected by now and a line chart); the “{sources}” sheet gives the file of every value, to filter and check in Excel."
+        ),
     }
 }
 
@@ -396,7 +477,8 @@ fn leader_sheet(
     splits: &[SplitGroup],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let s = Sheet::new(ws, LEADER)?;
+    let [leader, summary, ..] = fixed_sheets(input.lang);
+    let s = Sheet::new(ws, leader)?;
     s.ws.set_print_fit_to_pages(1, 1);
     s.ws.set_print_center_horizontally(true);
     s.ws.set_margins(0.5, 0.5, 0.6, 0.5, 0.3, 0.3);
@@ -419,7 +501,14 @@ fn leader_sheet(
         0,
         0,
         last_col,
-        &format!("{}养老服务人才队伍建设目标完成情况", if input.demo { DEMO_MARK } else { "" }),
+        &format!(
+            "{}{}",
+            input.demo_mark(),
+            input.tr(
+                "养老服务人才队伍建设目标完成情况",
+                "Elder-care workforce targets: where they stand"
+            )
+        ),
         &title,
     )?;
     s.ws.set_row_height(0, 30.0)?;
@@ -428,23 +517,35 @@ fn leader_sheet(
         0,
         1,
         last_col,
-        &format!(
-            "评估日期 {}，最新报告期 {}，共 {} 项目标（每项在其设定地区评估）",
-            input.as_of,
-            Period::last_ended_by(input.as_of),
-            rows.len()
-        ),
+        &match input.lang {
+            Lang::Zh => format!(
+                "评估日期 {}，最新报告期 {}，共 {} 项目标（每项在其设定地区评估）",
+                input.as_of,
+                Period::last_ended_by(input.as_of),
+                rows.len()
+            ),
+            Lang::En => format!(
+                "As of {}, latest quarter {}, {} targets (each assessed in the region it is set for)",
+                input.as_of,
+                Period::last_ended_by(input.as_of),
+                rows.len()
+            ),
+        },
         &note,
     )?;
     s.ws.set_row_height(1, 22.0)?;
 
     // The counts by colour, each in its colour.
     let count = |c: Color| rows.iter().filter(|a| a.color == c).count();
+    let chip = |c: Color, zh: &str, en: &str| match input.lang {
+        Lang::Zh => format!("{zh} {} 项", count(c)),
+        Lang::En => format!("{} {en}", count(c)),
+    };
     let chips = [
-        (Color::Red, format!("红色 {} 项", count(Color::Red))),
-        (Color::Amber, format!("黄色 {} 项", count(Color::Amber))),
-        (Color::Green, format!("绿色 {} 项", count(Color::Green))),
-        (Color::Grey, format!("灰色 {} 项", count(Color::Grey))),
+        (Color::Red, chip(Color::Red, "红色", "red")),
+        (Color::Amber, chip(Color::Amber, "黄色", "amber")),
+        (Color::Green, chip(Color::Green, "绿色", "green")),
+        (Color::Grey, chip(Color::Grey, "灰色", "grey")),
     ];
     for (c, (color, words)) in chips.iter().enumerate() {
         let f = status_format(&big(cell_format().set_align(FormatAlign::Center)), *color);
@@ -453,7 +554,10 @@ fn leader_sheet(
     s.ws.write_string_with_format(
         3,
         last_col,
-        "红色：背离目标、进度滞后或未达成；黄色：需加快；绿色：已达成或按进度推进；灰色：无数据或数据不足",
+        input.tr(
+            "红色：背离目标、进度滞后或未达成；黄色：需加快；绿色：已达成或按进度推进；灰色：无数据或数据不足",
+            "Red: moving away, off track or missed; amber: needs acceleration; green: achieved or on track; grey: no data or insufficient data",
+        ),
         &note,
     )?;
     s.ws.set_row_height(3, 36.0)?;
@@ -472,7 +576,14 @@ fn leader_sheet(
     let header_row = 5;
     let mut r = header_row;
     if attention.is_empty() {
-        s.ws.merge_range(r, 0, r, last_col, "没有红色或黄色的目标。", &note)?;
+        s.ws.merge_range(
+            r,
+            0,
+            r,
+            last_col,
+            input.tr("没有红色或黄色的目标。", "No target is red or amber."),
+            &note,
+        )?;
         r += 1;
     } else {
         s.ws.merge_range(
@@ -480,25 +591,36 @@ fn leader_sheet(
             0,
             r - 1,
             last_col,
-            "需要关注的目标（红色在前，期限近的在前）",
+            input.tr(
+                "需要关注的目标（红色在前，期限近的在前）",
+                "Targets that need attention (red first, nearest deadline first)",
+            ),
             &Format::new().set_bold().set_font_size(15),
         )?;
         s.ws.set_row_height(r - 1, 24.0)?;
-        for (c, h) in ["状态", "目标", "地区", "期限", "原因"].iter().enumerate() {
+        let heads = match input.lang {
+            Lang::Zh => ["状态", "目标", "地区", "期限", "原因"],
+            Lang::En => ["Status", "Target", "Region", "Deadline", "Why"],
+        };
+        for (c, h) in heads.iter().enumerate() {
             s.ws.write_string_with_format(r, c as u16, *h, &head)?;
         }
         s.ws.set_row_height(r, 24.0)?;
         for (t, a) in attention.iter().take(LEADER_ROWS) {
             r += 1;
-            s.ws.write_string_with_format(r, 0, status_word(a), &status_format(&text, a.color))?;
-            s.ws.write_string_with_format(r, 1, format!("{} {}", t.id, t.label_zh), &text)?;
-            s.ws.write_string_with_format(r, 2, &a.region_name, &text)?;
-            s.ws.write_string_with_format(r, 3, deadline_text(t, a), &text)?;
-            s.ws.write_string_with_format(r, 4, &a.explanation_zh, &text)?;
-            let lines = display_width(&a.explanation_zh)
+            let word = status_word(a, input.lang);
+            let name = format!("{} {}", t.id, input.label(t));
+            let region = input.region_name(a.region);
+            s.ws.write_string_with_format(r, 0, &word, &status_format(&text, a.color))?;
+            s.ws.write_string_with_format(r, 1, &name, &text)?;
+            s.ws.write_string_with_format(r, 2, &region, &text)?;
+            s.ws.write_string_with_format(r, 3, deadline_text(t, a, input.lang), &text)?;
+            s.ws.write_string_with_format(r, 4, input.explanation(a), &text)?;
+            let lines = display_width(input.explanation(a))
                 .div_ceil(60)
-                .max(display_width(&format!("{} {}", t.id, t.label_zh)).div_ceil(22))
-                .max(display_width(&status_word(a)).div_ceil(10))
+                .max(display_width(&name).div_ceil(22))
+                .max(display_width(&region).div_ceil(22))
+                .max(display_width(&word).div_ceil(10))
                 .max(1);
             s.ws.set_row_height(r, 19.0 * lines as f64 + 6.0)?;
         }
@@ -510,7 +632,12 @@ fn leader_sheet(
                 0,
                 r,
                 last_col,
-                &format!("另有 {more} 项红色或黄色目标，见“{SUMMARY}”表（按状态筛选）。"),
+                &match input.lang {
+                    Lang::Zh => format!("另有 {more} 项红色或黄色目标，见“{summary}”表（按状态筛选）。"),
+                    Lang::En => format!(
+                        "{more} more red or amber targets: see the “{summary}” sheet (filter by status)."
+                    ),
+                },
                 &note,
             )?;
         }
@@ -545,101 +672,132 @@ fn leader_sheet(
         }
     }
     r += 2;
-    s.ws.merge_range(
-        r,
-        0,
-        r,
-        last_col,
-        &format!(
-            "明细：“{SUMMARY}”表每项目标一行，“{SCORECARD}”表按地区列出，其后每项目标一张表（季度数值、按进度应达值和折线图）；“{SOURCES}”表列出每个数值的来源文件，供在 Excel 中筛选核对。"
-        ),
-        &note,
-    )?;
+    s.ws.merge_range(r, 0, r, last_col, &detail_note(input), &note)?;
     s.ws.set_row_height(r, 40.0)?;
     s.ws.set_print_area(0, 0, r, last_col)?;
     Ok(())
 }
 
-const SUMMARY_HEAD: [&str; 14] = [
-    "目标编号",
-    "文件及条款",
-    "目标内容",
-    "地区",
-    "目标值",
-    "期限",
-    "最新值",
-    "报告期",
-    "状态",
-    "进度比",
-    "按进度应达",
-    "每季度还需",
-    "说明",
-    "解读",
+/// The summary's columns, in Chinese and English. The first [`SUMMARY_PRINTED`] print; the
+/// document and clause and the interpretation, which the method sheet prints with the quote,
+/// come last and stay on screen, so the printed page keeps 9 pt type.
+const SUMMARY_HEAD: [(&str, &str); 14] = [
+    ("目标编号", "Target"),
+    ("目标内容", "What"),
+    ("地区", "Region"),
+    ("目标值", "Goal"),
+    ("期限", "Deadline"),
+    ("最新值", "Latest"),
+    ("报告期", "Quarter"),
+    ("状态", "Status"),
+    ("进度比", "Pace ratio"),
+    ("按进度应达", "Expected by now"),
+    ("每季度还需", "Still needed a quarter"),
+    ("说明", "Why"),
+    ("文件及条款", "Document and clause"),
+    ("解读", "Interpretation"),
 ];
+
+/// How many of the summary's columns are printed.
+const SUMMARY_PRINTED: u16 = 12;
 
 fn summary_sheet(
     input: &ReportInput,
     rows: &[Assessment],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(ws, SUMMARY)?;
+    let [_, summary, _, _, method] = fixed_sheets(input.lang);
+    let mut s = Sheet::new(ws, summary)?;
     let head = header_format();
     let plain = cell_format();
     let wrap = wrap_format();
     s.ws.write_string_with_format(
         0,
         0,
-        format!(
-            "{}养老服务人才队伍建设目标完成情况汇总（评估日期 {}）",
-            if input.demo { DEMO_MARK } else { "" },
-            input.as_of
-        ),
+        match input.lang {
+            Lang::Zh => format!(
+                "{}养老服务人才队伍建设目标完成情况汇总（评估日期 {}）",
+                input.demo_mark(),
+                input.as_of
+            ),
+            Lang::En => format!(
+                "{}Elder-care workforce targets, summary (as of {})",
+                input.demo_mark(),
+                input.as_of
+            ),
+        },
         &title_format(),
     )?;
+    s.ws.write_string(
+        1,
+        0,
+        match input.lang {
+            Lang::Zh => format!("打印页不含最后两列（文件及条款、解读），见“{method}”表。"),
+            Lang::En => format!(
+                "The printed pages leave out the last two columns (document and clause, interpretation): see the “{method}” sheet."
+            ),
+        },
+    )?;
     let header_row = 2;
-    for (c, h) in SUMMARY_HEAD.iter().enumerate() {
-        s.text(header_row, c as u16, h, &head)?;
+    for (c, (zh, en)) in SUMMARY_HEAD.iter().enumerate() {
+        s.text(header_row, c as u16, input.tr(zh, en), &head)?;
     }
     for (i, a) in rows.iter().enumerate() {
         let r = header_row + 1 + i as u32;
         let Some(target) = input.catalog.target_in(&a.target, a.region) else { continue };
         let dec = decimals_for(target, a);
+        let goal = match input.lang {
+            Lang::Zh => goal_text(target, a),
+            Lang::En => goal_text_en(target, a),
+        };
+        let region = input.region_name(a.region);
         s.text(r, 0, &a.target, &plain)?;
-        s.text(r, 1, &source_text(input.catalog, target), &plain)?;
-        s.text(r, 2, &target.label_zh, &plain)?;
-        s.text(r, 3, &a.region_name, &plain)?;
-        s.text(r, 4, &goal_text(target, a), &plain)?;
-        s.text(r, 5, &timing_text(target), &plain)?;
+        s.ws.write_string_with_format(r, 1, input.label(target), &wrap)?;
+        s.ws.write_string_with_format(r, 2, &region, &wrap)?;
+        s.ws.write_string_with_format(r, 3, &goal, &wrap)?;
+        s.text(r, 4, &timing_text(target, input.lang), &plain)?;
         let latest_format = if is_each_child_parent(target, a) {
             cell_format().set_num_format("0.0\"%\"")
         } else {
             number_format(dec)
         };
-        s.number(r, 6, a.outcome.latest, &latest_format)?;
-        s.text(r, 7, &a.outcome.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
-        s.text(r, 8, &status_word(a), &status_format(&plain, a.color))?;
-        s.number(r, 9, a.outcome.pace_ratio, &number_format(2))?;
-        s.number(r, 10, a.outcome.expected, &number_format(dec))?;
-        s.number(r, 11, a.outcome.required_per_quarter, &number_format(dec))?;
-        s.ws.write_string_with_format(r, 12, &a.explanation_zh, &wrap)?;
-        s.ws.write_string_with_format(
-            r,
-            13,
-            target.interpretation.as_deref().unwrap_or(""),
-            &wrap,
-        )?;
-        let lines = (display_width(&a.explanation_zh) / 58 + 1)
-            .max(display_width(target.interpretation.as_deref().unwrap_or("")) / 38 + 1);
-        s.ws.set_row_height(r, 15.0 * lines.min(6) as f64 + 3.0)?;
+        s.number(r, 5, a.outcome.latest, &latest_format)?;
+        s.text(r, 6, &a.outcome.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
+        let word = status_word(a, input.lang);
+        s.ws.write_string_with_format(r, 7, &word, &status_format(&wrap, a.color))?;
+        s.number(r, 8, a.outcome.pace_ratio, &number_format(2))?;
+        s.number(r, 9, a.outcome.expected, &number_format(dec))?;
+        s.number(r, 10, a.outcome.required_per_quarter, &number_format(dec))?;
+        s.ws.write_string_with_format(r, 11, input.explanation(a), &wrap)?;
+        s.ws.write_string_with_format(r, 12, source_text(input.catalog, target), &wrap)?;
+        let interpretation = target.interpretation.as_deref().unwrap_or("");
+        s.ws.write_string_with_format(r, 13, interpretation, &wrap)?;
+        // Lines each wrapped cell needs at the widths set below.
+        let lines = [
+            (input.explanation(a), 36),
+            (input.label(target), 15),
+            (region.as_str(), 10),
+            (goal.as_str(), 12),
+            (word.as_str(), 10),
+        ]
+        .iter()
+        .map(|(text, width)| display_width(text).div_ceil(*width).max(1))
+        .max()
+        .unwrap_or(1);
+        s.ws.set_row_height(r, 15.0 * lines.min(8) as f64 + 3.0)?;
     }
-    s.fit(8.0, 40.0)?;
-    s.width(12, 60.0)?;
-    s.width(13, 40.0)?;
-    s.ws.set_row_height(header_row, 30.0)?;
+    s.fit(6.0, 10.0)?;
+    for (col, width) in
+        [(1, 17.0), (2, 11.0), (3, 13.0), (7, 11.0), (11, 38.0), (12, 30.0), (13, 40.0)]
+    {
+        s.width(col, width)?;
+    }
+    s.ws.set_row_height(header_row, 45.0)?;
     let last = header_row + rows.len() as u32;
     s.ws.set_freeze_panes(header_row + 1, 1)?;
     s.ws.autofilter(header_row, 0, last.max(header_row + 1), SUMMARY_HEAD.len() as u16 - 1)?;
     s.ws.set_repeat_rows(header_row, header_row)?;
+    s.ws.set_print_area(0, 0, last.max(header_row + 1), SUMMARY_PRINTED - 1)?;
     Ok(())
 }
 
@@ -652,22 +810,78 @@ fn applies_to_children(catalog: &Catalog, target: &Target) -> bool {
         || matches!(&target.check.indicator, Indicator::Ratio { numerator, denominator, .. } if summed(numerator) && summed(denominator))
 }
 
-/// Adds the text-keyed conditional colours for every status word to a range.
+/// Adds the text-keyed conditional colours for every status word (in `lang`) to a range.
 fn status_conditional_formats(
     ws: &mut Worksheet,
-    r0: u32,
-    c0: u16,
-    r1: u32,
-    c1: u16,
+    (r0, c0): (u32, u16),
+    (r1, c1): (u32, u16),
+    lang: Lang,
 ) -> Result<(), XlsxError> {
     for status in Status::ALL {
         let (fill, text) = status_colors(status.color());
         let cf = ConditionalFormatText::new()
-            .set_rule(ConditionalFormatTextRule::Contains(status.label_zh().to_string()))
+            .set_rule(ConditionalFormatTextRule::Contains(lang.status(status).to_string()))
             .set_format(Format::new().set_background_color(fill).set_font_color(text));
         ws.add_conditional_format(r0, c0, r1, c1, &cf)?;
     }
     Ok(())
+}
+
+/// The height of the rows a printed A4 landscape page holds, in points before the page is
+/// scaled to its width (scaling down only makes room for more).
+const PAGE_POINTS: f64 = 500.0;
+
+/// The scorecard's rows as they are laid out: where each page starts, so that a block that
+/// runs onto the next page takes its header row with it.
+struct Pages {
+    used: f64,
+    breaks: Vec<u32>,
+}
+
+impl Pages {
+    /// Whether a row of `height` at `row` fits on the page; if not, a break goes before it.
+    fn fits(&mut self, row: u32, height: f64) -> bool {
+        if self.used + height <= PAGE_POINTS {
+            self.used += height;
+            return true;
+        }
+        self.breaks.push(row);
+        self.used = height;
+        false
+    }
+}
+
+/// A child region's status words in a scorecard block: its own status where the target can be
+/// judged on the child's own figure, "—" where it is a total of the jurisdiction.
+fn child_words(
+    input: &ReportInput,
+    (list, targets): (&[&Assessment], &[Option<&Target>]),
+    (jurisdiction, child): (RegionCode, RegionCode),
+) -> Vec<String> {
+    let day = Period::last_ended_by(input.as_of).end_date();
+    list.iter()
+        .zip(targets)
+        .map(|(a, t)| match t {
+            // A zone under a target that leaves the zones out (ZB-1) is not judged.
+            Some(target)
+                if applies_to_children(input.catalog, target)
+                    && a.region == target.region
+                    && assess::target_children(input.registry, target, jurisdiction, day)
+                        .contains(&child) =>
+            {
+                let c = assess::assess_target_in(
+                    input.catalog,
+                    input.registry,
+                    input.observations,
+                    input.as_of,
+                    target,
+                    child,
+                );
+                input.status(c.status).to_string()
+            }
+            _ => "—".to_string(),
+        })
+        .collect()
 }
 
 fn scorecard_sheet(
@@ -675,23 +889,31 @@ fn scorecard_sheet(
     rows: &[Assessment],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(ws, SCORECARD)?;
+    let [_, _, scorecard, _, _] = fixed_sheets(input.lang);
+    let mut s = Sheet::new(ws, scorecard)?;
     let head = header_format();
-    let plain = cell_format();
-    let centre = cell_format().set_align(FormatAlign::Center);
+    let plain = cell_format().set_text_wrap();
+    let centre = cell_format().set_align(FormatAlign::Center).set_text_wrap();
     s.ws.write_string_with_format(
         0,
         0,
-        format!("目标完成情况计分卡（评估日期 {}）", input.as_of),
+        match input.lang {
+            Lang::Zh => format!("目标完成情况计分卡（评估日期 {}）", input.as_of),
+            Lang::En => format!("Targets scorecard (as of {})", input.as_of),
+        },
         &title_format(),
     )?;
-    s.text(1, 0, "图例", &plain)?;
+    s.text(1, 0, input.tr("图例", "Legend"), &plain)?;
     for (i, status) in Status::ALL.iter().enumerate() {
-        s.text(1, 1 + i as u16, status.label_zh(), &centre)?;
+        s.ws.write_string_with_format(1, 1 + i as u16, input.status(*status), &centre)?;
     }
+    s.ws.set_row_height(1, 30.0)?;
     let mut r = 3u32;
     let first = r;
     let mut max_col = Status::ALL.len() as u16;
+    let mut pages = Pages { used: 75.0, breaks: Vec::new() };
+    // Name column 22 units, target columns 13: at those widths ten targets print at 9 pt.
+    let lines_of = |text: &str, width: usize| display_width(text).div_ceil(width).max(1);
 
     // One block per jurisdiction (the region the targets are set for), in catalog order.
     let mut blocks: Vec<(RegionCode, Vec<&Assessment>)> = Vec::new();
@@ -704,33 +926,48 @@ fn scorecard_sheet(
         }
     }
     for (jurisdiction, list) in &blocks {
-        s.text(r, 0, "地区 \\ 目标", &head)?;
-        for (i, a) in list.iter().enumerate() {
-            let label = input
-                .catalog
-                .target_in(&a.target, a.region)
-                .map_or_else(String::new, |t| t.label_zh.clone());
-            s.ws.write_string_with_format(
-                r,
-                1 + i as u16,
-                format!("{}\n{label}", a.target),
-                &head,
-            )?;
+        let targets: Vec<Option<&Target>> =
+            list.iter().map(|a| input.catalog.target_in(&a.target, a.region)).collect();
+        // The header row: each target's id and name; written again atop each page the block
+        // runs onto, so no page shows statuses under no header.
+        let label_lines =
+            targets.iter().flatten().map(|t| lines_of(input.label(t), 11)).max().unwrap_or(1);
+        let head_height = 15.0 * (label_lines + 1) as f64 + 8.0;
+        let write_head = |s: &mut Sheet, r: u32| -> Result<(), XlsxError> {
+            s.text(r, 0, input.tr("地区 \\ 目标", "Region \\ Target"), &head)?;
+            for (i, (a, t)) in list.iter().zip(&targets).enumerate() {
+                let label = t.map_or("", |t| input.label(t));
+                s.ws.write_string_with_format(
+                    r,
+                    1 + i as u16,
+                    format!("{}\n{label}", a.target),
+                    &head,
+                )?;
+            }
+            s.ws.set_row_height(r, head_height)?;
+            Ok(())
+        };
+        // A block starts on a new page unless it fits with its first rows on this one.
+        if !pages.fits(r, head_height + 3.0 * 18.0) {
+            pages.used = head_height;
+        } else {
+            pages.used -= 3.0 * 18.0;
         }
-        // Column width 18 holds about 11 bold CJK characters a line as rendered; the id takes a line.
-        let label_lines = list
-            .iter()
-            .filter_map(|a| input.catalog.target_in(&a.target, a.region))
-            .map(|t| display_width(&t.label_zh).div_ceil(20))
-            .max()
-            .unwrap_or(1);
-        s.ws.set_row_height(r, 15.0 * (label_lines + 1) as f64 + 8.0)?;
+        write_head(&mut s, r)?;
         max_col = max_col.max(list.len() as u16);
         r += 1;
-        s.text(r, 0, &input.registry.name_of(*jurisdiction), &plain.clone().set_bold())?;
-        for (i, a) in list.iter().enumerate() {
-            s.text(r, 1 + i as u16, &status_word(a), &centre)?;
+        let words: Vec<String> = list.iter().map(|a| status_word(a, input.lang)).collect();
+        let name = input.region_name(*jurisdiction);
+        let height = 15.0
+            * words.iter().map(|w| lines_of(w, 12)).chain([lines_of(&name, 20)]).max().unwrap_or(1)
+                as f64
+            + 3.0;
+        pages.fits(r, height);
+        s.ws.write_string_with_format(r, 0, &name, &plain.clone().set_bold())?;
+        for (i, w) in words.iter().enumerate() {
+            s.ws.write_string_with_format(r, 1 + i as u16, w, &centre)?;
         }
+        s.ws.set_row_height(r, height)?;
         r += 1;
         // The children, on their own figures, where the target can be judged that way.
         let drill_down = input.region.is_none_or(|code| code == *jurisdiction);
@@ -741,40 +978,44 @@ fn scorecard_sheet(
             Vec::new()
         };
         for child in children {
-            s.text(r, 0, &format!("  {}", input.registry.name_of(child)), &plain)?;
-            for (i, a) in list.iter().enumerate() {
-                let Some(target) = input.catalog.target_in(&a.target, a.region) else { continue };
-                // A zone under a target that leaves the zones out (ZB-1) is not judged.
-                let judged = assess::target_children(input.registry, target, *jurisdiction, day)
-                    .contains(&child);
-                if judged && applies_to_children(input.catalog, target) && a.region == target.region
-                {
-                    let c = assess::assess_target_in(
-                        input.catalog,
-                        input.registry,
-                        input.observations,
-                        input.as_of,
-                        target,
-                        child,
-                    );
-                    s.text(r, 1 + i as u16, c.status.label_zh(), &centre)?;
-                } else {
-                    s.text(r, 1 + i as u16, "—", &centre)?;
-                }
+            let words = child_words(input, (list, &targets), (*jurisdiction, child));
+            let name = format!("  {}", input.region_name(child));
+            let height = 15.0
+                * words
+                    .iter()
+                    .map(|w| lines_of(w, 12))
+                    .chain([lines_of(&name, 20)])
+                    .max()
+                    .unwrap_or(1) as f64
+                + 3.0;
+            if !pages.fits(r, height) {
+                write_head(&mut s, r)?;
+                pages.used += head_height;
+                r += 1;
             }
+            s.ws.write_string_with_format(r, 0, &name, &plain)?;
+            for (i, w) in words.iter().enumerate() {
+                s.ws.write_string_with_format(r, 1 + i as u16, w, &centre)?;
+            }
+            s.ws.set_row_height(r, height)?;
             r += 1;
         }
         r += 1;
+        pages.used += 15.0;
     }
-    status_conditional_formats(s.ws, 1, 1, r.max(first), max_col)?;
+    status_conditional_formats(s.ws, (1, 1), (r.max(first), max_col), input.lang)?;
     s.ws.write_string(
         r,
         0,
-        "注：“—”表示该目标是辖区总量目标，不按下级地区单独评估（或该目标不计功能区）；下级地区（含功能区）按其自身数据评估比例类和“每个下级地区”类目标。",
+        input.tr(
+            "注：“—”表示该目标是辖区总量目标，不按下级地区单独评估（或该目标不计功能区）；下级地区（含功能区）按其自身数据评估比例类和“每个下级地区”类目标。",
+            "Note: “—” marks a target for the jurisdiction's total, not judged per child region (or one that leaves the functional zones out); child regions (zones included) are judged on their own figures for ratios and “every child region” targets.",
+        ),
     )?;
-    s.fit(10.0, 24.0)?;
+    s.ws.set_page_breaks(&pages.breaks)?;
+    s.width(0, 24.0)?;
     for c in 1..=max_col {
-        s.width(c, 18.0)?;
+        s.width(c, 13.0)?;
     }
     s.ws.set_freeze_panes(0, 1)?;
     Ok(())
@@ -883,29 +1124,41 @@ fn target_sheet(
     let plain = cell_format();
     let label = Format::new().set_bold().set_align(FormatAlign::Top);
     let each_child_parent = is_each_child_parent(target, a);
+    let goal_words = match input.lang {
+        Lang::Zh => goal_text(target, a),
+        Lang::En => goal_text_en(target, a),
+    };
     let (goal, goal_shown) = if each_child_parent {
-        (100.0, format!("{}（达标地区占比 100%）", goal_text(target, a)))
+        let share = input.tr("（达标地区占比 100%）", " (100% of child regions comply)");
+        (100.0, format!("{goal_words}{share}"))
     } else {
-        (a.goal, goal_text(target, a))
+        (a.goal, goal_words)
     };
     let dec = if each_child_parent { 1 } else { decimals_for(target, a) };
 
     s.ws.write_string_with_format(
         0,
         0,
-        format!("{} {}", target.id, target.label_zh),
+        format!("{} {}", target.id, input.label(target)),
         &title_format(),
     )?;
+    let timing = timing_text(target, input.lang);
     let info: [(&str, String); 6] = [
-        ("地区", format!("{} {}", a.region, a.region_name)),
-        ("目标", format!("{goal_shown}，期限 {}", timing_text(target))),
-        ("来源", source_text(input.catalog, target)),
-        ("状态", status_word(a)),
-        ("说明", a.explanation_zh.clone()),
+        (input.tr("地区", "Region"), format!("{} {}", a.region, input.region_name(a.region))),
         (
-            "基期值",
+            input.tr("目标", "Goal"),
+            match input.lang {
+                Lang::Zh => format!("{goal_shown}，期限 {timing}"),
+                Lang::En => format!("{goal_shown}, deadline {timing}"),
+            },
+        ),
+        (input.tr("来源", "Source"), source_text(input.catalog, target)),
+        (input.tr("状态", "Status"), status_word(a, input.lang)),
+        (input.tr("说明", "Why"), input.explanation(a).to_string()),
+        (
+            input.tr("基期值", "Baseline"),
             match (a.outcome.baseline, a.outcome.baseline_date) {
-                (Some(v), Some(d)) => format!("{}（{d}）", assess::format_number(v)),
+                (Some(v), Some(d)) => format!("{} ({d})", assess::format_number(v)),
                 _ => "—".to_string(),
             },
         ),
@@ -913,19 +1166,29 @@ fn target_sheet(
     for (i, (k, v)) in info.iter().enumerate() {
         let r = 1 + i as u32;
         s.ws.write_string_with_format(r, 0, *k, &label)?;
-        if *k == "状态" {
+        if i == 3 {
             s.ws.write_string_with_format(r, 1, v, &status_format(&Format::new(), a.color))?;
         } else {
             // Long texts span the table's width and wrap.
             let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
             s.ws.merge_range(r, 1, r, 4, v, &wrap)?;
-            s.ws.set_row_height(r, 15.0 * (display_width(v) / 60 + 1) as f64 + 2.0)?;
+            s.ws.set_row_height(r, 15.0 * (display_width(v) / 44 + 1) as f64 + 2.0)?;
         }
     }
 
     let header_row = 8u32;
-    let actual_head = if each_child_parent { "达标地区占比（%）" } else { "实际值" };
-    let heads = ["报告期", actual_head, "按进度应达", "目标值", "完成目标（%）"];
+    let actual_head = if each_child_parent {
+        input.tr("达标地区占比（%）", "Child regions that comply (%)")
+    } else {
+        input.tr("实际值", "Actual")
+    };
+    let heads = [
+        input.tr("报告期", "Quarter"),
+        actual_head,
+        input.tr("按进度应达", "Expected by now"),
+        input.tr("目标值", "Goal"),
+        input.tr("完成目标（%）", "Of the goal (%)"),
+    ];
     for (c, h) in heads.iter().enumerate() {
         s.text(header_row, c as u16, h, &head)?;
     }
@@ -940,85 +1203,134 @@ fn target_sheet(
         s.number(r, 4, percent_of_goal(cmp, row.actual, goal), &number_format(1))?;
     }
     if rows.is_empty() {
-        s.text(header_row + 1, 0, "尚无数据", &plain)?;
+        s.text(header_row + 1, 0, input.tr("尚无数据", "No data yet"), &plain)?;
     }
     let mut next_row = header_row + 2 + rows.len().max(1) as u32;
     if !target.also.is_empty() {
         s.ws.write_string(
             next_row,
             0,
-            "注：本目标还有其他条件，见“汇总”表的说明；此表只列主要条件。",
+            input.tr(
+                "注：本目标还有其他条件，见“汇总”表的说明；此表只列主要条件。",
+                "Note: this target has further conditions, see the “Summary” sheet; this sheet tracks the main one.",
+            ),
         )?;
         next_row += 2;
     }
+    // The header repeated on every printed page: the tracking table's, or, when a list of
+    // child regions follows, that list's, which then starts on a page of its own (the tracking
+    // table and the chart fill the first), so no child row prints under the quarters' header.
+    let mut repeat = header_row;
     if !a.child_assessments.is_empty() {
-        // Each child's own status, worst first, so the ones to follow up are on top.
-        for (c, h) in ["下级地区", "最新值", "报告期", "状态"].iter().enumerate() {
-            s.text(next_row, c as u16, h, &head)?;
-        }
-        let mut children: Vec<&assess::ChildOutcome> = a.child_assessments.iter().collect();
-        children.sort_by_key(|c| (c.status == Status::Achieved, c.region));
-        for (i, c) in children.iter().enumerate() {
-            let r = next_row + 1 + i as u32;
-            s.text(r, 0, &c.region_name, &plain)?;
-            s.number(
-                r,
-                1,
-                c.latest,
-                &number_format(if target.check.goal.fract() == 0.0 { 0 } else { 2 }),
-            )?;
-            s.text(r, 2, &c.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
-            s.text(r, 3, c.status.label_zh(), &status_format(&plain, c.color))?;
-        }
+        // Below the chart (320 px, about 17 rows from the table's header), on a new page.
+        next_row = next_row.max(header_row + 18);
+        s.ws.set_page_breaks(&[next_row])?;
+        repeat = next_row;
+        children_table(&mut s, input, (target, a), next_row)?;
     }
-    s.fit(12.0, 18.0)?;
-    s.ws.set_repeat_rows(header_row, header_row)?;
+    s.fit(10.0, 14.0)?;
+    if !a.child_assessments.is_empty() {
+        // The child regions' names (秀山土家族苗族自治县, Xiushan Tujia and Miao Autonomous County).
+        s.width(
+            0,
+            match input.lang {
+                Lang::Zh => 20.0,
+                Lang::En => 26.0,
+            },
+        )?;
+    }
+    s.ws.set_repeat_rows(repeat, repeat)?;
 
     if !rows.is_empty() {
-        let last = header_row + rows.len() as u32;
-        let name = sheet;
-        let mut chart = Chart::new(ChartType::Line);
-        let series_style = [
-            (1u16, 0x1565C0u32, ChartLineDashType::Solid),
-            (2, 0xEF6C00, ChartLineDashType::Dash),
-            (3, 0x2E7D32, ChartLineDashType::LongDash),
-        ];
-        for (col, rgb, dash) in series_style {
-            if col == 2 && rows.iter().all(|r| r.expected.is_none()) {
-                continue;
-            }
-            let marker = if col == 1 {
-                ChartMarker::new().set_type(ChartMarkerType::Circle).set_size(6).clone()
-            } else {
-                ChartMarker::new().set_none().clone()
-            };
-            chart
-                .add_series()
-                .set_name((name, header_row, col))
-                .set_categories((name, header_row + 1, 0, last, 0))
-                .set_values((name, header_row + 1, col, last, col))
-                .set_format(
-                    ChartLine::new()
-                        .set_color(XlsxColor::RGB(rgb))
-                        .set_width(2.25)
-                        .set_dash_type(dash),
-                )
-                .set_marker(&marker);
-        }
-        // The title is the sheet's own (its first cell): a string given here would be read
-        // as a range when it holds a `!`.
-        chart.title().set_name((name, 0, 0));
-        if let Some(min) =
-            axis_floor(rows.iter().flat_map(|r| [Some(r.actual), r.expected, Some(goal)]).flatten())
-        {
-            chart.y_axis().set_min(min);
-        }
-        chart.legend().set_position(ChartLegendPosition::Bottom);
-        chart.show_empty_cells_as(ChartEmptyCells::Connected);
-        chart.set_width(640).set_height(340);
-        s.ws.insert_chart(header_row, 6, &chart)?;
+        let chart = tracking_chart(sheet, (&rows, header_row), goal);
+        // Beside the table, a little apart from it; narrow enough that the page keeps 9 pt.
+        s.ws.insert_chart_with_offset(header_row, 5, &chart, 12, 0)?;
     }
     Ok(())
+}
+
+/// A target sheet's list of child regions at `row`, each with its own status, worst first so
+/// the ones to follow up are on top.
+fn children_table(
+    s: &mut Sheet,
+    input: &ReportInput,
+    (target, a): (&Target, &Assessment),
+    row: u32,
+) -> Result<(), XlsxError> {
+    let head = header_format();
+    let plain = cell_format();
+    let heads = [
+        input.tr("下级地区", "Child region"),
+        input.tr("最新值", "Latest"),
+        input.tr("报告期", "Quarter"),
+        input.tr("状态", "Status"),
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        s.text(row, c as u16, h, &head)?;
+    }
+    let mut children: Vec<&assess::ChildOutcome> = a.child_assessments.iter().collect();
+    children.sort_by_key(|c| (c.status == Status::Achieved, c.region));
+    for (i, c) in children.iter().enumerate() {
+        let r = row + 1 + i as u32;
+        let name = input.region_name(c.region);
+        s.ws.write_string_with_format(r, 0, &name, &plain.clone().set_text_wrap())?;
+        if display_width(&name) > 24 {
+            s.ws.set_row_height(r, 30.0)?;
+        }
+        let decimals = if target.check.goal.fract() == 0.0 { 0 } else { 2 };
+        s.number(r, 1, c.latest, &number_format(decimals))?;
+        s.text(r, 2, &c.period.map_or_else(|| "—".to_string(), |p| p.to_string()), &plain)?;
+        s.text(r, 3, input.status(c.status), &status_format(&plain, c.color))?;
+    }
+    Ok(())
+}
+
+/// The native line chart of a target's tracking table (`rows` under `header_row`): actual,
+/// expected and goal.
+fn tracking_chart(
+    sheet: &str,
+    (rows, header_row): (&[TrackRow], u32),
+    goal: f64,
+) -> Chart {
+    let last = header_row + rows.len() as u32;
+    let name = sheet;
+    let mut chart = Chart::new(ChartType::Line);
+    let series_style = [
+        (1u16, 0x1565C0u32, ChartLineDashType::Solid),
+        (2, 0xEF6C00, ChartLineDashType::Dash),
+        (3, 0x2E7D32, ChartLineDashType::LongDash),
+    ];
+    for (col, rgb, dash) in series_style {
+        if col == 2 && rows.iter().all(|r| r.expected.is_none()) {
+            continue;
+        }
+        let marker = if col == 1 {
+            ChartMarker::new().set_type(ChartMarkerType::Circle).set_size(6).clone()
+        } else {
+            ChartMarker::new().set_none().clone()
+        };
+        chart
+            .add_series()
+            .set_name((name, header_row, col))
+            .set_categories((name, header_row + 1, 0, last, 0))
+            .set_values((name, header_row + 1, col, last, col))
+            .set_format(
+                ChartLine::new().set_color(XlsxColor::RGB(rgb)).set_width(2.25).set_dash_type(dash),
+            )
+            .set_marker(&marker);
+    }
+    // The title is the sheet's own (its first cell): a string given here would be read as a
+    // range when it holds a `!`.
+    chart.title().set_name((name, 0, 0));
+    if let Some(min) =
+        axis_floor(rows.iter().flat_map(|r| [Some(r.actual), r.expected, Some(goal)]).flatten())
+    {
+        chart.y_axis().set_min(min);
+    }
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.show_empty_cells_as(ChartEmptyCells::Connected);
+    chart.set_width(480).set_height(320);
+    chart
 }
 
 fn sources_sheet(
@@ -1026,28 +1338,66 @@ fn sources_sheet(
     rows: &[Assessment],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(ws, SOURCES)?;
+    let [_, _, _, sources, _] = fixed_sheets(input.lang);
+    let mut s = Sheet::new(ws, sources)?;
     let head = header_format();
     let plain = cell_format();
-    let heads = [
-        "地区代码",
-        "地区",
-        "报告期",
-        "指标",
-        "指标名称",
-        "数值",
-        "单位",
-        "来源文件",
-        "SHA-256",
-        "导入时间",
-        "工作表",
-        "单元格",
-    ];
-    s.ws.write_string_with_format(0, 0, "计算所用数值及其来源文件", &title_format())?;
+    let heads = match input.lang {
+        Lang::Zh => [
+            "地区代码",
+            "地区",
+            "报告期",
+            "指标",
+            "指标名称",
+            "数值",
+            "单位",
+            "来源文件",
+            "SHA-256",
+            "导入时间",
+            "工作表",
+            "单元格",
+        ],
+        Lang::En => [
+            "Code",
+            "Region",
+            "Quarter",
+            "Metric",
+            "Metric name",
+            "Value",
+            "Unit",
+            "File",
+            "SHA-256",
+            "Imported",
+            "Sheet",
+            "Cell",
+        ],
+    };
+    // The title and the note span the printed columns, wrapped, so they print whole.
+    let printed = 2;
+    s.ws.merge_range(
+        0,
+        0,
+        0,
+        printed,
+        input.tr("计算所用数值及其来源文件", "The values used and the files they came from"),
+        &title_format().set_text_wrap().set_align(FormatAlign::Top),
+    )?;
+    s.ws.set_row_height(0, 40.0)?;
     // Kept for Excel (filter, check a figure against its file), not for paper: printing the
     // workbook prints this note, not the thousands of rows (the print area is set below). The
     // rows stream out in order (constant memory), so the note is written first.
-    s.ws.write_string(1, 0, "本表供在 Excel 中筛选、核对每个数值的来源文件；打印时只打印本说明。")?;
+    s.ws.merge_range(
+        1,
+        0,
+        1,
+        printed,
+        input.tr(
+            "本表供在 Excel 中筛选、核对每个数值的来源文件；打印时只打印本说明。",
+            "This sheet is for filtering and checking each value against its file in Excel; printing it prints this note only.",
+        ),
+        &Format::new().set_text_wrap().set_align(FormatAlign::Top),
+    )?;
+    s.ws.set_row_height(1, 60.0)?;
     for (c, h) in heads.iter().enumerate() {
         s.text(2, c as u16, h, &head)?;
     }
@@ -1068,17 +1418,20 @@ fn sources_sheet(
         if !scopes.iter().any(|s| input.registry.is_within(v.region, *s)) {
             continue;
         }
-        let name =
-            by_region.entry(v.region).or_insert_with(|| input.registry.name_of(v.region)).clone();
+        let name = by_region.entry(v.region).or_insert_with(|| input.region_name(v.region)).clone();
         let metric = input.catalog.metric(&v.metric);
         s.text(r, 0, &v.region.to_string(), &plain)?;
         s.text(r, 1, &name, &plain)?;
         s.text(r, 2, &v.period.to_string(), &plain)?;
         s.text(r, 3, &v.metric, &plain)?;
-        s.text(r, 4, metric.map_or("", |m| m.label_zh.as_str()), &plain)?;
+        s.text(r, 4, metric.map_or("", |m| input.tr(&m.label_zh, &m.label_en)), &plain)?;
         let dec = if v.value.fract() == 0.0 { 0 } else { 2 };
         s.number(r, 5, Some(v.value), &number_format(dec))?;
-        s.text(r, 6, metric.map_or("", |m| m.unit.as_str()), &plain)?;
+        let unit = metric.map_or_else(String::new, |m| match input.lang {
+            Lang::Zh => m.unit.clone(),
+            Lang::En => carestaff_domain::english::unit(&m.unit, v.value).trim().to_string(),
+        });
+        s.text(r, 6, &unit, &plain)?;
         s.text(r, 7, &v.file_name, &plain)?;
         s.text(r, 8, &v.sha256, &plain)?;
         s.text(r, 9, &v.imported_at, &plain)?;
@@ -1087,9 +1440,10 @@ fn sources_sheet(
         r += 1;
     }
     if r == 3 {
-        s.text(r, 0, "尚无导入的数据", &plain)?;
+        s.text(r, 0, input.tr("尚无导入的数据", "Nothing imported yet"), &plain)?;
     }
-    s.ws.set_print_area(0, 0, 1, heads.len() as u16 - 1)?;
+    // The note only: the file names and hashes would shrink its type.
+    s.ws.set_print_area(0, 0, 1, printed)?;
     s.fit(8.0, 44.0)?;
     s.width(8, 66.0)?;
     s.ws.set_freeze_panes(3, 0)?;
@@ -1097,35 +1451,77 @@ fn sources_sheet(
     Ok(())
 }
 
+/// The method in words, paragraph by paragraph, in `lang`.
+fn method_paragraphs(input: &ReportInput) -> Vec<String> {
+    let (as_of, last) = (input.as_of, Period::last_ended_by(input.as_of));
+    match input.lang {
+        Lang::Zh => vec![
+            format!("评估日期为 {as_of}：只使用该日期前已结束季度的数据，最新报告期为 {last}。"),
+            "无数据：该地区没有任何数值；数据不足：只有一个数值且尚未达到目标，无法判断进度。最新值已满足目标即为“已达成”，优先于以下各项。".to_string(),
+            format!(
+                "有期限的目标：以最早的数值（或目标规定的基期值）为基期 y₀，按天计算已过时间占比 f（限于 0–1），按进度应达 E = y₀ + f·(目标值 − y₀)，进度比 R = (最新值 − y₀)/(E − y₀)。R ≥ {ON_TRACK} 为“按进度推进”，{NEEDS_ACCELERATION} ≤ R < {ON_TRACK} 为“需加快”，0 ≤ R < {NEEDS_ACCELERATION} 为“进度滞后”，R < 0 为“背离目标”（分界值与欧盟统计局、加拿大统计局和 Open SDG 一致，按线性进度计算）。"
+            ),
+            "期限过后只有“已达成”或“未达成”两种结果，以期限当日或之前的最后一个数值判断。".to_string(),
+            "按年度的流量目标（如每年培训人次）：以当年累计值对照按季度折算的目标 G·q/4（第 q 季度末）；年度结束后只有“已达成”或“未达成”。一年一次的事项（如举办技能大赛）尚未完成时，期限所在季度之前为“数据不足”，期限所在季度内为“需加快”，期限过后为“未达成”。".to_string(),
+            "“每个下级地区”类目标：逐个评估下级地区（不含开发区等功能区），全部达标才算达成；否则期限前为“进度滞后”、期限后为“未达成”，并显示达标地区数。".to_string(),
+            "长期要求（无期限）：按最新值判断“已达成”或“进度滞后”。上级地区的比例指标一律由下级分子、分母合计后重新计算。".to_string(),
+            "颜色：已达成、按进度推进为绿色；需加快为黄色；进度滞后、背离目标、未达成为红色；无数据、数据不足为灰色。".to_string(),
+        ],
+        Lang::En => vec![
+            format!("As of {as_of}: only quarters ended by then are used; the latest is {last}."),
+            "No data: the region has no value at all; insufficient data: one value only and the goal not met, so no pace can be judged. A latest value that meets the goal is achieved, whatever follows.".to_string(),
+            format!(
+                "Targets with a deadline: the baseline y₀ is the earliest value (or one the target sets); f is the share of the time to the deadline elapsed, in days (0–1); the value expected by now is E = y₀ + f·(goal − y₀); the pace ratio is R = (latest − y₀)/(E − y₀). R ≥ {ON_TRACK} on track, {NEEDS_ACCELERATION} ≤ R < {ON_TRACK} needs acceleration, 0 ≤ R < {NEEDS_ACCELERATION} off track, R < 0 moving away (the cut-offs of Eurostat, Statistics Canada and Open SDG, applied to a straight line)."
+            ),
+            "After the deadline only achieved or missed, judged on the last value on or before it.".to_string(),
+            "Annual flow targets (training person-times a year): the year to date against the goal pro-rated by quarter, G·q/4 after quarter q; a closed year is achieved or missed. A once-a-year item (a skills competition) not yet done is insufficient data before the deadline's quarter, needs acceleration within it, and missed after it.".to_string(),
+            "“Every child region” targets: each child region is assessed alone (functional zones excluded); achieved only when all comply, otherwise off track before the deadline and missed after it, with the count that comply.".to_string(),
+            "Standing requirements (no deadline): achieved or off track on the latest value. A parent's ratios are always recomputed from its children's summed numerators and denominators.".to_string(),
+            "Colours: achieved and on track green; needs acceleration amber; off track, moving away and missed red; no data and insufficient data grey.".to_string(),
+        ],
+    }
+}
+
 fn method_sheet(
     input: &ReportInput,
     rows: &[Assessment],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let s = Sheet::new(ws, METHOD)?;
+    let [_, _, _, _, method] = fixed_sheets(input.lang);
+    let s = Sheet::new(ws, method)?;
     let head = header_format();
     let wrap = wrap_format();
     let para = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    s.ws.write_string_with_format(0, 0, "评估方法", &title_format())?;
-    let paragraphs = [
-        format!("评估日期为 {}：只使用该日期前已结束季度的数据，最新报告期为 {}。", input.as_of, Period::last_ended_by(input.as_of)),
-        "无数据：该地区没有任何数值；数据不足：只有一个数值且尚未达到目标，无法判断进度。最新值已满足目标即为“已达成”，优先于以下各项。".to_string(),
-        format!(
-            "有期限的目标：以最早的数值（或目标规定的基期值）为基期 y₀，按天计算已过时间占比 f（限于 0–1），按进度应达 E = y₀ + f·(目标值 − y₀)，进度比 R = (最新值 − y₀)/(E − y₀)。R ≥ {ON_TRACK} 为“按进度推进”，{NEEDS_ACCELERATION} ≤ R < {ON_TRACK} 为“需加快”，0 ≤ R < {NEEDS_ACCELERATION} 为“进度滞后”，R < 0 为“背离目标”（分界值与欧盟统计局、加拿大统计局和 Open SDG 一致，按线性进度计算）。"
-        ),
-        "期限过后只有“已达成”或“未达成”两种结果，以期限当日或之前的最后一个数值判断。".to_string(),
-        "按年度的流量目标（如每年培训人次）：以当年累计值对照按季度折算的目标 G·q/4（第 q 季度末）；年度结束后只有“已达成”或“未达成”。".to_string(),
-        "“每个下级地区”类目标：逐个评估下级地区（不含开发区等功能区），全部达标才算达成；否则期限前为“进度滞后”、期限后为“未达成”，并显示达标地区数。".to_string(),
-        "长期要求（无期限）：按最新值判断“已达成”或“进度滞后”。上级地区的比例指标一律由下级分子、分母合计后重新计算。".to_string(),
-        "颜色：已达成、按进度推进为绿色；需加快为黄色；进度滞后、背离目标、未达成为红色；无数据、数据不足为灰色。".to_string(),
-    ];
+    s.ws.write_string_with_format(0, 0, input.tr("评估方法", "Method"), &title_format())?;
+    // English keeps the quote as issued and adds the target's English label beside it.
+    let en = input.lang == Lang::En;
+    let (heads, widths): (&[&str], &[f64]) = if en {
+        (
+            &[
+                "Target",
+                "In English",
+                "Document",
+                "Clause",
+                "Quote (as issued)",
+                "Interpretation (as written)",
+                "Inherited from",
+            ],
+            &[8.0, 22.0, 24.0, 12.0, 44.0, 26.0, 8.0],
+        )
+    } else {
+        (
+            &["目标编号", "文件", "条款", "原文", "解读说明", "继承自"],
+            &[8.0, 26.0, 14.0, 56.0, 30.0, 8.0],
+        )
+    };
+    let last_col = heads.len() as u16 - 1;
+    let paragraphs = method_paragraphs(input);
     for (i, p) in paragraphs.iter().enumerate() {
         let r = 1 + i as u32;
-        s.ws.merge_range(r, 0, r, 5, p, &para)?;
-        s.ws.set_row_height(r, 15.0 * (display_width(p) / 150 + 1) as f64 + 4.0)?;
+        s.ws.merge_range(r, 0, r, last_col, p, &para)?;
+        s.ws.set_row_height(r, 15.0 * (display_width(p) / 130 + 1) as f64 + 4.0)?;
     }
     let header_row = 2 + paragraphs.len() as u32;
-    let heads = ["目标编号", "文件", "条款", "原文", "解读说明", "继承自"];
     for (c, h) in heads.iter().enumerate() {
         s.ws.write_string_with_format(header_row, c as u16, *h, &head)?;
     }
@@ -1139,33 +1535,34 @@ fn method_sheet(
         let Some(t) = input.catalog.target_in(&a.target, a.region) else { continue };
         let doc = input.catalog.document(&t.document);
         let doc_text = doc.map_or_else(String::new, |d| {
+            let title = if en && !d.title_en.is_empty() { &d.title_en } else { &d.title };
             if d.number.is_empty() {
-                d.title.clone()
+                title.clone()
             } else {
-                format!("{}\n{}", d.title, d.number)
+                format!("{title}\n{}", d.number)
             }
         });
-        let interpretation =
-            t.interpretation.as_ref().map_or_else(String::new, |i| format!("【解读】{i}"));
-        let cells = [
-            t.id.clone(),
-            doc_text,
-            t.clause.clone(),
-            t.quote.clone(),
-            interpretation,
-            t.inherited_from.clone().unwrap_or_default(),
-        ];
+        let interpretation = t
+            .interpretation
+            .as_ref()
+            .map_or_else(String::new, |i| format!("{}{i}", input.tr("【解读】", "")));
+        let mut cells = vec![t.id.clone(), doc_text, t.clause.clone(), t.quote.clone()];
+        if en {
+            cells.insert(1, t.label_en.clone());
+        }
+        cells.push(interpretation);
+        cells.push(t.inherited_from.clone().unwrap_or_default());
         let mut lines = 1;
         for (c, text) in cells.iter().enumerate() {
             s.ws.write_string_with_format(r, c as u16, text, &wrap)?;
             // LibreOffice and Excel set CJK a little narrower than two units: allow for it.
-            let width = [12, 36, 22, 70, 42, 12][c];
+            let width = (widths[c] * 1.1) as usize;
             lines = lines.max(text.lines().map(|l| display_width(l) / width + 1).sum::<usize>());
         }
-        s.ws.set_row_height(r, 15.0 * lines.min(12) as f64 + 4.0)?;
+        s.ws.set_row_height(r, 15.0 * lines.min(14) as f64 + 4.0)?;
         r += 1;
     }
-    for (c, w) in [10.0, 32.0, 20.0, 62.0, 38.0, 10.0].iter().enumerate() {
+    for (c, w) in widths.iter().enumerate() {
         s.ws.set_column_width(c as u16, *w)?;
     }
     s.ws.set_repeat_rows(header_row, header_row)?;

@@ -118,7 +118,7 @@ pub fn split_sheet(sheet: &SplitSheet) -> Result<Vec<u8>, XlsxError> {
         "上级目标".to_string(),
         format!("{} {}", t.check.comparator.pretty(), value_text(&t.unit, t.check.goal)),
         "期限".to_string(),
-        timing_text(t),
+        timing_text(t, carestaff_domain::Lang::Zh),
     ];
     for (c, text) in facts.iter().enumerate() {
         let f = if c % 2 == 0 { head.clone() } else { plain.clone() };

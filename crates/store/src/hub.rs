@@ -384,6 +384,30 @@ impl PgStore {
         last_event(&mut *self.client(), region, period)
     }
 
+    /// The last review event of every region and quarter that has one:
+    /// `(region, quarter, event)`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails.
+    pub fn latest_reviews(&self) -> Result<Vec<(RegionCode, Period, ReviewEventRow)>, StoreError> {
+        let rows = self.client().query(
+            "SELECT DISTINCT ON (e.region, e.period) e.action, a.name, e.at, e.reason, e.region, e.period
+             FROM review_event e JOIN account a ON a.id = e.account_id
+             ORDER BY e.region, e.period, e.id DESC",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let region =
+                    u32::try_from(row.get::<_, i32>(4)).ok().and_then(RegionCode::from_u32)?;
+                let period = Period::from_index(row.get(5))?;
+                Some((region, period, event_row(row)))
+            })
+            .collect())
+    }
+
     /// The review trail of a region and quarter, oldest first.
     ///
     /// # Errors

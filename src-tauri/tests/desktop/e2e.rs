@@ -725,6 +725,9 @@ async fn without_data_the_overview_points_to_import_and_a_bad_goal_is_named_besi
     // Everything grey: the page says where the data comes from, with a way there.
     let hint = s.text("#no-data-yet").await;
     assert!(hint.contains("导入"), "{hint}");
+    let page = s.text("#page-overview").await;
+    assert!(!page.contains("2026Q3") && !page.contains("2026Q2"), "{page}");
+    assert!(s.all("#overview-period, #turned-red, #turned-red-none").await.is_empty());
     let link = s.js("return document.querySelector('#no-data-yet a').getAttribute('href');").await;
     assert_eq!(link, json!("#/import"));
 
@@ -826,5 +829,164 @@ async fn the_region_page_lists_the_zones_and_manages_the_office_units() {
         s.all("button[data-rename='370375']").await.is_empty(),
         "a retired unit is not changed again"
     );
+    s.finish().await;
+}
+
+/// The value the core reads for a region's metric in a quarter, from a database file.
+fn stored_value(db: &Path, region: &str, metric: &str, period: &str) -> Option<f64> {
+    let store = Store::open(db).expect("open the database");
+    store
+        .current_values(Some(region.parse().expect("code")), Some(period.parse().expect("period")))
+        .expect("values")
+        .into_iter()
+        .find(|v| v.metric == metric)
+        .map(|v| v.value)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_county_office_is_asked_once_and_lands_on_its_own_region() {
+    let db = scratch("county-home.db");
+    let s = launch(&db).await;
+    // First start: the question, once, in a banner; the answer on the Settings page.
+    assert_eq!(s.js("return document.getElementById('office-banner').hidden").await, json!(false));
+    s.click("#office-choose").await;
+    s.wait_css("#page-settings[data-ready='1']").await;
+    s.js("const l = document.getElementById('office-level-0'); l.value = '500000'; l.dispatchEvent(new Event('change'));").await;
+    s.wait_css("#office-level-1 option[value='500105']").await;
+    s.js("const l = document.getElementById('office-level-1'); l.value = '500105'; l.dispatchEvent(new Event('change'));").await;
+    s.click("#office-save").await;
+    assert!(s.text("#office-saved").await.contains("江北区"));
+    s.finish().await;
+
+    // The next start opens on 江北区's own page, and asks nothing.
+    let s = launch(&db).await;
+    s.wait_css("#page-home[data-ready='1']").await;
+    assert_eq!(s.js("return document.getElementById('office-banner').hidden").await, json!(true));
+    assert!(s.text("#home-title").await.starts_with("江北区"));
+    // Its own figures this quarter against the last, as the core rolls them up.
+    let shown: Vec<String> = serde_json::from_value(
+        s.js("return [...document.querySelectorAll('#home-figures tr[data-metric=\"talent_total\"] td')].map(td => td.textContent)").await,
+    )
+    .expect("cells");
+    let now = stored_value(&db, "500105", "talent_total", "2026Q3").expect("Q3 value");
+    let before = stored_value(&db, "500105", "talent_total", "2026Q2").expect("Q2 value");
+    assert_eq!(
+        shown[..3],
+        [
+            "养老服务人才数".to_string(),
+            format!("{}人", assess::format_number(now)),
+            format!("{}人", assess::format_number(before))
+        ]
+    );
+    // What is due and by when; its share of Chongqing's target.
+    assert!(s.text("#home-due").await.starts_with("2026Q3的报表"));
+    let cq1 = s.text("#home-contributions li[data-target='CQ-1']").await;
+    assert!(cq1.contains("占重庆市") && cq1.contains("目标≥ 25,000人"), "{cq1}");
+    assert!(
+        s.all("#home-targets tr[data-target='CQ-6']").await.len() == 1,
+        "each_child targets of the parent apply"
+    );
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_imports_the_importable_files_and_keeps_the_refused_with_their_fixes() {
+    let db = scratch("batch.db");
+    let s = launch(&db).await;
+    s.client.set_window_size(1366, 768).await.expect("window size");
+    // Ten returns that can be imported, each a district's talent headcount for 2026Q3…
+    let districts = [
+        ("万州区", "500101"),
+        ("涪陵区", "500102"),
+        ("渝中区", "500103"),
+        ("大渡口区", "500104"),
+        ("江北区", "500105"),
+        ("沙坪坝区", "500106"),
+        ("九龙坡区", "500107"),
+        ("南岸区", "500108"),
+        ("北碚区", "500109"),
+        ("綦江区", "500110"),
+    ];
+    let mut files = Vec::new();
+    for (i, (name, _)) in districts.iter().enumerate() {
+        let f = scratch(&format!("batch-{i:02}-{name}.xlsx"));
+        workbook(
+            &f,
+            "2026Q3",
+            &[
+                vec![json!("地区"), json!("养老服务人才数（人）")],
+                vec![json!(format!("重庆市{name}")), json!(1_501 + i)],
+            ],
+        );
+        files.push(f);
+    }
+    // …and three that cannot: every cell wrong, an unknown district beside a good one (the
+    // good row must not be imported without the file), and a file that is no spreadsheet.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    files.push(fixtures.join("openpyxl_every_cell_error.xlsx"));
+    let half = scratch("batch-half-unknown.xlsx");
+    workbook(
+        &half,
+        "2026Q3",
+        &[
+            vec![json!("地区"), json!("养老服务人才数（人）")],
+            vec![json!("重庆市长寿区"), json!(9_999)],
+            vec![json!("不存在区"), json!(10)],
+        ],
+    );
+    files.push(half);
+    let junk = scratch("batch-not-a-spreadsheet.xlsx");
+    std::fs::write(&junk, "这不是电子表格").expect("write");
+    files.push(junk);
+    let changshou_before = stored_value(&db, "500115", "talent_total", "2026Q3");
+
+    s.open("#/import", "import").await;
+    for f in &files {
+        s.wait_css("#test-path").await.send_keys(&f.display().to_string()).await.expect("type");
+        s.click("#test-add").await;
+    }
+    s.click("#preview-btn").await;
+    s.wait_css("#import-summary").await;
+    // The batch is not blocked by its refused files: 10 can go, 3 cannot, and the page says so.
+    assert!(s.text("#fix-errors").await.starts_with("10 个文件可以导入；3 个文件有错误"));
+    assert_eq!(s.wait_css("#commit-btn").await.attr("disabled").await.expect("attr"), None);
+    // At 1366×768 the results start below the buttons: the page brings them into view.
+    let top =
+        s.js("return document.getElementById('import-results').getBoundingClientRect().top").await;
+    assert!(top.as_f64().is_some_and(|t| (-2.0..400.0).contains(&t)), "results at {top}");
+    s.click("#commit-btn").await;
+    s.wait_css("#import-results[data-committed='1']").await;
+    // Each importable file went in whole; the refused ones stay listed, each with its problems.
+    for (i, (name, code)) in districts.iter().enumerate() {
+        let value = (1_501 + i) as f64;
+        assert_eq!(stored_value(&db, code, "talent_total", "2026Q3"), Some(value), "{name}");
+    }
+    assert_eq!(
+        stored_value(&db, "500115", "talent_total", "2026Q3"),
+        changshou_before,
+        "not half a file"
+    );
+    let left: Vec<String> = serde_json::from_value(
+        s.js("return [...document.querySelectorAll('#pending li .mono')].map(x => x.textContent.split('/').pop())").await,
+    )
+    .expect("pending");
+    assert_eq!(
+        left,
+        [
+            "openpyxl_every_cell_error.xlsx",
+            "batch-half-unknown.xlsx",
+            "batch-not-a-spreadsheet.xlsx"
+        ]
+    );
+    assert!(s.text("#still-refused").await.contains("3"));
+    let refused = s.all("#import-results .file-report.rejected").await;
+    assert_eq!(refused.len(), 3);
+    for r in refused {
+        let errors = r.find_all(Locator::Css("tr.error-row")).await.expect("errors");
+        assert!(!errors.is_empty(), "every refused file lists its problems");
+    }
+    let top =
+        s.js("return document.getElementById('import-results').getBoundingClientRect().top").await;
+    assert!(top.as_f64().is_some_and(|t| (-2.0..400.0).contains(&t)), "results at {top}");
     s.finish().await;
 }

@@ -140,6 +140,18 @@ struct CliArgs {
     lang: Lang,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HomeArgs {
+    code: Option<String>,
+    as_of: String,
+}
+
+#[derive(Deserialize)]
+struct ChoicesArgs {
+    parent: Option<String>,
+}
+
 /// Runs a command for `account`: the pages' reads, then the writes, then the command line's.
 pub(super) fn dispatch(
     pg: &mut PgStore,
@@ -167,6 +179,15 @@ pub(super) fn dispatch(
             json(&hub_requests::target_page(db, account, &a.id, region, &a.as_of, lang)?)
         }
         n if n.starts_with("split_") => split(db, account, n, body),
+        "home" => {
+            let a: HomeArgs = parse_args(body)?;
+            json(&hub_requests::home_page(db, account, a.code.as_deref(), &a.as_of)?)
+        }
+        "region_choices" => {
+            let a: ChoicesArgs = parse_args(body)?;
+            json(&app::region_choices_of(a.parent.as_deref())?)
+        }
+        "review_notes" => json(&hub_requests::returned_reports(db, account)?),
         "submissions" => json(&requests::submissions(db)?),
         "catalog" => json(&requests::catalog_view(db)?),
         "export_file" => {

@@ -5,8 +5,8 @@ use plotters::prelude::DrawingBackend;
 
 use super::canvas::{bold, regular, Anchor, Canvas};
 use super::{
-    display_unit, explanation, footer, header, on_color, place_label, ChartData, ChartError, Lang,
-    FAINT, INK, MARGIN, MUTED,
+    explanation, footer, header, number_with_unit, on_color, place_label, ChartData, ChartError,
+    Lang, FAINT, INK, MARGIN, MUTED,
 };
 use carestaff_domain::assess::{format_number, Assessment, Status};
 use carestaff_domain::catalog::{Comparator, Target, Timing};
@@ -55,7 +55,7 @@ impl<'a> Bullet<'a> {
             let label = match (fig.each_child, lang) {
                 (true, Lang::Zh) => format!("{}个达标", format_number(latest)),
                 (true, Lang::En) => format!("{} comply", format_number(latest)),
-                (false, _) => format!("{}{}", format_number(latest), fig.unit),
+                (false, _) => number_with_unit(latest, &fig.unit, lang),
             };
             let t = bold(20.0);
             if end - left > cv.m.width(&label, t) + 24.0 {
@@ -74,11 +74,10 @@ impl<'a> Bullet<'a> {
             (true, Lang::Zh) => format!("目标：全部{}个地区达标", format_number(fig.goal)),
             (true, Lang::En) => format!("Goal: all {} comply", format_number(fig.goal)),
             (false, _) => format!(
-                "{} {}{}{}",
+                "{} {}{}",
                 lang.pick("目标", "Goal"),
                 fig.comparator.pretty(),
-                format_number(fig.goal),
-                fig.unit
+                number_with_unit(fig.goal, &fig.unit, lang)
             ),
         };
         place_label(cv, gx, band_top - 26.0, &goal_label, 18.0, INK, (left, right))?;
@@ -88,10 +87,9 @@ impl<'a> Bullet<'a> {
             cv.line((ex, band_top + 4.0), (ex, band_bottom - 4.0), "#37474F", 4.0, None)?;
             cv.line((ex, band_bottom), (ex, band_bottom + 30.0), "#37474F", 1.5, Some((3.0, 3.0)))?;
             let label = format!(
-                "{} {}{}",
+                "{} {}",
                 lang.pick("按进度应达", "Expected by now"),
-                format_number(expected),
-                fig.unit
+                number_with_unit(expected, &fig.unit, lang)
             );
             let y = band_bottom + 52.0;
             place_label(cv, ex, y, &label, 18.0, "#37474F", (left + 24.0, right))?;
@@ -156,7 +154,7 @@ fn figures(a: &Assessment, target: &Target) -> Figures {
             // A standing requirement's "expected" is the goal itself: not worth a second mark.
             expected: a.outcome.expected.filter(|_| target.timing != Timing::Standing),
             comparator: a.comparator,
-            unit: display_unit(&a.unit),
+            unit: a.unit.clone(),
             each_child: false,
         },
     }
@@ -170,9 +168,10 @@ fn key_figures(
 ) -> Vec<(String, String)> {
     let o = &a.outcome;
     let dash = || "—".to_string();
-    let with_unit = |v: f64| format!("{}{}", format_number(v), fig.unit);
+    let with_unit = |v: f64| number_with_unit(v, &fig.unit, lang);
     let due = match target.timing {
-        Timing::Deadline(d) => format!("{} {d}", lang.pick("期限", "due")),
+        // The tile is headed 期限 / Due already.
+        Timing::Deadline(d) => d.to_string(),
         Timing::Annual => lang.pick("每年", "every year").to_string(),
         Timing::Standing => lang.pick("长期", "standing").to_string(),
     };
@@ -189,10 +188,9 @@ fn key_figures(
             (
                 lang.pick("每个地区的目标", "Goal in each region").to_string(),
                 format!(
-                    "{}{}{}",
+                    "{}{}",
                     a.comparator.pretty(),
-                    format_number(a.goal),
-                    display_unit(&target.unit)
+                    number_with_unit(a.goal, &target.unit, lang)
                 ),
             ),
             (lang.pick("期限", "Due").to_string(), due),

@@ -378,12 +378,31 @@ fn explanation(a: &Assessment, lang: Lang) -> &str {
     }
 }
 
-/// Units such as `是/否` (yes/no) are not worth printing after a number.
-fn display_unit(unit: &str) -> String {
-    if unit == "是/否" {
-        String::new()
-    } else {
-        unit.to_string()
+/// A unit as written after a number in `lang` (English with its space: " persons"); units
+/// such as `是/否` (yes/no) are not worth printing.
+fn display_unit(unit: &str, lang: Lang) -> String {
+    match lang {
+        _ if unit == "是/否" => String::new(),
+        Lang::Zh => unit.to_string(),
+        Lang::En => carestaff_domain::english::unit(unit, 2.0),
+    }
+}
+
+/// `v` with its unit in `lang`, singular for one in English ("≥1 institution").
+fn number_with_unit(v: f64, unit: &str, lang: Lang) -> String {
+    let unit = match lang {
+        _ if unit == "是/否" => String::new(),
+        Lang::Zh => unit.to_string(),
+        Lang::En => carestaff_domain::english::unit(unit, v),
+    };
+    format!("{}{unit}", carestaff_domain::assess::format_number(v))
+}
+
+/// A region's name in `lang` (the official English form on English charts).
+fn region_name(data: &ChartData, code: carestaff_domain::RegionCode, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => data.registry.name_of(code),
+        Lang::En => data.registry.name_en(code),
     }
 }
 
@@ -396,7 +415,7 @@ fn header<DB: DrawingBackend>(
     lang: Lang,
 ) -> Result<(), ChartError> {
     let title = format!("{} {}", target.id, target_label(target, lang));
-    let region = data.registry.name_of(a.region);
+    let region = region_name(data, a.region, lang);
     let period = a.outcome.period.map_or_else(String::new, |p| p.to_string());
     let subtitle = match (lang, period.is_empty()) {
         (Lang::Zh, false) => format!("{region} · 评估日期 {} · 最新数据 {period}", data.as_of),

@@ -76,7 +76,7 @@ impl<'a> Ranking<'a> {
         let (target, rows, row_h) = (self.target, &self.rows, self.row_h);
         let w = cv.w;
         let title = format!("{} {}", target.id, target_label(target, lang));
-        let region_name = data.registry.name_of(self.region);
+        let region_name = super::region_name(data, self.region, lang);
         let subtitle = match lang {
             Lang::Zh => format!(
                 "{region_name}下属{}个地区排名 · 各地区截至{}的最新数据",
@@ -91,7 +91,7 @@ impl<'a> Ranking<'a> {
         };
         title_block(cv, &title, &subtitle, None, lang)?;
 
-        let unit = display_unit(&target.unit);
+        let unit = display_unit(&target.unit, lang);
         let goal = target.check.goal;
         let goal_words =
             format!("{}{}{}", target.check.comparator.pretty(), format_number(goal), unit);
@@ -106,11 +106,18 @@ impl<'a> Ranking<'a> {
         let value_type = regular(15.0);
         let name_w = rows
             .iter()
-            .map(|a| cv.m.width(&a.region_name, name_type))
+            .map(|a| cv.m.width(&super::region_name(data, a.region, lang), name_type))
             .fold(0.0, f64::max)
             .min(col_w * 0.35);
+        // One rule for the decimals of every figure in the list (`assess::ranking_decimals`).
+        let decimals = carestaff_domain::assess::ranking_decimals(
+            rows.iter().filter_map(|a| a.outcome.latest),
+        );
         let value_text = |a: &Assessment| {
-            a.outcome.latest.map_or_else(|| lang.status(Status::NoData).to_string(), format_number)
+            a.outcome.latest.map_or_else(
+                || lang.status(Status::NoData).to_string(),
+                |v| carestaff_domain::assess::format_fixed(v, decimals),
+            )
         };
         let value_w =
             rows.iter().map(|a| cv.m.width(&value_text(a), value_type)).fold(0.0, f64::max);
@@ -124,10 +131,21 @@ impl<'a> Ranking<'a> {
                 }
             }
             seen.sort_by_key(|s| Status::ALL.iter().position(|x| x == s));
-            let mut items: Vec<(LegendMark, String)> = seen
-                .iter()
-                .map(|s| (LegendMark::Swatch(s.color().hex()), lang.status(*s).to_string()))
-                .collect();
+            // One swatch a colour, naming the statuses it stands for (已达成/按进度推进 are both
+            // green): two swatches of one green would ask the reader to tell them apart.
+            let mut items: Vec<(LegendMark, String)> = Vec::new();
+            let mut colours: Vec<&str> = Vec::new();
+            for s in &seen {
+                let hex = s.color().hex();
+                let words = lang.status(*s).to_string();
+                match colours.iter().position(|c| *c == hex) {
+                    Some(i) => items[i].1 = format!("{}/{words}", items[i].1),
+                    None => {
+                        colours.push(hex);
+                        items.push((LegendMark::Swatch(hex), words));
+                    }
+                }
+            }
             items.push((
                 LegendMark::Line(INK, Some((6.0, 4.0))),
                 format!("{} {goal_words}", lang.pick("目标", "Goal")),
@@ -173,7 +191,8 @@ impl<'a> Ranking<'a> {
             for (i, a) in chunk.iter().enumerate() {
                 let row = i as f64;
                 let mid = at(0.0, row + 0.5).1;
-                let name = cv.m.ellipsize(&a.region_name, name_type, name_w);
+                let name =
+                    cv.m.ellipsize(&super::region_name(data, a.region, lang), name_type, name_w);
                 let name_y = mid + name_type.size * 0.36;
                 cv.text(bar_left - 12.0, name_y, &name, name_type, INK, Anchor::End)?;
                 match a.outcome.latest {
@@ -182,7 +201,7 @@ impl<'a> Ranking<'a> {
                         let end = v.clamp(least, max);
                         let bar = [(0.0, row + pad), (end, row + 1.0 - pad)];
                         plot.draw(&Rectangle::new(bar, rgb(fill).filled())).map_err(drawing)?;
-                        let label = format_number(v);
+                        let label = value_text(a);
                         let lx = at(v.max(least), row).0 + 6.0;
                         cv.text_halo(lx, mid + 5.0, &label, value_type, INK, Anchor::Start)?;
                     }

@@ -90,7 +90,7 @@ impl Scorecard {
         for (i, (region, rows)) in self.groups.iter().enumerate() {
             let cx = MARGIN + i as f64 * (col_w + gap);
             cv.rect(cx, TOP, col_w, HEAD_H - 6.0, "#263238")?;
-            let name = cv.m.ellipsize(&data.registry.name_of(*region), head, col_w - 24.0);
+            let name = cv.m.ellipsize(&super::region_name(data, *region, lang), head, col_w - 24.0);
             cv.text(cx + 12.0, TOP + 23.0, &name, head, "#FFFFFF", Anchor::Start)?;
             let mut dx = cx + 12.0;
             for (color, n) in color_counts(rows.iter()).iter().filter(|(_, n)| *n > 0) {

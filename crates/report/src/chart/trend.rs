@@ -53,7 +53,7 @@ impl<'a> Trend<'a> {
                 .map_err(drawing)?;
         }
         let mut taken = f.goal_and_deadline(&self.a, lang)?;
-        let last_label = f.latest_label();
+        let last_label = f.latest_label(lang);
         if let Some((lx, ly, label)) = &last_label {
             taken.push(cv.m.label_box(*lx, *ly, label, LATEST_TYPE, Anchor::Middle));
         }
@@ -212,7 +212,7 @@ impl<'c, 'f, DB: DrawingBackend> Frame<'c, 'f, DB> {
             lang.pick("目标", "Goal"),
             a.comparator.pretty(),
             format_number(plan.goal),
-            plan.unit
+            display_unit(&plan.unit, lang)
         );
         let goal_type = bold(17.0);
         let goal_label_y = if gy - 10.0 > self.top + 24.0 { gy - 10.0 } else { gy + 24.0 };
@@ -244,10 +244,10 @@ impl<'c, 'f, DB: DrawingBackend> Frame<'c, 'f, DB> {
 
     /// Where the latest value's label goes (drawn with the series, on top; placed before the
     /// projection's label so that it can avoid it).
-    fn latest_label(&self) -> Option<(f64, f64, String)> {
+    fn latest_label(&self, lang: Lang) -> Option<(f64, f64, String)> {
         let plan = self.plan;
         plan.points.last().map(|&(d, v)| {
-            let label = format!("{}{}", format_number(v), plan.unit);
+            let label = format!("{}{}", format_number(v), display_unit(&plan.unit, lang));
             let lw = self.cv.m.width(&label, LATEST_TYPE);
             let lx = self.x(d).clamp(self.left + lw / 2.0, self.right - lw / 2.0);
             let y = self.y(v);
@@ -285,7 +285,7 @@ impl<'c, 'f, DB: DrawingBackend> Frame<'c, 'f, DB> {
             "{} {}{}",
             lang.pick("按近期速度约", "At recent pace ≈"),
             format_number(to.1),
-            plan.unit
+            display_unit(&plan.unit, lang)
         );
         let below_goal = to.1 < plan.goal;
         let place = (px - 10.0, py);
@@ -295,7 +295,7 @@ impl<'c, 'f, DB: DrawingBackend> Frame<'c, 'f, DB> {
                 cv.text_halo(px - 10.0, ly, &label, PROJECTION_TYPE, color, Anchor::End)?;
                 Ok(None)
             }
-            None => Ok(Some(format!("{}{}", format_number(to.1), plan.unit))),
+            None => Ok(Some(format!("{}{}", format_number(to.1), display_unit(&plan.unit, lang)))),
         }
     }
 
@@ -441,7 +441,7 @@ fn trend_plan(data: &ChartData, target: &Target, region: RegionCode, a: &Assessm
     .map(|(p, v)| (p.end_date(), v))
     .collect();
     let goal = target.check.goal;
-    let unit = display_unit(&target.unit);
+    let unit = display_unit(&target.unit, Lang::Zh);
     match target.timing {
         Timing::Annual => {
             let year = a.outcome.period.map_or(last_period.year(), |p| p.year());
