@@ -293,7 +293,7 @@ fn import_one(
         Ok(bytes) => bytes,
         Err(e) => return Ok(FileReport::unreadable(&f.name, &e)),
     };
-    let remembered = state.store()?.column_mappings_all()?;
+    let remembered = ingest::remembered_choices(&*state.store()?)?;
     let parsed = ingest::parse_file(
         &ingest::file_name_of(&f.name),
         &bytes,

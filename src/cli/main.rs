@@ -531,6 +531,7 @@ impl ImportArgs {
             mappings,
             skips: self.skips.clone(),
             skip_unknown: self.skip_unknown,
+            ..Options::default()
         })
     }
 }

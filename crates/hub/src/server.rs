@@ -992,7 +992,7 @@ fn import_one(
         let e = std::io::Error::new(std::io::ErrorKind::FileTooLarge, "too large");
         return Ok(FileReport::unreadable(name, &e));
     }
-    let remembered = pg.column_mappings_all()?;
+    let remembered = ingest::remembered_choices(pg)?;
     let mut parsed = ingest::parse_file(
         &ingest::file_name_of(name),
         bytes,
