@@ -1661,3 +1661,175 @@ mod returns {
         assert_eq!(rolled(&store, "500000", "talent_total", "2025Q2"), Some(sum));
     }
 }
+
+/// The conventions Chinese statistical tables follow (`tests/fixtures/conventions/`, issue 20):
+/// every value with its sheet and cell, and the exact errors and warnings, as the manifest says.
+mod conventions {
+    use super::*;
+    use carestaff_domain::{Part, Span};
+    use carestaff_ingest::{Choice, ChoiceKind};
+    use serde_json::Value;
+
+    fn dir() -> PathBuf {
+        root().join("tests/fixtures/conventions")
+    }
+
+    fn options(args: &Value) -> Options {
+        let mut o = Options::default();
+        if let Some(p) = args["period"].as_str() {
+            o.period = Some(period(p));
+        }
+        for (h, m) in args["map"].as_object().into_iter().flatten() {
+            o.mappings.push((h.clone(), m.as_str().unwrap_or_default().to_string()));
+        }
+        o.skips.extend(
+            args["skip"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_string)),
+        );
+        for (name, c) in args["alias"].as_object().into_iter().flatten() {
+            o.choices.push(Choice::new(
+                ChoiceKind::Alias,
+                name.clone(),
+                c.as_str().unwrap_or_default(),
+            ));
+        }
+        o.context = args["context"].as_str().map(code);
+        o
+    }
+
+    /// (sheet, cell, code) of each problem, sorted.
+    fn problems(list: &[ingest::Problem]) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = list
+            .iter()
+            .map(|p| {
+                let code = serde_json::to_value(p.code)
+                    .expect("code")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                (p.sheet.clone(), p.cell.clone(), code)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn listed(e: &Value, key: &str) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = e[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                (s("sheet"), s("cell"), s("code"))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    type Cell = (String, String, String, String, String, String, String, String);
+
+    #[test]
+    fn every_convention_fixture_reads_as_its_manifest_says() {
+        let manifest: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir().join("expected.json")).expect("manifest"),
+        )
+        .expect("json");
+        let entries = manifest.as_array().expect("entries");
+        assert!(entries.len() >= 26, "the manifest lists {} entries", entries.len());
+        let mut failures = Vec::new();
+        for e in entries {
+            let file = e["file"].as_str().expect("file");
+            let path = dir().join(file);
+            let bytes = std::fs::read(&path).expect("fixture");
+            let opts = options(&e["args"]);
+            let parsed = ingest::parse_file(
+                file,
+                &bytes,
+                Catalog::builtin(),
+                Registry::builtin(),
+                &opts,
+                &Default::default(),
+            );
+            let mut got: Vec<Cell> = parsed
+                .values()
+                .map(|v| {
+                    let part = if v.part == Part::Own { "own" } else { "total" };
+                    let span = if v.span == Span::YearToDate { "ytd" } else { "quarter" };
+                    (
+                        v.sheet.to_string(),
+                        v.cell(),
+                        v.region.to_string(),
+                        v.period.to_string(),
+                        v.metric.to_string(),
+                        carestaff_domain::assess::format_number(v.value),
+                        part.to_string(),
+                        span.to_string(),
+                    )
+                })
+                .collect();
+            got.sort();
+            let mut want: Vec<Cell> = e["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| {
+                    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+                    let n = carestaff_domain::assess::format_number(
+                        v["value"].as_f64().expect("value"),
+                    );
+                    (
+                        s("sheet"),
+                        s("cell"),
+                        s("region"),
+                        s("period"),
+                        s("metric"),
+                        n,
+                        s("part"),
+                        s("span"),
+                    )
+                })
+                .collect();
+            want.sort();
+            let outcome = if parsed.errors.is_empty() { "imported" } else { "rejected" };
+            let args = &e["args"];
+            if outcome != e["outcome"].as_str().unwrap_or_default() {
+                failures.push(format!("{file} {args}: {outcome}: {:?}", problems(&parsed.errors)));
+                continue;
+            }
+            if problems(&parsed.errors) != listed(e, "errors") {
+                failures.push(format!(
+                    "{file} {args}: errors {:?}, not {:?}",
+                    problems(&parsed.errors),
+                    listed(e, "errors")
+                ));
+            }
+            if problems(&parsed.warnings) != listed(e, "warnings") {
+                failures.push(format!(
+                    "{file} {args}: warnings {:?}, not {:?}",
+                    problems(&parsed.warnings),
+                    listed(e, "warnings")
+                ));
+            }
+            if outcome == "imported" && got != want {
+                failures.push(format!("{file} {args}: values\n  got  {got:?}\n  want {want:?}"));
+            }
+            // What is parsed is what is stored.
+            let mut store = Store::open_in_memory().expect("db");
+            let report = import(&mut store, &path, &opts);
+            let stored = store.current_values(None, None).expect("values").len();
+            let expected = if outcome == "imported" { want.len() } else { 0 };
+            if stored != expected {
+                failures.push(format!(
+                    "{file} {args}: {stored} values stored, not {expected}: {:?}",
+                    report.errors
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

@@ -43,6 +43,18 @@ struct Planned {
 /// Layout choices a table used, to remember with its jurisdiction once the file is imported.
 type LayoutLearn = (ChoiceKind, String, String);
 
+/// A table found, before its rows are read.
+struct TableStart {
+    plan: Plan,
+    forced: Option<u32>,
+    ctx: SheetContext,
+    problems: Vec<Problem>,
+    headers: HashMap<u32, (String, (u32, u32))>,
+    layout_key: String,
+    applied: Vec<AppliedChoice>,
+    learn: Vec<LayoutLearn>,
+}
+
 struct SheetRun<'c> {
     index: usize,
     meta: SheetMeta,
@@ -198,44 +210,94 @@ impl<'c> Parser<'c> {
             &self.mappings(hint, &sheet),
             self.options.skip_unknown,
         );
+        let Some(start) = self.find_table(&run, &matcher) else {
+            run.skipped = true;
+            self.run = Some(run);
+            return Flow::SkipSheet;
+        };
+        run.learn = start.learn;
+        if run.earlier.is_none() {
+            run.earlier = Some(start.ctx.clone());
+        }
+        let sheet_idx = self.store.sheet_index(&run.meta.name);
+        let names = Names::new(self.env.registry, &sheet, hint, self.options.context, self.choices);
+        let mut table = TableReader::new(TableSetup {
+            env: self.env,
+            matcher,
+            sheet,
+            sheet_idx,
+            plan: start.plan.clone(),
+            ctx: start.ctx,
+            names,
+            first_record: self.store.records.len(),
+            problems: start.problems,
+            headers: start.headers,
+            layout_key: start.layout_key,
+            applied: start.applied,
+        });
+        // The buffered rows after the header are the table's first rows (or the next table's).
+        let after = start.plan.header_end().unwrap_or(0);
+        let head_rows = std::mem::take(&mut run.head);
+        let mut carried = None;
+        for (k, row) in head_rows.iter().enumerate().filter(|(_, r)| r.index > after) {
+            if let RowRead::NewTable(rows) = table.row(row, &mut self.store) {
+                let mut rest = rows;
+                rest.extend(head_rows[k + 1..].iter().cloned());
+                carried = Some(rest);
+                break;
+            }
+        }
+        run.merges_at_plan = run.merges.len();
+        run.planned.push(Planned { head: head_rows, plan: start.plan, forced: start.forced });
+        run.table = Some(table);
+        self.tables += 1;
+        self.run = Some(run);
+        match carried {
+            Some(rows) => self.next_table(rows),
+            None => Flow::Continue,
+        }
+    }
+
+    /// Finds the table in the buffered rows: its plan (with the header row, region column and
+    /// period place the user chose, given now or remembered for the layout), the sheet's
+    /// context, and the notes and choices to learn. `None` (recorded) when there is none.
+    fn find_table(
+        &mut self,
+        run: &SheetRun<'_>,
+        matcher: &HeaderMatcher<'_>,
+    ) -> Option<TableStart> {
+        let sheet = run.meta.name.as_str();
         let rows_below = run.head.last().map_or(0, |r| r.index + 1);
         let merges = MergeIndex::new(&run.merges, rows_below);
         let head = Head { rows: &run.head, merges: &merges };
-        let scopes = self.scopes_of(hint);
-        let sheet_name = run.meta.named.then_some(run.meta.name.as_str());
-        let detector =
-            Detector { head: &head, m: &matcher, registry: self.env.registry, sheet_name };
-        let forced = self.choices.layout_choice(
-            self.env.registry,
-            &scopes,
-            ChoiceKind::HeaderRow,
-            &sheet,
-            |v| {
+        let scopes = self.scopes_of(run.hint);
+        let registry = self.env.registry;
+        let sheet_name = run.meta.named.then_some(sheet);
+        let detector = Detector { head: &head, m: matcher, registry, sheet_name };
+        let forced =
+            self.choices.layout_choice(registry, &scopes, ChoiceKind::HeaderRow, sheet, |v| {
                 let r = v.trim().parse::<u32>().ok()?.checked_sub(1)?;
                 head.row(r)?;
                 Some(head.layout_key(&[r]))
-            },
-        );
+            });
         let forced_row =
             forced.as_ref().and_then(|(v, _)| v.trim().parse::<u32>().ok()?.checked_sub(1));
         let Some(mut plan) = detector.detect(forced_row) else {
             if !run.planned.is_empty() {
                 // A header under the first table that starts nothing readable: its rows are
                 // not left out unsaid.
-                self.errors.push(unreadable_second_table(&run.meta.name, &head));
-            } else if !run.head.is_empty() {
-                self.no_table.push(explain_no_table(&run.meta.name, &head, self.env.registry));
+                self.errors.push(unreadable_second_table(sheet, &head));
+            } else {
+                if !run.head.is_empty() {
+                    self.no_table.push(explain_no_table(sheet, &head, registry));
+                }
+                self.readings.push(SheetReading::new(sheet, Layout::None));
             }
-            if run.planned.is_empty() {
-                self.readings.push(SheetReading::new(&run.meta.name, Layout::None));
-            }
-            run.skipped = true;
-            self.run = Some(run);
-            return Flow::SkipSheet;
+            return None;
         };
         let layout_key = head.layout_key(&plan.header_rows());
         let mut applied = Vec::new();
-        run.learn.clear();
+        let mut learn = Vec::new();
         if let (Some((value, origin)), Some(row)) = (&forced, forced_row) {
             applied.push(note(
                 ChoiceKind::HeaderRow,
@@ -245,15 +307,16 @@ impl<'c> Parser<'c> {
                 format!("第{}行为表头", row + 1),
             ));
             if *origin == Origin::Given {
-                run.learn.push((ChoiceKind::HeaderRow, head.layout_key(&[row]), value.clone()));
+                learn.push((ChoiceKind::HeaderRow, head.layout_key(&[row]), value.clone()));
             }
         }
+        let layout_of = |_: &str| Some(layout_key.clone());
         let region_col = self.choices.layout_choice(
-            self.env.registry,
+            registry,
             &scopes,
             ChoiceKind::RegionColumn,
-            &sheet,
-            |_| Some(layout_key.clone()),
+            sheet,
+            layout_of,
         );
         if let Some((value, origin)) = region_col {
             if let Some((_, c)) = read::parse_a1(&format!("{}1", value.trim().to_uppercase())) {
@@ -267,30 +330,25 @@ impl<'c> Parser<'c> {
                     format!("{letter}列为地区"),
                 ));
                 if origin == Origin::Given {
-                    run.learn.push((ChoiceKind::RegionColumn, layout_key.clone(), letter));
+                    learn.push((ChoiceKind::RegionColumn, layout_key.clone(), letter));
                 }
             }
         }
-        let period_from = self.choices.layout_choice(
-            self.env.registry,
-            &scopes,
-            ChoiceKind::PeriodFrom,
-            &sheet,
-            |_| Some(layout_key.clone()),
-        );
+        let period_from =
+            self.choices.layout_choice(registry, &scopes, ChoiceKind::PeriodFrom, sheet, layout_of);
         let mut problems = Vec::new();
-        let ctx_input = ContextInput {
+        let input = ContextInput {
             head: &head,
             table_start: plan.header_start(),
             sheet_name,
             file: &self.file,
-            registry: self.env.registry,
-            scope_hint: hint,
-            sheet: &sheet,
+            registry,
+            scope_hint: run.hint,
+            sheet,
             period_from: period_from.as_ref().map(|(v, _)| v.clone()),
             earlier: run.earlier.as_ref(),
         };
-        let ctx = sheet_context(&ctx_input, &mut problems);
+        let ctx = sheet_context(&input, &mut problems);
         match (&ctx.period, &period_from) {
             (Some(found), Some((value, origin))) if matches!(found.source, Source::Chosen(_)) => {
                 let (at, at_zh) = found.source.describe();
@@ -302,56 +360,27 @@ impl<'c> Parser<'c> {
                     format!("报告期取自{at_zh}"),
                 ));
                 if *origin == Origin::Given {
-                    run.learn.push((ChoiceKind::PeriodFrom, layout_key.clone(), value.clone()));
+                    learn.push((ChoiceKind::PeriodFrom, layout_key.clone(), value.clone()));
                 }
             }
             (Some(found), None) if found.source == Source::Given => {
-                if let Some(place) = period_source(&ctx_input, found.value.0) {
-                    run.learn.push((ChoiceKind::PeriodFrom, layout_key.clone(), place));
+                if let Some(place) = period_source(&input, found.value.0) {
+                    learn.push((ChoiceKind::PeriodFrom, layout_key.clone(), place));
                 }
             }
             _ => {}
         }
         let headers = header_texts(&head, &plan);
-        let names = Names::new(self.env.registry, &sheet, hint, self.options.context, self.choices);
-        if run.earlier.is_none() {
-            run.earlier = Some(ctx.clone());
-        }
-        let sheet_idx = self.store.sheet_index(&run.meta.name);
-        let mut table = TableReader::new(TableSetup {
-            env: self.env,
-            matcher,
-            sheet: run.meta.name.clone(),
-            sheet_idx,
-            plan: plan.clone(),
+        Some(TableStart {
+            plan,
+            forced: forced_row,
             ctx,
-            names,
-            first_record: self.store.records.len(),
             problems,
             headers,
             layout_key,
             applied,
-        });
-        let after = plan.header_end().unwrap_or(0);
-        let head_rows = std::mem::take(&mut run.head);
-        let mut carried = None;
-        for (k, row) in head_rows.iter().enumerate().filter(|(_, r)| r.index > after) {
-            if let RowRead::NewTable(rows) = table.row(row, &mut self.store) {
-                let mut rest = rows;
-                rest.extend(head_rows[k + 1..].iter().cloned());
-                carried = Some(rest);
-                break;
-            }
-        }
-        run.merges_at_plan = run.merges.len();
-        run.planned.push(Planned { head: head_rows, plan, forced: forced_row });
-        run.table = Some(table);
-        self.tables += 1;
-        self.run = Some(run);
-        match carried {
-            Some(rows) => self.next_table(rows),
-            None => Flow::Continue,
-        }
+            learn,
+        })
     }
 
     /// Ends the current table of the sheet and looks for the next one in `rows` (its title
@@ -378,7 +407,8 @@ impl<'c> Parser<'c> {
         let pending = |r: &SheetRun<'_>| {
             r.table.is_none() && !r.skipped && (r.planned.is_empty() || !r.head.is_empty())
         };
-        if self.run.as_ref().is_some_and(pending) {
+        // Rows buffered at the sheet's end: its first table, or one under a table that ended.
+        while self.run.as_ref().is_some_and(pending) {
             self.start_table();
         }
         let Some(mut run) = self.run.take() else { return };

@@ -292,7 +292,8 @@ impl GroupRow {
         for c in 0..width {
             let direct = head.text(above, c);
             let text = if !direct.is_empty() {
-                if is_meta_line(&direct) || is_title_like(&direct) {
+                // A date or a figure above a header is a title line's, never a group's.
+                if !head.shows_text(above, c) || is_meta_line(&direct) || is_title_like(&direct) {
                     carry = None;
                     String::new()
                 } else {
@@ -350,11 +351,15 @@ pub(crate) fn is_title_like(text: &str) -> bool {
             && (t.ends_with('表') || t.contains("统计表") || t.contains("情况表")))
 }
 
-/// A title-area line (填报单位：…, 单位：人, 报告期：…) rather than a group header.
+/// A title-area line (填报单位：…, 单位：人, 报告期：…, 统计截止日期) rather than a group header.
 pub(crate) fn is_meta_line(text: &str) -> bool {
     let t = text.trim();
     t.contains('：')
         || t.contains(':')
+        || t.contains("截止")
+        || t.contains("截至")
+        || t.ends_with("日期")
+        || t.ends_with("时间")
         || ["填报", "单位", "报告期", "制表", "统计表", "季报", "年报", "表号"]
             .iter()
             .any(|w| t.starts_with(w) || t.ends_with(w))

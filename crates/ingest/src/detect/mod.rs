@@ -97,6 +97,12 @@ impl Head<'_> {
         }
     }
 
+    /// Whether the cell shown at (r, c) holds text (not a number or a date).
+    pub fn shows_text(&self, r: u32, c: u32) -> bool {
+        let (r0, c0) = self.merges.origin(r, c).unwrap_or((r, c));
+        matches!(self.get(r0, c0), Cell::Text(_))
+    }
+
     /// One past the last column of any buffered row.
     pub fn width(&self) -> u32 {
         self.rows.iter().map(Row::width).max().unwrap_or(0)

@@ -390,3 +390,4 @@ fn a_table_of_quarters_reads_each_column_as_its_quarter() {
         ]
     );
 }
+
