@@ -1731,6 +1731,53 @@ mod conventions {
         out
     }
 
+    /// The official form's certified caregivers, read two levels deep, reach the status of
+    /// CQ-9 (certification rate ≥ 60 %); a form whose certified exceed its caregivers is refused
+    /// and the status stays as it was.
+    #[test]
+    fn the_official_form_s_two_levels_of_qizhong_reach_the_status() {
+        let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+        let mut store = Store::open_in_memory().expect("db");
+        let rate = |store: &Store| {
+            let obs = store.observations(catalog).expect("observations");
+            let t = catalog.target("CQ-9").expect("CQ-9");
+            let a = assess::assess_target_in(
+                catalog,
+                registry,
+                &obs,
+                date("2025-10-15"),
+                t,
+                code("500103"),
+            );
+            (
+                a.outcome.latest.map(|x| (x * 100.0).round() / 100.0),
+                a.outcome.period.map(|p| p.to_string()),
+            )
+        };
+        let form = import(
+            &mut store,
+            &dir().join("form_two_level_qizhong_spaces_yuzhong_2025Q3.xlsx"),
+            &Options::default(),
+        );
+        assert_eq!(form.outcome, Outcome::Imported, "{:?}", form.errors);
+        // 279 certified of 464 caregivers.
+        assert_eq!(rate(&store), (Some(60.13), Some("2025Q3".to_string())));
+        let bad = import(
+            &mut store,
+            &dir().join("form_certified_exceeds_caregivers_rejected_2025Q3.xlsx"),
+            &Options::default(),
+        );
+        assert_eq!(bad.outcome, Outcome::Rejected);
+        let refused: Vec<(&str, ingest::Code)> =
+            bad.errors.iter().map(|p| (p.cell.as_str(), p.code)).collect();
+        assert_eq!(refused, vec![("D8", ingest::Code::PartExceedsWhole)]);
+        assert_eq!(
+            rate(&store),
+            (Some(60.13), Some("2025Q3".to_string())),
+            "a refused form changes nothing"
+        );
+    }
+
     type Cell = (String, String, String, String, String, String, String, String);
 
     #[test]

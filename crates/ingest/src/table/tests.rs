@@ -390,4 +390,3 @@ fn a_table_of_quarters_reads_each_column_as_its_quarter() {
         ]
     );
 }
-
