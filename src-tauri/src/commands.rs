@@ -3,6 +3,7 @@
 //! is held only around the database calls.
 
 use carestaff_app::import::ImportView;
+use carestaff_app::readings::ReadingChoice;
 use carestaff_domain::{Catalog, Lang, LocalTarget, Period, RegionCode, Registry};
 use carestaff_ingest::{self as ingest, FileReport, ImportContext, Options};
 use carestaff_store::Database;
@@ -253,7 +254,11 @@ fn read_input(f: &FileInput) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn import_options(period: Option<String>, columns: Vec<ColumnChoice>) -> CommandResult<Options> {
+fn import_options(
+    period: Option<String>,
+    columns: Vec<ColumnChoice>,
+    choices: &[ReadingChoice],
+) -> CommandResult<Options> {
     let period = period
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
@@ -277,6 +282,8 @@ fn import_options(period: Option<String>, columns: Vec<ColumnChoice>) -> Command
             .zh(format!("“{metric}”不是 Carestaff 认识的指标")));
         }
     }
+    views::readings::add_choices(&mut options, choices)
+        .map_err(|e| CommandError::invalid(e.message).zh(e.message_zh))?;
     Ok(options)
 }
 
@@ -293,7 +300,12 @@ fn import_one(
         Ok(bytes) => bytes,
         Err(e) => return Ok(FileReport::unreadable(&f.name, &e)),
     };
-    let remembered = ingest::remembered_choices(&*state.store()?)?;
+    let (remembered, office) = {
+        let store = state.store()?;
+        (ingest::remembered_choices(&*store)?, views::readings::office_region(&*store)?)
+    };
+    // The office's jurisdiction tells apart names several regions bear.
+    let options = &Options { context: options.context.or(office), ..options.clone() };
     let parsed = ingest::parse_file(
         &ingest::file_name_of(&f.name),
         &bytes,
@@ -314,9 +326,11 @@ pub async fn import_files<R: Runtime>(
     dry_run: bool,
     period: Option<String>,
     columns: Option<Vec<ColumnChoice>>,
+    choices: Option<Vec<ReadingChoice>>,
     on_progress: Channel<Progress>,
 ) -> CommandResult<ImportView> {
-    let options = import_options(period, columns.unwrap_or_default())?;
+    let options =
+        import_options(period, columns.unwrap_or_default(), &choices.unwrap_or_default())?;
     let now = Utc::now();
     blocking(app, move |state| {
         let ctx = import_context(state, now, dry_run);
@@ -351,7 +365,9 @@ pub async fn save_feedback<R: Runtime>(
     period: Option<String>,
     path: Option<String>,
 ) -> CommandResult<String> {
-    let options = import_options(period, Vec::new())?;
+    let mut options = import_options(period, Vec::new(), &[])?;
+    // The marked-up copy marks every cell a warning is about.
+    options.full_warnings = true;
     let stem = std::path::Path::new(&file.name)
         .file_stem()
         .map_or_else(|| "return".into(), |s| s.to_string_lossy().into_owned());
@@ -379,6 +395,35 @@ pub async fn save_feedback<R: Runtime>(
             other => CommandError::new(ErrorCode::Internal, other.to_string()),
         })?;
         write_file(state, &target, &book)
+    })
+    .await
+}
+
+/// The readings remembered from earlier imports, in words.
+#[tauri::command]
+pub async fn readings<R: Runtime>(
+    app: AppHandle<R>,
+) -> CommandResult<Vec<views::readings::RememberedReading>> {
+    blocking(app, |state| {
+        Ok(views::readings::remembered_readings(
+            &*state.store()?,
+            Catalog::builtin(),
+            Registry::builtin(),
+        )?)
+    })
+    .await
+}
+
+/// Forgets a remembered reading; answers the readings left.
+#[tauri::command]
+pub async fn forget_reading<R: Runtime>(
+    app: AppHandle<R>,
+    id: i64,
+) -> CommandResult<Vec<views::readings::RememberedReading>> {
+    blocking(app, move |state| {
+        let mut store = state.store()?;
+        views::readings::forget_reading(&mut *store, id)?;
+        Ok(views::readings::remembered_readings(&*store, Catalog::builtin(), Registry::builtin())?)
     })
     .await
 }
@@ -755,6 +800,7 @@ pub async fn hub_import<R: Runtime>(
     dry_run: bool,
     period: Option<String>,
     columns: Option<Vec<ColumnChoice>>,
+    choices: Option<Vec<ReadingChoice>>,
 ) -> CommandResult<serde_json::Value> {
     blocking(app, move |state| {
         let mut sent = Vec::with_capacity(files.len());
@@ -776,6 +822,7 @@ pub async fn hub_import<R: Runtime>(
             ("dryRun", dry_run.to_string()),
             ("period", period.unwrap_or_default()),
             ("columns", serde_json::Value::Array(columns).to_string()),
+            ("choices", serde_json::to_string(&choices.unwrap_or_default()).unwrap_or_default()),
         ];
         let guard = hub_lock(state)?;
         let client = guard.as_ref().ok_or_else(|| {

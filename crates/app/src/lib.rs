@@ -14,6 +14,7 @@ mod exports;
 pub mod import;
 mod pages;
 pub mod protocol;
+pub mod readings;
 mod targets;
 pub mod text;
 mod views;

@@ -680,6 +680,10 @@ fn dispatch(
             json(&app::target_page(&catalog, data, as_of, t, region, a.lang.unwrap_or_default()))
         }
         "submissions" => json(&pg.submissions()?),
+        "readings" => {
+            json(&app::readings::remembered_readings(&*pg, Catalog::builtin(), registry)?)
+        }
+        "forget_reading" => forget_reading(pg, account, body),
         "catalog" => json(&app::catalog_page(pg.local_targets()?)),
         "remove_demo_data" => {
             admin_only(account)?;
@@ -973,8 +977,56 @@ impl Upload {
             }
         }
         options.skip_unknown = self.flag("skip_unknown");
+        if let Some(list) = self.fields.get("choices").filter(|c| !c.trim().is_empty()) {
+            let choices: Vec<app::readings::ReadingChoice> = parse_args(list.as_bytes())?;
+            app::readings::add_choices(&mut options, &choices)
+                .map_err(|e| HubError::invalid(e.message, e.message_zh))?;
+        }
         Ok(options)
     }
+}
+
+#[derive(Deserialize)]
+struct ForgetArgs {
+    id: i64,
+}
+
+/// Forgets a remembered reading made for the account's region or one under it; answers the
+/// readings left.
+fn forget_reading(pg: &mut PgStore, account: &Account, body: &[u8]) -> Result<Reply, HubError> {
+    let registry = Registry::builtin();
+    let a: ForgetArgs = parse_args(body)?;
+    let list = app::readings::remembered_readings(&*pg, Catalog::builtin(), registry)?;
+    let found = list.iter().find(|r| r.id == a.id).ok_or_else(|| {
+        HubError::new(
+            HubCode::NotFound,
+            format!("no remembered reading has the id {}", a.id),
+            format!("没有编号为{}的记住的读法", a.id),
+        )
+    })?;
+    let admin = account.role == Role::Admin;
+    if !admin
+        && !app::readings::may_forget(
+            registry,
+            account.region,
+            found.scope.as_ref().map(|s| s.code),
+        )
+    {
+        return Err(HubError::new(
+            HubCode::Forbidden,
+            "this reading was remembered for a region outside your account's: ask its office or the hub's administrator",
+            "此读法属于您账户范围以外的地区：请联系该地区或平台管理员",
+        ));
+    }
+    if account.role == Role::Viewer {
+        return Err(HubError::new(
+            HubCode::Forbidden,
+            "a viewer account reads only",
+            "只读账户不能更改",
+        ));
+    }
+    app::readings::forget_reading(pg, a.id)?;
+    json(&app::readings::remembered_readings(&*pg, Catalog::builtin(), registry)?)
 }
 
 /// Reads one uploaded file as the account's submission: parsed, refused whole when any row is
@@ -993,6 +1045,8 @@ fn import_one(
         return Ok(FileReport::unreadable(name, &e));
     }
     let remembered = ingest::remembered_choices(pg)?;
+    // The account's region tells apart names several regions bear (江北区 sent by 500105).
+    let options = &Options { context: Some(account.region), ..options.clone() };
     let mut parsed = ingest::parse_file(
         &ingest::file_name_of(name),
         bytes,
@@ -1083,7 +1137,8 @@ async fn save_feedback(
         Err(e) => return error_response(e),
     };
     signed_in(&hub, token(&headers), move |pg, account| {
-        let options = upload.options()?;
+        // The marked-up copy marks every cell a warning is about, not the groups.
+        let options = Options { full_warnings: true, ..upload.options()? };
         let (name, bytes) = upload
             .files
             .first()
