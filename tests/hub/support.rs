@@ -257,7 +257,18 @@ pub fn multipart(files: &[(&str, &[u8])], fields: &[(&str, &str)]) -> (String, V
 /// Uploads files to `import_files` as the pages do.
 pub fn upload(base: &str, cookie: Option<&str>, files: &[(&str, &[u8])], dry_run: bool) -> Answer {
     let dry = dry_run.to_string();
-    let (ct, body) = multipart(files, &[("dryRun", dry.as_str())]);
+    upload_with(base, cookie, files, &mut vec![("dryRun", dry)])
+}
+
+/// Uploads files to `import_files` with the form's other fields (`choices`, `period` …).
+pub fn upload_with(
+    base: &str,
+    cookie: Option<&str>,
+    files: &[(&str, &[u8])],
+    fields: &mut Vec<(&str, String)>,
+) -> Answer {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (ct, body) = multipart(files, &fields);
     let mut req = agent()
         .post(&format!("{base}/api/import_files"))
         .header("x-carestaff", "1")

@@ -191,6 +191,8 @@ pub struct Unmapped {
     pub cell: String,
     /// The header as written: what a mapping or a skip names.
     pub header: String,
+    /// A form's value column: the choice is "this period's figures" or leave it out.
+    pub this_period: bool,
 }
 
 /// One file.
@@ -325,6 +327,7 @@ fn file_view(
                 sheet: p.sheet.clone(),
                 cell: p.cell.clone(),
                 header: h.clone(),
+                this_period: matches!(p.fix, Some(Fix::Metric { this_period: true, .. })),
             })
         })
         .collect();

@@ -460,6 +460,9 @@ impl<'c> Parser<'c> {
         for (header, value) in &end.used_mappings {
             self.choices.learn(scope, "", ChoiceKind::Metric, header, value);
         }
+        for (name, code) in &end.used_aliases {
+            self.choices.learn(scope, "", ChoiceKind::Alias, name, code);
+        }
         for (kind, layout, value) in learn {
             self.choices.learn(scope, &layout, kind, "", &value);
         }

@@ -52,12 +52,20 @@ impl TableReader<'_> {
         self.unread_columns();
         self.reading.values =
             (first..store.records.len()).map(|i| store.records[i].len as usize).sum();
+        let aliases: Vec<(String, String)> = self
+            .names
+            .applied
+            .iter()
+            .filter(|a| a.origin == crate::choices::Origin::Given)
+            .map(|a| (a.subject.clone(), a.value.clone()))
+            .collect();
         self.reading.applied.extend(std::mem::take(&mut self.names.applied));
         let regions: Vec<RegionCode> =
             (first..store.records.len()).filter_map(|i| store.records[i].region).collect();
         TableEnd {
             scope: lowest_common(self.registry(), &regions),
             used_mappings: self.matcher.used_given(),
+            used_aliases: aliases,
             errors: self.errors,
             warnings: self.warnings,
             comparisons: self.comparisons,

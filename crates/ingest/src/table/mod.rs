@@ -148,6 +148,8 @@ pub(crate) struct TableEnd {
     /// The mappings given with the import that the table used: remembered for its
     /// jurisdiction once the file is imported.
     pub used_mappings: Vec<(String, String)>,
+    /// The aliases given with the import that the table used: remembered likewise.
+    pub used_aliases: Vec<(String, String)>,
 }
 
 /// What reading a row led to.

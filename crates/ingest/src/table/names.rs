@@ -27,8 +27,8 @@ pub(crate) struct Names<'c> {
     /// The importer's own region: the hub account's, the office's.
     importer: Option<RegionCode>,
     aliases: Vec<Alias>,
-    choices: &'c ChoiceSet,
-    /// The aliases applied, for the reading's notes.
+    /// The aliases applied, for the reading's notes (given ones are remembered with the
+    /// table's jurisdiction once the file is imported).
     pub applied: Vec<AppliedChoice>,
 }
 
@@ -48,30 +48,27 @@ impl<'c> Names<'c> {
                 Some(Alias { text: normalize_name(&c.subject), code, origin: Origin::Given })
             })
             .collect();
+        // A remembered alias applies where the region it names lies inside the sheet's or the
+        // importer's jurisdiction (any, when neither is known): 渝中 remembered by 渝中区's
+        // office reads the same in the city's file.
         let scopes: Vec<RegionCode> = hint.into_iter().chain(importer).collect();
-        let remembered = choices.remembered.within(registry, &scopes, ChoiceKind::Alias);
-        let nearest: Vec<_> = if scopes.is_empty() {
-            choices.remembered.choices.iter().filter(|c| c.kind == ChoiceKind::Alias).collect()
-        } else {
-            remembered
-        };
-        for r in nearest {
+        let remembered = choices.remembered.choices.iter().filter(|c| c.kind == ChoiceKind::Alias);
+        for r in remembered {
             let Ok(code) = r.value.parse::<RegionCode>() else { continue };
+            let inside = scopes.iter().any(|s| {
+                registry.is_within(code, *s)
+                    || registry.ancestors(*s).iter().any(|a| registry.is_within(code, *a))
+            });
+            if !scopes.is_empty() && !inside {
+                continue;
+            }
             let text = normalize_name(&r.subject);
             if aliases.iter().any(|a| a.text == text) {
                 continue;
             }
             aliases.push(Alias { text, code, origin: Origin::Remembered });
         }
-        Names {
-            registry,
-            sheet: sheet.to_string(),
-            hint,
-            importer,
-            aliases,
-            choices,
-            applied: Vec::new(),
-        }
+        Names { registry, sheet: sheet.to_string(), hint, importer, aliases, applied: Vec::new() }
     }
 
     /// The region the user said a name means.
@@ -92,11 +89,6 @@ impl<'c> Names<'c> {
                 text: format!("{lead}: `{}` is {name} ({})", text.trim(), a.code),
                 text_zh: format!("{lead_zh}：“{}”读作{name}（{}）", text.trim(), a.code),
             });
-        }
-        if a.origin == Origin::Given {
-            // Remembered for the jurisdiction the name is read in: its parent's.
-            let scope = self.registry.get(a.code).and_then(|r| r.parent).or(Some(a.code));
-            self.choices.learn(scope, "", ChoiceKind::Alias, text.trim(), &a.code.to_string());
         }
         Some(a.code)
     }

@@ -2,11 +2,11 @@
 //! unit), a column per metric — or per quarter of the table's metric. A `其中` column is checked
 //! never to exceed the column it is a part of.
 
-use super::{part_checked, part_exceeds, Role, TableReader};
+use super::{column_letter, part_checked, part_exceeds, Role, TableReader};
 use crate::cells::{looks_numeric, read_value, At, CellValue};
 use crate::detect::{self, Plan};
 use crate::parsed::ValueStore;
-use crate::problem::{Code, Problem};
+use crate::problem::{Code, Fix, Problem};
 use crate::read::Row;
 use carestaff_domain::period::Period;
 use carestaff_domain::region::RegionCode;
@@ -111,13 +111,24 @@ impl TableReader<'_> {
                 None
             }
             (None, _) => {
-                self.errors.push(Problem::new(
-                    &self.sheet,
-                    cell_name(row.index, 0),
-                    Code::NoRegion,
-                    "the table has no region column and the sheet does not say whose return it is: add a 地区 column, or a line 填报单位：XX区民政局 above the table",
-                    "表格没有地区列，也看不出是哪个地区的报表：请增加“地区”列，或在表格上方写明“填报单位：XX区民政局”",
-                ));
+                // The columns with a header that are not read as metrics: one may name regions.
+                let mut columns: Vec<(String, String)> = self
+                    .headers
+                    .iter()
+                    .filter(|(c, _)| !self.wide.iter().any(|w| w.col.col == **c))
+                    .map(|(c, (text, _))| (column_letter(*c), text.clone()))
+                    .collect();
+                columns.sort_by_key(|(letter, _)| (letter.len(), letter.clone()));
+                self.errors.push(
+                    Problem::new(
+                        &self.sheet,
+                        cell_name(row.index, 0),
+                        Code::NoRegion,
+                        "the table has no region column and the sheet does not say whose return it is: say which column names the regions, or add a 地区 column, or a line 填报单位：XX区民政局 above the table",
+                        "表格没有地区列，也看不出是哪个地区的报表：请指定地区所在列，或增加“地区”列，或在表格上方写明“填报单位：XX区民政局”",
+                    )
+                    .with_fix(Fix::RegionColumn { columns }),
+                );
                 self.regionless_used = true;
                 None
             }
