@@ -157,7 +157,8 @@ impl Remembered {
 
     /// The remembered choices of `kind` that apply inside `scopes` (the jurisdictions the file
     /// points at: its own, the importer's), nearest first: each scope, then the regions above
-    /// it; choices made where no jurisdiction was known come last.
+    /// it, then the regions under it (a county's correction read again in its city's file of
+    /// the same layout); choices made where no jurisdiction was known come last.
     pub fn within<'r>(
         &'r self,
         registry: &Registry,
@@ -176,6 +177,12 @@ impl Remembered {
         for c in &chain {
             out.extend(self.choices.iter().filter(|x| x.kind == kind && x.scope == Some(*c)));
         }
+        out.extend(self.choices.iter().filter(|x| {
+            x.kind == kind
+                && x.scope.is_some_and(|s| {
+                    !chain.contains(&s) && scopes.iter().any(|w| registry.is_within(s, *w))
+                })
+        }));
         out.extend(self.choices.iter().filter(|x| x.kind == kind && x.scope.is_none()));
         out
     }
@@ -318,6 +325,17 @@ mod tests {
             |kind| r.within(reg, &[code("500103")], kind).iter().map(|c| c.id).collect::<Vec<_>>();
         assert_eq!(ids(ChoiceKind::Alias), vec![1]);
         assert_eq!(ids(ChoiceKind::Metric), vec![2, 3]);
+        let city =
+            |kind| r.within(reg, &[code("500000")], kind).iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(
+            city(ChoiceKind::Metric),
+            vec![2, 3],
+            "a county's correction, in its city's file"
+        );
+        let other =
+            |kind| r.within(reg, &[code("370300")], kind).iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(other(ChoiceKind::Alias), vec![4]);
+        assert_eq!(other(ChoiceKind::Metric), vec![3]);
     }
 
     #[test]

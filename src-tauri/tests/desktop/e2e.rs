@@ -385,7 +385,7 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
         &Default::default(),
     );
     let shown: Vec<Vec<String>> = serde_json::from_value(
-        s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].map(tr => [...tr.children].map(td => td.textContent));").await,
+        s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].map(tr => [...tr.children].slice(0, 3).map(td => td.textContent));").await,
     )
     .expect("error rows");
     let want: Vec<Vec<String>> = parsed
@@ -395,6 +395,11 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
         .collect();
     assert!(want.len() > 1);
     assert_eq!(shown, want);
+    // Beside the unknown region, the page offers to say which region it is.
+    assert_eq!(
+        s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].filter(tr => tr.querySelector('select.region-choice')).map(tr => tr.children[1].textContent)").await,
+        json!(["B4"])
+    );
     assert!(
         s.wait_css("#commit-btn").await.attr("disabled").await.expect("attr").is_some(),
         "a rejected file cannot be committed"
@@ -514,7 +519,8 @@ async fn a_reading_corrected_in_the_preview_is_applied_to_the_next_quarter() {
     let history = s.text("#history").await;
     assert!(history.contains("渝中区-2026Q4.xlsx"), "{history}");
 
-    // Forgotten, a reading is no longer applied.
+    // The remembered readings are listed on the page; one is forgotten.
+    s.click("#remembered-section summary").await;
     s.click("#remembered-readings button.forget-reading").await;
     let count = "return document.querySelectorAll('#remembered-readings tr[data-id]').length";
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
