@@ -180,8 +180,8 @@ const words = {
   forget: ["忘记", "Forget"],
   unmapped_title: ["需要您确认的列", "Columns that need your choice"],
   unmapped_help: [
-    "这些列有数字，但不是 Carestaff 认识的指标。请为每一列选择它对应的指标，或选择“不导入”，然后重新预览。选择会按地区记住。",
-    "These columns hold figures but are not metrics Carestaff knows. Choose the metric each one holds, or “leave out”, then preview again. The choice is remembered for the region.",
+    "这些列（或行）有数字，但不是 Carestaff 认识的指标。请为每一列选择它对应的指标，或选择“不导入”，选择后立即重新读取。导入后会按报送单位记住，下次自动沿用。",
+    "These columns (or rows) hold figures but are not metrics Carestaff knows. Choose the metric each one holds, or “leave out”: the file is read again at once. Once imported, the choice is remembered for the sender and applied next time.",
   ],
   choose_metric: ["请选择…", "Choose…"],
   leave_out: ["不导入此列", "Leave this column out"],

@@ -40,18 +40,19 @@ function hint(code) {
 // Problems with their sheet and cell; beside each, the correction the page offers in place
 // (a column's metric is chosen in the list of columns below).
 function problemsTable(problems, cls, id, actions) {
+  const fixes = problems.map((p) => (p.fix && p.fix.kind !== "metric" ? fixControl(p, actions.reread, actions.setPeriod) : null));
+  const withFix = fixes.some(Boolean);
   return table(
-    [t("sheet"), t("cell"), t("message"), t("fix")],
-    problems.map((p) => {
+    withFix ? [t("sheet"), t("cell"), t("message"), t("fix")] : [t("sheet"), t("cell"), t("message")],
+    problems.map((p, k) => {
       const how = hint(p.code);
-      const fix = p.fix && p.fix.kind !== "metric" ? fixControl(p, actions.reread, actions.setPeriod) : null;
       return h(
         "tr",
         { class: cls, dataset: { code: p.code, count: String(p.count || 1) } },
         h("td", {}, p.sheet || "—"),
         h("td", { class: "mono" }, p.cell || "—"),
         h("td", {}, getLang() === "zh" ? p.message_zh || p.message : p.message, how ? h("span", { class: "hint" }, ` ${how}`) : null),
-        h("td", { class: "fix-cell" }, fix),
+        withFix ? h("td", { class: "fix-cell" }, fixes[k]) : null,
       );
     }),
     { class: `list ${cls}s`, id },
