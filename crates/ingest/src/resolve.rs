@@ -132,7 +132,8 @@ fn former(
 
 /// A short name (`渝中`, `石柱`): the one region of the scope that bears it, with a warning
 /// naming the full name; several is ambiguous; none is unknown. Without a scope, a short name
-/// borne by one region in the whole country is taken; otherwise it waits for the table's scope.
+/// borne by one region in the whole country is taken; one several bear waits for the table's
+/// scope.
 fn short(
     registry: &Registry,
     text: &str,
@@ -169,7 +170,7 @@ fn short(
             .grouped(text);
             Resolved::Code(*one, Some(warning))
         }
-        [] if scope.is_none() && !last_try => Resolved::Ambiguous(Vec::new()),
+        // No region in the country bears it: waiting for a scope cannot help.
         [] => Resolved::Failed(unknown(registry, text, scope, sheet, cell)),
         many if last_try => Resolved::Failed(ambiguous(registry, text, many, sheet, cell)),
         many => Resolved::Ambiguous(many.to_vec()),
