@@ -14,6 +14,8 @@ const COMMANDS: &[&str] = &[
     "import_files",
     "save_feedback",
     "submissions",
+    "readings",
+    "forget_reading",
     "remove_demo_data",
     "catalog",
     "add_local_target",

@@ -1,8 +1,9 @@
 //! The hub's pages in a real browser: Debian's Chromium, headless, through chromedriver, against
 //! a real `carestaff serve` on a throwaway PostgreSQL. A county signs in and submits a return
-//! (whose text tries to be HTML and stays text), the city's reviewer approves it on the board,
-//! the county's next file for that quarter is refused as locked, and a leader reads the
-//! scorecard and cannot import. Screenshots of each step go to the target folder.
+//! (whose text tries to be HTML and stays text, and whose unknown column the county leaves out
+//! in the preview), the city's reviewer approves it on the board, the county's next file for
+//! that quarter is refused as locked, its next quarter's file of the same layout imports without
+//! a question, and a leader reads the scorecard and cannot import. Screenshots of each step go to the target folder.
 
 #[path = "hub/support.rs"]
 mod support;
@@ -217,6 +218,13 @@ async fn in_the_browser(base: &str) {
     b.shot("2-preview").await;
     assert!(preview.contains(HOSTILE), "the header as text: {preview}");
     assert_eq!(b.js("return window.__pwned === undefined && document.querySelectorAll('img[src=x]').length === 0").await, json!(true));
+    // Its figures under a header no metric fits wait for the county's choice: it leaves the
+    // column out in place, and the page reads the file again at once.
+    b.wait_css("#report-0[data-outcome='rejected']").await;
+    b.js("const c = document.querySelector('#unmapped-0 select.column-choice'); \
+          c.value = 'skip'; c.dispatchEvent(new Event('change'));")
+        .await;
+    b.wait_css("#report-0[data-outcome='imported']").await;
     b.click("#commit-btn").await;
     b.wait_css("#import-results[data-committed='1']").await;
     assert_eq!(
@@ -265,6 +273,28 @@ async fn in_the_browser(base: &str) {
     b.shot("4-locked").await;
     assert!(refused.contains("审核通过并锁定") && refused.contains("zibo"), "{refused}");
     assert_eq!(b.js("return document.getElementById('commit-btn').disabled").await, json!(true));
+    b.click("#clear-btn").await;
+
+    // Next quarter's file of the same layout imports without a question: the choice was
+    // remembered for 张店区, and the page says it was applied.
+    let next = scratch("zhangdian-q4.xlsx");
+    std::fs::write(
+        &next,
+        wide_return(
+            "2026年第四季度",
+            &["在岗养老服务从业人员数（人）", "持证上岗人数（人）", HOSTILE],
+            &[("张店区", &[1550.0, 1450.0, 2.0])],
+        ),
+    )
+    .expect("write");
+    b.import(&next, false).await;
+    b.wait_css("#report-0[data-outcome='imported']").await;
+    let notes = b.text("#applied-0").await;
+    assert!(notes.contains("按上次的读法"), "{notes}");
+    assert_eq!(b.js("return document.querySelectorAll('#errors-0 tr').length").await, json!(0));
+    b.click("#commit-btn").await;
+    b.wait_css("#import-results[data-committed='1']").await;
+    b.shot("4b-next-quarter").await;
     b.sign_out().await;
 
     // The city's admin adds a reporting unit on the Region page.

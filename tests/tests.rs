@@ -753,8 +753,35 @@ mod import {
     }
 
     fn check(name: &str, expected: &[(&str, &str, &str, f64)]) {
+        check_with(name, &Options::default(), expected);
+    }
+
+    /// A file with figures nothing reads is refused at the header of what holds them, with the
+    /// choice offered; once the user leaves it out it imports.
+    fn refused_until_left_out(
+        name: &str,
+        sheet: &str,
+        cell: &str,
+        header: &str,
+        expected: &[(&str, &str, &str, f64)],
+    ) {
         let mut store = Store::open_in_memory().expect("db");
         let report = import(&mut store, &fixture(name), &Options::default());
+        let found: Vec<(&str, &str, ingest::Code)> =
+            report.errors.iter().map(|p| (p.sheet.as_str(), p.cell.as_str(), p.code)).collect();
+        assert_eq!(found, vec![(sheet, cell, ingest::Code::UnmappedColumn)], "{name}");
+        assert!(
+            matches!(&report.errors[0].fix, Some(ingest::Fix::Metric { header: h, .. }) if h == header),
+            "{name}: {:?}",
+            report.errors[0].fix
+        );
+        let skip = Options { skips: vec![header.to_string()], ..Options::default() };
+        check_with(name, &skip, expected);
+    }
+
+    fn check_with(name: &str, options: &Options, expected: &[(&str, &str, &str, f64)]) {
+        let mut store = Store::open_in_memory().expect("db");
+        let report = import(&mut store, &fixture(name), options);
         assert_eq!(report.outcome, Outcome::Imported, "{name}: {:?}", report.errors);
         let mut got = values(&store);
         got.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
@@ -807,13 +834,17 @@ mod import {
             fixture(name).exists(),
             "fixture {name} missing: run tests/fixtures/make_fixtures.py"
         );
-        check(name, &CHONGQING_Q2);
+        // Its 核对列 of formulas holds figures: read as nothing only once the user says so.
+        refused_until_left_out(name, "二季度", "G4", "核对列", &CHONGQING_Q2);
     }
 
     #[test]
     fn long_layout_with_units_and_percent_text() {
-        check(
+        refused_until_left_out(
             "openpyxl_long_layout_2025Q3.xlsx",
+            "数据",
+            "B8",
+            "未知指标",
             &[
                 ("370303", "2025Q3", "staff_on_duty", 820.0),
                 ("370303", "2025Q3", "staff_on_duty_certified", 760.0),
@@ -1730,3 +1761,221 @@ mod returns {
 }
 
 mod split;
+/// The conventions Chinese statistical tables follow (`tests/fixtures/conventions/`, issue 20):
+/// every value with its sheet and cell, and the exact errors and warnings, as the manifest says.
+mod conventions {
+    use super::*;
+    use carestaff_domain::{Part, Span};
+    use carestaff_ingest::{Choice, ChoiceKind};
+    use serde_json::Value;
+
+    fn dir() -> PathBuf {
+        root().join("tests/fixtures/conventions")
+    }
+
+    fn options(args: &Value) -> Options {
+        let mut o = Options::default();
+        if let Some(p) = args["period"].as_str() {
+            o.period = Some(period(p));
+        }
+        for (h, m) in args["map"].as_object().into_iter().flatten() {
+            o.mappings.push((h.clone(), m.as_str().unwrap_or_default().to_string()));
+        }
+        o.skips.extend(
+            args["skip"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_string)),
+        );
+        for (name, c) in args["alias"].as_object().into_iter().flatten() {
+            o.choices.push(Choice::new(
+                ChoiceKind::Alias,
+                name.clone(),
+                c.as_str().unwrap_or_default(),
+            ));
+        }
+        o.context = args["context"].as_str().map(code);
+        o
+    }
+
+    /// (sheet, cell, code) of each problem, sorted.
+    fn problems(list: &[ingest::Problem]) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = list
+            .iter()
+            .map(|p| {
+                let code = serde_json::to_value(p.code)
+                    .expect("code")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                (p.sheet.clone(), p.cell.clone(), code)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn listed(e: &Value, key: &str) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = e[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                (s("sheet"), s("cell"), s("code"))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The official form's certified caregivers, read two levels deep, reach the status of
+    /// CQ-9 (certification rate ≥ 60 %); a form whose certified exceed its caregivers is refused
+    /// and the status stays as it was.
+    #[test]
+    fn the_official_form_s_two_levels_of_qizhong_reach_the_status() {
+        let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+        let mut store = Store::open_in_memory().expect("db");
+        let rate = |store: &Store| {
+            let obs = store.observations(catalog).expect("observations");
+            let t = catalog.target("CQ-9").expect("CQ-9");
+            let a = assess::assess_target_in(
+                catalog,
+                registry,
+                &obs,
+                date("2025-10-15"),
+                t,
+                code("500103"),
+            );
+            (
+                a.outcome.latest.map(|x| (x * 100.0).round() / 100.0),
+                a.outcome.period.map(|p| p.to_string()),
+            )
+        };
+        let form = import(
+            &mut store,
+            &dir().join("form_two_level_qizhong_spaces_yuzhong_2025Q3.xlsx"),
+            &Options::default(),
+        );
+        assert_eq!(form.outcome, Outcome::Imported, "{:?}", form.errors);
+        // 279 certified of 464 caregivers.
+        assert_eq!(rate(&store), (Some(60.13), Some("2025Q3".to_string())));
+        let bad = import(
+            &mut store,
+            &dir().join("form_certified_exceeds_caregivers_rejected_2025Q3.xlsx"),
+            &Options::default(),
+        );
+        assert_eq!(bad.outcome, Outcome::Rejected);
+        let refused: Vec<(&str, ingest::Code)> =
+            bad.errors.iter().map(|p| (p.cell.as_str(), p.code)).collect();
+        assert_eq!(refused, vec![("D8", ingest::Code::PartExceedsWhole)]);
+        assert_eq!(
+            rate(&store),
+            (Some(60.13), Some("2025Q3".to_string())),
+            "a refused form changes nothing"
+        );
+    }
+
+    type Cell = (String, String, String, String, String, String, String, String);
+
+    #[test]
+    fn every_convention_fixture_reads_as_its_manifest_says() {
+        let manifest: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir().join("expected.json")).expect("manifest"),
+        )
+        .expect("json");
+        let entries = manifest.as_array().expect("entries");
+        assert!(entries.len() >= 26, "the manifest lists {} entries", entries.len());
+        let mut failures = Vec::new();
+        for e in entries {
+            let file = e["file"].as_str().expect("file");
+            let path = dir().join(file);
+            let bytes = std::fs::read(&path).expect("fixture");
+            let opts = options(&e["args"]);
+            let parsed = ingest::parse_file(
+                file,
+                &bytes,
+                Catalog::builtin(),
+                Registry::builtin(),
+                &opts,
+                &Default::default(),
+            );
+            let mut got: Vec<Cell> = parsed
+                .values()
+                .map(|v| {
+                    let part = if v.part == Part::Own { "own" } else { "total" };
+                    let span = if v.span == Span::YearToDate { "ytd" } else { "quarter" };
+                    (
+                        v.sheet.to_string(),
+                        v.cell(),
+                        v.region.to_string(),
+                        v.period.to_string(),
+                        v.metric.to_string(),
+                        carestaff_domain::assess::format_number(v.value),
+                        part.to_string(),
+                        span.to_string(),
+                    )
+                })
+                .collect();
+            got.sort();
+            let mut want: Vec<Cell> = e["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| {
+                    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+                    let n = carestaff_domain::assess::format_number(
+                        v["value"].as_f64().expect("value"),
+                    );
+                    (
+                        s("sheet"),
+                        s("cell"),
+                        s("region"),
+                        s("period"),
+                        s("metric"),
+                        n,
+                        s("part"),
+                        s("span"),
+                    )
+                })
+                .collect();
+            want.sort();
+            let outcome = if parsed.errors.is_empty() { "imported" } else { "rejected" };
+            let args = &e["args"];
+            if outcome != e["outcome"].as_str().unwrap_or_default() {
+                failures.push(format!("{file} {args}: {outcome}: {:?}", problems(&parsed.errors)));
+                continue;
+            }
+            if problems(&parsed.errors) != listed(e, "errors") {
+                failures.push(format!(
+                    "{file} {args}: errors {:?}, not {:?}",
+                    problems(&parsed.errors),
+                    listed(e, "errors")
+                ));
+            }
+            if problems(&parsed.warnings) != listed(e, "warnings") {
+                failures.push(format!(
+                    "{file} {args}: warnings {:?}, not {:?}",
+                    problems(&parsed.warnings),
+                    listed(e, "warnings")
+                ));
+            }
+            if outcome == "imported" && got != want {
+                failures.push(format!("{file} {args}: values\n  got  {got:?}\n  want {want:?}"));
+            }
+            // What is parsed is what is stored.
+            let mut store = Store::open_in_memory().expect("db");
+            let report = import(&mut store, &path, &opts);
+            let stored = store.current_values(None, None).expect("values").len();
+            let expected = if outcome == "imported" { want.len() } else { 0 };
+            if stored != expected {
+                failures.push(format!(
+                    "{file} {args}: {stored} values stored, not {expected}: {:?}",
+                    report.errors
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

@@ -154,13 +154,14 @@ export const api = {
   setOfficeRegion: (code) => invoke("set_office_region", { code: code || "" }),
   region: (code, asOf, rankBy) => call("region", { code, asOf, rankBy: rankBy || null }),
   target: (id, region, asOf, lang) => call("target", { id, region: region || null, asOf, lang }),
-  importFiles: async (files, dryRun, period, columns, onProgress) => {
+  // choices: the corrections of how a file is read, [{kind, sheet, subject, value}].
+  importFiles: async (files, dryRun, period, columns, onProgress, choices) => {
     if (!inHub) {
       const list = await Promise.all(files.map(forDesktop));
-      return invoke("import_files", { files: list, dryRun, period: period || null, columns: columns || [], onProgress: progressChannel(onProgress) });
+      return invoke("import_files", { files: list, dryRun, period: period || null, columns: columns || [], choices: choices || [], onProgress: progressChannel(onProgress) });
     }
     if (onProgress) onProgress({ done: 0, total: 1, item: "" });
-    const view = await upload("import_files", files, { dryRun: String(dryRun), period: period || "", columns: JSON.stringify(columns || []) });
+    const view = await upload("import_files", files, { dryRun: String(dryRun), period: period || "", columns: JSON.stringify(columns || []), choices: JSON.stringify(choices || []) });
     if (onProgress) onProgress({ done: 1, total: 1, item: "" });
     return view;
   },
@@ -169,6 +170,9 @@ export const api = {
     return upload("save_feedback", [file], { period: period || "" });
   },
   submissions: () => call("submissions"),
+  // The readings remembered from earlier imports; forgetting one answers those left.
+  readings: () => call("readings"),
+  forgetReading: (id) => call("forget_reading", { id }),
   removeDemoData: () => call("remove_demo_data"),
   catalog: () => call("catalog"),
   addLocalTarget: (target) => call("add_local_target", { target }),
@@ -192,8 +196,8 @@ export const api = {
   // hub checks them again and answers the same import view.
   hubSignIn: (url, name, password) => invoke("hub_sign_in", { url, name, password }),
   hubSignOut: () => invoke("hub_sign_out"),
-  hubImport: async (files, dryRun, period, columns) =>
-    invoke("hub_import", { files: await Promise.all(files.map(forDesktop)), dryRun, period: period || null, columns: columns || [] }),
+  hubImport: async (files, dryRun, period, columns, choices) =>
+    invoke("hub_import", { files: await Promise.all(files.map(forDesktop)), dryRun, period: period || null, columns: columns || [], choices: choices || [] }),
   // 分解下达 (Target page): a preview; the desktop applies at once, a hub's account proposes and
   // the approver decides; the split sheet is saved (desktop) or downloaded (hub) and read back.
   splitPreview: (split) => call("split_preview", { split }),

@@ -7,6 +7,7 @@
 use carestaff_app::import::ImportView;
 use carestaff_app::importing::{self, FileInput};
 use carestaff_app::input::{ImportChoices, LocalTargetInput};
+use carestaff_app::readings::{ReadingChoice, RememberedReading};
 use carestaff_app::split::{self, SplitInput};
 use carestaff_app::{requests, AppInfo, ExportRequest, HUB_URL_SETTING, HUB_USER_SETTING};
 use carestaff_app::{AppError, ErrorCode};
@@ -181,10 +182,15 @@ pub async fn import_files<R: Runtime>(
     dry_run: bool,
     period: Option<String>,
     columns: Option<Vec<carestaff_app::input::ColumnChoice>>,
+    choices: Option<Vec<ReadingChoice>>,
     on_progress: Channel<Progress>,
 ) -> CommandResult<ImportView> {
-    let choices =
-        ImportChoices { period, columns: columns.unwrap_or_default(), ..Default::default() };
+    let choices = ImportChoices {
+        period,
+        columns: columns.unwrap_or_default(),
+        choices: choices.unwrap_or_default(),
+        ..Default::default()
+    };
     let options = choices.options()?;
     let now = Utc::now();
     blocking(app, move |state| {
@@ -222,6 +228,21 @@ pub async fn save_feedback<R: Runtime>(
         write_file(state, &target, &book)
     })
     .await
+}
+
+/// The readings remembered from earlier imports, in words.
+#[tauri::command]
+pub async fn readings<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<RememberedReading>> {
+    blocking(app, requests::readings).await
+}
+
+/// Forgets a remembered reading; answers the readings left.
+#[tauri::command]
+pub async fn forget_reading<R: Runtime>(
+    app: AppHandle<R>,
+    id: i64,
+) -> CommandResult<Vec<RememberedReading>> {
+    blocking(app, move |state| requests::forget_reading(state, id)).await
 }
 
 /// The import history, newest first.
@@ -522,9 +543,14 @@ pub async fn hub_import<R: Runtime>(
     dry_run: bool,
     period: Option<String>,
     columns: Option<Vec<carestaff_app::input::ColumnChoice>>,
+    choices: Option<Vec<ReadingChoice>>,
 ) -> CommandResult<serde_json::Value> {
-    let choices =
-        ImportChoices { period, columns: columns.unwrap_or_default(), ..Default::default() };
+    let choices = ImportChoices {
+        period,
+        columns: columns.unwrap_or_default(),
+        choices: choices.unwrap_or_default(),
+        ..Default::default()
+    };
     blocking(app, move |state| {
         let guard = hub_lock(state)?;
         let client = guard.as_ref().ok_or_else(|| {

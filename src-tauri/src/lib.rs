@@ -33,6 +33,8 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::import_files,
             commands::save_feedback,
             commands::submissions,
+            commands::readings,
+            commands::forget_reading,
             commands::remove_demo_data,
             commands::catalog,
             commands::add_local_target,

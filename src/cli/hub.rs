@@ -213,6 +213,7 @@ pub fn client(
                 ("map", serde_json::to_string(&a.maps)?),
                 ("skip", serde_json::to_string(&a.skips)?),
                 ("skip_unknown", a.skip_unknown.to_string()),
+                ("choices", serde_json::to_string(&a.reading_choices()?)?),
             ];
             let answer: CliOutput = hub.upload("import_files", &files, &fields).map_err(r)?;
             if let Some(path) = &a.feedback {

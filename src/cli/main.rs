@@ -89,6 +89,30 @@ enum Command {
     /// Split a target's goal among the children of its region (分解下达): preview, --apply,
     /// --from a sheet filled in by hand, --clear; -o writes the sheet to fill in.
     Split(split::SplitArgs),
+    /// The readings remembered from earlier imports (a column's metric, a name's region, a
+    /// layout's header row …): list them, or forget some.
+    Readings(ReadingsArgs),
+}
+
+#[derive(Args, Debug)]
+struct ReadingsArgs {
+    #[command(subcommand)]
+    command: Option<ReadingsCommand>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum ReadingsCommand {
+    /// List them (the default).
+    List,
+    /// Forget the readings with these ids (from the list): the next file is read without them.
+    Forget {
+        /// The ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -202,6 +226,16 @@ struct ImportArgs {
     /// Leave out every column that looks like a metric Carestaff does not recognise.
     #[arg(long)]
     skip_unknown: bool,
+    /// Say which region a name means: "渝中=500103" (remembered for the jurisdiction).
+    #[arg(long = "alias", value_name = "NAME=CODE")]
+    aliases: Vec<String>,
+    /// Say which row is the header: "3", or "SHEET=3" for one sheet (remembered for the
+    /// sender's layout).
+    #[arg(long = "header-row", value_name = "[SHEET=]ROW")]
+    header_rows: Vec<String>,
+    /// Say which column names the regions: "B", or "SHEET=B" (remembered for the layout).
+    #[arg(long = "region-column", value_name = "[SHEET=]COLUMN")]
+    region_columns: Vec<String>,
     /// Write the file back with each bad cell marked red and explained (one file only).
     #[arg(long, value_name = "OUT.xlsx")]
     feedback: Option<PathBuf>,
@@ -534,6 +568,7 @@ fn run(env: &Env, command: Command, out: &mut impl Write) -> Result<()> {
         Command::Template(a) => template(env, a, out),
         Command::Chart(a) => chart(env, a),
         Command::History(a) => history(env, a, out),
+        Command::Readings(a) => readings(env, a, out),
         Command::User(a) => hub::user(env, a, out),
         Command::Serve(a) => hub::serve(env, a),
         Command::Approve(_) | Command::Reopen(_) => Err(hub::needs_server()),
@@ -583,33 +618,69 @@ impl ImportArgs {
             }
             mappings.push((header.trim().to_string(), metric.to_string()));
         }
-        Ok(Options {
+        let mut options = Options {
             period: self.period,
             mappings,
             skips: self.skips.clone(),
             skip_unknown: self.skip_unknown,
-        })
+            ..Options::default()
+        };
+        app::readings::add_choices(&mut options, &self.reading_choices()?)
+            .map_err(|e| usage(e.message))?;
+        Ok(options)
+    }
+
+    /// `--alias`, `--header-row` and `--region-column` as the corrections the importer takes.
+    fn reading_choices(&self) -> Result<Vec<app::readings::ReadingChoice>> {
+        use app::readings::{sheet_and_value, ReadingChoice};
+        let mut out = Vec::new();
+        for a in &self.aliases {
+            let (name, code) = a.split_once('=').ok_or_else(|| {
+                usage(format!("--alias `{a}`: write it as \"名称=六位代码\", e.g. 渝中=500103"))
+            })?;
+            out.push(ReadingChoice {
+                kind: "alias".into(),
+                sheet: String::new(),
+                subject: name.trim().into(),
+                value: code.trim().into(),
+            });
+        }
+        for (kind, list) in
+            [("header_row", &self.header_rows), ("region_column", &self.region_columns)]
+        {
+            for item in list {
+                let (sheet, value) = sheet_and_value(item);
+                out.push(ReadingChoice { kind: kind.into(), sheet, subject: String::new(), value });
+            }
+        }
+        Ok(out)
     }
 }
 
 fn import(env: &Env, a: ImportArgs, out: &mut impl Write) -> Result<()> {
     let catalog = Catalog::builtin();
-    let options = a.options(catalog)?;
+    let mut options = a.options(catalog)?;
     let ctx = env.import_context(a.dry_run);
     let mut store = env.open_store()?;
     let registry = &*app::load_registry(&store)?;
+    // The office's jurisdiction tells apart names several regions bear.
+    options.context = app::office_region(&store)?.region.map(|r| r.code);
     let mut reports = Vec::with_capacity(a.files.len());
     for f in &a.files {
         let shown = f.display().to_string();
         let report = match std::fs::File::open(f).and_then(ingest::read::read_limited) {
             Ok(bytes) => {
-                let report = ingest::import_file(
-                    &mut store, &shown, &bytes, catalog, registry, &options, &ctx,
-                )?;
                 if let Some(out_path) = &a.feedback {
-                    write_feedback(f, &bytes, &report, out_path)?;
+                    // The marked-up copy marks every cell a warning is about, not the groups;
+                    // it is made before the file is committed, against what was stored.
+                    let full = Options { full_warnings: true, ..options.clone() };
+                    let preview = env.import_context(true);
+                    let checked = ingest::import_file(
+                        &mut store, &shown, &bytes, catalog, registry, &full, &preview,
+                    )?;
+                    write_feedback(f, &bytes, &checked, out_path)?;
                 }
-                report
+                ingest::import_file(&mut store, &shown, &bytes, catalog, registry, &options, &ctx)?
             }
             Err(e) => ingest::FileReport::unreadable(&shown, &e),
         };
@@ -634,6 +705,25 @@ fn import(env: &Env, a: ImportArgs, out: &mut impl Write) -> Result<()> {
         return Err(Rejected.into());
     }
     Ok(())
+}
+
+/// The remembered readings: listed, or forgotten by id.
+fn readings(env: &Env, a: ReadingsArgs, out: &mut impl Write) -> Result<()> {
+    let (catalog, registry) = (Catalog::builtin(), Registry::builtin());
+    let mut store = env.open_store()?;
+    if let Some(ReadingsCommand::Forget { ids }) = &a.command {
+        let list = app::readings::remembered_readings(&store, catalog, registry)?;
+        if let Some(missing) = ids.iter().find(|id| !list.iter().any(|r| r.id == **id)) {
+            return Err(usage(format!(
+                "no remembered reading has the id {missing} (see `carestaff readings`)"
+            )));
+        }
+        for id in ids {
+            app::readings::forget_reading(&mut store, *id)?;
+        }
+    }
+    let rows = app::readings::remembered_readings(&store, catalog, registry)?;
+    emit(out, a.json, &rows, |out, rows| print::print_readings(out, rows, env.lang))
 }
 
 fn completeness(env: &Env, a: CompletenessArgs, out: &mut impl Write) -> Result<()> {

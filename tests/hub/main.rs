@@ -838,3 +838,54 @@ fn a_server_killed_mid_upload_keeps_every_accepted_submission_and_no_partial_one
     let c2 = sign_in(&hub.base, "leader", PASS);
     assert_eq!(post(&hub.base, "overview", Some(&c2), &json!({"asOf": AS_OF})).status, 200);
 }
+
+/// A county office's own one-row return names its region by name only — 江北区, which 重庆 and
+/// 宁波 both have: the 江北区 account's region tells which, another county's account cannot send
+/// it. A correction (a short name's region) is remembered for the county, listed, and only an
+/// account over that county may forget it.
+#[test]
+fn a_county_s_one_row_return_is_read_by_its_account_s_region() {
+    let url = database("jiangbei");
+    add_user(&url, "jiangbei", "500105", "reporter", PASS);
+    add_user(&url, "yuzhong", "500103", "reporter", PASS);
+    let hub = Hub::start(&url);
+    let (jb, yz) = (sign_in(&hub.base, "jiangbei", PASS), sign_in(&hub.base, "yuzhong", PASS));
+    let file = wide_return("2026年第三季度", &[STAFF], &[("江北区", &[820.0])]);
+    let a = upload(&hub.base, Some(&jb), &[("jiangbei.xlsx", &file)], false);
+    assert_eq!(a.json["files"][0]["outcome"], "imported", "{}", a.json);
+    let values = local(&url, &["values", "--json"]);
+    let values: Value = serde_json::from_slice(&values.stdout).expect("json");
+    assert_eq!(
+        values,
+        json!([{"region": "500105", "period": "2026Q3", "metric": "staff_on_duty", "value": 820.0}])
+    );
+    // 渝中区's account: the name is not one of its regions, so nothing decides it.
+    let a = upload(&hub.base, Some(&yz), &[("jiangbei.xlsx", &file)], false);
+    let f = &a.json["files"][0];
+    assert_eq!(f["outcome"], "rejected", "{f}");
+    assert_eq!(f["errors"][0]["cell"], "A3", "{f}");
+    assert_eq!(f["errors"][0]["code"], "ambiguous_region", "{f}");
+
+    // A short name, corrected once with the upload, is remembered for 江北区.
+    let short = wide_return("2026年第四季度", &[STAFF], &[("江北", &[830.0])]);
+    let mut form = vec![(
+        "choices",
+        json!([{"kind": "alias", "subject": "江北", "value": "500105"}]).to_string(),
+    )];
+    let a = upload_with(&hub.base, Some(&jb), &[("jiangbei-q4.xlsx", &short)], &mut form);
+    assert_eq!(a.json["files"][0]["outcome"], "imported", "{}", a.json);
+    let list = post(&hub.base, "readings", Some(&jb), &json!({}));
+    assert_eq!(list.status, 200);
+    let rows = list.json.as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{}", list.json);
+    assert_eq!(
+        (rows[0]["kind"].as_str(), rows[0]["subject"].as_str(), rows[0]["value"].as_str()),
+        (Some("alias"), Some("江北"), Some("500105"))
+    );
+    assert_eq!(rows[0]["scope"]["code"], "500105");
+    let id = rows[0]["id"].clone();
+    assert_eq!(post(&hub.base, "forget_reading", Some(&yz), &json!({"id": id})).status, 403);
+    let forgot = post(&hub.base, "forget_reading", Some(&jb), &json!({"id": id}));
+    assert_eq!(forgot.status, 200, "{}", forgot.json);
+    assert_eq!(forgot.json, json!([]));
+}

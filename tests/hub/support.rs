@@ -347,7 +347,29 @@ pub fn upload_from(
     from: Option<&str>,
 ) -> Answer {
     let dry = dry_run.to_string();
-    let (ct, body) = multipart(files, &[("dryRun", dry.as_str())]);
+    upload_with_from(base, cookie, files, &mut vec![("dryRun", dry)], from)
+}
+
+/// Uploads files to `import_files` with the form's other fields (`choices`, `period` …).
+pub fn upload_with(
+    base: &str,
+    cookie: Option<&str>,
+    files: &[(&str, &[u8])],
+    fields: &mut Vec<(&str, String)>,
+) -> Answer {
+    upload_with_from(base, cookie, files, fields, None)
+}
+
+/// Uploads as [`upload_with`] does, as if through a proxy for the client `from`.
+fn upload_with_from(
+    base: &str,
+    cookie: Option<&str>,
+    files: &[(&str, &[u8])],
+    fields: &mut Vec<(&str, String)>,
+    from: Option<&str>,
+) -> Answer {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (ct, body) = multipart(files, &fields);
     let mut req = agent()
         .post(&format!("{base}/api/import_files"))
         .header("x-carestaff", "1")

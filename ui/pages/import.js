@@ -11,6 +11,7 @@ import { api, inHub } from "../api.js";
 import { app, errorBox, returnedForMe, savedActions } from "../state.js";
 import { clear, h, table } from "../dom.js";
 import { getLang, pick, t, rname } from "../i18n.js";
+import { appliedNotes, clearChoices, fixControl, readingChoices, rememberedList } from "./import-fixes.js";
 
 const MAX_PREVIEW_ROWS = 200;
 
@@ -36,17 +37,22 @@ function hint(code) {
   return text === key ? "" : text;
 }
 
-function problemsTable(problems, cls, id) {
+// Problems with their sheet and cell; beside each, the correction the page offers in place
+// (a column's metric is chosen in the list of columns below).
+function problemsTable(problems, cls, id, actions) {
+  const fixes = problems.map((p) => (p.fix && p.fix.kind !== "metric" ? fixControl(p, actions.reread, actions.setPeriod) : null));
+  const withFix = fixes.some(Boolean);
   return table(
-    [t("sheet"), t("cell"), t("message")],
-    problems.map((p) => {
+    withFix ? [t("sheet"), t("cell"), t("message"), t("fix")] : [t("sheet"), t("cell"), t("message")],
+    problems.map((p, k) => {
       const how = hint(p.code);
       return h(
         "tr",
-        { class: cls, dataset: { code: p.code } },
+        { class: cls, dataset: { code: p.code, count: String(p.count || 1) } },
         h("td", {}, p.sheet || "—"),
         h("td", { class: "mono" }, p.cell || "—"),
         h("td", {}, getLang() === "zh" ? p.message_zh || p.message : p.message, how ? h("span", { class: "hint" }, ` ${how}`) : null),
+        withFix ? h("td", { class: "fix-cell" }, fixes[k]) : null,
       );
     }),
     { class: `list ${cls}s`, id },
@@ -108,7 +114,9 @@ function unmappedView(f, i, metrics, onChange) {
       { class: "column-choice", dataset: { header: u.header } },
       h("option", { value: "" }, t("choose_metric")),
       h("option", { value: "skip" }, t("leave_out")),
-      metrics.map((m) => h("option", { value: m.id }, `${pick(m, "label")}（${m.unit}）`)),
+      u.this_period
+        ? h("option", { value: "current" }, t("this_period_figures"))
+        : metrics.map((m) => h("option", { value: m.id }, `${pick(m, "label")}（${m.unit}）`)),
     );
     select.value = columnChoices.get(u.header) || "";
     select.addEventListener("change", () => {
@@ -160,13 +168,14 @@ function fileView(f, i, view, actions) {
     h("h3", {}, f.path, " — ", h("span", { class: "outcome" }, outcomeWord(f.outcome, view.dry_run))),
     f.same_as ? h("p", { class: "warn same-as" }, t("same_as", { file: f.same_as })) : null,
     f.outcome !== "rejected" ? h("p", { class: "change-counts" }, pick(f, "counts")) : null,
-    f.errors.length ? [h("h4", {}, `${t("errors")} (${f.errors.length})`), problemsTable(f.errors, "error-row", `errors-${i}`)] : null,
-    unmappedView(f, i, view.metrics, actions.invalidate),
+    appliedNotes(f.reading, i),
+    f.errors.length ? [h("h4", {}, `${t("errors")} (${f.errors.length})`), problemsTable(f.errors, "error-row", `errors-${i}`, actions)] : null,
+    unmappedView(f, i, view.metrics, actions.reread),
     f.feedback_available && input
       ? h("p", {}, h("button", { type: "button", class: "feedback-btn", id: `feedback-${i}`, onclick: () => actions.feedback(input) }, t("write_feedback")), " ", h("span", { class: "muted" }, t("feedback_help")))
       : null,
     f.warnings.length
-      ? h("details", { open: f.warnings.length <= 10 }, h("summary", {}, `${t("warnings")} (${f.warnings.length})`), problemsTable(f.warnings, "warning-row", `warnings-${i}`))
+      ? h("details", { open: f.warnings.length <= 10 }, h("summary", {}, `${t("warnings")} (${f.warnings.length})`), problemsTable(f.warnings, "warning-row", `warnings-${i}`, actions))
       : null,
     view.dry_run || f.outcome === "rejected" ? readingView(f.reading, i) : null,
     previewView(f),
@@ -267,6 +276,7 @@ export async function renderImport() {
   const commitBtn = h("button", { type: "button", id: "commit-btn", disabled: true }, t("commit"));
   const clearBtn = h("button", { type: "button", id: "clear-btn" }, t("clear"));
   const history = h("div", { id: "history-box" });
+  const remembered = h("div", { id: "remembered-box" });
   const testHooks = app.info && app.info.test_hooks;
   const feedbackPath = testHooks ? h("input", { id: "test-feedback-path", type: "text", size: "60" }) : null;
 
@@ -330,7 +340,18 @@ export async function renderImport() {
     }
   }
 
-  const actions = { invalidate, feedback };
+  // A correction chosen: read the files again at once with it.
+  function reread() {
+    invalidate();
+    if (pending.length) run(true);
+  }
+
+  function setPeriod(value) {
+    period.value = value;
+    reread();
+  }
+
+  const actions = { invalidate, feedback, reread, setPeriod };
 
   // The pending files a view refused (by the name the view reports them under).
   const refusedIn = (view) => {
@@ -347,13 +368,14 @@ export async function renderImport() {
     // with their problems and fixes. Each file is still imported whole or not at all.
     const refused = !dryRun && lastPreview ? refusedIn(lastPreview) : [];
     const sending = pending.filter((p) => !refused.includes(p));
+    const choices = readingChoices();
     try {
       const view = toHub.checked
-        ? await api.hubImport(sending, dryRun, period.value.trim(), columns)
+        ? await api.hubImport(sending, dryRun, period.value.trim(), columns, choices)
         : await api.importFiles(sending, dryRun, period.value.trim(), columns, (p) => {
             progress.max = Math.max(1, p.total);
             progress.value = p.done;
-          });
+          }, choices);
       clear(results).append(
         h("p", { id: "import-summary", class: "summary-line" }, pick(view.summary, "text")),
         ...view.files.map((f, i) => fileView(f, i, view, actions)),
@@ -373,7 +395,10 @@ export async function renderImport() {
         const left = [...refused, ...refusedIn(view)];
         pending.length = 0;
         pending.push(...left);
-        if (!left.length) columnChoices.clear();
+        if (!left.length) {
+          columnChoices.clear();
+          clearChoices();
+        }
         drawList();
         if (lastPreview && refused.length) {
           const kept = lastPreview.files.filter((f) => f.outcome === "rejected");
@@ -384,6 +409,7 @@ export async function renderImport() {
         }
         lastPreview = null;
         app.say(t("imported_ok"));
+        rememberedList(remembered);
         results.dataset.committed = "1";
         results.dataset.sentTo = toHub.checked ? "hub" : "local";
         await drawHistory();
@@ -406,6 +432,7 @@ export async function renderImport() {
   clearBtn.addEventListener("click", () => {
     pending.length = 0;
     columnChoices.clear();
+    clearChoices();
     invalidate();
     clear(results);
     drawList();
@@ -481,6 +508,7 @@ export async function renderImport() {
   if (me && !me.may_import) {
     return h("section", {}, h("h1", {}, t("import_title")), hubNote(), h("h2", {}, t("history")), history);
   }
+  rememberedList(remembered);
   return h(
     "section",
     {},
@@ -496,5 +524,6 @@ export async function renderImport() {
     results,
     h("h2", {}, t("history")),
     history,
+    h("details", { id: "remembered-section" }, h("summary", {}, t("remembered_title")), h("p", { class: "muted" }, t("remembered_help")), remembered),
   );
 }

@@ -213,6 +213,7 @@ impl Client {
             ("map", json_text(&choices.map)?),
             ("skip", json_text(&choices.skip)?),
             ("skip_unknown", choices.skip_unknown.to_string()),
+            ("choices", json_text(&choices.choices)?),
         ];
         self.upload("import_files", &sent, &fields)
     }

@@ -176,6 +176,8 @@ pub fn import_as(
     let registry = registry(db)?;
     account.check(&registry, Right::Submit(account.region))?;
     let screen = |parsed: &mut ParsedFile| refuse_outside_rights(parsed, &registry, account);
+    // The account's region tells apart names several regions bear (江北区 sent by 500105).
+    let options = &Options { context: Some(account.region), ..options.clone() };
     files.iter().map(|f| importing::import_one(db, f, options, ctx, &screen)).collect()
 }
 
@@ -193,6 +195,7 @@ pub fn marked_up_return_as(
 ) -> Result<Vec<u8>, AppError> {
     let registry = registry(db)?;
     let screen = |parsed: &mut ParsedFile| refuse_outside_rights(parsed, &registry, account);
+    let options = &Options { context: Some(account.region), ..options.clone() };
     importing::marked_up_return(db, file, options, ctx, &screen)
 }
 
@@ -405,4 +408,39 @@ pub fn decide_split<A: DbAccess<Db = PgStore>>(
             format!("分解方案 #{id} 已被他人处理"),
         )
     })
+}
+
+/// Forgets a remembered reading for `account`: one made for the account's region or a region
+/// under it (any, for an admin); a viewer changes nothing. Answers the readings left.
+///
+/// # Errors
+///
+/// `not_found` for an id no reading has, `forbidden` outside the account's rights, the
+/// database's failure.
+pub fn forget_reading_as(
+    db: &impl DbAccess,
+    account: &Account,
+    id: i64,
+) -> Result<Vec<crate::readings::RememberedReading>, AppError> {
+    let registry = registry(db)?;
+    let list = requests::readings(db)?;
+    let found = list.iter().find(|r| r.id == id).ok_or_else(|| {
+        AppError::not_found(
+            format!("no remembered reading has the id {id}"),
+            format!("没有编号为{id}的记住的读法"),
+        )
+    })?;
+    if account.role == crate::rights::Role::Viewer {
+        return Err(AppError::forbidden("a viewer account reads only", "只读账户不能更改"));
+    }
+    let scope = found.scope.as_ref().map(|s| s.code);
+    if account.role != crate::rights::Role::Admin
+        && !crate::readings::may_forget(&registry, account.region, scope)
+    {
+        return Err(AppError::forbidden(
+            "this reading was remembered for a region outside your account's: ask its office or the hub's administrator",
+            "此读法属于您账户范围以外的地区：请联系该地区或平台管理员",
+        ));
+    }
+    requests::forget_reading(db, id)
 }

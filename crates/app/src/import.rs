@@ -8,7 +8,7 @@ use serde::Serialize;
 use carestaff_domain::assess::format_number;
 use carestaff_domain::values::{Part, Span};
 use carestaff_domain::{Catalog, Period, Registry};
-use carestaff_ingest::{Code, FileReport, Outcome, Problem, SheetReading};
+use carestaff_ingest::{Code, FileReport, Fix, Outcome, Problem, SheetReading};
 use carestaff_store::Change;
 
 use super::{MetricRef, RegionRef};
@@ -58,10 +58,91 @@ pub struct ProblemView {
     pub message_zh: String,
     /// The header of a column waiting for a choice.
     pub header: Option<String>,
+    /// The correction the page offers beside it, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixView>,
+    /// How many cells a grouped warning stands for (1 for one cell).
+    pub count: usize,
+    /// The first cells of a grouped warning.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<String>,
 }
 
-impl From<&Problem> for ProblemView {
-    fn from(p: &Problem) -> ProblemView {
+/// A correction the page offers beside a problem, sent back as a
+/// [`ReadingChoice`](crate::readings::ReadingChoice).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FixView {
+    /// Choose the metric of a column or row (or leave it out); `this_period` offers "this
+    /// period's figures" for a form's value column instead of the metrics.
+    Metric {
+        /// The header or label as written: the choice's subject.
+        header: String,
+        /// A form's value column.
+        this_period: bool,
+    },
+    /// Choose the region a name means.
+    Region {
+        /// The name as written: the choice's subject.
+        name: String,
+        /// The regions it may mean (empty: ask for a code).
+        candidates: Vec<RegionRef>,
+    },
+    /// Give the period.
+    Period,
+    /// Choose the header row.
+    HeaderRow {
+        /// The rows that could be (1-based) with what they say.
+        rows: Vec<Candidate>,
+    },
+    /// Choose the column that names the regions.
+    RegionColumn {
+        /// The columns with their headers.
+        columns: Vec<Candidate>,
+    },
+}
+
+/// A row or column the page offers to choose, with what it shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// The row number or the column's letters.
+    pub value: String,
+    /// What it says.
+    pub text: String,
+}
+
+impl ProblemView {
+    /// The problem as the page shows it, its region candidates named.
+    pub fn new(p: &Problem, registry: &Registry) -> ProblemView {
+        let fix = p.fix.as_ref().map(|f| match f {
+            Fix::Metric { header, this_period } => {
+                FixView::Metric { header: header.clone(), this_period: *this_period }
+            }
+            Fix::Region { name, candidates } => FixView::Region {
+                name: name.clone(),
+                candidates: candidates
+                    .iter()
+                    .map(|c| RegionRef {
+                        code: *c,
+                        name: registry.describe(*c),
+                        name_en: registry.name_en(*c),
+                    })
+                    .collect(),
+            },
+            Fix::Period => FixView::Period,
+            Fix::HeaderRow { rows } => FixView::HeaderRow {
+                rows: rows
+                    .iter()
+                    .map(|(r, t)| Candidate { value: r.to_string(), text: t.clone() })
+                    .collect(),
+            },
+            Fix::RegionColumn { columns } => FixView::RegionColumn {
+                columns: columns
+                    .iter()
+                    .map(|(c, t)| Candidate { value: c.clone(), text: t.clone() })
+                    .collect(),
+            },
+        });
         ProblemView {
             sheet: p.sheet.clone(),
             cell: p.cell.clone(),
@@ -69,6 +150,9 @@ impl From<&Problem> for ProblemView {
             message: p.message.clone(),
             message_zh: p.message_zh.clone(),
             header: p.header.clone(),
+            fix,
+            count: p.count,
+            cells: p.cells.clone(),
         }
     }
 }
@@ -111,6 +195,8 @@ pub struct Unmapped {
     pub cell: String,
     /// The header as written: what a mapping or a skip names.
     pub header: String,
+    /// A form's value column: the choice is "this period's figures" or leave it out.
+    pub this_period: bool,
 }
 
 /// One file.
@@ -245,6 +331,7 @@ fn file_view(
                 sheet: p.sheet.clone(),
                 cell: p.cell.clone(),
                 header: h.clone(),
+                this_period: matches!(p.fix, Some(Fix::Metric { this_period: true, .. })),
             })
         })
         .collect();
@@ -270,8 +357,8 @@ fn file_view(
             format_number(r.changed as f64),
             format_number(r.unchanged as f64)
         ),
-        errors: r.errors.iter().map(ProblemView::from).collect(),
-        warnings: r.warnings.iter().map(ProblemView::from).collect(),
+        errors: r.errors.iter().map(|p| ProblemView::new(p, registry)).collect(),
+        warnings: r.warnings.iter().map(|p| ProblemView::new(p, registry)).collect(),
         reading: r.reading.clone(),
         preview,
         preview_truncated: r.preview_truncated,

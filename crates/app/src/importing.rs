@@ -78,8 +78,13 @@ pub fn import_one(
         Err(e) => return Ok(FileReport::unreadable(&file.name, &e)),
     };
     let catalog = Catalog::builtin();
-    let (remembered, registry) =
-        db.with_db(|d| Ok((d.column_mappings_all()?, crate::load_registry(&*d)?)))?;
+    let (remembered, registry, office) = db.with_db(|d| {
+        let office = crate::office_region(&*d)?.region.map(|r| r.code);
+        Ok((ingest::remembered_choices(&*d)?, crate::load_registry(&*d)?, office))
+    })?;
+    // The context that tells apart names several regions bear (江北区): the one the front end
+    // gives (a hub account's region), else the office's jurisdiction.
+    let options = &Options { context: options.context.or(office), ..options.clone() };
     let mut parsed = ingest::parse_file(
         &ingest::file_name_of(&file.name),
         &bytes,
@@ -148,6 +153,8 @@ pub fn marked_up_return(
         )
     })?;
     let preview = ImportContext { dry_run: true, ..ctx.clone() };
+    // The marked-up copy marks every cell a warning is about, not the groups the preview shows.
+    let options = &Options { full_warnings: true, ..options.clone() };
     let in_memory = FileInput::from_bytes(file.name.clone(), bytes);
     let report = import_one(db, &in_memory, options, &preview, screen)?;
     let bytes = in_memory.bytes.unwrap_or_default();

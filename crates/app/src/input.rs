@@ -150,6 +150,10 @@ pub struct ImportChoices {
     /// Leave out every column Carestaff does not know.
     #[serde(default)]
     pub skip_unknown: bool,
+    /// Corrections made in the preview (a name's region, a header row, a region column, where
+    /// the period is written) or with the command line's flags.
+    #[serde(default)]
+    pub choices: Vec<crate::readings::ReadingChoice>,
 }
 
 impl ImportChoices {
@@ -190,6 +194,8 @@ impl ImportChoices {
         }
         options.skips.extend(self.skip.iter().cloned());
         options.skip_unknown = self.skip_unknown;
+        crate::readings::add_choices(&mut options, &self.choices)
+            .map_err(|e| AppError::invalid(e.message, e.message_zh))?;
         Ok(options)
     }
 }

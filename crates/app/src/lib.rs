@@ -21,6 +21,7 @@ mod info;
 pub mod input;
 mod pages;
 pub mod protocol;
+pub mod readings;
 pub mod requests;
 #[cfg(feature = "postgres")]
 pub mod review;

@@ -222,3 +222,37 @@ pub fn load_demo_data(
         Ok(d.set_setting(SAMPLE_DATA_SETTING, "loaded")?)
     })
 }
+
+/// The readings remembered from earlier imports, in words.
+///
+/// # Errors
+///
+/// The database's failure.
+pub fn readings(db: &impl DbAccess) -> Result<Vec<crate::readings::RememberedReading>, AppError> {
+    db.with_db(|d| {
+        let registry = crate::load_registry(&*d)?;
+        Ok(crate::readings::remembered_readings(
+            &*d,
+            carestaff_domain::Catalog::builtin(),
+            &registry,
+        )?)
+    })
+}
+
+/// Forgets a remembered reading; answers the readings left.
+///
+/// # Errors
+///
+/// `not_found` for an id no reading has, the database's failure.
+pub fn forget_reading(
+    db: &impl DbAccess,
+    id: i64,
+) -> Result<Vec<crate::readings::RememberedReading>, AppError> {
+    if !db.with_db(|d| Ok(crate::readings::forget_reading(d, id)?))? {
+        return Err(AppError::not_found(
+            format!("no remembered reading has the id {id}"),
+            format!("没有编号为{id}的记住的读法"),
+        ));
+    }
+    readings(db)
+}

@@ -4,7 +4,8 @@
 
 use std::io::Write;
 
-use crate::import::{ImportView, ProblemView};
+use crate::import::{FixView, ImportView, ProblemView};
+use crate::readings::RememberedReading;
 use crate::TargetEntry;
 use carestaff_domain::assess::{self, Assessment, Color};
 use carestaff_domain::completeness::{ChildReturn, ReturnState};
@@ -60,6 +61,11 @@ pub fn print_import(out: &mut impl Write, view: &ImportView, lang: Lang) -> Resu
         }
         if dry_run || f.outcome == Outcome::Rejected {
             print_reading(out, &f.reading, zh)?;
+        } else {
+            // Corrections applied (given now or remembered) are said even on a plain import.
+            for a in f.reading.iter().flat_map(|s| &s.applied) {
+                writeln!(out, "  {}", if zh { &a.text_zh } else { &a.text })?;
+            }
         }
         for (kind, problems) in
             [(lang.pick("错误", "error"), &f.errors), (lang.pick("提示", "warning"), &f.warnings)]
@@ -181,7 +187,17 @@ fn print_reading(out: &mut impl Write, reading: &[ingest::SheetReading], zh: boo
             } else {
                 ""
             };
-            writeln!(out, "    {} “{}” → {label}{unit}{span}{role}", c.cell, c.header)?;
+            let quarter = c.period.map(|p| format!(" {p}")).unwrap_or_default();
+            let part = match (&c.part_of, zh) {
+                (Some(w), true) => format!("（{w}的其中项）"),
+                (Some(w), false) => format!(" (a part of {w})"),
+                (None, _) => String::new(),
+            };
+            writeln!(
+                out,
+                "    {} “{}” → {label}{quarter}{unit}{span}{role}{part}",
+                c.cell, c.header
+            )?;
         }
         for (cells, zh_word, en_word) in [
             (&s.totals, "合计行", "total rows"),
@@ -191,6 +207,9 @@ fn print_reading(out: &mut impl Write, reading: &[ingest::SheetReading], zh: boo
             if !cells.is_empty() {
                 writeln!(out, "    {}：{}", if zh { zh_word } else { en_word }, cells.join(", "))?;
             }
+        }
+        for a in &s.applied {
+            writeln!(out, "    {}", if zh { &a.text_zh } else { &a.text })?;
         }
         for ig in &s.ignored {
             writeln!(
@@ -206,6 +225,31 @@ fn print_reading(out: &mut impl Write, reading: &[ingest::SheetReading], zh: boo
     Ok(())
 }
 
+/// The remembered corrections, one a line: id, jurisdiction, what, about what, read as.
+pub fn print_readings(out: &mut impl Write, rows: &[RememberedReading], lang: Lang) -> Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "{}", lang.pick("没有记住的读法", "no remembered readings"));
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.scope.as_ref().map_or_else(|| "—".into(), |s| format!("{} {}", s.code, s.name)),
+                lang.pick(&r.kind_zh, &r.kind_en).to_string(),
+                if r.subject.is_empty() { r.layout.clone() } else { r.subject.clone() },
+                lang.pick(&r.value_zh, &r.value_en).to_string(),
+            ]
+        })
+        .collect();
+    let head = pick(
+        lang,
+        &["编号", "地区", "类别", "内容", "读作"],
+        &["id", "region", "kind", "about", "read as"],
+    );
+    print_table(out, &head, &table, None)
+}
+
 /// The command-line way out of a problem, where there is one.
 fn cli_hint(p: &ProblemView, zh: bool) -> String {
     use ingest::Code;
@@ -215,8 +259,23 @@ fn cli_hint(p: &ProblemView, zh: bool) -> String {
         (Code::NoPeriod, false) => " (command line: --period 2025Q2)".into(),
         (Code::UnmappedColumn, true) => format!("（命令行：--map \"{header}=指标代码\" 或 --skip \"{header}\"，指标代码见 carestaff targets）"),
         (Code::UnmappedColumn, false) => format!(" (command line: --map \"{header}=metric_id\" or --skip \"{header}\"; metric ids in `carestaff targets`)"),
-        (Code::NoTable, true) => "（填报模板：carestaff template -o 模板.xlsx --region 代码）".into(),
-        (Code::NoTable, false) => " (fill-in template: carestaff template -o template.xlsx --region CODE)".into(),
+        (Code::NoTable, true) => "（命令行：--header-row 行号 指定表头所在行；或使用填报模板：carestaff template -o 模板.xlsx --region 代码）".into(),
+        (Code::NoTable, false) => " (command line: --header-row N says which row is the header; or the fill-in template: carestaff template -o template.xlsx --region CODE)".into(),
+        (Code::AmbiguousRegion | Code::UnknownRegion | Code::ShortName, _) => {
+            let name = match &p.fix {
+                Some(FixView::Region { name, .. }) => name.clone(),
+                _ => return String::new(),
+            };
+            let code = match &p.fix {
+                Some(FixView::Region { candidates, .. }) if candidates.len() == 1 => candidates[0].code.to_string(),
+                _ => if zh { "代码".into() } else { "CODE".into() },
+            };
+            if zh {
+                format!("（命令行：--alias \"{name}={code}\"，下次自动按此读取）")
+            } else {
+                format!(" (command line: --alias \"{name}={code}\", remembered for next time)")
+            }
+        }
         (Code::PeriodConflict, true) => "（命令行：去掉 --period）".into(),
         (Code::PeriodConflict, false) => " (command line: leave out --period)".into(),
         _ => String::new(),

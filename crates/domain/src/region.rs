@@ -272,6 +272,107 @@ pub struct Registry {
     former: Vec<Former>,
     former_by_name: FxHashMap<String, Vec<usize>>,
     former_by_code: FxHashMap<u32, Vec<usize>>,
+    /// Short names (`渝中`, `石柱`, `石柱县`) → the divisions that bear them.
+    by_short: FxHashMap<String, Vec<usize>>,
+}
+
+/// The peoples an autonomous division's name may carry before 自治县 / 自治州 / 自治旗 / 自治区.
+const PEOPLES: [&str; 56] = [
+    "各族",
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+];
+
+/// The short form of a division's name as internal tables write it: without its level word
+/// (区, 县, 市, 旗, 盟, 地区, 林区, 特区, 自治县 …) and, for an autonomous division, without its
+/// peoples: 渝中区 → 渝中, 石柱土家族自治县 → 石柱, 彭水苗族土家族自治县 → 彭水, 新疆维吾尔自治区 →
+/// 新疆. `None` when fewer than two characters would be left (城区, 矿区).
+pub fn short_name(name: &str) -> Option<String> {
+    let mut s = normalize_name(name);
+    for suffix in [
+        "自治县",
+        "自治旗",
+        "自治州",
+        "自治区",
+        "地区",
+        "林区",
+        "特区",
+        "区",
+        "县",
+        "市",
+        "旗",
+        "盟",
+    ] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            s = rest.to_string();
+            break;
+        }
+    }
+    // 新疆维吾尔自治区 names its people without 族.
+    if let Some(rest) = s.strip_suffix("维吾尔") {
+        s = rest.to_string();
+    }
+    // 土家族苗族: peoples from the end, each followed by 族.
+    while let Some(rest) = s.strip_suffix('族') {
+        match PEOPLES.iter().filter(|p| rest.ends_with(*p)).max_by_key(|p| p.len()) {
+            Some(p) => s = rest[..rest.len() - p.len()].to_string(),
+            None => break,
+        }
+    }
+    (s.chars().count() >= 2).then_some(s)
 }
 
 impl Registry {
@@ -333,6 +434,7 @@ impl Registry {
             former: Vec::new(),
             former_by_name: FxHashMap::default(),
             former_by_code: FxHashMap::default(),
+            by_short: FxHashMap::default(),
         };
         for r in regions {
             registry.insert(r);
@@ -370,6 +472,17 @@ impl Registry {
             let list = self.children.entry(p).or_default();
             let at = list.partition_point(|c| *c < r.code);
             list.insert(at, r.code);
+        }
+        if let Some(short) = short_name(&r.name) {
+            // 石柱县: the short name with the division's own level word.
+            if let Some(level) = r.name.chars().last().filter(|c| "区县市旗州盟".contains(*c))
+            {
+                let with_level = format!("{short}{level}");
+                if with_level != normalize_name(&r.name) {
+                    self.by_short.entry(with_level).or_default().push(i);
+                }
+            }
+            self.by_short.entry(short).or_default().push(i);
         }
         self.regions.push(r);
     }
@@ -578,6 +691,26 @@ impl Registry {
         text: &str,
         scope: Option<RegionCode>,
     ) -> Result<RegionCode, ResolveError> {
+        match self.resolve_full(text, scope) {
+            Err(ResolveError::Unknown(t)) => match self.short_name_matches(text, scope)[..] {
+                [one] if scope.is_some() => Ok(one),
+                _ => Err(ResolveError::Unknown(t)),
+            },
+            other => other,
+        }
+    }
+
+    /// [`Registry::resolve`] without short names: codes and full names only, so a caller can
+    /// say when a short name was taken for a full one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Registry::resolve`].
+    pub fn resolve_full(
+        &self,
+        text: &str,
+        scope: Option<RegionCode>,
+    ) -> Result<RegionCode, ResolveError> {
         let name = normalize_name(text);
         if name.is_empty() {
             return Err(ResolveError::Unknown(text.to_string()));
@@ -609,12 +742,11 @@ impl Registry {
                 None => Err(ResolveError::Unknown(text.to_string())),
             };
         }
-        let mut candidates = self.name_candidates(&name);
+        let candidates = self.name_candidates(&name);
         if candidates.is_empty() {
             if let Some(found) = self.local_alias_candidates(text, &name, scope) {
                 return found;
             }
-            candidates = self.short_name_candidates(&name, scope);
         }
         if candidates.is_empty() {
             return Err(ResolveError::Unknown(text.to_string()));
@@ -729,32 +861,16 @@ impl Registry {
         Some(Err(ResolveError::Unknown(text.to_string())))
     }
 
-    /// A name written without its suffix (张店 for 张店区, 鞍山 for 鞍山市): only inside a
-    /// scope, and only when exactly one division there starts with it.
-    fn short_name_candidates(&self, name: &str, scope: Option<RegionCode>) -> Vec<RegionCode> {
-        let Some(scope) = scope else { return Vec::new() };
-        if name.chars().count() < 2 {
-            return Vec::new();
-        }
-        let mut within: Vec<RegionCode> = vec![scope];
-        let mut i = 0;
-        while i < within.len() {
-            within.extend_from_slice(self.children(within[i]));
-            i += 1;
-        }
-        let matches: Vec<RegionCode> = within
-            .into_iter()
-            .filter(|c| {
-                self.get(*c).is_some_and(|r| {
-                    r.name.starts_with(name) && r.name.chars().count() <= name.chars().count() + 3
-                })
-            })
-            .collect();
-        if matches.len() == 1 {
-            matches
-        } else {
-            Vec::new()
-        }
+    /// The divisions whose short name (see [`short_name`]) is `text`, inside `scope` (and its
+    /// descendants) or, without one, in the whole country: `渝中` → 渝中区, `石柱` and `石柱县` →
+    /// 石柱土家族自治县. A region's own name is not a short name of it.
+    pub fn short_name_matches(&self, text: &str, scope: Option<RegionCode>) -> Vec<RegionCode> {
+        let name = normalize_name(text);
+        let Some(list) = self.by_short.get(&name) else { return Vec::new() };
+        list.iter()
+            .map(|&i| self.regions[i].code)
+            .filter(|c| scope.is_none_or(|s| self.is_within(*c, s)))
+            .collect()
     }
 
     /// The divisions whose full names appear in free text such as a title
@@ -809,6 +925,36 @@ mod tests {
 
     fn code(s: &str) -> RegionCode {
         s.parse().expect("valid code")
+    }
+
+    #[test]
+    fn short_names_as_internal_tables_write_them() {
+        for (full, short) in [
+            ("渝中区", Some("渝中")),
+            ("石柱土家族自治县", Some("石柱")),
+            ("彭水苗族土家族自治县", Some("彭水")),
+            ("新疆维吾尔自治区", Some("新疆")),
+            ("大兴安岭地区", Some("大兴安岭")),
+            ("城区", None),
+            ("矿区", None),
+        ] {
+            assert_eq!(short_name(full).as_deref(), short, "{full}");
+        }
+        let reg = Registry::builtin();
+        let cq = Some(code("500000"));
+        assert_eq!(reg.short_name_matches("渝中", cq), vec![code("500103")]);
+        assert_eq!(reg.short_name_matches("石柱", cq), vec![code("500240")]);
+        assert_eq!(reg.short_name_matches("石柱县", cq), vec![code("500240")]);
+        assert_eq!(reg.short_name_matches("彭水", cq), vec![code("500243")]);
+        assert_eq!(reg.short_name_matches("万州", cq), vec![code("500101")]);
+        assert!(
+            reg.short_name_matches("渝中县", cq).is_empty(),
+            "a wrong level word is not a short name"
+        );
+        assert!(reg.short_name_matches("渝中区", cq).is_empty(), "a full name is not a short name");
+        assert!(reg.short_name_matches("江北", None).len() >= 2, "江北 is short for more than one");
+        assert_eq!(reg.resolve_full("渝中", cq), Err(ResolveError::Unknown("渝中".into())));
+        assert_eq!(reg.resolve("渝中", cq), Ok(code("500103")));
     }
 
     #[test]

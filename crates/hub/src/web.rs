@@ -19,6 +19,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ("pages/target.js", JS, include_bytes!("../../../ui/pages/target.js")),
     ("pages/split.js", JS, include_bytes!("../../../ui/pages/split.js")),
     ("pages/import.js", JS, include_bytes!("../../../ui/pages/import.js")),
+    ("pages/import-fixes.js", JS, include_bytes!("../../../ui/pages/import-fixes.js")),
     ("pages/reports.js", JS, include_bytes!("../../../ui/pages/reports.js")),
     ("pages/catalog.js", JS, include_bytes!("../../../ui/pages/catalog.js")),
     ("pages/board.js", JS, include_bytes!("../../../ui/pages/board.js")),

@@ -9,7 +9,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::parsed::{Record, ValueStore};
-use super::problem::{Code, Problem};
+use super::problem::{Code, Problem, ProblemList};
 use super::ParsedFile;
 use carestaff_domain::assess::format_number;
 use carestaff_domain::catalog::{Catalog, MetricKind};
@@ -254,7 +254,7 @@ pub(super) fn sibling_outliers(
                         Code::Outlier,
                         format!("{label} of {name} looks unusual next to its neighbours ({x:.2} per 1,000 people aged 60+, median {median:.2}): please check the figure"),
                         format!("{name}的{label}与同级地区相比异常（每千名60岁及以上老人{x:.2}，中位数{median:.2}），请核对"),
-                    ));
+                    ).grouped(&catalog.metrics[m].id));
                 }
             }
         }
@@ -269,9 +269,11 @@ pub(super) fn against_store<D: Database>(
     store: &D,
     catalog: &Catalog,
     parsed: &ParsedFile,
+    full: bool,
 ) -> Result<Vec<Problem>, StoreError> {
     let values = &parsed.store;
-    let mut out = Vec::new();
+    // Grouped as they come: a national file whose figures all jump is one line per metric.
+    let mut out = ProblemList::new(full);
     // What the file itself says, by (region, period, part): its records in key order, looked
     // up by binary search (a map of a national file's records would cost tens of MiB).
     let order = by_region_period(values);
@@ -348,7 +350,7 @@ pub(super) fn against_store<D: Database>(
                             Code::Jump,
                             format!("{label} jumps from {a} in {prev_period} to {b} in {}: please check the figure", r.period),
                             format!("{label}从{prev_period}的{a}跳到{}的{b}，请核对", r.period),
-                        ));
+                        ).grouped(&metric.id));
                     }
                 }
             }
@@ -373,7 +375,7 @@ pub(super) fn against_store<D: Database>(
                         Code::CumulativeWithoutPrevious,
                         format!("{label} is the year to date (January to the end of {}), and {prev}'s figure is not known: the year's total uses it as it is, but this quarter's own amount cannot be told until {prev}'s return is imported", r.period),
                         format!("{label}是本年累计数（{y}年1-{}月），但缺少{prev}的数字：年度合计按此累计数计算，本季度单季数要在导入{prev}报表后才能得出", q * 3),
-                    ));
+                    ).grouped(&metric.id));
                 }
             }
         }
@@ -391,9 +393,9 @@ pub(super) fn against_store<D: Database>(
                     Code::ComparisonDiffers,
                     format!("the `{}` column says {label} was {a} in {}, but {b} is stored for then: check which is right (the column is not stored)", c.header, c.period),
                     format!("“{}”列显示{}的{label}为{a}，但已入库的数字是{b}：请核对（该列不入库）", c.header, c.period),
-                ));
+                ).grouped(format!("{}·{}", metric.id, c.header)));
             }
         }
     }
-    Ok(out)
+    Ok(out.finish())
 }

@@ -11,9 +11,11 @@
 mod book;
 mod cells;
 mod checks;
+pub mod choices;
 mod context;
 mod detect;
 pub mod feedback;
+mod outline;
 mod parsed;
 mod problem;
 pub mod read;
@@ -27,10 +29,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use book::Remembered;
+pub use choices::{Choice, ChoiceKind, Learned, Remembered, RememberedChoice, CURRENT};
 pub use detect::SKIP;
-pub use problem::{Code, Problem};
-pub use reading::{Layout, SheetReading};
+pub use problem::{Code, Fix, Problem};
+pub use reading::{AppliedChoice, Layout, SheetReading};
 
 use carestaff_domain::catalog::Catalog;
 use carestaff_domain::period::Period;
@@ -49,6 +51,15 @@ pub struct Options {
     pub skips: Vec<String>,
     /// Leave out every column that looks like a metric Carestaff does not know.
     pub skip_unknown: bool,
+    /// Corrections of how the file is read (a name's region, a sheet's header row, its region
+    /// column, where its period is written, a header's metric), remembered once it is imported.
+    pub choices: Vec<Choice>,
+    /// The importer's own region (the hub account's, the office's jurisdiction): tells apart
+    /// names several regions bear when the file itself does not.
+    pub context: Option<RegionCode>,
+    /// Keep every warning on its own (for the marked-up workbook) instead of grouping repeated
+    /// ones.
+    pub full_warnings: bool,
 }
 
 /// A file read and checked, before anything touches the database.
@@ -64,6 +75,9 @@ pub struct ParsedFile {
     pub scope: Option<RegionCode>,
     /// How each sheet was read.
     pub reading: Vec<SheetReading>,
+    /// The corrections given with the import that the file used: remembered once it is
+    /// imported.
+    pub learned: Vec<Learned>,
     store: parsed::ValueStore,
     comparisons: Vec<table::Comparison>,
 }
@@ -101,9 +115,9 @@ impl ParsedFile {
     }
 }
 
-/// Reads and checks one file. Nothing is written anywhere. `remembered` are the column
-/// mappings kept for each jurisdiction (fetched from the store before parsing, so parsing needs
-/// no database).
+/// Reads and checks one file. Nothing is written anywhere. `remembered` are the corrections
+/// kept from earlier imports (fetched from the store before parsing, so parsing needs no
+/// database).
 pub fn parse_file(
     file_name: &str,
     bytes: &[u8],
@@ -113,11 +127,14 @@ pub fn parse_file(
     remembered: &Remembered,
 ) -> ParsedFile {
     let file = context::FileFacts {
+        name: file_name.to_string(),
         period_from_name: text::find_period_span(file_name),
         given_period: options.period,
         regions_in_name: registry.find_in_text(file_name),
     };
-    let mut parser = book::Parser::new(catalog, registry, options, remembered, file);
+    let choices = book::choice_set(options, remembered.clone());
+    let env = table::Env { catalog, registry };
+    let mut parser = book::Parser::new(env, options, &choices, file);
     let mut out = ParsedFile::default();
     if let Err(e) = book::run(&mut parser, file_name, bytes) {
         out.errors.push(
@@ -126,34 +143,63 @@ pub fn parse_file(
         return out;
     }
     out.errors = std::mem::take(&mut parser.errors);
-    out.warnings = std::mem::take(&mut parser.warnings);
+    let mut warnings = problem::ProblemList::new(options.full_warnings);
+    for w in std::mem::take(&mut parser.warnings) {
+        warnings.push(w);
+    }
     out.reading = std::mem::take(&mut parser.readings);
     out.sheets = std::mem::take(&mut parser.sheet_order);
     out.scope = table::lowest_common(registry, &parser.scopes);
     out.comparisons = std::mem::take(&mut parser.comparisons);
     out.store = std::mem::take(&mut parser.store);
-    if parser.tables == 0 {
-        match parser.no_table.split_first() {
-            Some((first, rest)) => {
-                let mut p = first.clone();
-                if !rest.is_empty() {
-                    let n = rest.len();
-                    p.message.push_str(&format!(" (the other {n} sheets have no table either)"));
-                    p.message_zh.push_str(&format!("（其余{n}张工作表同样没有可识别的表格）"));
-                }
-                out.errors.push(p);
-            }
-            None => out.errors.push(Problem::file(
-                Code::NoTable,
-                "the file has no visible sheet with any cell: fill in the return and import it again",
-                "文件中没有任何有内容的可见工作表：请填写报表后重新导入",
-            )),
-        }
+    let (tables, no_table, overwhelmed) =
+        (parser.tables, std::mem::take(&mut parser.no_table), parser.overwhelmed);
+    drop(parser);
+    out.learned = choices.into_learned();
+    if tables == 0 {
+        out.errors.push(no_table_problem(no_table));
         return out;
     }
     checks::duplicates_and_parts(catalog, registry, &out.store, &mut out.errors);
     checks::retired_units(registry, &out.store, &mut out.errors);
-    checks::sibling_outliers(catalog, registry, &out.store, &mut out.warnings);
+    let mut outliers = Vec::new();
+    checks::sibling_outliers(catalog, registry, &out.store, &mut outliers);
+    outliers.into_iter().for_each(|w| warnings.push(w));
+    out.warnings = warnings.finish();
+    sort_and_cut(&mut out, overwhelmed);
+    if out.errors.is_empty() && out.store.value_count() == 0 {
+        out.errors.push(Problem::file(
+            Code::NoValues,
+            "the file has a table but no values in it: fill in the figures and import it again",
+            "表格中没有任何数值：请填写数据后重新导入",
+        ));
+    }
+    out
+}
+
+/// The problem of a file with no table: the first sheet's reason, saying how many more.
+fn no_table_problem(no_table: Vec<Problem>) -> Problem {
+    match no_table.split_first() {
+        Some((first, rest)) => {
+            let mut p = first.clone();
+            if !rest.is_empty() {
+                let n = rest.len();
+                p.message.push_str(&format!(" (the other {n} sheets have no table either)"));
+                p.message_zh.push_str(&format!("（其余{n}张工作表同样没有可识别的表格）"));
+            }
+            p
+        }
+        None => Problem::file(
+            Code::NoTable,
+            "the file has no visible sheet with any cell: fill in the return and import it again",
+            "文件中没有任何有内容的可见工作表：请填写报表后重新导入",
+        ),
+    }
+}
+
+/// Problems in reading order (sheets as read, then cells), each once, cut at
+/// [`MAX_PROBLEMS`] with a line saying how many more.
+fn sort_and_cut(out: &mut ParsedFile, overwhelmed: bool) {
     let order: HashMap<&str, usize> =
         out.reading.iter().enumerate().map(|(i, s)| (s.sheet.as_str(), i)).collect();
     let key = |p: &Problem| (order.get(p.sheet.as_str()).copied(), problem::cell_order(&p.cell));
@@ -161,7 +207,7 @@ pub fn parse_file(
     out.errors.dedup();
     out.warnings.sort_by_key(key);
     out.warnings.dedup();
-    for (list, overwhelmed) in [(&mut out.errors, parser.overwhelmed), (&mut out.warnings, false)] {
+    for (list, overwhelmed) in [(&mut out.errors, overwhelmed), (&mut out.warnings, false)] {
         if list.len() > MAX_PROBLEMS || overwhelmed {
             let more = list.len().saturating_sub(MAX_PROBLEMS);
             list.truncate(MAX_PROBLEMS);
@@ -175,14 +221,6 @@ pub fn parse_file(
             ));
         }
     }
-    if out.errors.is_empty() && out.store.value_count() == 0 {
-        out.errors.push(Problem::file(
-            Code::NoValues,
-            "the file has a table but no values in it: fill in the figures and import it again",
-            "表格中没有任何数值：请填写数据后重新导入",
-        ));
-    }
-    out
 }
 
 /// The outcome of importing one file.
@@ -316,10 +354,19 @@ pub fn import_file<D: Database>(
     options: &Options,
     ctx: &ImportContext,
 ) -> Result<FileReport, StoreError> {
-    let remembered = store.column_mappings_all()?;
+    let remembered = remembered_choices(store)?;
     let file_name = file_name_of(path);
     let parsed = parse_file(&file_name, bytes, catalog, registry, options, &remembered);
     import_parsed(store, path, bytes, parsed, catalog, options, ctx)
+}
+
+/// The corrections the store remembers, as the importer reads them.
+///
+/// # Errors
+///
+/// [`StoreError`] when the database fails.
+pub fn remembered_choices<D: Database + ?Sized>(store: &D) -> Result<Remembered, StoreError> {
+    Ok(Remembered::from_rows(store.reading_choices()?))
 }
 
 /// The file name part of a path.
@@ -362,7 +409,9 @@ pub fn import_parsed<D: Database>(
     if !locks.is_empty() {
         return Ok(locked(report, &locks));
     }
-    report.warnings.extend(store.reading(|s| checks::against_store(s, catalog, &parsed))?);
+    report.warnings.extend(
+        store.reading(|s| checks::against_store(s, catalog, &parsed, options.full_warnings))?,
+    );
     if ctx.dry_run {
         let diff = store.reading(|s| s.diff(parsed.values_grouped(), PREVIEW_LIMIT))?;
         report.new = diff.new;
@@ -386,15 +435,15 @@ pub fn import_parsed<D: Database>(
         Err(StoreError::Locked(lock)) => return Ok(locked(report, &[lock])),
         Err(e) => return Err(e),
     };
-    if let Some(scope) = parsed.scope {
-        for (header, metric) in &options.mappings {
-            if catalog.metric(metric).is_some() {
-                store.remember_mapping(scope, header, metric)?;
-            }
-        }
-        for header in &options.skips {
-            store.remember_mapping(scope, header, SKIP)?;
-        }
+    // The corrections the file used are remembered for the next file of its sender.
+    for l in &parsed.learned {
+        store.remember_choice(
+            l.scope.map_or(0, RegionCode::as_u32),
+            &l.layout,
+            l.kind.as_str(),
+            &l.subject,
+            &l.value,
+        )?;
     }
     report.new = summary.new;
     report.changed = summary.changed;

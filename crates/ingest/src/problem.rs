@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use carestaff_domain::region::RegionCode;
+
 /// One problem, located.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -24,6 +26,64 @@ pub struct Problem {
     /// What a reading library said, for the curious; never part of the message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The correction a front end can offer in place (choose a metric, a region, the period,
+    /// the header row, the region column), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+    /// How many cells this problem stands for: repeated warnings of one kind, metric and sheet
+    /// are one problem with their count and first cells (every one of them is marked in the
+    /// marked-up workbook). 1 for a single cell.
+    #[serde(skip_serializing_if = "is_one")]
+    pub count: usize,
+    /// The first cells of a grouped problem (at most [`GROUP_CELLS`]), the first being `cell`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<String>,
+    /// What problems of one code and sheet must share to be grouped (a metric, a name); `None`
+    /// for problems never grouped.
+    #[serde(skip)]
+    pub group: Option<String>,
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+/// How many cells a grouped problem lists.
+pub const GROUP_CELLS: usize = 8;
+
+/// A correction a front end can offer beside a problem, and then send back as a
+/// [`Choice`](crate::Choice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fix {
+    /// Say which metric a column or row holds, or leave it out (`header` is the subject of the
+    /// choice); in a form's value column, `this_period` offers "this period's figures".
+    Metric {
+        /// The header or label as written.
+        header: String,
+        /// Whether the choice is between this period's figures and leaving the column out (a
+        /// form's value column) rather than a metric.
+        this_period: bool,
+    },
+    /// Say which region a name means.
+    Region {
+        /// The name as written.
+        name: String,
+        /// The regions it may mean, nearest first (may be empty: then a code is asked for).
+        candidates: Vec<RegionCode>,
+    },
+    /// Give the period.
+    Period,
+    /// Choose the header row: the candidate rows (1-based) with their texts.
+    HeaderRow {
+        /// Rows that hold text, 1-based, with what they say.
+        rows: Vec<(u32, String)>,
+    },
+    /// Choose the column that names the regions.
+    RegionColumn {
+        /// Column letters with their headers.
+        columns: Vec<(String, String)>,
+    },
 }
 
 /// The kinds of problem, serialised in snake_case. Front ends add their own way out to some of
@@ -97,6 +157,9 @@ pub enum Code {
     Locked,
     /// A row for a region the submitter may not report for (the hub).
     OutsideRights,
+    /// A region written by a short name (渝中 for 渝中区), read as the one region of the
+    /// jurisdiction it fits (warning).
+    ShortName,
 }
 
 impl Problem {
@@ -116,6 +179,10 @@ impl Problem {
             code,
             header: None,
             detail: None,
+            fix: None,
+            count: 1,
+            cells: Vec::new(),
+            group: None,
         }
     }
 
@@ -127,6 +194,18 @@ impl Problem {
     /// The same, with the header of the column it is about.
     pub fn with_header(mut self, header: &str) -> Problem {
         self.header = Some(header.to_string());
+        self
+    }
+
+    /// The same, with the correction a front end can offer.
+    pub fn with_fix(mut self, fix: Fix) -> Problem {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// The same, grouped with other problems of its code and sheet that share `key`.
+    pub fn grouped(mut self, key: impl Into<String>) -> Problem {
+        self.group = Some(key.into());
         self
     }
 
@@ -161,4 +240,113 @@ impl std::fmt::Display for Problem {
 /// (row, column) of an A1 reference, for listing problems in reading order.
 pub(crate) fn cell_order(cell: &str) -> (u32, u32) {
     super::read::parse_a1(cell).map_or((0, 0), |(r, c)| (r + 1, c + 1))
+}
+
+/// Problems gathered as a person will read them: a problem with a group key joins the first of
+/// its code, sheet and key, which then counts the cells and lists the first few — so a national
+/// workbook whose figures jump in half a million cells gives one line per metric, and memory
+/// grows with the kinds of problem, not with their number. With `full`, every problem is kept
+/// on its own (the marked-up workbook marks each cell).
+#[derive(Debug, Default)]
+pub(crate) struct ProblemList {
+    full: bool,
+    list: Vec<Problem>,
+    groups: std::collections::HashMap<(Code, String, String), usize>,
+}
+
+impl ProblemList {
+    pub fn new(full: bool) -> ProblemList {
+        ProblemList { full, ..ProblemList::default() }
+    }
+
+    /// Adds a problem, to its group when it has one.
+    pub fn push(&mut self, p: Problem) {
+        let Some(key) = p.group.clone().filter(|_| !self.full) else {
+            self.list.push(p);
+            return;
+        };
+        match self.groups.entry((p.code, p.sheet.clone(), key)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let g = &mut self.list[*e.get()];
+                g.count += 1;
+                if g.cells.len() < GROUP_CELLS && !p.cell.is_empty() {
+                    g.cells.push(p.cell);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(self.list.len());
+                let mut p = p;
+                if !p.cell.is_empty() {
+                    p.cells = vec![p.cell.clone()];
+                }
+                self.list.push(p);
+            }
+        }
+    }
+
+    /// The problems, each group's message saying how many more cells it stands for.
+    pub fn finish(self) -> Vec<Problem> {
+        let mut out = self.list;
+        for p in out.iter_mut().filter(|p| p.count > 1) {
+            let more = p.count - 1;
+            let listed = p.cells.len() >= 2;
+            let shown: Vec<&str> = p.cells.iter().skip(1).map(String::as_str).collect();
+            let tail = if p.count > p.cells.len() { " …" } else { "" };
+            let tail_zh = if p.count > p.cells.len() { "……" } else { "" };
+            if listed {
+                p.message.push_str(&format!(
+                    " (and {more} more like it in this sheet: {}{tail}; the marked-up workbook marks every one)",
+                    shown.join(", ")
+                ));
+                p.message_zh.push_str(&format!(
+                    "（本表同类还有{more}处：{}{tail_zh}；错误标注工作簿中逐一标出）",
+                    shown.join("、")
+                ));
+            } else {
+                p.message.push_str(&format!(" (and {more} more like it in this sheet)"));
+                p.message_zh.push_str(&format!("（本表同类还有{more}处）"));
+            }
+        }
+        for p in out.iter_mut().filter(|p| p.count == 1) {
+            p.cells.clear();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jump(cell: &str) -> Problem {
+        Problem::new("S", cell.to_string(), Code::Jump, "jumps", "跳变").grouped("caregivers")
+    }
+
+    #[test]
+    fn repeated_warnings_are_one_line_with_their_count_and_first_cells() {
+        let mut list = ProblemList::new(false);
+        for i in 0..20 {
+            list.push(jump(&format!("B{}", i + 2)));
+        }
+        list.push(
+            Problem::new("S", "C2".into(), Code::Jump, "jumps", "跳变").grouped("social_workers"),
+        );
+        list.push(Problem::new("S", "D2".into(), Code::TotalMismatch, "total", "合计"));
+        let out = list.finish();
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].count, 20);
+        assert_eq!(out[0].cell, "B2");
+        assert_eq!(out[0].cells, vec!["B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"]);
+        assert_eq!(
+            out[0].message_zh,
+            "跳变（本表同类还有19处：B3、B4、B5、B6、B7、B8、B9……；错误标注工作簿中逐一标出）"
+        );
+        assert_eq!((out[1].count, out[1].cells.len()), (1, 0));
+        let full = {
+            let mut l = ProblemList::new(true);
+            (0..20).for_each(|i| l.push(jump(&format!("B{}", i + 2))));
+            l.finish()
+        };
+        assert_eq!(full.len(), 20, "the marked-up workbook gets every cell");
+    }
 }

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::choices::{ChoiceKind, Origin as ChoiceOrigin};
 use carestaff_domain::period::Period;
 use carestaff_domain::region::RegionCode;
 use carestaff_domain::values::Span;
@@ -99,6 +100,12 @@ pub struct ColumnRead {
     pub span: Span,
     /// `value`, or `comparison` for a column of an earlier period's figures (checked, not stored).
     pub role: &'static str,
+    /// The quarter the column gives, in a table with a column per quarter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    /// The header cell of the item this one is a part of (其中), checked never to exceed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
 }
 
 /// A column or indicator left out.
@@ -112,6 +119,25 @@ pub struct IgnoredRead {
     pub why: String,
     /// Why, in Chinese.
     pub why_zh: String,
+}
+
+/// A correction the reading applied: given with this import, or remembered from an earlier
+/// one ("按上次的读法：…").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedChoice {
+    /// What it corrected.
+    pub kind: ChoiceKind,
+    /// What it is about (a header, a name; empty for a sheet's header row, region column or
+    /// period).
+    pub subject: String,
+    /// What it says.
+    pub value: String,
+    /// Given now or remembered.
+    pub origin: ChoiceOrigin,
+    /// The note, in English.
+    pub text: String,
+    /// The note, in Chinese.
+    pub text_zh: String,
 }
 
 /// How one sheet was read.
@@ -147,6 +173,13 @@ pub struct SheetReading {
     pub own_parts: Vec<String>,
     /// How many values the sheet brought.
     pub values: usize,
+    /// The corrections applied to this sheet, given now or remembered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<AppliedChoice>,
+    /// The sender's layout (the header row's texts), which layout corrections are remembered
+    /// for.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub layout_key: String,
 }
 
 impl SheetReading {
@@ -166,6 +199,8 @@ impl SheetReading {
             subtotals: Vec::new(),
             own_parts: Vec::new(),
             values: 0,
+            applied: Vec::new(),
+            layout_key: String::new(),
         }
     }
 }

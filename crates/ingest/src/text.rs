@@ -567,6 +567,89 @@ fn quarter_after(year: i32, rest: &[char]) -> Option<(Period, Span)> {
     None
 }
 
+/// A quarter written without its year, as sheet names and column headers of one year's table
+/// write it: `一季度`, `第二季度`, `3季度`, `Q4`, `第一季`, `上半年`, `前三季度`, `1-9月` (year to
+/// date), `4-6月`. The whole text must be the quarter (with brackets, 本年 or 累计 around it):
+/// a word inside a longer phrase is not a quarter.
+pub fn find_quarter_word(raw: &str) -> Option<(u8, Span)> {
+    let s: String = to_half_width(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '[' | ']'))
+        .map(|c| match c {
+            '—' | '–' | '―' | '~' | '～' | '至' | '到' => '-',
+            c => c,
+        })
+        .collect();
+    let s = s.trim_start_matches("本年").trim_end_matches("累计").trim_end_matches("数据");
+    if s.is_empty() || s.chars().count() > 8 {
+        return None;
+    }
+    // Reuse the year-bearing reader on a made-up year, then keep only the quarter.
+    let (p, span) = find_period_span(&format!("2000年{s}"))?;
+    if !s.contains(['季', 'Q', 'q', '月', '年']) {
+        return None;
+    }
+    let span = if says_year_to_date(raw) { Span::YearToDate } else { span };
+    Some((p.quarter(), span))
+}
+
+/// The year a title names (`2025年鞍山市养老服务人才统计表`, `2025年度`): a four-digit year from
+/// 1990 to 2100 followed by 年. `None` when none or two different ones are named.
+pub fn find_year(raw: &str) -> Option<i32> {
+    let s = to_half_width(raw);
+    let chars: Vec<char> = s.chars().collect();
+    let mut found: Option<i32> = None;
+    for i in 0..chars.len().saturating_sub(4) {
+        let digits = &chars[i..i + 4];
+        if !digits.iter().all(char::is_ascii_digit)
+            || (i > 0 && chars[i - 1].is_ascii_digit())
+            || chars.get(i + 4) != Some(&'年')
+        {
+            continue;
+        }
+        let y: i32 = digits.iter().collect::<String>().parse().unwrap_or(0);
+        if !(1990..=2100).contains(&y) {
+            continue;
+        }
+        match found {
+            Some(f) if f != y => return None,
+            _ => found = Some(y),
+        }
+    }
+    found
+}
+
+/// A quarter read from text the user said holds the period, more leniently than a title is
+/// read: a strict period, or a year and a month (`2025.8`, `2025年8月`, `2025/08/31`), any month
+/// being the quarter it falls in.
+pub fn lenient_period(raw: &str) -> Option<Period> {
+    if let Some((p, _)) = find_period_span(raw) {
+        return Some(p);
+    }
+    let s = to_half_width(raw);
+    let chars: Vec<char> = s.chars().collect();
+    for i in 0..chars.len().saturating_sub(4) {
+        if !chars[i..i + 4].iter().all(char::is_ascii_digit)
+            || (i > 0 && chars[i - 1].is_ascii_digit())
+        {
+            continue;
+        }
+        let year: i32 = chars[i..i + 4].iter().collect::<String>().parse().unwrap_or(0);
+        let mut j = i + 4;
+        if !matches!(chars.get(j), Some('年' | '.' | '/' | '-' | '_')) {
+            continue;
+        }
+        j += 1;
+        let month: String = chars[j..].iter().take_while(|c| c.is_ascii_digit()).collect();
+        if let Ok(m) = month.parse::<u8>() {
+            if (1..=12).contains(&m) && (1990..=2100).contains(&year) {
+                return Period::new(year, (m - 1) / 3 + 1);
+            }
+        }
+    }
+    None
+}
+
 /// Whether a header or title says its figures run from the start of the year: `本年累计`,
 /// `累计`, `年初至今`, `1-6月` (a month span from January), `上半年`, `前三季度`.
 pub fn says_year_to_date(raw: &str) -> bool {
@@ -853,6 +936,36 @@ mod tests {
         {
             assert_eq!(find_period_span(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn quarters_without_a_year_and_years_without_a_quarter() {
+        for (text, q) in [
+            ("一季度", 1),
+            ("第二季度", 2),
+            ("3季度", 3),
+            ("Q4", 4),
+            ("（第四季度）", 4),
+            ("4-6月", 2),
+        ] {
+            assert_eq!(find_quarter_word(text), Some((q, Span::Quarter)), "{text}");
+        }
+        for (text, q) in [("上半年", 2), ("前三季度", 3), ("1-9月", 3), ("1-9月累计", 3)]
+        {
+            assert_eq!(find_quarter_word(text), Some((q, Span::YearToDate)), "{text}");
+        }
+        for text in ["养老护理员一季度培训", "季度", "铁西区", "2025年第一季度工作要点汇总表格"]
+        {
+            assert_eq!(find_quarter_word(text), None, "{text}");
+        }
+        assert_eq!(find_year("2025年鞍山市养老服务人才统计表"), Some(2025));
+        assert_eq!(find_year("2024年与2025年对比"), None);
+        assert_eq!(find_year("表号：民养统2表"), None);
+        let p = |s: &str| s.parse::<Period>().expect("period");
+        assert_eq!(lenient_period("统计时间：2025.8"), Some(p("2025Q3")));
+        assert_eq!(lenient_period("2025/11/30"), Some(p("2025Q4")));
+        assert_eq!(lenient_period("2025年第二季度"), Some(p("2025Q2")));
+        assert_eq!(lenient_period("民养统2表"), None);
     }
 
     #[test]

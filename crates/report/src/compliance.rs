@@ -1287,11 +1287,7 @@ fn children_table(
 
 /// The native line chart of a target's tracking table (`rows` under `header_row`): actual,
 /// expected and goal.
-fn tracking_chart(
-    sheet: &str,
-    (rows, header_row): (&[TrackRow], u32),
-    goal: f64,
-) -> Chart {
+fn tracking_chart(sheet: &str, (rows, header_row): (&[TrackRow], u32), goal: f64) -> Chart {
     let last = header_row + rows.len() as u32;
     let name = sheet;
     let mut chart = Chart::new(ChartType::Line);

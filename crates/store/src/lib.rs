@@ -254,6 +254,24 @@ pub struct SourcedValue {
     pub cell: String,
 }
 
+/// A reading choice kept in the store: how a file's column, name or layout is to be read (see
+/// `carestaff_ingest::choices`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredChoice {
+    /// Its id.
+    pub id: i64,
+    /// The jurisdiction it is for (0: none known).
+    pub scope: u32,
+    /// The sender's layout it is for (empty: any).
+    pub layout: String,
+    /// What it corrects: `metric`, `alias`, `header_row`, `region_column`, `period_from`.
+    pub kind: String,
+    /// What it is about (a header, a name; empty for a layout's own choices).
+    pub subject: String,
+    /// What it says.
+    pub value: String,
+}
+
 /// A recorded import.
 #[derive(Debug, Clone, Serialize)]
 pub struct SubmissionRow {
@@ -402,15 +420,12 @@ pub trait Tables {
     fn submissions(&mut self) -> Result<Vec<SubmissionRow>, StoreError>;
     /// Whether any submission is stored.
     fn any_submission(&mut self) -> Result<bool, StoreError>;
-    /// Every remembered column mapping: (scope, header, metric), by scope and header.
-    fn mappings(&mut self) -> Result<Vec<(u32, String, String)>, StoreError>;
-    /// Remembers a column mapping.
-    fn remember_mapping(
-        &mut self,
-        scope: u32,
-        header: &str,
-        metric: &str,
-    ) -> Result<(), StoreError>;
+    /// Every remembered reading choice, by id.
+    fn choices(&mut self) -> Result<Vec<StoredChoice>, StoreError>;
+    /// Remembers a reading choice, replacing one of the same scope, kind, layout and subject.
+    fn remember_choice(&mut self, choice: &StoredChoice) -> Result<(), StoreError>;
+    /// Forgets a reading choice; whether there was one.
+    fn forget_choice(&mut self, id: i64) -> Result<bool, StoreError>;
     /// A setting.
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets a setting.
@@ -870,45 +885,50 @@ pub trait Database {
         self.with_tables(|t| sources_in(t, keep))
     }
 
-    /// The column mappings remembered for a jurisdiction: header text → metric id.
+    /// Every reading choice remembered (a column's metric, a name's region, a sheet layout's
+    /// header row, region column or period), by id: what the importer needs before it parses a
+    /// file, so parsing needs no database.
     ///
     /// # Errors
     ///
     /// [`StoreError`] when the database fails.
-    fn column_mappings(&self, scope: RegionCode) -> Result<Vec<(String, String)>, StoreError> {
-        Ok(self.column_mappings_all()?.remove(&scope).unwrap_or_default())
+    fn reading_choices(&self) -> Result<Vec<StoredChoice>, StoreError> {
+        self.with_tables(|t| t.choices())
     }
 
-    /// Every remembered column mapping, by jurisdiction (what the importer needs before it
-    /// parses a file, so parsing needs no database).
+    /// Remembers a reading choice for `scope` (0: no jurisdiction known) and, for what depends
+    /// on the sender's layout, `layout`; a choice of the same scope, kind, layout and subject is
+    /// replaced.
     ///
     /// # Errors
     ///
     /// [`StoreError`] when the database fails.
-    fn column_mappings_all(
-        &self,
-    ) -> Result<HashMap<RegionCode, Vec<(String, String)>>, StoreError> {
-        let mut out: HashMap<RegionCode, Vec<(String, String)>> = HashMap::new();
-        for (scope, header, metric) in self.with_tables(|t| t.mappings())? {
-            if let Some(code) = RegionCode::from_u32(scope) {
-                out.entry(code).or_default().push((header, metric));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Remembers that `header` means `metric` in the returns of `scope`.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError`] when the database fails.
-    fn remember_mapping(
+    fn remember_choice(
         &mut self,
-        scope: RegionCode,
-        header: &str,
-        metric: &str,
+        scope: u32,
+        layout: &str,
+        kind: &str,
+        subject: &str,
+        value: &str,
     ) -> Result<(), StoreError> {
-        self.with_write(|t| t.remember_mapping(scope.as_u32(), header, metric))
+        let choice = StoredChoice {
+            id: 0,
+            scope,
+            layout: layout.to_string(),
+            kind: kind.to_string(),
+            subject: subject.to_string(),
+            value: value.to_string(),
+        };
+        self.with_write(|t| t.remember_choice(&choice))
+    }
+
+    /// Forgets a remembered reading choice; whether it was there.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails.
+    fn forget_choice(&mut self, id: i64) -> Result<bool, StoreError> {
+        self.with_write(|t| t.forget_choice(id))
     }
 
     /// A stored setting.

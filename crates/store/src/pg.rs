@@ -21,7 +21,7 @@ use super::splits::{child_of, RawSplit};
 use super::units::UnitEventRow;
 use super::{
     Database, EachCurrent, Lock, NewSubmission, ObservationRow, SplitRecord, SplitState, Stamp,
-    StoreError, SubmissionRow, Tables,
+    StoreError, StoredChoice, SubmissionRow, Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
 use carestaff_domain::period::Period;
@@ -157,6 +157,22 @@ pub const PG_MIGRATIONS: &[&str] = &[
         by_user TEXT NOT NULL
     );
     CREATE INDEX local_unit_event_code ON local_unit_event (code, id);
+    "#,
+    // 4: reading choices, remembered per jurisdiction and sender's layout (the column mappings
+    // of version 1 moved here), as in the SQLite store.
+    r#"
+    CREATE TABLE reading_choice (
+        id      BIGSERIAL PRIMARY KEY,
+        scope   INTEGER NOT NULL,
+        layout  TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        value   TEXT NOT NULL,
+        UNIQUE (scope, kind, layout, subject)
+    );
+    INSERT INTO reading_choice (scope, layout, kind, subject, value)
+        SELECT scope, '', 'metric', header, metric FROM column_mapping ORDER BY scope, header;
+    DROP TABLE column_mapping;
     "#,
 ];
 
@@ -586,29 +602,35 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
         Ok(self.0.query_one("SELECT EXISTS (SELECT 1 FROM submission)", &[])?.get(0))
     }
 
-    fn mappings(&mut self) -> Result<Vec<(u32, String, String)>, StoreError> {
+    fn choices(&mut self) -> Result<Vec<StoredChoice>, StoreError> {
         let rows = self.0.query(
-            "SELECT scope, header, metric FROM column_mapping ORDER BY scope, header",
+            "SELECT id, scope, layout, kind, subject, value FROM reading_choice ORDER BY id",
             &[],
         )?;
         Ok(rows
             .iter()
-            .map(|r| (u32::try_from(r.get::<_, i32>(0)).unwrap_or(0), r.get(1), r.get(2)))
+            .map(|r| StoredChoice {
+                id: r.get(0),
+                scope: u32::try_from(r.get::<_, i32>(1)).unwrap_or(0),
+                layout: r.get(2),
+                kind: r.get(3),
+                subject: r.get(4),
+                value: r.get(5),
+            })
             .collect())
     }
 
-    fn remember_mapping(
-        &mut self,
-        scope: u32,
-        header: &str,
-        metric: &str,
-    ) -> Result<(), StoreError> {
+    fn remember_choice(&mut self, c: &StoredChoice) -> Result<(), StoreError> {
         self.0.execute(
-            "INSERT INTO column_mapping (scope, header, metric) VALUES ($1, $2, $3)
-             ON CONFLICT (scope, header) DO UPDATE SET metric = excluded.metric",
-            &[&int(scope), &header, &metric],
+            "INSERT INTO reading_choice (scope, layout, kind, subject, value) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (scope, kind, layout, subject) DO UPDATE SET value = excluded.value",
+            &[&int(c.scope), &c.layout, &c.kind, &c.subject, &c.value],
         )?;
         Ok(())
+    }
+
+    fn forget_choice(&mut self, id: i64) -> Result<bool, StoreError> {
+        Ok(self.0.execute("DELETE FROM reading_choice WHERE id = $1", &[&id])? > 0)
     }
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {

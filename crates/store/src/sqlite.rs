@@ -11,7 +11,7 @@ use super::splits::{child_of, RawSplit};
 use super::units::UnitEventRow;
 use super::{
     backup_path, Database, EachCurrent, NewSubmission, ObservationRow, SplitRecord, SplitState,
-    Stamp, StoreError, SubmissionRow, Tables,
+    Stamp, StoreError, StoredChoice, SubmissionRow, Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
 use carestaff_domain::region::{RegionCode, UnitEvent};
@@ -126,6 +126,23 @@ pub const MIGRATIONS: &[&str] = &[
         at      TEXT NOT NULL,
         by_user TEXT NOT NULL
     );
+    "#,
+    // 5: reading choices, remembered per jurisdiction and sender's layout: a column's metric
+    // (the column mappings of version 1, moved here), a name's region, a sheet's header row,
+    // region column and where its period is written.
+    r#"
+    CREATE TABLE reading_choice (
+        id      INTEGER PRIMARY KEY,
+        scope   INTEGER NOT NULL,
+        layout  TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        value   TEXT NOT NULL,
+        UNIQUE (scope, kind, layout, subject)
+    );
+    INSERT INTO reading_choice (scope, layout, kind, subject, value)
+        SELECT scope, '', 'metric', header, metric FROM column_mapping ORDER BY scope, header;
+    DROP TABLE column_mapping;
     "#,
 ];
 
@@ -449,26 +466,34 @@ impl Tables for Sqlite<'_> {
         Ok(self.0.query_row("SELECT EXISTS (SELECT 1 FROM submission)", [], |r| r.get(0))?)
     }
 
-    fn mappings(&mut self) -> Result<Vec<(u32, String, String)>, StoreError> {
+    fn choices(&mut self) -> Result<Vec<StoredChoice>, StoreError> {
         let mut stmt = self.0.prepare_cached(
-            "SELECT scope, header, metric FROM column_mapping ORDER BY scope, header",
+            "SELECT id, scope, layout, kind, subject, value FROM reading_choice ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoredChoice {
+                id: r.get(0)?,
+                scope: r.get(1)?,
+                layout: r.get(2)?,
+                kind: r.get(3)?,
+                subject: r.get(4)?,
+                value: r.get(5)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn remember_mapping(
-        &mut self,
-        scope: u32,
-        header: &str,
-        metric: &str,
-    ) -> Result<(), StoreError> {
+    fn remember_choice(&mut self, c: &StoredChoice) -> Result<(), StoreError> {
         self.0.execute(
-            "INSERT INTO column_mapping (scope, header, metric) VALUES (?1, ?2, ?3)
-             ON CONFLICT (scope, header) DO UPDATE SET metric = excluded.metric",
-            params![scope, header, metric],
+            "INSERT INTO reading_choice (scope, layout, kind, subject, value) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (scope, kind, layout, subject) DO UPDATE SET value = excluded.value",
+            params![c.scope, c.layout, c.kind, c.subject, c.value],
         )?;
         Ok(())
+    }
+
+    fn forget_choice(&mut self, id: i64) -> Result<bool, StoreError> {
+        Ok(self.0.execute("DELETE FROM reading_choice WHERE id = ?1", [id])? > 0)
     }
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {

@@ -385,7 +385,7 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
         &Default::default(),
     );
     let shown: Vec<Vec<String>> = serde_json::from_value(
-        s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].map(tr => [...tr.children].map(td => td.textContent));").await,
+        s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].map(tr => [...tr.children].slice(0, 3).map(td => td.textContent));").await,
     )
     .expect("error rows");
     let want: Vec<Vec<String>> = parsed
@@ -395,6 +395,11 @@ async fn a_bad_file_shows_every_error_with_its_cell_and_changes_nothing() {
         .collect();
     assert!(want.len() > 1);
     assert_eq!(shown, want);
+    // Beside the unknown region, the page offers to say which region it is.
+    assert_eq!(
+        s.js("return [...document.querySelectorAll('#errors-0 tbody tr')].filter(tr => tr.querySelector('select.region-choice')).map(tr => tr.children[1].textContent)").await,
+        json!(["B4"])
+    );
     assert!(
         s.wait_css("#commit-btn").await.attr("disabled").await.expect("attr").is_some(),
         "a rejected file cannot be committed"
@@ -447,6 +452,82 @@ async fn an_unknown_column_is_chosen_on_the_page_and_the_preview_is_in_words() {
         s.wait_css("#report-0").await.attr("data-outcome").await.expect("attr").as_deref(),
         Some("unchanged")
     );
+    s.finish().await;
+}
+
+/// A statistician corrects how a return is read, in place in the preview: a column Carestaff
+/// does not know is given its metric, a short name's reading is kept. The page re-reads at once,
+/// the file imports, and next quarter's file of the same layout imports without a question,
+/// saying which remembered readings it used. A remembered reading can be forgotten.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reading_corrected_in_the_preview_is_applied_to_the_next_quarter() {
+    let s = launch(&scratch("corrected.db")).await;
+    let quarter = |q: &str, v: (i64, i64)| {
+        let file = scratch(&format!("渝中区-2026{q}.xlsx"));
+        workbook(
+            &file,
+            &format!("2026{q}"),
+            &[
+                vec![json!("重庆市各区县养老服务人才统计表")],
+                vec![json!("区县"), json!("养老护理员数"), json!("取证护理员")],
+                vec![json!("渝中"), json!(v.0), json!(v.1)],
+            ],
+        );
+        file
+    };
+    s.preview(&quarter("Q3", (1200, 700))).await;
+    s.wait_css("#report-0[data-outcome='rejected']").await;
+    assert_eq!(
+        s.js("return [...document.querySelectorAll('#errors-0 tr.error-row')].map(r => r.dataset.code)").await,
+        json!(["unmapped_column"])
+    );
+    // The column's metric, chosen where the refusal is: the page reads the file again at once.
+    s.js("const c = document.querySelector('#unmapped-0 select.column-choice'); \
+          c.value = 'caregivers_certified'; c.dispatchEvent(new Event('change'));")
+        .await;
+    s.wait_css("#report-0[data-outcome='imported']").await;
+    // 渝中 was read as 渝中区 with a warning: keep that reading.
+    s.click("#warnings-0 button.keep-reading").await;
+    s.wait_css("#applied-0 li[data-kind='alias']").await;
+    assert_eq!(
+        s.js("return document.querySelectorAll('#warnings-0 tr[data-code=short_name]').length")
+            .await,
+        json!(0)
+    );
+    let notes = s.text("#applied-0").await;
+    assert!(notes.contains("按您的选择") && notes.contains("渝中区"), "{notes}");
+    s.click("#commit-btn").await;
+    s.wait_css("#import-results[data-committed='1']").await;
+    s.wait_css("#remembered-readings tr[data-id]").await;
+    assert_eq!(
+        s.js("return document.querySelectorAll('#remembered-readings tr[data-id]').length").await,
+        json!(2)
+    );
+
+    // Next quarter, the same layout: no question, the remembered readings said.
+    s.preview(&quarter("Q4", (1250, 760))).await;
+    s.wait_css("#report-0[data-outcome='imported']").await;
+    assert_eq!(s.js("return document.querySelectorAll('#errors-0 tr, #warnings-0 tr[data-code=short_name]').length").await, json!(0));
+    assert_eq!(
+        s.js("return [...document.querySelectorAll('#applied-0 li')].map(li => li.dataset.origin)")
+            .await,
+        json!(["remembered", "remembered"])
+    );
+    assert!(s.text("#applied-0").await.contains("按上次的读法"));
+    s.click("#commit-btn").await;
+    s.wait_css("#import-results[data-committed='1']").await;
+    let history = s.text("#history").await;
+    assert!(history.contains("渝中区-2026Q4.xlsx"), "{history}");
+
+    // The remembered readings are listed on the page; one is forgotten.
+    s.click("#remembered-section summary").await;
+    s.click("#remembered-readings button.forget-reading").await;
+    let count = "return document.querySelectorAll('#remembered-readings tr[data-id]').length";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while s.js(count).await != json!(1) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(s.js(count).await, json!(1));
     s.finish().await;
 }
 

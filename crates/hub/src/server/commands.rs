@@ -148,6 +148,11 @@ struct HomeArgs {
 }
 
 #[derive(Deserialize)]
+struct ForgetArgs {
+    id: i64,
+}
+
+#[derive(Deserialize)]
 struct ChoicesArgs {
     parent: Option<String>,
 }
@@ -188,6 +193,7 @@ pub(super) fn dispatch(
             json(&app::region_choices_of(a.parent.as_deref())?)
         }
         "review_notes" => json(&hub_requests::returned_reports(db, account)?),
+        "readings" => json(&requests::readings(db)?),
         "submissions" => json(&requests::submissions(db)?),
         "catalog" => json(&requests::catalog_view(db)?),
         "export_file" => {
@@ -234,6 +240,10 @@ fn write(
             json(&serde_json::Value::Null)
         }
         "add_unit" | "rename_unit" | "retire_unit" => json(&unit(db, account, name, body)?),
+        "forget_reading" => {
+            let a: ForgetArgs = parse_args(body)?;
+            json(&hub_requests::forget_reading_as(db, account, a.id)?)
+        }
         "approve" | "reopen" => {
             let a: ReviewArgs = parse_args(body)?;
             let (region, period) = (parse_code(&a.region)?, parse_period(&a.period)?);

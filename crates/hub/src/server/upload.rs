@@ -98,7 +98,7 @@ impl Upload {
     }
 
     /// The form's choices: `period`, and as JSON `columns` (the Import page's), `map` and
-    /// `skip` (the command line's), and the flag `skip_unknown`.
+    /// `skip` (the command line's), `choices` (corrections), and the flag `skip_unknown`.
     fn choices(&self) -> Result<ImportChoices, HubError> {
         let list = |key: &str| -> Result<Vec<String>, HubError> {
             self.fields
@@ -116,6 +116,10 @@ impl Upload {
             map: list("map")?,
             skip: list("skip")?,
             skip_unknown: self.flag("skip_unknown"),
+            choices: match self.fields.get("choices").filter(|c| !c.trim().is_empty()) {
+                Some(c) => parse_args(c.as_bytes())?,
+                None => Vec::new(),
+            },
         })
     }
 
