@@ -297,7 +297,8 @@ mod tests {
             choice("period_from", "", "somewhere"),
             choice("guess", "", "x"),
         ] {
-            let e = add_choices(&mut Options::default(), std::slice::from_ref(&bad)).expect_err("refused");
+            let e = add_choices(&mut Options::default(), std::slice::from_ref(&bad))
+                .expect_err("refused");
             assert!(!e.message_zh.is_empty(), "{bad:?}");
         }
         assert_eq!(sheet_and_value("季报=3"), ("季报".to_string(), "3".to_string()));
