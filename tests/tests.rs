@@ -286,6 +286,139 @@ mod store {
     }
 
     #[test]
+    fn every_committed_write_moves_the_data_version_and_nothing_else_does() {
+        let mut store = Store::open_in_memory().expect("db");
+        let v0 = store.data_version().expect("version");
+        store
+            .commit_values(&submission("a.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
+            .expect("commit");
+        let v1 = store.data_version().expect("version");
+        assert_eq!(v1, v0 + 1);
+        // Reading moves nothing.
+        store.observations(Catalog::builtin()).expect("read");
+        store.current_values(None, None).expect("read");
+        assert_eq!(store.data_version().expect("version"), v1);
+        // A write that fails is rolled back with its version.
+        let failed: Result<(), StoreError> = store.with_write(|t| {
+            t.set_setting("language", "en")?;
+            Err(StoreError::Pool("refused on purpose".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(store.data_version().expect("version"), v1);
+        assert_eq!(store.setting("language").expect("setting"), None);
+        store.set_setting("language", "en").expect("set");
+        assert_eq!(store.data_version().expect("version"), v1 + 1);
+    }
+
+    #[test]
+    fn a_commit_in_many_batches_keeps_every_value_and_its_cell() {
+        // More regions and quarters than one batch holds (1,024), in two files: the second
+        // changes every other value, so every batch mixes new, changed and unchanged groups.
+        let counties: Vec<RegionCode> = Registry::builtin()
+            .all()
+            .iter()
+            .filter(|r| r.level == carestaff_domain::region::Level::County && !r.optional)
+            .map(|r| r.code)
+            .take(700)
+            .collect();
+        let quarters = ["2025Q1", "2025Q2"];
+        let values = |bump: f64| -> Vec<NewValue> {
+            let mut out = Vec::new();
+            for (i, c) in counties.iter().enumerate() {
+                for (j, q) in quarters.iter().enumerate() {
+                    let extra = if (i + j) % 2 == 0 { bump } else { 0.0 };
+                    let mut v = value(&c.to_string(), q, "caregivers", (i * 10 + j) as f64 + extra);
+                    v.row = (i * 2 + j + 1) as u32;
+                    out.push(v);
+                }
+            }
+            out
+        };
+        let mut store = Store::open_in_memory().expect("db");
+        let first = store.commit_values(&submission("a.xlsx"), &values(0.0)).expect("first");
+        assert_eq!((first.new, first.changed, first.unchanged), (1400, 0, 0));
+        let second = store.commit_values(&submission("b.xlsx"), &values(0.5)).expect("second");
+        assert_eq!((second.new, second.changed, second.unchanged), (0, 700, 700));
+        let current = store.current_values(None, None).expect("values");
+        assert_eq!(current.len(), 1400);
+        for (i, c) in counties.iter().enumerate() {
+            for (j, q) in quarters.iter().enumerate() {
+                let extra = if (i + j) % 2 == 0 { 0.5 } else { 0.0 };
+                let got = store.current_value(*c, period(q), "caregivers").expect("value");
+                assert_eq!(got, Some((i * 10 + j) as f64 + extra), "{c} {q}");
+            }
+        }
+        // The trail of a changed value names both files and their cells.
+        let trail = store.history(counties[0], "caregivers").expect("history");
+        let seen: Vec<(String, f64, bool, String, String)> = trail
+            .iter()
+            .map(|h| {
+                (h.period.to_string(), h.value, h.current, h.file_name.clone(), h.cell.clone())
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("2025Q1".into(), 0.0, false, "a.xlsx".into(), "C2".into()),
+                ("2025Q1".into(), 0.5, true, "b.xlsx".into(), "C2".into()),
+                ("2025Q2".into(), 1.0, true, "a.xlsx".into(), "C3".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn pages_are_kept_until_the_data_version_moves() {
+        use carestaff_app::access::Held;
+        use carestaff_app::cache::PageCache;
+        let path = scratch("page-cache.db");
+        let mut store = Store::open(&path).expect("open");
+        store
+            .commit_values(
+                &submission("a.xlsx"),
+                &[value("500103", "2025Q2", "training_bases", 2.0)],
+            )
+            .expect("commit");
+        let cache = PageCache::new();
+        let as_of = "2025-07-15";
+        let target = |store: &mut Store| {
+            let page = carestaff_app::requests::target_page_of(
+                &Held::cached(store, &cache),
+                "CQ-3",
+                Some("500103"),
+                as_of,
+                carestaff_domain::Lang::Zh,
+            )
+            .expect("target page");
+            page.series.iter().map(|p| (p.period.to_string(), p.value)).collect::<Vec<_>>()
+        };
+        assert_eq!(target(&mut store), vec![("2025Q2".to_string(), 2.0)]);
+        // Values taken away behind the store's back (not a write of Carestaff's: the version
+        // stays): the page kept is served.
+        let raw = rusqlite::Connection::open(&path).expect("second connection");
+        raw.execute("DELETE FROM current_value", []).expect("delete");
+        assert_eq!(target(&mut store), vec![("2025Q2".to_string(), 2.0)]);
+        let uncached = carestaff_app::requests::target_page_of(
+            &Held::new(&mut store),
+            "CQ-3",
+            Some("500103"),
+            as_of,
+            carestaff_domain::Lang::Zh,
+        )
+        .expect("target page");
+        assert!(uncached.series.is_empty(), "without a cache the page reads the database");
+        // Any write moves the version: the next page reads again.
+        raw.execute("UPDATE data_version SET n = n + 1", []).expect("bump");
+        assert_eq!(target(&mut store), Vec::<(String, f64)>::new());
+        store
+            .commit_values(
+                &submission("b.xlsx"),
+                &[value("500103", "2025Q2", "training_bases", 3.0)],
+            )
+            .expect("commit");
+        assert_eq!(target(&mut store), vec![("2025Q2".to_string(), 3.0)]);
+    }
+
+    #[test]
     fn settings_and_local_targets_are_kept() {
         let path = scratch("settings.db");
         let mut store = Store::open(&path).expect("open");

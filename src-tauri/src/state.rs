@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use carestaff_app::access::DbAccess;
+use carestaff_app::cache::PageCache;
 use carestaff_app::AppError;
 use carestaff_store::Store;
 
@@ -28,6 +29,9 @@ pub struct AppState {
     pub hub: Mutex<Option<carestaff_app::client::Client>>,
     /// The files this run saved (exports, marked-up returns): the only ones `open_saved` opens.
     pub saved: Mutex<Vec<PathBuf>>,
+    /// What the pages read and computed, kept until the database's data version moves (an
+    /// import from this app or from the command line on the same file).
+    pages: PageCache,
 }
 
 impl AppState {
@@ -50,6 +54,7 @@ impl AppState {
             user: String::new(),
             hub: Mutex::new(None),
             saved: Mutex::new(Vec::new()),
+            pages: PageCache::new(),
         }
     }
 
@@ -71,6 +76,10 @@ impl DbAccess for AppState {
 
     fn with_db<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, AppError>) -> Result<T, AppError> {
         f(&mut *self.store()?)
+    }
+
+    fn cache(&self) -> Option<&PageCache> {
+        Some(&self.pages)
     }
 }
 

@@ -571,11 +571,8 @@ pub fn home_page_of(
 ) -> Result<Option<HomeView>, crate::AppError> {
     let as_of = crate::input::parse_date(as_of)?;
     let code = crate::input::parse_region_opt(code)?;
-    let (catalog, obs, office) = db.with_db(|d| {
-        let (catalog, _) = crate::load_catalog(&*d)?;
-        let obs = d.observations(&catalog)?;
-        Ok((catalog, obs, office_region(&*d)?))
-    })?;
+    let loaded = crate::cache::loaded(db)?;
+    let office = db.with_db(|d| Ok(office_region(&*d)?))?;
     let Some(region) = code.or(office.region.map(|r| r.code)) else { return Ok(None) };
-    Ok(home(&catalog, &obs, (region, as_of), deadline_days, reviews))
+    Ok(home(&loaded.catalog, &loaded.obs, (region, as_of), deadline_days, reviews))
 }

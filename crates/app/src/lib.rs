@@ -8,6 +8,7 @@
 //! and only called from here.
 
 pub mod access;
+pub mod cache;
 #[cfg(feature = "client")]
 pub mod client;
 mod error;

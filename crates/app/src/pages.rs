@@ -130,13 +130,39 @@ pub fn target_data<D: Database>(
 ) -> Result<TargetData, StoreError> {
     let registry = load_registry(db)?;
     let obs = db.observations(catalog)?;
+    let TargetTrail { history, splits } = target_trail(db, &registry, &obs, target, region)?;
+    Ok(TargetData { registry, obs, history, splits })
+}
+
+/// What the Target page reads besides the current values: the trail of each value behind the
+/// latest figure, the versions of the split.
+#[derive(Debug)]
+pub struct TargetTrail {
+    /// `(region, metric, trail)`.
+    pub history: Vec<(RegionCode, String, Vec<HistoryRow>)>,
+    /// The versions of the split of the target's goal in the region, oldest first.
+    pub splits: Vec<SplitRecord>,
+}
+
+/// Reads the trails and split versions of the Target page of `target` in `region`.
+///
+/// # Errors
+///
+/// [`StoreError`] when the database fails.
+pub fn target_trail<D: Database>(
+    db: &D,
+    registry: &Registry,
+    obs: &Observations,
+    target: &Target,
+    region: RegionCode,
+) -> Result<TargetTrail, StoreError> {
     let mut history = Vec::new();
-    for (code, metric) in views::source_keys(&registry, &obs, target, region) {
+    for (code, metric) in views::source_keys(registry, obs, target, region) {
         let rows = views::recent_history(db.history(code, &metric)?, 2);
         history.push((code, metric, rows));
     }
     let splits = crate::split::versions(db, &target.id, region)?;
-    Ok(TargetData { registry, obs, history, splits })
+    Ok(TargetTrail { history, splits })
 }
 
 /// The Target page with its trend and bullet charts drawn in `lang` (a chart the core cannot
@@ -149,30 +175,35 @@ pub fn target_page(
     region: RegionCode,
     lang: Lang,
 ) -> TargetView {
-    let registry: &Registry = &data.registry;
-    let charts = ChartData::new(catalog, registry, &data.obs, as_of);
+    let trail = TargetTrail { history: data.history, splits: data.splits };
+    target_view(catalog, (&data.registry, &data.obs), trail, as_of, (target, region), lang)
+}
+
+/// [`target_page`] over the registry and current values read once for many pages.
+pub fn target_view(
+    catalog: &Catalog,
+    (registry, obs): (&Registry, &Observations),
+    trail: TargetTrail,
+    as_of: NaiveDate,
+    (target, region): (&Target, RegionCode),
+    lang: Lang,
+) -> TargetView {
+    let charts = ChartData::new(catalog, registry, obs, as_of);
     // The trend at the smallest size the core draws, so its words stay readable half the
     // window wide; the bullet chart's key-figure boxes need the slide size to keep clear of
     // each other.
     let small = ChartOptions { lang, width: 800, height: 450, demo: false };
     let chart_svg = chart::trend(&charts, target, region, &small).ok();
     let bullet_svg = chart::bullet(&charts, target, region, &ChartOptions::new(lang)).ok();
-    let split = crate::split::section(
-        catalog,
-        registry,
-        &data.obs,
-        as_of,
-        &target.id,
-        region,
-        &data.splits,
-    );
+    let split =
+        crate::split::section(catalog, registry, obs, as_of, &target.id, region, &trail.splits);
     let mut view = views::target(
         catalog,
         registry,
-        &data.obs,
+        obs,
         as_of,
         (target, region),
-        TargetExtras { history: data.history, chart_svg, bullet_svg },
+        TargetExtras { history: trail.history, chart_svg, bullet_svg },
     );
     view.split = split;
     view

@@ -5,12 +5,13 @@
 
 use chrono::{DateTime, Utc};
 
-use carestaff_domain::Lang;
+use carestaff_domain::{Lang, Period};
 use carestaff_store::{Database, SubmissionRow};
 
 use crate::access::DbAccess;
+use crate::cache;
 use crate::input::{known_target, parse_code, parse_date, LocalTargetInput};
-use crate::views::{CatalogView, OverviewView, RegionView, TargetView};
+use crate::views::{self, CatalogView, OverviewView, RegionView, TargetView};
 use crate::{AppError, LANGUAGE_SETTING};
 
 /// The setting that remembers the demonstration data was removed, so it is not loaded again.
@@ -23,12 +24,9 @@ pub const SAMPLE_DATA_SETTING: &str = "sample_data";
 /// `invalid_input` for a malformed date, the database's failure.
 pub fn overview_page(db: &impl DbAccess, as_of: &str) -> Result<OverviewView, AppError> {
     let as_of = parse_date(as_of)?;
-    let (catalog, registry, obs) = db.with_db(|d| {
-        let (catalog, _) = crate::load_catalog(&*d)?;
-        let obs = d.observations(&catalog)?;
-        Ok((catalog, crate::load_registry(&*d)?, obs))
-    })?;
-    Ok(crate::overview(&catalog, &registry, &obs, as_of))
+    cache::page(db, format!("overview {as_of}"), |l| {
+        Ok(crate::overview(&l.catalog, &l.registry, &l.obs, as_of))
+    })
 }
 
 /// A Region page: its children ranked (by `rank_by`, a target id, when given), who has not
@@ -47,16 +45,18 @@ pub fn region_page_of(
 ) -> Result<RegionView, AppError> {
     let as_of = parse_date(as_of)?;
     let code = parse_code(code)?;
-    let (catalog, data) = db.with_db(|d| {
-        let (catalog, _) = crate::load_catalog(&*d)?;
-        let data = crate::region_data(&*d, &catalog, as_of)?;
-        Ok((catalog, data))
-    })?;
-    crate::region_page(&catalog, &data, as_of, code, rank_by, may_manage_units).ok_or_else(|| {
-        AppError::not_found(
-            format!("no region has the code {code}"),
-            format!("没有代码为 {code} 的地区：请核对六位行政区划代码"),
-        )
+    let key = format!("region {code} {as_of} {rank_by:?} {may_manage_units}");
+    cache::page(db, key, |l| {
+        let period = Period::last_ended_by(as_of);
+        let current = db.with_db(|d| Ok(d.current_values(None, Some(period))?))?;
+        let (catalog, registry) = (&l.catalog, &l.registry);
+        views::region(catalog, registry, &l.obs, as_of, code, rank_by, &current, may_manage_units)
+            .ok_or_else(|| {
+                AppError::not_found(
+                    format!("no region has the code {code}"),
+                    format!("没有代码为 {code} 的地区：请核对六位行政区划代码"),
+                )
+            })
     })
 }
 
@@ -75,19 +75,23 @@ pub fn target_page_of(
 ) -> Result<TargetView, AppError> {
     let as_of = parse_date(as_of)?;
     let region = region.filter(|r| !r.trim().is_empty()).map(parse_code).transpose()?;
-    let (catalog, _) = db.with_db(|d| Ok(crate::load_catalog(&*d)?))?;
-    let t = known_target(&catalog, id)?;
-    let region = region.unwrap_or(t.region);
-    // A child's share of a split target is shown against its own goal.
-    let t = catalog.target_in(id.trim(), region).unwrap_or(t);
-    let data = db.with_db(|d| Ok(crate::target_data(&*d, &catalog, t, region)?))?;
-    if data.registry.get(region).is_none() {
-        return Err(AppError::not_found(
-            format!("no region has the code {region}"),
-            format!("没有代码为 {region} 的地区：请核对六位行政区划代码"),
-        ));
-    }
-    Ok(crate::target_page(&catalog, data, as_of, t, region, lang))
+    let key = format!("target {} {region:?} {as_of} {}", id.trim(), lang.code());
+    cache::page(db, key, |l| {
+        let t = known_target(&l.catalog, id)?;
+        let region = region.unwrap_or(t.region);
+        // A child's share of a split target is shown against its own goal.
+        let t = l.catalog.target_in(id.trim(), region).unwrap_or(t);
+        if l.registry.get(region).is_none() {
+            return Err(AppError::not_found(
+                format!("no region has the code {region}"),
+                format!("没有代码为 {region} 的地区：请核对六位行政区划代码"),
+            ));
+        }
+        let trail =
+            db.with_db(|d| Ok(crate::target_trail(&*d, &l.registry, &l.obs, t, region)?))?;
+        let data = (&*l.registry, &l.obs);
+        Ok(crate::target_view(&l.catalog, data, trail, as_of, (t, region), lang))
+    })
 }
 
 /// The Catalog page: documents, targets (local ones too, switched off or not), metrics.

@@ -308,20 +308,21 @@ pub const DEADLINE_DAYS_SETTING: &str = "report_deadline_days";
 pub const DEFAULT_DEADLINE_DAYS: i64 = crate::DEFAULT_DEADLINE_DAYS;
 
 /// The board of `region`'s children (the viewer's own region when `None`) for `period` (the
-/// last quarter ended by `today` when `None`), for `viewer`.
+/// last quarter ended by `today` when `None`), for `viewer`, from what the pages read
+/// ([`crate::cache::loaded`]).
 ///
 /// # Errors
 ///
 /// [`AppError`] for an unknown region or when the database fails.
 pub fn board(
     pg: &PgStore,
+    loaded: &crate::cache::Loaded,
     viewer: &Account,
     region: Option<RegionCode>,
     period: Option<Period>,
     today: NaiveDate,
 ) -> Result<BoardView, AppError> {
-    let effective = crate::load_registry(pg)?;
-    let registry: &Registry = &effective;
+    let (catalog, registry, obs) = (&loaded.catalog, &*loaded.registry, &loaded.obs);
     let region = region.unwrap_or(viewer.region);
     if registry.get(region).is_none() {
         return Err(AppError::not_found(
@@ -330,8 +331,6 @@ pub fn board(
         ));
     }
     let period = period.unwrap_or_else(|| Period::last_ended_by(today));
-    let (catalog, _) = crate::load_catalog(pg)?;
-    let obs = pg.observations(&catalog)?;
     let days = pg
         .setting(DEADLINE_DAYS_SETTING)?
         .and_then(|d| d.parse().ok())
@@ -339,7 +338,7 @@ pub fn board(
     let deadline = period.end_date() + chrono::Duration::days(days);
     let days_left = (deadline - today).num_days();
     let mut rows = Vec::new();
-    for r in completeness::child_returns(&catalog, registry, &obs, region, period) {
+    for r in completeness::child_returns(catalog, registry, obs, region, period) {
         let labels = |zh: bool| -> Vec<String> {
             r.missing_metrics
                 .iter()
@@ -352,7 +351,7 @@ pub fn board(
                 .collect()
         };
         let (missing_zh, missing_en) = (labels(true), labels(false));
-        let figures = crate::figure_changes(&catalog, registry, &obs, r.region, period);
+        let figures = crate::figure_changes(catalog, registry, obs, r.region, period);
         let (warnings_zh, warnings_en) = if r.state == ReturnState::Missing {
             (Vec::new(), Vec::new())
         } else {

@@ -93,8 +93,9 @@ impl ParsedFile {
         self.store.iter()
     }
 
-    /// Every value, grouped by region and quarter in key order: what the store commits.
-    pub fn values_grouped(&self) -> impl Iterator<Item = ValueRef<'_>> + '_ {
+    /// Every value, grouped by region and quarter in key order: what the store commits (it
+    /// goes through them twice, hence `Clone`).
+    pub fn values_grouped(&self) -> impl Iterator<Item = ValueRef<'_>> + Clone + '_ {
         self.store.iter_grouped()
     }
 

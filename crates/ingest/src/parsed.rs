@@ -112,7 +112,7 @@ impl ValueStore {
     }
 
     /// The values of a record.
-    pub fn values_of(&self, i: usize) -> impl Iterator<Item = (Entry, f64)> + '_ {
+    pub fn values_of(&self, i: usize) -> impl Iterator<Item = (Entry, f64)> + Clone + '_ {
         let r = &self.records[i];
         let range = r.start as usize..(r.start + r.len) as usize;
         self.entries[range.clone()].iter().copied().zip(self.numbers[range].iter().copied())
@@ -183,7 +183,7 @@ impl ValueStore {
 
     /// Every value, grouped by region and quarter in key order (records of one group keep
     /// their file order): what the store commits.
-    pub fn iter_grouped(&self) -> impl Iterator<Item = ValueRef<'_>> + '_ {
+    pub fn iter_grouped(&self) -> impl Iterator<Item = ValueRef<'_>> + Clone + '_ {
         let mut order: Vec<u32> = (0..self.records.len() as u32).collect();
         order.sort_by_key(|&i| {
             let r = &self.records[i as usize];

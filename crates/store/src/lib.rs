@@ -364,6 +364,22 @@ pub struct ObservationRow {
 /// A callback over packed current values: (region, period index, blob).
 pub type EachCurrent<'f> = dyn FnMut(u32, i32, &[u8]) -> Result<(), StoreError> + 'f;
 
+/// A region and quarter as the tables key them: (region code, [`Period::index`]).
+pub type Group = (u32, i32);
+
+/// What one file said about one region and quarter, to append.
+#[derive(Debug, Clone)]
+pub struct NewObservation {
+    /// The region code.
+    pub region: u32,
+    /// The quarter's index.
+    pub period: i32,
+    /// The sheets it was read from.
+    pub sheet: String,
+    /// The packed observed values.
+    pub vals: Vec<u8>,
+}
+
 /// The table operations the store's logic is written over, one implementation per engine
 /// (SQLite's in `sqlite.rs`, PostgreSQL's in `postgres.rs`). Regions are their six-digit code
 /// as a number, periods [`Period::index`].
@@ -385,15 +401,35 @@ pub trait Tables {
         period: Option<i32>,
         f: &mut EachCurrent<'_>,
     ) -> Result<(), StoreError>;
-    /// Inside a write: keeps other writers off one region and quarter until the end of the
-    /// transaction (PostgreSQL; SQLite has one writer at a time already).
-    fn lock_group(&mut self, _region: u32, _period: i32) -> Result<(), StoreError> {
+    /// The packed current values of each of these regions and quarters, in the same order.
+    fn current_blobs(&mut self, groups: &[Group]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        groups.iter().map(|&(r, p)| self.current_blob(r, p)).collect()
+    }
+    /// Inside a write, before the groups are written: keeps approvals of the regions and
+    /// quarters of this write off until the end of the transaction, with a bounded number of
+    /// locks however many groups the file has (PostgreSQL; SQLite has one writer at a time).
+    /// Called once per write with every group, before any group is locked for writing.
+    fn lock_reviews(&mut self, _groups: &[Group]) -> Result<(), StoreError> {
         Ok(())
     }
-    /// The approval that locks one region and quarter (its own or one of a region above it),
-    /// if any. Only the hub's engine has approvals.
-    fn approval(&mut self, _region: u32, _period: i32) -> Result<Option<Lock>, StoreError> {
-        Ok(None)
+    /// The approvals that lock any of these regions and quarters (a group's own or one of a
+    /// region above it), each once, in the order of the groups. Only the hub's engine has
+    /// approvals.
+    fn approvals(&mut self, _groups: &[Group]) -> Result<Vec<Lock>, StoreError> {
+        Ok(Vec::new())
+    }
+    /// Inside a write: the current values of these groups (distinct, ascending), kept from
+    /// other writers until the end of the transaction. `empty_at_start`: the database held no
+    /// current value when this write began (SQLite, the only writer, then reads nothing).
+    fn current_for_write(
+        &mut self,
+        groups: &[Group],
+        empty_at_start: bool,
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        if empty_at_start {
+            return Ok(vec![None; groups.len()]);
+        }
+        self.current_blobs(groups)
     }
     /// Records a submission and returns its id.
     fn insert_submission(&mut self, s: &NewSubmission) -> Result<i64, StoreError>;
@@ -408,8 +444,26 @@ pub trait Tables {
         sheet: &str,
         vals: &[u8],
     ) -> Result<i64, StoreError>;
+    /// Appends what a file said about several regions and quarters; returns the observation
+    /// ids, in the order of `rows`.
+    fn insert_observations(
+        &mut self,
+        submission: i64,
+        rows: &[NewObservation],
+    ) -> Result<Vec<i64>, StoreError> {
+        rows.iter()
+            .map(|o| self.insert_observation(submission, o.region, o.period, &o.sheet, &o.vals))
+            .collect()
+    }
     /// Sets the packed current values of one region and quarter.
     fn upsert_current(&mut self, region: u32, period: i32, vals: &[u8]) -> Result<(), StoreError>;
+    /// Sets the packed current values of several regions and quarters: (region, period, vals).
+    fn upsert_currents(&mut self, rows: &[(u32, i32, Vec<u8>)]) -> Result<(), StoreError> {
+        rows.iter().try_for_each(|(r, p, v)| self.upsert_current(*r, *p, v))
+    }
+    /// The data version: a number every committed write moves on, so what was computed from
+    /// the database can be kept until it changes.
+    fn data_version(&mut self) -> Result<i64, StoreError>;
     /// Every observation of a region with its file, by period then id.
     fn observations_of(&mut self, region: u32) -> Result<Vec<ObservationRow>, StoreError>;
     /// One observation: (submission id, sheets, packed values).
@@ -615,31 +669,30 @@ pub trait Database {
         self.with_tables(|t| {
             let keys = t.metric_keys()?;
             let mut out = DiffSummary::default();
-            let mut group: Option<((RegionCode, Period), Vec<codec::Current>)> = None;
-            for v in values {
-                let at = (v.region, v.period);
-                if group.as_ref().is_none_or(|(g, _)| *g != at) {
-                    let existing = t
-                        .current_blob(v.region.as_u32(), v.period.index())?
-                        .map(|b| codec::decode_current(&b).collect())
-                        .unwrap_or_default();
-                    group = Some((at, existing));
+            in_batches(values, |batch| {
+                // The current values of a batch of groups in one read.
+                for (i, blob) in t.current_blobs(&batch.groups)?.into_iter().enumerate() {
+                    let existing: Vec<codec::Current> =
+                        blob.map(|b| codec::decode_current(&b).collect()).unwrap_or_default();
+                    for v in batch.group(i) {
+                        let previous = keys
+                            .get(&v.series_name())
+                            .and_then(|k| existing.iter().find(|e| e.0 == *k))
+                            .map(|e| e.1);
+                        let change = classify(previous, v.value);
+                        match change {
+                            Change::New => out.new += 1,
+                            Change::Changed => out.changed += 1,
+                            Change::Unchanged => out.unchanged += 1,
+                        }
+                        if change != Change::Unchanged && out.preview.len() < keep {
+                            let value = NewValue::from(*v);
+                            out.preview.push(ValueDiff { change, previous, value });
+                        }
+                    }
                 }
-                let existing = group.as_ref().map_or(&[][..], |(_, e)| e.as_slice());
-                let previous = keys
-                    .get(&v.series_name())
-                    .and_then(|k| existing.iter().find(|e| e.0 == *k))
-                    .map(|e| e.1);
-                let change = classify(previous, v.value);
-                match change {
-                    Change::New => out.new += 1,
-                    Change::Changed => out.changed += 1,
-                    Change::Unchanged => out.unchanged += 1,
-                }
-                if change != Change::Unchanged && out.preview.len() < keep {
-                    out.preview.push(ValueDiff { change, previous, value: NewValue::from(v) });
-                }
-            }
+                Ok(())
+            })?;
             Ok(out)
         })
     }
@@ -650,33 +703,43 @@ pub trait Database {
     ///
     /// [`StoreError`] when the database fails.
     fn locks(&self, groups: &[(RegionCode, Period)]) -> Result<Vec<Lock>, StoreError> {
-        self.with_tables(|t| {
-            let mut out: Vec<Lock> = Vec::new();
-            for (r, p) in groups {
-                if let Some(l) = t.approval(r.as_u32(), p.index())? {
-                    if !out.contains(&l) {
-                        out.push(l);
-                    }
-                }
-            }
-            Ok(out)
-        })
+        let groups: Vec<Group> = groups.iter().map(|(r, p)| (r.as_u32(), p.index())).collect();
+        self.with_tables(|t| t.approvals(&groups))
+    }
+
+    /// The data version: moved on by every committed write (an import, an approval, a change
+    /// of targets, splits or units), so what was computed from the database stays right until
+    /// it changes. Read it before what it guards: a write committed in between only makes what
+    /// was read newer than its version.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails.
+    fn data_version(&self) -> Result<i64, StoreError> {
+        self.with_tables(|t| t.data_version())
     }
 
     /// Stores one file's values in one transaction. For each region and quarter, the values
     /// that are new or different become one `observation` (what this file said), and the
     /// current values point at it; identical values write nothing, and when nothing differs at
     /// all no submission is recorded and `submission` is `None`. The values come grouped by
-    /// region and quarter, groups in ascending order (so concurrent writers lock in one order).
+    /// region and quarter, groups in ascending order (so concurrent writers lock in one order);
+    /// they are gone through twice (the groups first, to take the approvals' locks).
     ///
     /// # Errors
     ///
     /// [`StoreError`] when the database fails; the transaction is then rolled back whole.
-    fn commit<'a>(
+    /// [`StoreError::Locked`] when an approval locks one of the groups.
+    fn commit<'a, I>(
         &mut self,
         submission: &NewSubmission,
-        values: impl IntoIterator<Item = ValueRef<'a>>,
-    ) -> Result<CommitSummary, StoreError> {
+        values: I,
+    ) -> Result<CommitSummary, StoreError>
+    where
+        I: IntoIterator<Item = ValueRef<'a>>,
+        I::IntoIter: Clone,
+    {
+        let values = values.into_iter();
         self.with_write(|t| commit_in(t, submission, values))
     }
 
@@ -1041,11 +1104,81 @@ fn for_each_current<D: Database + ?Sized>(
     })
 }
 
+/// Groups written or compared per round trip: a national return has 114 k of them.
+const BATCH_GROUPS: usize = 1024;
+/// … and at most about this many values per batch (a batch of wide groups stays small).
+const BATCH_VALUES: usize = 32_768;
+
+/// Values of whole groups (region × quarter), as [`in_batches`] hands them over.
+#[derive(Default)]
+struct Batch<'a> {
+    groups: Vec<Group>,
+    /// Where each group's values end in `values`.
+    ends: Vec<usize>,
+    values: Vec<ValueRef<'a>>,
+}
+
+impl<'a> Batch<'a> {
+    /// The values of the `i`-th group.
+    fn group(&self, i: usize) -> &[ValueRef<'a>] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.values[start..self.ends[i]]
+    }
+
+    fn clear(&mut self) {
+        self.groups.clear();
+        self.ends.clear();
+        self.values.clear();
+    }
+}
+
+/// Calls `f` with the values cut into batches of whole groups, in order. The values come
+/// grouped by region and quarter.
+fn in_batches<'a>(
+    values: impl IntoIterator<Item = ValueRef<'a>>,
+    mut f: impl FnMut(&Batch<'a>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut batch = Batch::default();
+    for v in values {
+        let group = (v.region.as_u32(), v.period.index());
+        if batch.groups.last() != Some(&group) {
+            if !batch.groups.is_empty() {
+                batch.ends.push(batch.values.len());
+                if batch.groups.len() >= BATCH_GROUPS || batch.values.len() >= BATCH_VALUES {
+                    f(&batch)?;
+                    batch.clear();
+                }
+            }
+            batch.groups.push(group);
+        }
+        batch.values.push(v);
+    }
+    if !batch.groups.is_empty() {
+        batch.ends.push(batch.values.len());
+        f(&batch)?;
+    }
+    Ok(())
+}
+
 fn commit_in<'a>(
     t: &mut dyn Tables,
     submission: &NewSubmission,
-    values: impl IntoIterator<Item = ValueRef<'a>>,
+    values: impl Iterator<Item = ValueRef<'a>> + Clone,
 ) -> Result<CommitSummary, StoreError> {
+    // Approvals first, for the whole file: their locks before any group's (a bounded number
+    // of them), then the approval state under those locks.
+    let mut groups: Vec<Group> = Vec::new();
+    for v in values.clone() {
+        let group = (v.region.as_u32(), v.period.index());
+        if groups.last() != Some(&group) {
+            groups.push(group);
+        }
+    }
+    t.lock_reviews(&groups)?;
+    if let Some(lock) = t.approvals(&groups)?.into_iter().next() {
+        return Err(StoreError::Locked(lock));
+    }
+    drop(groups);
     let mut summary = CommitSummary { submission: None, new: 0, changed: 0, unchanged: 0 };
     let mut total = 0usize;
     {
@@ -1057,18 +1190,10 @@ fn commit_in<'a>(
             submission,
             summary: &mut summary,
         };
-        let mut group: Vec<ValueRef<'a>> = Vec::with_capacity(64);
-        for v in values {
-            total += 1;
-            if group.last().is_some_and(|g| (g.region, g.period) != (v.region, v.period)) {
-                w.write(t, &group)?;
-                group.clear();
-            }
-            group.push(v);
-        }
-        if !group.is_empty() {
-            w.write(t, &group)?;
-        }
+        in_batches(values, |batch| {
+            total += batch.values.len();
+            w.write(t, batch)
+        })?;
     }
     if let Some(id) = summary.submission {
         t.finish_submission(id, total as i64, (summary.new + summary.changed) as i64)?;
@@ -1076,8 +1201,9 @@ fn commit_in<'a>(
     Ok(summary)
 }
 
-/// Writes one region and quarter's values inside an import's transaction: the values that
-/// are new or different become one `observation`, and the current values point at it.
+/// Writes batches of regions and quarters inside an import's transaction: in each group the
+/// values that are new or different become one `observation`, and the current values point
+/// at it.
 struct GroupWriter<'s> {
     keys: HashMap<String, u16>,
     /// (metric string address and length, part, span) → key, for the strings of this commit.
@@ -1086,6 +1212,10 @@ struct GroupWriter<'s> {
     submission: &'s NewSubmission,
     summary: &'s mut CommitSummary,
 }
+
+/// A group with new or different values: its index in the batch, its current values, and
+/// the fresh values with their metric keys.
+type Fresh<'v, 'a> = (usize, Vec<codec::Current>, Vec<(&'v ValueRef<'a>, u16)>);
 
 impl GroupWriter<'_> {
     fn key_of_name(&mut self, t: &mut dyn Tables, name: String) -> Result<u16, StoreError> {
@@ -1109,30 +1239,40 @@ impl GroupWriter<'_> {
         Ok(k)
     }
 
-    fn write(&mut self, t: &mut dyn Tables, group: &[ValueRef<'_>]) -> Result<(), StoreError> {
-        let (region, period) = (group[0].region.as_u32(), group[0].period.index());
-        t.lock_group(region, period)?;
-        if let Some(lock) = t.approval(region, period)? {
-            return Err(StoreError::Locked(lock));
-        }
-        let blob = if self.empty { None } else { t.current_blob(region, period)? };
-        let mut existing: Vec<codec::Current> =
-            blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
-        let mut fresh: Vec<(&ValueRef<'_>, u16)> = Vec::new();
-        for v in group {
-            let key = self.key(t, v)?;
-            match classify(existing.iter().find(|e| e.0 == key).map(|e| e.1), v.value) {
-                Change::Unchanged => self.summary.unchanged += 1,
-                Change::New => {
-                    self.summary.new += 1;
-                    fresh.push((v, key));
-                }
-                Change::Changed => {
-                    self.summary.changed += 1;
-                    fresh.push((v, key));
+    /// The groups of a batch with new or different values, counted into the summary.
+    fn fresh<'v, 'a>(
+        &mut self,
+        t: &mut dyn Tables,
+        batch: &'v Batch<'a>,
+    ) -> Result<Vec<Fresh<'v, 'a>>, StoreError> {
+        let mut out = Vec::new();
+        for (i, blob) in t.current_for_write(&batch.groups, self.empty)?.into_iter().enumerate() {
+            let existing: Vec<codec::Current> =
+                blob.as_deref().map(|b| codec::decode_current(b).collect()).unwrap_or_default();
+            let mut fresh: Vec<(&ValueRef<'_>, u16)> = Vec::new();
+            for v in batch.group(i) {
+                let key = self.key(t, v)?;
+                match classify(existing.iter().find(|e| e.0 == key).map(|e| e.1), v.value) {
+                    Change::Unchanged => self.summary.unchanged += 1,
+                    Change::New => {
+                        self.summary.new += 1;
+                        fresh.push((v, key));
+                    }
+                    Change::Changed => {
+                        self.summary.changed += 1;
+                        fresh.push((v, key));
+                    }
                 }
             }
+            if !fresh.is_empty() {
+                out.push((i, existing, fresh));
+            }
         }
+        Ok(out)
+    }
+
+    fn write(&mut self, t: &mut dyn Tables, batch: &Batch<'_>) -> Result<(), StoreError> {
+        let fresh = self.fresh(t, batch)?;
         if fresh.is_empty() {
             return Ok(());
         }
@@ -1144,28 +1284,43 @@ impl GroupWriter<'_> {
                 id
             }
         };
-        let mut sheets: Vec<&str> = fresh.iter().map(|(v, _)| v.sheet).collect();
-        sheets.dedup();
-        let mut observed: Vec<codec::Observed> = fresh
+        let rows: Vec<NewObservation> = fresh
             .iter()
-            .map(|(v, k)| (*k, v.value, v.row, u16::try_from(v.col).unwrap_or(u16::MAX)))
+            .map(|(i, _, values)| {
+                let mut sheets: Vec<&str> = values.iter().map(|(v, _)| v.sheet).collect();
+                sheets.dedup();
+                let mut observed: Vec<codec::Observed> = values
+                    .iter()
+                    .map(|(v, k)| (*k, v.value, v.row, u16::try_from(v.col).unwrap_or(u16::MAX)))
+                    .collect();
+                observed.sort_by_key(|e| e.0);
+                let (region, period) = batch.groups[*i];
+                NewObservation {
+                    region,
+                    period,
+                    sheet: sheets.join(", "),
+                    vals: codec::encode_observed(&observed),
+                }
+            })
             .collect();
-        observed.sort_by_key(|e| e.0);
-        let obs_id = t.insert_observation(
-            sub_id,
-            region,
-            period,
-            &sheets.join(", "),
-            &codec::encode_observed(&observed),
-        )?;
-        for (v, k) in &fresh {
-            match existing.iter_mut().find(|e| e.0 == *k) {
-                Some(e) => *e = (*k, v.value, obs_id),
-                None => existing.push((*k, v.value, obs_id)),
-            }
-        }
-        existing.sort_by_key(|e| e.0);
-        t.upsert_current(region, period, &codec::encode_current(&existing))
+        let ids = t.insert_observations(sub_id, &rows)?;
+        drop(rows);
+        let currents: Vec<(u32, i32, Vec<u8>)> = fresh
+            .into_iter()
+            .zip(ids)
+            .map(|((i, mut existing, values), obs_id)| {
+                for (v, k) in &values {
+                    match existing.iter_mut().find(|e| e.0 == *k) {
+                        Some(e) => *e = (*k, v.value, obs_id),
+                        None => existing.push((*k, v.value, obs_id)),
+                    }
+                }
+                existing.sort_by_key(|e| e.0);
+                let (region, period) = batch.groups[i];
+                (region, period, codec::encode_current(&existing))
+            })
+            .collect();
+        t.upsert_currents(&currents)
     }
 }
 

@@ -20,8 +20,8 @@ use r2d2_postgres::PostgresConnectionManager;
 use super::splits::{child_of, RawSplit};
 use super::units::UnitEventRow;
 use super::{
-    Database, EachCurrent, Lock, NewSubmission, ObservationRow, SplitRecord, SplitState, Stamp,
-    StoreError, StoredChoice, SubmissionRow, Tables,
+    Database, EachCurrent, Group, Lock, NewObservation, NewSubmission, ObservationRow, SplitRecord,
+    SplitState, Stamp, StoreError, StoredChoice, SubmissionRow, Tables,
 };
 use carestaff_domain::catalog::LocalTarget;
 use carestaff_domain::period::Period;
@@ -174,14 +174,26 @@ pub const PG_MIGRATIONS: &[&str] = &[
         SELECT scope, '', 'metric', header, metric FROM column_mapping ORDER BY scope, header;
     DROP TABLE column_mapping;
     "#,
+    // 5: the data version, moved on by every write transaction (as SQLite's migration 6).
+    r#"
+    CREATE TABLE data_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  BIGINT NOT NULL
+    );
+    INSERT INTO data_version (id, n) VALUES (1, 0);
+    "#,
 ];
 
 /// Advisory-lock spaces (the first key of `pg_advisory_xact_lock(int, int)`).
 const SPACE_MIGRATE: i32 = 0x4341_0000;
-/// A region and quarter's packed values, held by the writer that rewrites them.
-const SPACE_GROUP: i32 = 1 << 24;
-/// A region and quarter's approval: shared by writers under it, exclusive for its reviewer.
-const SPACE_REVIEW: i32 = 2 << 24;
+/// A province's approvals of one quarter (second key: the province's two digits): shared by
+/// the writers of a few provinces and quarters, exclusive for a reviewer of one of them.
+const SPACE_REVIEW_PROVINCE: i32 = 5 << 24;
+/// Every approval of one quarter (second key 0): shared by writers of many provinces at once.
+const SPACE_REVIEW_QUARTER: i32 = 6 << 24;
+/// A write takes its approval locks per province and quarter while there are at most this
+/// many of them, else per quarter (at most 1,204: the years 1900–2200 a period may have).
+const MAX_REVIEW_LOCKS: usize = 256;
 /// The splits of one region's goals, held by whoever changes them.
 const SPACE_SPLIT: i32 = 3 << 24;
 /// The office's own reporting units, held by the writer that changes them.
@@ -275,7 +287,8 @@ impl PgStore {
         RefMut::map(self.conn.borrow_mut(), |c| &mut **c)
     }
 
-    /// Runs `f` in one transaction on the connection.
+    /// Runs `f` in one transaction on the connection. The data version moves on when it
+    /// commits.
     ///
     /// # Errors
     ///
@@ -287,6 +300,8 @@ impl PgStore {
         let mut client = self.client();
         let mut tx = client.transaction()?;
         let out = f(&mut tx)?;
+        // The last statement: the version row is held only while the transaction commits.
+        tx.execute("UPDATE data_version SET n = n + 1", &[])?;
         tx.commit()?;
         Ok(out)
     }
@@ -362,30 +377,6 @@ fn int(n: u32) -> i32 {
 }
 
 impl<C: GenericClient> PgTables<'_, C> {
-    /// The region and every region above it: through the built-in registry, or for one of the
-    /// office's own reporting units through the parent it was added under.
-    fn ancestors_and_self(&mut self, region: u32) -> Result<Vec<i32>, StoreError> {
-        let registry = Registry::builtin();
-        let mut out = vec![int(region)];
-        let Some(code) = RegionCode::from_u32(region) else { return Ok(out) };
-        let known = if registry.get(code).is_some() {
-            Some(code)
-        } else {
-            let parent = self.0.query_opt(
-                "SELECT parent FROM local_unit_event WHERE code = $1 AND action = 'added' ORDER BY id LIMIT 1",
-                &[&int(region)],
-            )?;
-            let parent = parent.and_then(|r| r.get::<_, Option<i32>>(0));
-            let parent = parent.and_then(|p| RegionCode::from_u32(u32::try_from(p).ok()?));
-            out.extend(parent.map(|p| int(p.as_u32())));
-            parent
-        };
-        if let Some(k) = known {
-            out.extend(registry.ancestors(k).into_iter().map(|a| int(a.as_u32())));
-        }
-        Ok(out)
-    }
-
     /// A region's name: the built-in registry's, or the latest of an office's own unit.
     fn region_name(&mut self, code: RegionCode) -> Result<String, StoreError> {
         if Registry::builtin().get(code).is_some() {
@@ -455,43 +446,40 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
         Ok(())
     }
 
-    fn lock_group(&mut self, region: u32, period: i32) -> Result<(), StoreError> {
-        for a in self.ancestors_and_self(region)? {
-            self.0.execute(
-                "SELECT pg_advisory_xact_lock_shared($1, $2)",
-                &[&(SPACE_REVIEW | period), &a],
-            )?;
-        }
-        self.0.execute(
-            "SELECT pg_advisory_xact_lock($1, $2)",
-            &[&(SPACE_GROUP | period), &int(region)],
-        )?;
-        Ok(())
+    fn current_blobs(&mut self, groups: &[Group]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        self.blobs_of(groups)
     }
 
-    fn approval(&mut self, region: u32, period: i32) -> Result<Option<Lock>, StoreError> {
-        let regions = self.ancestors_and_self(region)?;
-        // The last event of each region decides: approved until reopened.
-        let row = self.0.query_opt(
-            "SELECT e.region, a.name, e.at FROM review_event e JOIN account a ON a.id = e.account_id
-             WHERE e.period = $1 AND e.region = ANY($2)
-               AND e.id = (SELECT max(id) FROM review_event l WHERE l.region = e.region AND l.period = e.period)
-               AND e.action = 'approve'
-             ORDER BY e.region LIMIT 1",
-            &[&period, &regions],
-        )?;
-        let Some(r) = row else { return Ok(None) };
-        let code = u32::try_from(r.get::<_, i32>(0)).ok().and_then(RegionCode::from_u32);
-        let (Some(code), Some(period)) = (code, Period::from_index(period)) else {
-            return Ok(None);
-        };
-        Ok(Some(Lock {
-            region: code,
-            region_name: self.region_name(code)?,
-            period,
-            by: r.get(1),
-            at: r.get(2),
-        }))
+    fn lock_reviews(&mut self, groups: &[Group]) -> Result<(), StoreError> {
+        self.lock_reviews_shared(groups)
+    }
+
+    fn approvals(&mut self, groups: &[Group]) -> Result<Vec<Lock>, StoreError> {
+        self.approvals_of(groups)
+    }
+
+    fn current_for_write(
+        &mut self,
+        groups: &[Group],
+        _empty_at_start: bool,
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        self.lock_rows(groups)
+    }
+
+    fn insert_observations(
+        &mut self,
+        submission: i64,
+        rows: &[NewObservation],
+    ) -> Result<Vec<i64>, StoreError> {
+        self.insert_observations_at_once(submission, rows)
+    }
+
+    fn upsert_currents(&mut self, rows: &[(u32, i32, Vec<u8>)]) -> Result<(), StoreError> {
+        self.upsert_currents_at_once(rows)
+    }
+
+    fn data_version(&mut self) -> Result<i64, StoreError> {
+        Ok(self.0.query_one("SELECT n FROM data_version", &[])?.get(0))
     }
 
     fn insert_submission(&mut self, s: &NewSubmission) -> Result<i64, StoreError> {
@@ -919,6 +907,10 @@ impl<C: GenericClient> Tables for PgTables<'_, C> {
 
 /// Takes a region and quarter's review lock exclusively for the rest of the transaction: the
 /// imports under it already running finish first, and later ones see what the reviewer does.
+/// It is the quarter's lock and then its province's, of which a writer holds one, shared
+/// ([`PgTables::lock_reviews_shared`]): an approval may wait for an unrelated import of the
+/// same province (or, for a file of many provinces, of the same quarter), never the reverse
+/// of what it must.
 ///
 /// # Errors
 ///
@@ -928,9 +920,202 @@ pub(crate) fn lock_review(
     region: RegionCode,
     period: Period,
 ) -> Result<(), postgres::Error> {
+    let period = period.index();
+    tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&(SPACE_REVIEW_QUARTER | period)])?;
     tx.execute(
         "SELECT pg_advisory_xact_lock($1, $2)",
-        &[&(SPACE_REVIEW | period.index()), &int(region.as_u32())],
+        &[&(SPACE_REVIEW_PROVINCE | period), &province(region.as_u32())],
     )?;
     Ok(())
+}
+
+/// The province a region code lies in: its first two digits. Codes of every level below a
+/// province, and an office's own units (numbered in their parent's range), keep them.
+fn province(region: u32) -> i32 {
+    int(region / 10_000)
+}
+
+/// The import's write path: bounded locks and one statement per batch of groups.
+impl<C: GenericClient> PgTables<'_, C> {
+    /// Shared review locks for the groups of one write: one per province and quarter, or one
+    /// per quarter when those would be more than [`MAX_REVIEW_LOCKS`]. Taken in ascending
+    /// order, before any row is locked: a writer waits for an approval only while it holds
+    /// nothing an approval or another writer waits for.
+    fn lock_reviews_shared(&mut self, groups: &[Group]) -> Result<(), StoreError> {
+        let mut keys: Vec<(i32, i32)> = groups.iter().map(|&(r, p)| (p, province(r))).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let space = if keys.len() > MAX_REVIEW_LOCKS {
+            keys = keys.iter().map(|&(p, _)| (p, 0)).collect();
+            keys.dedup();
+            SPACE_REVIEW_QUARTER
+        } else {
+            SPACE_REVIEW_PROVINCE
+        };
+        let (a, b): (Vec<i32>, Vec<i32>) = keys.into_iter().map(|(p, k)| (space | p, k)).unzip();
+        // A function scan returns the arrays' elements in order: the locks are taken so.
+        self.0.execute(
+            "SELECT count(pg_advisory_xact_lock_shared(k.a, k.b)) FROM unnest($1::INTEGER[], $2::INTEGER[]) AS k(a, b)",
+            &[&a, &b],
+        )?;
+        Ok(())
+    }
+
+    /// The approvals in force over any of the groups, each once, in the order of the groups.
+    fn approvals_of(&mut self, groups: &[Group]) -> Result<Vec<Lock>, StoreError> {
+        let mut periods: Vec<i32> = groups.iter().map(|g| g.1).collect();
+        periods.sort_unstable();
+        periods.dedup();
+        // The last event of each region and quarter decides: approved until reopened.
+        let rows = self.0.query(
+            "SELECT region, period, action, name, at FROM (
+                 SELECT DISTINCT ON (e.region, e.period) e.region, e.period, e.action, a.name, e.at
+                 FROM review_event e JOIN account a ON a.id = e.account_id
+                 WHERE e.period = ANY($1)
+                 ORDER BY e.region, e.period, e.id DESC
+             ) last WHERE action = 'approve'",
+            &[&periods],
+        )?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let approved: HashMap<(u32, i32), (String, String)> = rows
+            .iter()
+            .map(|r| {
+                let region = u32::try_from(r.get::<_, i32>(0)).unwrap_or(0);
+                ((region, r.get(1)), (r.get(3), r.get(4)))
+            })
+            .collect();
+        let parents = self.unit_parents()?;
+        let mut out: Vec<Lock> = Vec::new();
+        for &(region, period) in groups {
+            let Some(code) = RegionCode::from_u32(region) else { continue };
+            let mut chain = vec![code];
+            let known = match parents.get(&code) {
+                Some(&parent) if Registry::builtin().get(code).is_none() => {
+                    chain.push(parent);
+                    parent
+                }
+                _ => code,
+            };
+            chain.extend(Registry::builtin().ancestors(known));
+            // The lowest approved region decides, as one approval at a time is shown.
+            let Some((by, at, approved_code)) = chain
+                .iter()
+                .find_map(|c| approved.get(&(c.as_u32(), period)).map(|(by, at)| (by, at, *c)))
+            else {
+                continue;
+            };
+            let Some(p) = Period::from_index(period) else { continue };
+            if out.iter().any(|l| l.region == approved_code && l.period == p) {
+                continue;
+            }
+            out.push(Lock {
+                region: approved_code,
+                region_name: self.region_name(approved_code)?,
+                period: p,
+                by: by.clone(),
+                at: at.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The parent each of the office's own units was added under.
+    fn unit_parents(&mut self) -> Result<HashMap<RegionCode, RegionCode>, StoreError> {
+        let rows = self.0.query(
+            "SELECT DISTINCT ON (code) code, parent FROM local_unit_event
+             WHERE action = 'added' AND parent IS NOT NULL ORDER BY code, id",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let code = RegionCode::from_u32(u32::try_from(r.get::<_, i32>(0)).ok()?)?;
+                let parent = RegionCode::from_u32(u32::try_from(r.get::<_, i32>(1)).ok()?)?;
+                Some((code, parent))
+            })
+            .collect())
+    }
+
+    /// The packed current values of the groups, in their order, in one statement.
+    fn blobs_of(&mut self, groups: &[Group]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let (regions, periods) = split_groups(groups);
+        let rows = self.0.query(
+            "SELECT c.region, c.period, c.vals FROM unnest($1::INTEGER[], $2::INTEGER[]) AS g(r, p)
+             JOIN current_value c ON c.region = g.r AND c.period = g.p",
+            &[&regions, &periods],
+        )?;
+        let mut found: HashMap<(i32, i32), Vec<u8>> = rows
+            .into_iter()
+            .map(|r| ((r.get(0), r.get(1)), r.get::<_, Vec<u8>>(2)))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        Ok(regions.iter().zip(&periods).map(|(&r, &p)| found.remove(&(r, p))).collect())
+    }
+
+    /// Locks the groups' rows of `current_value` for the rest of the transaction and returns
+    /// their packed values. A group without a row gets an empty one (written before the
+    /// transaction ends), so a writer of the same new group waits too. Row locks live in the
+    /// rows, not in the server's lock table: any number of them is fine. Locked in ascending
+    /// order by every writer, so two writers cannot deadlock.
+    fn lock_rows(&mut self, groups: &[Group]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let (regions, periods) = split_groups(groups);
+        // `DO UPDATE … WHERE false` locks an existing row without writing it.
+        self.0.execute(
+            "INSERT INTO current_value AS c (region, period, vals)
+             SELECT g.r, g.p, ''::BYTEA FROM unnest($1::INTEGER[], $2::INTEGER[]) AS g(r, p)
+             ON CONFLICT (region, period) DO UPDATE SET vals = c.vals WHERE false",
+            &[&regions, &periods],
+        )?;
+        self.blobs_of(groups)
+    }
+
+    /// Appends the observations in one statement; their ids in the order of `rows`.
+    fn insert_observations_at_once(
+        &mut self,
+        submission: i64,
+        rows: &[NewObservation],
+    ) -> Result<Vec<i64>, StoreError> {
+        let regions: Vec<i32> = rows.iter().map(|o| int(o.region)).collect();
+        let periods: Vec<i32> = rows.iter().map(|o| o.period).collect();
+        let sheets: Vec<&str> = rows.iter().map(|o| o.sheet.as_str()).collect();
+        let vals: Vec<&[u8]> = rows.iter().map(|o| o.vals.as_slice()).collect();
+        // Their ids first, in order, so the current values can point at them.
+        let ids: Vec<i64> = self
+            .0
+            .query(
+                "SELECT nextval(pg_get_serial_sequence('observation', 'id')) FROM generate_series(1, $1::BIGINT)",
+                &[&i64::try_from(rows.len()).unwrap_or(i64::MAX)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        self.0.execute(
+            "INSERT INTO observation (id, submission_id, region, period, sheet, vals)
+             SELECT g.id, $1, g.r, g.p, g.s, g.v
+             FROM unnest($2::BIGINT[], $3::INTEGER[], $4::INTEGER[], $5::TEXT[], $6::BYTEA[])
+                 AS g(id, r, p, s, v)",
+            &[&submission, &ids, &regions, &periods, &sheets, &vals],
+        )?;
+        Ok(ids)
+    }
+
+    /// Sets the packed current values of the groups in one statement.
+    fn upsert_currents_at_once(&mut self, rows: &[(u32, i32, Vec<u8>)]) -> Result<(), StoreError> {
+        let regions: Vec<i32> = rows.iter().map(|r| int(r.0)).collect();
+        let periods: Vec<i32> = rows.iter().map(|r| r.1).collect();
+        let vals: Vec<&[u8]> = rows.iter().map(|r| r.2.as_slice()).collect();
+        self.0.execute(
+            "INSERT INTO current_value AS c (region, period, vals)
+             SELECT * FROM unnest($1::INTEGER[], $2::INTEGER[], $3::BYTEA[])
+             ON CONFLICT (region, period) DO UPDATE SET vals = excluded.vals",
+            &[&regions, &periods, &vals],
+        )?;
+        Ok(())
+    }
+}
+
+fn split_groups(groups: &[Group]) -> (Vec<i32>, Vec<i32>) {
+    groups.iter().map(|&(r, p)| (int(r), p)).unzip()
 }

@@ -144,6 +144,15 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT scope, '', 'metric', header, metric FROM column_mapping ORDER BY scope, header;
     DROP TABLE column_mapping;
     "#,
+    // 6: the data version, moved on by every write transaction: what the pages computed from
+    // the database is kept until it moves (`Database::data_version`).
+    r#"
+    CREATE TABLE data_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+    );
+    INSERT INTO data_version (id, n) VALUES (1, 0);
+    "#,
 ];
 
 /// An open SQLite database.
@@ -294,6 +303,7 @@ impl Database for Store {
         let result = (|| {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&mut Sqlite(&tx))?;
+            tx.execute(BUMP_VERSION, [])?;
             tx.commit()?;
             Ok(out)
         })();
@@ -308,6 +318,9 @@ impl Database for Store {
         Ok(out)
     }
 }
+
+/// Moves the data version on, the last statement of every write transaction.
+const BUMP_VERSION: &str = "UPDATE data_version SET n = n + 1";
 
 /// The table operations on a SQLite connection (or a transaction on it).
 struct Sqlite<'c>(&'c Connection);
@@ -334,6 +347,10 @@ impl Tables for Sqlite<'_> {
 
     fn any_current(&mut self) -> Result<bool, StoreError> {
         Ok(self.0.query_row("SELECT EXISTS (SELECT 1 FROM current_value)", [], |r| r.get(0))?)
+    }
+
+    fn data_version(&mut self) -> Result<i64, StoreError> {
+        Ok(self.0.prepare_cached("SELECT n FROM data_version")?.query_row([], |r| r.get(0))?)
     }
 
     fn current_blob(&mut self, region: u32, period: i32) -> Result<Option<Vec<u8>>, StoreError> {

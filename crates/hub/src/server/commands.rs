@@ -12,6 +12,7 @@ use super::{internal, now_stamp};
 use crate::accounts::{self, Account};
 use crate::HubError;
 use carestaff_app::access::{DbAccess, Held};
+use carestaff_app::cache::{Loaded, PageCache};
 use carestaff_app::hub_requests::{self, UnitChange};
 use carestaff_app::input::{
     known_target, parse_code, parse_period, parse_period_opt, LocalTargetInput,
@@ -160,11 +161,12 @@ struct ChoicesArgs {
 /// Runs a command for `account`: the pages' reads, then the writes, then the command line's.
 pub(super) fn dispatch(
     pg: &mut PgStore,
+    pages: &PageCache,
     account: &Account,
     name: &str,
     body: &[u8],
 ) -> Result<Reply, HubError> {
-    let db = &Held::new(pg);
+    let db = &Held::cached(pg, pages);
     match name {
         "start" | "me" => json(&hub_requests::hub_info(db, Utc::now(), account)?),
         // The language is the browser's own choice (kept in its local storage).
@@ -208,12 +210,14 @@ pub(super) fn dispatch(
             let region = region.map(parse_code).transpose()?;
             let period = parse_period_opt(a.period.as_deref())?;
             let today = app::today_in_china(Utc::now());
-            db.with_db(|pg| json(&review::board(pg, account, region, period, today)?))
+            let loaded = app::cache::loaded(db)?;
+            db.with_db(|pg| json(&review::board(pg, &loaded, account, region, period, today)?))
         }
         "users" => db.with_db(|pg| json(&users(pg, account)?)),
         "cli_status" | "cli_values" | "cli_completeness" => {
             let args = parse_args(body)?;
-            db.with_db(|pg| cli(pg, name, args))
+            let loaded = app::cache::loaded(db)?;
+            db.with_db(|pg| cli(pg, &loaded, name, args))
         }
         _ => write(db, account, name, body),
     }
@@ -361,9 +365,8 @@ fn region_in(registry: &Registry, text: &str) -> Result<carestaff_domain::Region
 }
 
 /// The command line's client mode: what `status`, `values` and `completeness` print locally.
-fn cli(pg: &mut PgStore, name: &str, a: CliArgs) -> Result<Reply, HubError> {
-    let effective = app::load_registry(&*pg)?;
-    let registry: &Registry = &effective;
+fn cli(pg: &mut PgStore, loaded: &Loaded, name: &str, a: CliArgs) -> Result<Reply, HubError> {
+    let registry: &Registry = &loaded.registry;
     let region = a.region.as_deref().map(|r| region_in(registry, r)).transpose()?;
     let output = match name {
         "cli_status" => {
@@ -371,13 +374,12 @@ fn cli(pg: &mut PgStore, name: &str, a: CliArgs) -> Result<Reply, HubError> {
                 known_target(Catalog::builtin(), t)?;
             }
             // As locally: the catalog with the children's shares of the splits in force.
-            let (catalog, _) = app::load_catalog(&*pg)?;
             let as_of = match &a.as_of {
                 Some(d) => app::input::parse_date(d)?,
                 None => app::today_in_china(Utc::now()),
             };
-            let obs = pg.observations(&catalog)?;
-            let rows = app::status(&catalog, registry, &obs, as_of, region, a.target.as_deref());
+            let (catalog, obs) = (&loaded.catalog, &loaded.obs);
+            let rows = app::status(catalog, registry, obs, as_of, region, a.target.as_deref());
             cli_output(a.json, &rows, |out, rows| {
                 text::print_status(out, rows, as_of, a.lang, false)
             })?
@@ -391,9 +393,13 @@ fn cli(pg: &mut PgStore, name: &str, a: CliArgs) -> Result<Reply, HubError> {
             let catalog = Catalog::builtin();
             let region = region_in(registry, a.region.as_deref().unwrap_or_default())?;
             let period = parse_period(a.period.as_deref().unwrap_or_default())?;
-            let obs = pg.observations(catalog)?;
+            // The current values are the same whichever catalog read them.
             let rows = carestaff_domain::completeness::child_returns(
-                catalog, registry, &obs, region, period,
+                catalog,
+                registry,
+                &loaded.obs,
+                region,
+                period,
             );
             cli_output(a.json, &rows, |out, rows| {
                 text::completeness(out, rows, registry, region, period, a.lang)

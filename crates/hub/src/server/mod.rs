@@ -69,6 +69,8 @@ struct Hub {
     sign_in: signin::Limiter,
     /// Who may say where a request came from.
     proxies: Proxies,
+    /// What the pages read and computed, kept until the data version moves.
+    pages: carestaff_app::cache::PageCache,
 }
 
 /// Why the hub could not serve.
@@ -105,6 +107,7 @@ pub fn serve(pool: PgPool, options: &ServeOptions) -> Result<(), ServeError> {
         checking: Arc::new(PerAddress::new(limits::MAX_SESSION_CHECKS_PER_ADDRESS)),
         sign_in: signin::Limiter::default(),
         proxies: Proxies::new(options.trusted_proxies.clone()),
+        pages: carestaff_app::cache::PageCache::new(),
         pool: pool.clone(),
     });
     let served = runtime.block_on(listen::serve(hub, options.listen, tls));

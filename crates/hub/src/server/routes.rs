@@ -100,8 +100,10 @@ async fn signed_in(
         return upload::receive(hub, account, &name, parts, body).await;
     }
     let body = limits::read_body(&parts.headers, body, MAX_JSON_BODY, None).await?;
+    let shared = Arc::clone(hub);
     let reply =
-        with_db(hub, move |pg| commands::dispatch(pg, &account, &name, &body.bytes)).await?;
+        with_db(hub, move |pg| commands::dispatch(pg, &shared.pages, &account, &name, &body.bytes))
+            .await?;
     Ok(reply.into_response())
 }
 
