@@ -367,6 +367,35 @@ mod store {
     }
 
     #[test]
+    fn the_target_pages_charts_carry_the_demo_mark_while_demo_data_is_held() {
+        use carestaff_app::access::Held;
+        let path = scratch("target-demo.db");
+        let mut store = Store::open(&path).expect("open");
+        store
+            .commit_values(
+                &submission("a.xlsx"),
+                &[value("500103", "2025Q2", "training_bases", 2.0)],
+            )
+            .expect("commit");
+        let charts = |store: &mut Store| {
+            let page = carestaff_app::requests::target_page_of(
+                &Held::new(store),
+                "CQ-3",
+                Some("500103"),
+                "2025-07-15",
+                carestaff_domain::Lang::Zh,
+            )
+            .expect("target page");
+            let trend = page.chart_svg.expect("the trend");
+            let bullet = page.bullet_svg.expect("the bullet");
+            [trend, bullet].map(|svg| svg.contains("演示数据"))
+        };
+        assert_eq!(charts(&mut store), [false, false], "real data: no mark");
+        store.mark_demo(&["sha-of-a.xlsx".to_string()]).expect("mark");
+        assert_eq!(charts(&mut store), [true, true], "demonstration data: both charts marked");
+    }
+
+    #[test]
     fn pages_are_kept_until_the_data_version_moves() {
         use carestaff_app::access::Held;
         use carestaff_app::cache::PageCache;

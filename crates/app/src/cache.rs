@@ -38,6 +38,8 @@ pub struct Loaded {
     pub registry: EffectiveRegistry,
     /// Every current value.
     pub obs: Observations,
+    /// Whether any of them is demonstration data (the charts then carry the demo mark).
+    pub demo: bool,
 }
 
 impl Loaded {
@@ -52,7 +54,8 @@ impl Loaded {
             let version = d.data_version()?;
             let (catalog, locals) = crate::load_catalog(d)?;
             let obs = d.observations(&catalog)?;
-            Ok(Loaded { version, catalog, locals, registry: load_registry(d)?, obs })
+            let demo = d.has_demo_data()?;
+            Ok(Loaded { version, catalog, locals, registry: load_registry(d)?, obs, demo })
         })
     }
 }

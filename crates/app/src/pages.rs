@@ -115,6 +115,8 @@ pub struct TargetData {
     pub history: Vec<(RegionCode, String, Vec<HistoryRow>)>,
     /// The versions of the split of the target's goal in the region, oldest first.
     pub splits: Vec<SplitRecord>,
+    /// Whether the database holds demonstration data (the charts carry the demo mark).
+    pub demo: bool,
 }
 
 /// Reads what the Target page of `target` in `region` needs.
@@ -131,7 +133,7 @@ pub fn target_data<D: Database>(
     let registry = load_registry(db)?;
     let obs = db.observations(catalog)?;
     let TargetTrail { history, splits } = target_trail(db, &registry, &obs, target, region)?;
-    Ok(TargetData { registry, obs, history, splits })
+    Ok(TargetData { registry, obs, history, splits, demo: db.has_demo_data()? })
 }
 
 /// What the Target page reads besides the current values: the trail of each value behind the
@@ -176,13 +178,15 @@ pub fn target_page(
     lang: Lang,
 ) -> TargetView {
     let trail = TargetTrail { history: data.history, splits: data.splits };
-    target_view(catalog, (&data.registry, &data.obs), trail, as_of, (target, region), lang)
+    let data_read = (&*data.registry, &data.obs, data.demo);
+    target_view(catalog, data_read, trail, as_of, (target, region), lang)
 }
 
-/// [`target_page`] over the registry and current values read once for many pages.
+/// [`target_page`] over the registry and current values read once for many pages (`demo`:
+/// whether they hold demonstration data, marked on the charts).
 pub fn target_view(
     catalog: &Catalog,
-    (registry, obs): (&Registry, &Observations),
+    (registry, obs, demo): (&Registry, &Observations, bool),
     trail: TargetTrail,
     as_of: NaiveDate,
     (target, region): (&Target, RegionCode),
@@ -192,9 +196,10 @@ pub fn target_view(
     // The trend at the smallest size the core draws, so its words stay readable half the
     // window wide; the bullet chart's key-figure boxes need the slide size to keep clear of
     // each other.
-    let small = ChartOptions { lang, width: 800, height: 450, demo: false };
+    let small = ChartOptions { lang, width: 800, height: 450, demo };
     let chart_svg = chart::trend(&charts, target, region, &small).ok();
-    let bullet_svg = chart::bullet(&charts, target, region, &ChartOptions::new(lang)).ok();
+    let slide = ChartOptions { demo, ..ChartOptions::new(lang) };
+    let bullet_svg = chart::bullet(&charts, target, region, &slide).ok();
     let split =
         crate::split::section(catalog, registry, obs, as_of, &target.id, region, &trail.splits);
     let mut view = views::target(

@@ -89,7 +89,7 @@ pub fn target_page_of(
         }
         let trail =
             db.with_db(|d| Ok(crate::target_trail(&*d, &l.registry, &l.obs, t, region)?))?;
-        let data = (&*l.registry, &l.obs);
+        let data = (&*l.registry, &l.obs, l.demo);
         Ok(crate::target_view(&l.catalog, data, trail, as_of, (t, region), lang))
     })
 }

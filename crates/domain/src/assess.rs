@@ -530,6 +530,34 @@ pub fn ranking(
     rows
 }
 
+/// The child outcomes of an each-child target, worst first — the ones to follow up on top:
+/// the worse status first, then within one status the value furthest from the goal by the
+/// target's comparator (a child without a value before any with one), then by code.
+pub fn children_worst_first<'a>(
+    target: &Target,
+    children: &'a [ChildOutcome],
+) -> Vec<&'a ChildOutcome> {
+    let lower_is_better = target.check.comparator.direction() < 0.0;
+    let mut out: Vec<&ChildOutcome> = children.iter().collect();
+    out.sort_by(|a, b| {
+        let by_value = match (a.latest, b.latest) {
+            (Some(x), Some(y)) => {
+                let o = x.total_cmp(&y);
+                if lower_is_better {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        b.status.severity().cmp(&a.status.severity()).then(by_value).then(a.region.cmp(&b.region))
+    });
+    out
+}
+
 /// A target assessed in one region: the outcome plus what is needed to explain it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Assessment {
@@ -1555,6 +1583,38 @@ mod tests {
         check(&[1_234.5, 98.76], &["1,235", "99"]);
         check(&[3.0, 1.0, 0.0], &["3", "1", "0"]);
         check(&[-0.004, 0.5], &["0.00", "0.50"]);
+    }
+
+    #[test]
+    fn an_each_child_list_puts_the_children_to_follow_up_on_top() {
+        let catalog = Catalog::builtin();
+        let child = |code: &str, status: Status, latest: Option<f64>| ChildOutcome {
+            region: code.parse().expect("code"),
+            region_name: code.to_string(),
+            status,
+            color: status.color(),
+            latest,
+            period: None,
+        };
+        let children = [
+            child("370302", Status::Achieved, Some(3.0)),
+            child("370303", Status::OffTrack, Some(0.0)),
+            child("370304", Status::Missed, Some(1.0)),
+            child("370305", Status::OffTrack, None),
+            child("370301", Status::Missed, Some(0.0)),
+            child("370306", Status::OffTrack, Some(0.5)),
+        ];
+        let order = |target: &Target| -> Vec<String> {
+            children_worst_first(target, &children).iter().map(|c| c.region.to_string()).collect()
+        };
+        // ZB-1: at least one base in every district; the least first within a status.
+        let at_least = catalog.target("ZB-1").expect("ZB-1");
+        assert!(at_least.check.comparator.direction() > 0.0);
+        assert_eq!(order(at_least), ["370301", "370304", "370305", "370303", "370306", "370302"]);
+        // Were fewer better, the most would come first within a status.
+        let mut at_most = at_least.clone();
+        at_most.check.comparator = Comparator::AtMost;
+        assert_eq!(order(&at_most), ["370304", "370301", "370305", "370306", "370303", "370302"]);
     }
 
     #[test]

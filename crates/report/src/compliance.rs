@@ -1268,8 +1268,7 @@ fn children_table(
     for (c, h) in heads.iter().enumerate() {
         s.text(row, c as u16, h, &head)?;
     }
-    let mut children: Vec<&assess::ChildOutcome> = a.child_assessments.iter().collect();
-    children.sort_by_key(|c| (c.status == Status::Achieved, c.region));
+    let children = assess::children_worst_first(target, &a.child_assessments);
     for (i, c) in children.iter().enumerate() {
         let r = row + 1 + i as u32;
         let name = input.region_name(c.region);
