@@ -85,6 +85,9 @@ build:
 lint: deps-build
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	python3 tools/long-functions.py
+	@for f in ui/*.js ui/pages/*.js; do node --input-type=module --check < $$f || { echo "$$f: not a valid ES module"; exit 1; }; done
+	@! git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . || { echo 'merge conflict markers left in the files above'; exit 1; }
 
 fmt:
 	$(CARGO) fmt --all

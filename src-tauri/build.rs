@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "split_sheet",
     "set_office_region",
     "region_choices",
+    "check_date",
     "home",
 ];
 

@@ -743,8 +743,10 @@ mod method {
     #[test]
     fn few_children_that_miss_are_named() {
         // ZB-2: every county of Zibo has a college agreement; 高青县 has none.
+        // Every reporting child: the eight districts and counties and the four zones ZB-2 counts.
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).expect("date");
         let mut rows: Vec<(&str, &str, &str, f64)> = Registry::builtin()
-            .regular_children(code("370300"))
+            .reporting_children(code("370300"), day)
             .iter()
             .map(|c| {
                 (
@@ -763,11 +765,11 @@ mod method {
         let a = status_of(&obs(&rows), "ZB-2", "2026-12-03");
         assert_eq!(
             a.explanation_zh,
-            "各区县签约共建院校数：下属8个地区中7个达标，高青县未达标（每个地区须≥1所），未达成。"
+            "各区县签约共建院校数：下属12个地区中11个达标，高青县未达标（每个地区须≥1所），未达成。"
         );
         assert_eq!(
             a.explanation_en,
-            "Co-building agreements with a college in every county: 7 of 8 child regions comply; Gaoqing County does not (each must be ≥ 1 institution) — missed."
+            "Co-building agreements with a college in every county: 11 of 12 child regions comply; Gaoqing County does not (each must be ≥ 1 institution) — missed."
         );
     }
 

@@ -150,6 +150,8 @@ export const api = {
   home: (code, asOf) => call("home", { code: code || null, asOf }),
   // The regions under a region (the provinces without one), for the region picker.
   regionChoices: (parent) => call("region_choices", { parent: parent || null }),
+  // A date as typed, in the form the pages send (2025-09-30), or a CommandError saying why not.
+  checkDate: (text) => call("check_date", { text }),
   // The desktop only: the office's jurisdiction (a code, or "" to decline the question).
   setOfficeRegion: (code) => invoke("set_office_region", { code: code || "" }),
   region: (code, asOf, rankBy) => call("region", { code, asOf, rankBy: rankBy || null }),

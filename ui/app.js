@@ -165,21 +165,22 @@ async function start() {
   app.asOf = app.info.today;
   const asOf = document.getElementById("as-of");
   asOf.value = app.asOf;
-  // Year first, as Chinese offices write dates; a date outside 2000–2100 is refused (a year
-  // typed as 0015 would otherwise turn every target grey).
-  asOf.addEventListener("change", () => {
-    const v = asOf.value.trim().replace(/[./年月]/g, "-").replace(/日$/, "");
-    const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
-    const d = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : null;
-    if (!d || +m[1] < 2000 || +m[1] > 2100 || d.getUTCMonth() !== +m[2] - 1 || d.getUTCDate() !== +m[3]) {
-      app.say(t("bad_date"));
+  // The date as typed is read by the application (its forms and the years it allows); a date
+  // it refuses leaves the pages where they were, with its reason.
+  asOf.addEventListener("change", async () => {
+    let date;
+    try {
+      date = await api.checkDate(asOf.value);
+    } catch (e) {
+      app.say(e.message);
       asOf.value = app.asOf;
       asOf.setAttribute("aria-invalid", "true");
       return;
     }
     asOf.removeAttribute("aria-invalid");
-    asOf.value = d.toISOString().slice(0, 10);
-    app.asOf = asOf.value;
+    asOf.value = date;
+    app.asOf = date;
+    asOf.dataset.applied = date;
     route();
   });
   document.getElementById("lang-toggle").addEventListener("click", async () => {

@@ -117,6 +117,13 @@ pub async fn set_office_region<R: Runtime>(
     blocking(app, move |state| views::set_office_region_of(state, &code)).await
 }
 
+/// A date as the person typed it (`2025/9/30`, `2025年9月30日` …), in the form the pages send
+/// (`2025-09-30`); refused outside the years the application allows.
+#[tauri::command]
+pub fn check_date(text: String) -> CommandResult<String> {
+    Ok(carestaff_app::input::parse_date(&text)?.to_string())
+}
+
 /// The regions under `parent` (the provinces without one), for the region picker.
 #[tauri::command]
 pub async fn region_choices(parent: Option<String>) -> CommandResult<Vec<views::RegionChoice>> {

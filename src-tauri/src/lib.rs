@@ -55,6 +55,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::split_sheet,
             commands::set_office_region,
             commands::region_choices,
+            commands::check_date,
             commands::home,
         ],
     )

@@ -11,7 +11,7 @@ function timingText(x) {
   return t(x.timing.type);
 }
 
-function localForm(metrics) {
+function localForm(metrics, comparators) {
   const field = (name, attrs = {}) =>
     h("label", { class: "field" }, h("span", {}, t(`f_${name}`)), h("input", { name, id: `local-${name}`, type: "text", ...attrs }));
   const metric = h(
@@ -19,7 +19,7 @@ function localForm(metrics) {
     { name: "metric", id: "local-metric" },
     metrics.map((m) => h("option", { value: m.id }, `${pick(m, "label")} (${m.unit})`)),
   );
-  const comparator = h("select", { name: "comparator", id: "local-comparator" }, [">=", "<=", "="].map((c) => h("option", { value: c }, c)));
+  const comparator = h("select", { name: "comparator", id: "local-comparator" }, comparators.map((c) => h("option", { value: c }, c)));
   const result = h("div", { id: "local-result", "aria-live": "polite" });
   const form = h(
     "form",
@@ -38,8 +38,7 @@ function localForm(metrics) {
       "label",
       { class: "field" },
       h("span", {}, t("f_goal")),
-      h("input", { name: "goal", id: "local-goal", type: "text", required: true, inputmode: "decimal", "aria-describedby": "local-goal-note" }),
-      h("span", { id: "local-goal-note", class: "field-error", "aria-live": "polite" }),
+      h("input", { name: "goal", id: "local-goal", type: "text", required: true, inputmode: "decimal" }),
     ),
     field("deadline", { type: "date" }),
     h("p", {}, h("button", { type: "submit", class: "primary", id: "local-save" }, t("save"))),
@@ -48,23 +47,8 @@ function localForm(metrics) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = Object.fromEntries(new FormData(form).entries());
-    const goalInput = form.querySelector("#local-goal");
-    const goalNote = form.querySelector("#local-goal-note");
-    // Full-width digits and separators as typed with a Chinese input method: １２，０００．５.
-    const typed = String(data.goal)
-      .trim()
-      .replace(/[０-９．]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-      .replace(/[,，\s]/g, "");
-    data.goal = typed === "" ? NaN : Number(typed);
+    // The goal goes as typed (１２，０００ too): the application reads it and says why not.
     clear(result);
-    if (!Number.isFinite(data.goal)) {
-      goalInput.setAttribute("aria-invalid", "true");
-      goalNote.textContent = t("goal_not_number");
-      goalInput.focus();
-      return;
-    }
-    goalInput.removeAttribute("aria-invalid");
-    goalNote.textContent = "";
     try {
       await api.addLocalTarget(data);
       app.say(t("saved"));
@@ -123,5 +107,5 @@ export async function renderCatalog() {
       ),
     ),
   );
-  return h("section", {}, h("h1", {}, t("catalog_title")), docs, h("h2", {}, t("add_local")), localForm(v.metrics));
+  return h("section", {}, h("h1", {}, t("catalog_title")), docs, h("h2", {}, t("add_local")), localForm(v.metrics, v.comparators));
 }

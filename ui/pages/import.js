@@ -59,10 +59,6 @@ function problemsTable(problems, cls, id, actions) {
   );
 }
 
-function layoutWord(layout) {
-  return t(`layout_${layout}`);
-}
-
 // How each sheet was read: the layout, the reporting unit and period with where they came
 // from, each column with the metric and unit it was read as, total and own-part rows, and
 // what was left out and why.
@@ -74,7 +70,7 @@ function readingView(sheets, i) {
       "li",
       { class: "sheet-reading", dataset: { sheet: s.sheet, layout: s.layout } },
       h("strong", {}, `${t("sheet")} ${s.sheet}`),
-      `：${layoutWord(s.layout)}`,
+      `：${pick(s, "layout")}`,
       s.region ? h("div", {}, `${t("reporting_unit")} ${rname(s.region)}（${s.region.code}，${zh ? s.region.from_zh : s.region.from}）`) : null,
       s.period
         ? h("div", {}, `${t("period")} ${s.period.period}${s.period.year_to_date ? `，${t("year_to_date")}` : ""}（${zh ? s.period.from_zh : s.period.from}）`)

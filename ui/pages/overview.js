@@ -48,11 +48,7 @@ function attention(list) {
         statusChip(c.color, pick(c, "status")),
         " ",
         h("a", { href: targetLink(c) }, `${c.target} ${pick(c, "label")}`),
-<<<<<<< HEAD
-        ` · ${c.region.name}${c.split_from_zh ? `（${pick(c, "split_from")}）` : ""}：`,
-=======
-        ` · ${rname(c.region)}：`,
->>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
+        ` · ${rname(c.region)}${c.split_from_zh ? `（${pick(c, "split_from")}）` : ""}：`,
         h("span", { class: "sentence" }, pick(c, "explanation")),
       ),
     ),

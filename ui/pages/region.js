@@ -4,27 +4,17 @@
 import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, table } from "../dom.js";
-<<<<<<< HEAD
-import { pick, t } from "../i18n.js";
-import { unitsSection } from "./units.js";
-=======
 import { pick, t, rname } from "../i18n.js";
->>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
+import { unitsSection } from "./units.js";
 
-// The jurisdictions the catalog's documents govern, in catalog order.
-function jurisdictionsOf(catalog) {
-  const seen = new Map();
-  for (const d of catalog.documents) if (!seen.has(d.region.code)) seen.set(d.region.code, rname(d.region));
-  return [...seen.entries()];
-}
 
 function regionPicker(current, jurisdictions) {
   const select = h(
     "select",
     { id: "region-select", "aria-label": t("choose_region") },
-    jurisdictions.map(([code, name]) => h("option", { value: code, selected: code === current.code }, `${name} ${code}`)),
+    jurisdictions.map((r) => h("option", { value: r.code, selected: r.code === current.code }, `${rname(r)} ${r.code}`)),
   );
-  if (!jurisdictions.some(([code]) => code === current.code)) {
+  if (!jurisdictions.some((r) => r.code === current.code)) {
     select.prepend(h("option", { value: current.code, selected: true }, `${rname(current)} ${current.code}`));
   }
   select.addEventListener("change", () => {
@@ -35,8 +25,11 @@ function regionPicker(current, jurisdictions) {
 
 export async function renderRegion(args, query) {
   const catalog = await api.catalog();
-  const jurisdictions = jurisdictionsOf(catalog);
-  const code = args[0] || (jurisdictions[0] ? jurisdictions[0][0] : "500000");
+  // The jurisdictions are the application's (the regions the documents set targets for); the
+  // page opens on the office's own region when it has one, else on the first of them.
+  const jurisdictions = catalog.jurisdictions;
+  const office = app.info && app.info.office_region && app.info.office_region.region;
+  const code = args[0] || (office && office.code) || (jurisdictions[0] && jurisdictions[0].code) || "";
   const v = await api.region(code, app.asOf, query.get("rank"));
   const targets = table(
     [t("target"), t("status"), t("latest"), t("goal"), t("deadline"), t("explanation")],

@@ -18,13 +18,11 @@ export async function renderReports() {
     return h("section", {}, h("h1", {}, t("reports_title")), h("p", { id: "reports-none", class: "muted" }, t("reports_none")));
   }
   const catalog = await api.catalog();
-  const regions = new Map();
-  for (const d of catalog.documents) regions.set(d.region.code, rname(d.region));
   const region = h(
     "select",
     { id: "export-region" },
     h("option", { value: "" }, t("all_regions")),
-    [...regions.entries()].map(([code, name]) => h("option", { value: code }, `${name} ${code}`)),
+    catalog.jurisdictions.map((r) => h("option", { value: r.code }, `${rname(r)} ${r.code}`)),
   );
   const targetSelect = h(
     "select",

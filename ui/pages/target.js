@@ -5,12 +5,8 @@
 import { api } from "../api.js";
 import { app } from "../state.js";
 import { h, statusChip, svgImage, table } from "../dom.js";
-<<<<<<< HEAD
-import { getLang, pick, t } from "../i18n.js";
-import { splitOrigin, splitSection } from "./split.js";
-=======
 import { getLang, pick, t, rname } from "../i18n.js";
->>>>>>> 0d747e8 (Sentences a leader reads out: the pace in words (比基期还下降了…, 为按进度应有增幅的78%) instead of a pace ratio; a yes/no item not done in its deadline's quarter is amber (needs acceleration), red once the year ends; the children that miss an each_child target named when few; a target judged at its deadline says where it stands now; English sentences with English units; RegionRef carries the English name)
+import { splitOrigin, splitSection } from "./split.js";
 
 function targetPicker(current, catalog) {
   const options = catalog.documents.flatMap((d) => d.targets.filter((x) => x.enabled).map((x) => [x.id, pick(x, "label")]));
@@ -27,7 +23,8 @@ function targetPicker(current, catalog) {
 }
 
 export async function renderTarget(args, query) {
-  const id = args[0] || "CQ-1";
+  // No target named: the application opens its catalog's first.
+  const id = args[0] || "";
   const [v, catalog] = await Promise.all([api.target(id, query.get("region"), app.asOf, getLang()), api.catalog()]);
   const c = v.cell;
   const doc = v.document;

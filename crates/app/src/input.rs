@@ -16,13 +16,25 @@ use crate::AppError;
 /// decade; a date outside is a typing error (`2205-09-30`), not a question to answer.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
-/// A date as the pages and the command line write it, `2025-09-30`, within [`YEARS`].
+/// A date as the pages and the command line write it, `2025-09-30`, or as Chinese offices
+/// type it (`2025/9/30`, `2025.9.30`, `2025年9月30日`, full-width digits), within [`YEARS`].
 ///
 /// # Errors
 ///
 /// `invalid_input` naming the text and the expected form.
 pub fn parse_date(text: &str) -> Result<NaiveDate, AppError> {
-    let d: NaiveDate = text.trim().parse().map_err(|_| {
+    let typed: String = half_width(text.trim())
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .collect();
+    let d = typed
+        .split('-')
+        .map(|part| part.parse::<u32>().ok().filter(|_| !part.is_empty() && part.len() <= 4))
+        .collect::<Option<Vec<u32>>>()
+        .filter(|parts| parts.len() == 3 && typed.split('-').next().is_some_and(|y| y.len() == 4))
+        .and_then(|p| NaiveDate::from_ymd_opt(p[0] as i32, p[1], p[2]));
+    let d = d.ok_or_else(|| {
         AppError::invalid(
             format!("`{text}` is not a date: write it like 2025-09-30"),
             format!("“{text}”不是日期：请按 2025-09-30 的格式填写"),
@@ -227,8 +239,8 @@ pub struct LocalTargetInput {
     pub metric: String,
     /// `>=`, `<=` or `=`.
     pub comparator: String,
-    /// The goal.
-    pub goal: f64,
+    /// The goal, as typed.
+    pub goal: NumberInput,
     /// `YYYY-MM-DD`, empty for a standing requirement.
     #[serde(default)]
     pub deadline: String,
@@ -254,9 +266,66 @@ impl LocalTargetInput {
             label_en: self.label_en,
             metric: self.metric,
             comparator: self.comparator,
-            goal: self.goal,
+            goal: self.goal.value(("目标值", "goal"))?,
             deadline: deadline.transpose()?,
             enabled: true,
+        })
+    }
+}
+
+/// `text` with full-width digits, signs and separators (as a Chinese input method types them:
+/// １２，０００．５) made plain.
+fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' | '．' | '，' | '－' | '／' | '＋' => {
+                char::from_u32(c as u32 - 0xfee0).unwrap_or(c)
+            }
+            '　' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// A number as a person types it into a form: `12000`, `12,000`, `１２，０００．５`, or a
+/// number the page already read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NumberInput {
+    /// A number.
+    Number(f64),
+    /// Text, read by [`NumberInput::value`].
+    Text(String),
+}
+
+impl Default for NumberInput {
+    fn default() -> Self {
+        NumberInput::Text(String::new())
+    }
+}
+
+impl NumberInput {
+    /// The number; `what` names the field in the error, in Chinese and English.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` for text that is not a finite number.
+    pub fn value(&self, (what_zh, what_en): (&str, &str)) -> Result<f64, AppError> {
+        let text = match self {
+            NumberInput::Number(v) if v.is_finite() => return Ok(*v),
+            NumberInput::Number(v) => v.to_string(),
+            NumberInput::Text(t) => t.clone(),
+        };
+        let plain: String =
+            half_width(&text).chars().filter(|c| !matches!(c, ',' | ' ' | '\'')).collect();
+        plain.parse::<f64>().ok().filter(|v| v.is_finite() && !plain.is_empty()).ok_or_else(|| {
+            AppError::invalid(
+                format!(
+                    "the {what_en} `{}` is not a number: write it like 12000 or 0.6",
+                    text.trim()
+                ),
+                format!("{what_zh}“{}”不是数字：请填写如 12000 或 0.6 的数字", text.trim()),
+            )
         })
     }
 }
@@ -277,6 +346,57 @@ mod tests {
         assert_eq!(far.message_zh, "2205-09-30 不在 2000 至 2100 年之间：请检查年份");
         let bad = parse_date("30/9/2025").expect_err("not a date");
         assert_eq!(bad.message_zh, "“30/9/2025”不是日期：请按 2025-09-30 的格式填写");
+    }
+
+    #[test]
+    fn dates_as_chinese_offices_type_them() {
+        for text in [
+            "2025-09-30",
+            "2025-9-30",
+            "2025/9/30",
+            "2025.09.30",
+            "2025年9月30日",
+            "２０２５年９月３０日",
+        ] {
+            assert_eq!(
+                parse_date(text).ok().map(|d| d.to_string()).as_deref(),
+                Some("2025-09-30"),
+                "{text}"
+            );
+        }
+        for text in
+            ["30/9/2025", "2025-2-30", "2025-09", "25-9-30", "2025--9-30", "", "2025年9月30日日"]
+        {
+            assert_eq!(
+                parse_date(text).map_err(|e| e.code),
+                Err(crate::ErrorCode::InvalidInput),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn goals_as_typed() {
+        let goal = |text: &str| NumberInput::Text(text.into()).value(("目标值", "goal"));
+        for (text, want) in [
+            ("12000", 12000.0),
+            (" 12,000 ", 12000.0),
+            ("１２，０００．５", 12000.5),
+            ("0.6", 0.6),
+            ("-1", -1.0),
+        ] {
+            assert_eq!(goal(text).ok(), Some(want), "{text}");
+        }
+        for text in ["", "一万", "12 000人", "NaN", "inf", "1e999"] {
+            let e = goal(text).expect_err(text);
+            assert_eq!(e.code, crate::ErrorCode::InvalidInput, "{text}");
+            assert!(e.message_zh.starts_with("目标值“"), "{}", e.message_zh);
+        }
+        assert_eq!(NumberInput::Number(3.5).value(("目标值", "goal")).ok(), Some(3.5));
+        let json: LocalTargetInput = serde_json::from_str(r#"{"id":"a","document_title":"d","region":"370300","label_zh":"x","metric":"m","comparator":">=","goal":"１，２００"}"#).expect("text goal");
+        assert_eq!(json.goal.value(("目标值", "goal")).ok(), Some(1200.0));
+        let json: LocalTargetInput = serde_json::from_str(r#"{"id":"a","document_title":"d","region":"370300","label_zh":"x","metric":"m","comparator":">=","goal":7}"#).expect("number goal");
+        assert_eq!(json.goal, NumberInput::Number(7.0));
     }
 
     #[test]

@@ -60,7 +60,8 @@ pub fn region_page_of(
     })
 }
 
-/// A Target page, for the target's own region or another (a child, for each-child targets).
+/// A Target page, for the target's own region or another (a child, for each-child targets);
+/// a blank `id` is the catalog's first target (the page opened from the menu).
 ///
 /// # Errors
 ///
@@ -77,8 +78,12 @@ pub fn target_page_of(
     let region = region.filter(|r| !r.trim().is_empty()).map(parse_code).transpose()?;
     let key = format!("target {} {region:?} {as_of} {}", id.trim(), lang.code());
     cache::page(db, key, |l| {
-        let t = known_target(&l.catalog, id)?;
+        let t = match l.catalog.targets.first() {
+            Some(first) if id.trim().is_empty() => first,
+            _ => known_target(&l.catalog, id)?,
+        };
         let region = region.unwrap_or(t.region);
+        let id = t.id.as_str();
         // A child's share of a split target is shown against its own goal.
         let t = l.catalog.target_in(id.trim(), region).unwrap_or(t);
         if l.registry.get(region).is_none() {

@@ -118,17 +118,8 @@ pub fn print_import(out: &mut impl Write, view: &ImportView, lang: Lang) -> Resu
 /// How each sheet was read, in a few lines: layout, reporting unit and period with where they
 /// came from, each metric with its unit, the total, subtotal and own-part rows, what was left out.
 fn print_reading(out: &mut impl Write, reading: &[ingest::SheetReading], zh: bool) -> Result<()> {
-    use ingest::Layout;
     for s in reading {
-        let layout = match (s.layout, zh) {
-            (l, true) => l.label_zh().to_string(),
-            (Layout::Wide, false) => "wide table (a row per region, a column per metric)".into(),
-            (Layout::Long, false) => "long table (region, indicator, period, value)".into(),
-            (Layout::Form, false) => "form (metrics down the rows)".into(),
-            (Layout::Transposed, false) => "metrics down the rows, regions across".into(),
-            (Layout::Hidden, false) => "hidden sheet, not read".into(),
-            (Layout::None, false) => "no table recognised".into(),
-        };
+        let layout = if zh { s.layout_zh } else { s.layout_en };
         writeln!(out, "  {} {}：{layout}", if zh { "工作表" } else { "sheet" }, s.sheet)?;
         if let Some(r) = &s.region {
             let from = if zh { &r.origin.from_zh } else { &r.origin.from };

@@ -819,6 +819,11 @@ pub struct CatalogView {
     pub documents: Vec<CatalogDocument>,
     /// The metrics a local target can measure.
     pub metrics: Vec<MetricRef>,
+    /// The comparators a local target may use.
+    pub comparators: Vec<&'static str>,
+    /// The regions the documents set targets for, each once, in the catalog's order (the
+    /// Region and Reports pages' jurisdictions).
+    pub jurisdictions: Vec<RegionRef>,
 }
 
 /// Builds the Catalog page from a catalog that holds every local target (switched off ones
@@ -876,5 +881,11 @@ pub fn catalog(all: &Catalog, registry: &Registry, switched_off: &[String]) -> C
             kind: m.kind,
         })
         .collect();
-    CatalogView { documents, metrics }
+    let mut jurisdictions: Vec<RegionRef> = Vec::new();
+    for d in &all.documents {
+        if !jurisdictions.iter().any(|r| r.code == d.region) {
+            jurisdictions.push(RegionRef::new(registry, d.region));
+        }
+    }
+    CatalogView { documents, metrics, comparators: crate::input::comparators(), jurisdictions }
 }

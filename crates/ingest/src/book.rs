@@ -135,10 +135,29 @@ impl<'c> Parser<'c> {
         self.preset = Some(merges);
     }
 
-    /// The jurisdiction the first rows point at: region names in the first columns, the title,
-    /// the file name.
+    /// The jurisdiction the first rows point at: a title line that names a region (a row of
+    /// one text, 淄博市养老服务人才统计表: the file is that region's return, and a row of another
+    /// region is refused rather than widening it), else region names in the first columns, the
+    /// title's words, the file name.
     fn head_scope(&self, head: &[Row]) -> Option<RegionCode> {
         let registry = self.env.registry;
+        let titled: Vec<RegionCode> = head
+            .iter()
+            .take(6)
+            .filter_map(|row| {
+                let mut texts = row.cells.iter().filter_map(|(_, cell)| match cell {
+                    Cell::Text(t) if !t.trim().is_empty() => Some(t.trim()),
+                    _ => None,
+                });
+                let only = texts.next().filter(|_| texts.next().is_none())?;
+                let named_alone = registry.resolve_full(only, None).is_ok();
+                (!named_alone && only.chars().count() > 4).then(|| registry.find_in_text(only))
+            })
+            .flatten()
+            .collect();
+        if let Some(scope) = lowest_common(registry, &titled) {
+            return Some(scope);
+        }
         let mut firm = Vec::new();
         for row in head {
             for (c, cell) in row.cells.iter().take(6) {

@@ -40,6 +40,18 @@ impl Layout {
             Layout::None => "没有可识别的表格",
         }
     }
+
+    /// The English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Layout::Wide => "wide table (a row per region, a column per metric)",
+            Layout::Long => "long table (region, indicator, period, value)",
+            Layout::Form => "form (metrics down the rows)",
+            Layout::Transposed => "metrics down the rows, regions across",
+            Layout::Hidden => "hidden sheet, not read",
+            Layout::None => "no table recognised",
+        }
+    }
 }
 
 /// Where a fact was read, in both languages.
@@ -147,6 +159,10 @@ pub struct SheetReading {
     pub sheet: String,
     /// The shape of its table.
     pub layout: Layout,
+    /// Its name in Chinese ([`Layout::label_zh`]: the words the command line and the pages use).
+    pub layout_zh: &'static str,
+    /// Its name in English.
+    pub layout_en: &'static str,
     /// The header rows, 1-based.
     pub header_rows: Vec<u32>,
     /// The reporting unit, when it is not in a column.
@@ -188,6 +204,8 @@ impl SheetReading {
         SheetReading {
             sheet: sheet.to_string(),
             layout,
+            layout_zh: layout.label_zh(),
+            layout_en: layout.label_en(),
             header_rows: Vec::new(),
             region: None,
             region_column: None,

@@ -468,6 +468,9 @@ const LEADER_ROWS: usize = 8;
 /// How many splits the leader's page counts children on track for; the rest are in 分解表.
 const LEADER_SPLITS: usize = 4;
 
+/// The leader's page's last column (the reason sentence).
+const LEADER_LAST_COL: u16 = 4;
+
 /// The leader's page: one printed A4 page in large type. The counts by colour, then the red and
 /// amber targets with their one-sentence reason, worst first (the overview's order), then where
 /// the detail is. What a leader takes to a meeting; the detail sheets follow.
@@ -477,8 +480,8 @@ fn leader_sheet(
     splits: &[SplitGroup],
     ws: &mut Worksheet,
 ) -> Result<(), XlsxError> {
-    let [leader, summary, ..] = fixed_sheets(input.lang);
-    let s = Sheet::new(ws, leader)?;
+    let [leader, ..] = fixed_sheets(input.lang);
+    let mut s = Sheet::new(ws, leader)?;
     s.ws.set_print_fit_to_pages(1, 1);
     s.ws.set_print_center_horizontally(true);
     s.ws.set_margins(0.5, 0.5, 0.6, 0.5, 0.3, 0.3);
@@ -490,7 +493,7 @@ fn leader_sheet(
     // In 14 pt type, as LibreOffice and Excel render it, a column of N units holds about
     // 0.85 N display columns (a CJK character is two): 目标 22, 原因 60. The reason sentence
     // carries the latest value, its quarter and the goal, so they are not repeated beside it.
-    let widths = [12.0, 26.0, 10.0, 13.0, 70.0];
+    let widths: [f64; LEADER_LAST_COL as usize + 1] = [12.0, 26.0, 10.0, 13.0, 70.0];
     for (c, w) in widths.iter().enumerate() {
         s.ws.set_column_width(c as u16, *w)?;
     }
@@ -562,6 +565,25 @@ fn leader_sheet(
     )?;
     s.ws.set_row_height(3, 36.0)?;
 
+    let r = leader_attention(&mut s, input, rows, (&text, &head, &note))?;
+    let mut r = leader_splits(&mut s, input, splits, r, &note)?;
+    r += 2;
+    s.ws.merge_range(r, 0, r, last_col, &detail_note(input), &note)?;
+    s.ws.set_row_height(r, 40.0)?;
+    s.ws.set_print_area(0, 0, r, last_col)?;
+    Ok(())
+}
+
+/// The leader's page's table of red and amber targets (red first, nearest deadline first), at
+/// most [`LEADER_ROWS`] with a line for the rest; the last row written.
+fn leader_attention(
+    s: &mut Sheet,
+    input: &ReportInput,
+    rows: &[Assessment],
+    (text, head, note): (&Format, &Format, &Format),
+) -> Result<u32, XlsxError> {
+    let [_, summary, ..] = fixed_sheets(input.lang);
+    let last_col = LEADER_LAST_COL;
     let mut attention: Vec<(&Target, &Assessment)> = rows
         .iter()
         .filter(|a| matches!(a.color, Color::Red | Color::Amber))
@@ -582,7 +604,7 @@ fn leader_sheet(
             r,
             last_col,
             input.tr("没有红色或黄色的目标。", "No target is red or amber."),
-            &note,
+            note,
         )?;
         r += 1;
     } else {
@@ -603,7 +625,7 @@ fn leader_sheet(
             Lang::En => ["Status", "Target", "Region", "Deadline", "Why"],
         };
         for (c, h) in heads.iter().enumerate() {
-            s.ws.write_string_with_format(r, c as u16, *h, &head)?;
+            s.ws.write_string_with_format(r, c as u16, *h, head)?;
         }
         s.ws.set_row_height(r, 24.0)?;
         for (t, a) in attention.iter().take(LEADER_ROWS) {
@@ -611,11 +633,11 @@ fn leader_sheet(
             let word = status_word(a, input.lang);
             let name = format!("{} {}", t.id, input.label(t));
             let region = input.region_name(a.region);
-            s.ws.write_string_with_format(r, 0, &word, &status_format(&text, a.color))?;
-            s.ws.write_string_with_format(r, 1, &name, &text)?;
-            s.ws.write_string_with_format(r, 2, &region, &text)?;
-            s.ws.write_string_with_format(r, 3, deadline_text(t, a, input.lang), &text)?;
-            s.ws.write_string_with_format(r, 4, input.explanation(a), &text)?;
+            s.ws.write_string_with_format(r, 0, &word, &status_format(text, a.color))?;
+            s.ws.write_string_with_format(r, 1, &name, text)?;
+            s.ws.write_string_with_format(r, 2, &region, text)?;
+            s.ws.write_string_with_format(r, 3, deadline_text(t, a, input.lang), text)?;
+            s.ws.write_string_with_format(r, 4, input.explanation(a), text)?;
             let lines = display_width(input.explanation(a))
                 .div_ceil(60)
                 .max(display_width(&name).div_ceil(22))
@@ -638,10 +660,23 @@ fn leader_sheet(
                         "{more} more red or amber targets: see the “{summary}” sheet (filter by status)."
                     ),
                 },
-                &note,
+                note,
             )?;
         }
     }
+    Ok(r)
+}
+
+/// The leader's page's lines on the splits: how many children are on track for their share,
+/// from row `r` on; the last row written.
+fn leader_splits(
+    s: &mut Sheet,
+    input: &ReportInput,
+    splits: &[SplitGroup],
+    mut r: u32,
+    note: &Format,
+) -> Result<u32, XlsxError> {
+    let last_col = LEADER_LAST_COL;
     // Each split: how many children are on track for their share.
     if !splits.is_empty() {
         r += 2;
@@ -650,13 +685,13 @@ fn leader_sheet(
             0,
             r,
             last_col,
-            "分解下达",
+            input.tr("分解下达", "Targets split among regions"),
             &Format::new().set_bold().set_font_size(15),
         )?;
         for g in splits.iter().take(LEADER_SPLITS) {
             r += 1;
             let line = leader_line(input, g);
-            s.ws.merge_range(r, 0, r, last_col, &line, &note)?;
+            s.ws.merge_range(r, 0, r, last_col, &line, note)?;
             s.ws.set_row_height(r, 19.0 * display_width(&line).div_ceil(130).max(1) as f64 + 4.0)?;
         }
         if splits.len() > LEADER_SPLITS {
@@ -666,16 +701,21 @@ fn leader_sheet(
                 0,
                 r,
                 last_col,
-                &format!("另有 {} 项分解，见“{DECOMPOSITION}”表。", splits.len() - LEADER_SPLITS),
-                &note,
+                &match input.lang {
+                    Lang::Zh => format!(
+                        "另有 {} 项分解，见“{DECOMPOSITION}”表。",
+                        splits.len() - LEADER_SPLITS
+                    ),
+                    Lang::En => format!(
+                        "{} more splits: see the “{DECOMPOSITION}” sheet.",
+                        splits.len() - LEADER_SPLITS
+                    ),
+                },
+                note,
             )?;
         }
     }
-    r += 2;
-    s.ws.merge_range(r, 0, r, last_col, &detail_note(input), &note)?;
-    s.ws.set_row_height(r, 40.0)?;
-    s.ws.set_print_area(0, 0, r, last_col)?;
-    Ok(())
+    Ok(r)
 }
 
 /// The summary's columns, in Chinese and English. The first [`SUMMARY_PRINTED`] print; the

@@ -164,9 +164,11 @@ impl Session {
         self.wait_css(&format!("#page-{page}[data-ready='1']")).await;
     }
 
+    /// Types `date` into the as-of field and waits until the application has read it.
     async fn set_as_of(&self, date: &str) {
         self.js(&format!("const i = document.getElementById('as-of'); i.value = {}; i.dispatchEvent(new Event('change'));", json!(date)))
             .await;
+        self.wait_css(&format!("#as-of[data-applied='{date}']")).await;
     }
 
     async fn text(&self, css: &str) -> String {
@@ -812,8 +814,8 @@ async fn without_data_the_overview_points_to_import_and_a_bad_goal_is_named_besi
     let link = s.js("return document.querySelector('#no-data-yet a').getAttribute('href');").await;
     assert_eq!(link, json!("#/import"));
 
-    // A local target's goal that is not a number: said beside the field, in words, and
-    // nothing is sent (no raw "invalid args … expected f64").
+    // A local target's goal that is not a number: the application says so in words (no raw
+    // "invalid args … expected f64") and nothing is stored.
     s.open("#/catalog", "catalog").await;
     for (name, value) in [
         ("id", "YZ-1"),
@@ -829,12 +831,10 @@ async fn without_data_the_overview_points_to_import_and_a_bad_goal_is_named_besi
             .unwrap_or_else(|e| panic!("type {name}: {e}"));
     }
     s.click("#local-save").await;
-    assert_eq!(s.text("#local-goal-note").await, "目标值须为数字，如 25000 或 60");
-    assert!(s.all("#local-result .error-box").await.is_empty(), "nothing was sent");
-    assert_eq!(
-        s.wait_css("#local-goal").await.attr("aria-invalid").await.expect("attr").as_deref(),
-        Some("true")
-    );
+    s.wait_css("#local-result .error-box").await;
+    let said = s.text("#local-result .error-box").await;
+    assert!(said.contains("目标值“两万”不是数字：请填写如 12000 或 0.6 的数字"), "{said}");
+    assert!(s.all("[data-target='YZ-1']").await.is_empty(), "nothing was stored");
     s.finish().await;
 }
 

@@ -66,6 +66,17 @@ fn errors_cross_as_code_and_message() {
             "message_zh": "“30/09/2025”不是日期：请按 2025-09-30 的格式填写"
         }))
     );
+    // The as-of field's date as a Chinese office types it, read by the application.
+    assert_eq!(h.call("check_date", json!({"text": "2025年9月30日"})), Ok(json!("2025-09-30")));
+    assert_eq!(h.call("check_date", json!({"text": "２０２５/9/3"})), Ok(json!("2025-09-03")));
+    assert_eq!(
+        h.call("check_date", json!({"text": "0015-09-30"})),
+        Err(json!({
+            "code": "invalid_input",
+            "message": "0015-09-30 is outside 2000–2100: check the year",
+            "message_zh": "0015-09-30 不在 2000 至 2100 年之间：请检查年份"
+        }))
+    );
     let bad_region = h
         .call("region", json!({"code": "999999", "asOf": "2025-09-30"}))
         .expect_err("unknown region");

@@ -158,6 +158,11 @@ struct ChoicesArgs {
     parent: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct TextArgs {
+    text: String,
+}
+
 /// Runs a command for `account`: the pages' reads, then the writes, then the command line's.
 pub(super) fn dispatch(
     pg: &mut PgStore,
@@ -193,6 +198,10 @@ pub(super) fn dispatch(
         "region_choices" => {
             let a: ChoicesArgs = parse_args(body)?;
             json(&app::region_choices_of(a.parent.as_deref())?)
+        }
+        "check_date" => {
+            let a: TextArgs = parse_args(body)?;
+            json(&app::input::parse_date(&a.text)?.to_string())
         }
         "review_notes" => json(&hub_requests::returned_reports(db, account)?),
         "readings" => json(&requests::readings(db)?),
