@@ -26,7 +26,7 @@ SHOT_PKGS  := imagemagick xdotool
 TEST_PACKAGES := fonts-noto-cjk libreoffice-calc-nogui poppler-utils postgresql chromium chromium-driver
 
 .PHONY: run test app build lint fmt deps-build deps-run deps-shots system-deps tauri-driver demo-cli \
-	sample-data contract real-files hostile report-pdf bench screenshots clean hub hub-stop \
+	sample-data contract real-files hostile report-pdf bench bench-hub screenshots clean hub hub-stop \
 	package package-test deps-package
 
 # Debian packages `make package` needs: the packager's checks (lintian), icons from the SVG,
@@ -171,6 +171,14 @@ bench:
 	@[ -f out/national/national-40q.xlsx ] || $(CARGO) run --release --example make-national -- out/national 42
 	@python3 -c "import pandas, openpyxl, xlsxwriter" 2>/dev/null || pip install -q pandas openpyxl XlsxWriter
 	$(TARGET_DIR)/release/carestaff bench out/national/national-40q.xlsx --runs 5
+
+# The national workbook into a hub's PostgreSQL (Debian's default settings) and into SQLite,
+# one after the other (BENCHMARKS.md, "The hub's import at national scale").
+bench-hub:
+	$(CARGO) build --release --bin carestaff
+	@[ -f out/national/national-40q.xlsx ] || $(CARGO) run --release --example make-national -- out/national 42
+	$(call apt_install,postgresql)
+	tools/bench-hub.sh $(TARGET_DIR)/release/carestaff out/national/national-40q.xlsx 3
 
 # The README screenshots (docs/screenshots/*.png), taken from the real app under Xvfb.
 screenshots: app deps-run deps-shots

@@ -23,8 +23,10 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 ///
 /// `invalid_input` naming the text and the expected form.
 pub fn parse_date(text: &str) -> Result<NaiveDate, AppError> {
-    let typed: String = half_width(text.trim())
-        .trim_end_matches('日')
+    let plain = half_width(text.trim());
+    let typed: String = plain
+        .strip_suffix('日')
+        .unwrap_or(&plain)
         .chars()
         .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
         .collect();

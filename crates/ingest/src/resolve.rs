@@ -248,6 +248,10 @@ pub(super) fn suggestions(
                 2
             } else if rcore.starts_with(&core) || core.starts_with(&rcore) {
                 1
+            } else if zone && shares_most(&t, &r.name) {
+                // A zone's names are long and written many ways (高新开发区 for
+                // 淄博高新技术产业开发区): among the zones, most of the characters in common.
+                1
             } else {
                 return None;
             };
@@ -256,6 +260,13 @@ pub(super) fn suggestions(
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// Whether `name` holds at least half the characters of `text` (level words left out).
+fn shares_most(text: &str, name: &str) -> bool {
+    let chars: Vec<char> = text.chars().filter(|c| !"省市区县旗州盟".contains(*c)).collect();
+    let common = chars.iter().filter(|ch| name.contains(**ch)).count();
+    common > 0 && common * 2 >= chars.len()
 }
 
 /// Whether two names of the same length differ in exactly one character.
