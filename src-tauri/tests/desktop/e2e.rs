@@ -800,7 +800,7 @@ async fn the_desktop_reports_to_a_hub() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn without_data_the_overview_points_to_import_and_a_bad_goal_is_named_beside_its_field() {
+async fn without_data_the_overview_points_to_import_and_a_bad_goal_is_refused_in_words() {
     let s = launch(&scratch("empty.db")).await;
     s.click("#remove-demo").await;
     s.click("#remove-demo-yes").await;
