@@ -1044,14 +1044,20 @@ fn scorecard_sheet(
         pages.used += 15.0;
     }
     status_conditional_formats(s.ws, (1, 1), (r.max(first), max_col), input.lang)?;
-    s.ws.write_string(
+    // The note wraps inside the table's width: text running on past the last column would
+    // widen what a printer fits to the page, and shrink every page's type with it.
+    s.ws.merge_range(
         r,
         0,
+        r,
+        max_col,
         input.tr(
             "注：“—”表示该目标是辖区总量目标，不按下级地区单独评估（或该目标不计功能区）；下级地区（含功能区）按其自身数据评估比例类和“每个下级地区”类目标。",
             "Note: “—” marks a target for the jurisdiction's total, not judged per child region (or one that leaves the functional zones out); child regions (zones included) are judged on their own figures for ratios and “every child region” targets.",
         ),
+        &cell_format().set_text_wrap().set_align(FormatAlign::Top),
     )?;
+    s.ws.set_row_height(r, 45.0)?;
     s.ws.set_page_breaks(&pages.breaks)?;
     s.width(0, 24.0)?;
     for c in 1..=max_col {
