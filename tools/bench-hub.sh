@@ -5,7 +5,9 @@
 #   tools/bench-hub.sh BIN FILE [RUNS]
 # BIN is a release build of `carestaff`; FILE the national workbook (`make bench` writes it).
 # Prints one line per run and engine: seconds and the importing process's peak memory, and the
-# server's settings that bound locks.
+# server's settings that bound locks. Then serves the last database and has 20 leaders read it
+# at once (tools/hub_readers.py): pages against a trivial signed-in call, and the hub's peak
+# memory.
 set -eu
 bin=$1 file=$2 runs=${3:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,3 +36,11 @@ while [ "$i" -le "$runs" ]; do
   echo "run $i postgres: $rows current-value rows"
   i=$((i + 1))
 done
+# 20 readers at once over what was imported last.
+echo "leader-password-1" | "$bin" --db "$url" user add --region 370000 --role viewer leader >/dev/null
+"$bin" --db "$url" serve --listen 127.0.0.1:55440 >"$work/serve.log" 2>&1 &
+hub=$!
+trap 'kill $hub 2>/dev/null; "$here/tools/pg-cluster.sh" stop "$pgdata"' EXIT
+for _ in $(seq 50); do grep -q "127.0.0.1:55440" "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
+python3 "$here/tools/hub_readers.py" http://127.0.0.1:55440 leader leader-password-1 20 5
+echo "hub: peak $(awk '/VmHWM/ {print int($2 / 1024)}' /proc/$hub/status) MiB, now $(awk '/VmRSS/ {print int($2 / 1024)}' /proc/$hub/status) MiB"
