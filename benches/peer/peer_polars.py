@@ -99,17 +99,27 @@ def read_values(file, metrics, last):
     )
 
 
-def roll_up(own, regions, metrics):
-    """Every ancestor gets the sum of its counties (stocks and flows); a region's own row wins."""
+def roll_up(own, regions, metrics, wanted):
+    """The values of the `wanted` regions: their own, and for every ancestor of a county the sum
+    of its counties (stocks and flows); a region's own row wins."""
     summed = [m for m, d in metrics.items() if d["kind"] in ("stock", "flow")]
-    parents = regions.lazy().select(pl.col("code").alias("region"), pl.col("parent_code").alias("up")).unique("region", keep="last", maintain_order=True)
-    chain = own.lazy().filter(pl.col("metric").is_in(summed))
-    levels = []
+    up = regions.lazy().select("code", "parent_code").unique("code", keep="last", maintain_order=True)
+    # Every region's ancestors (three levels up), from the registry alone: a small frame.
+    level = up.select(pl.col("code").alias("region"), pl.col("parent_code").alias("ancestor"))
+    links = []
     for _ in range(3):
-        chain = chain.join(parents, on="region", how="inner").filter(pl.col("up") != "").with_columns(region=pl.col("up")).drop("up")
-        levels.append(chain)
-    ancestors = pl.concat(levels).group_by("region", "metric", "period").agg(pl.col("value").sum())
-    return pl.concat([own.lazy(), ancestors]).unique(["region", "metric", "period"], keep="first", maintain_order=True)
+        level = level.filter(pl.col("ancestor") != "")
+        links.append(level)
+        level = level.join(up, left_on="ancestor", right_on="code").select("region", pl.col("parent_code").alias("ancestor"))
+    wanted_links = pl.concat(links).filter(pl.col("ancestor").is_in(wanted))
+    sums = (
+        own.lazy().filter(pl.col("metric").is_in(summed))
+        .join(wanted_links, on="region")
+        .group_by("ancestor", "metric", "period").agg(pl.col("value").sum())
+        .select(pl.col("ancestor").alias("region"), "metric", "period", "value")
+    )
+    mine = own.lazy().filter(pl.col("region").is_in(wanted))
+    return pl.concat([mine, sums]).unique(["region", "metric", "period"], keep="first", maintain_order=True)
 
 
 def checks_frame(catalog, children):
@@ -161,13 +171,17 @@ def indicator_series(checks, values, metrics):
         .join(c.select("check", "factor"), on="check")
         .select("check", "period", (pl.col("numerator") / pl.col("denominator") * pl.col("factor")).alias("value"))
     )
-    return pl.concat([single, ratio]).sort("check", "period")
+    return pl.concat([single, ratio])
 
 
 def check_statuses(checks, series, as_of, last):
     """The status of every check, by DESIGN.md's method, as polars expressions."""
     v, g, cmp = pl.col("value"), pl.col("goal"), pl.col("cmp")
-    s = series.join(checks.lazy().select("check", "deadline"), on="check").with_columns(end=quarter_end("period"))
+    s = (
+        series.join(checks.lazy().select("check", "deadline"), on="check")
+        .sort("check", "period")
+        .with_columns(end=quarter_end("period"))
+    )
     before = pl.col("end") <= pl.col("deadline")
     this_year = year("period") == int(last[:4])
     prev_year = year("period") == int(last[:4]) - 1
@@ -278,7 +292,7 @@ def main():
     checks = checks_frame(catalog, children)
     wanted = checks["region"].unique().to_list()
     # Only the regions some check reads need their roll-up.
-    values = roll_up(own, regions, metrics).filter(pl.col("region").is_in(wanted))
+    values = roll_up(own, regions, metrics, wanted)
     series = indicator_series(checks, values, metrics)
     rows = target_statuses(catalog, check_statuses(checks, series, as_of, last), as_of, names)
     Path(args.statuses).write_text(json.dumps(rows, ensure_ascii=False))
