@@ -7,7 +7,8 @@ usage: python3 benches/peer/peer.py FILE --as-of YYYY-MM-DD --statuses OUT.json 
 It reads the same files Carestaff compiles in (catalog/catalog.toml, data/regions/*.csv), handles
 the layout the national generator writes (行政区划代码, 地区, 报告期, one column per metric with
 its unit in brackets), applies the same rules (roll-up by summing children, ratios from summed
-parts, deadlines, annual pro-rating, each_child, worst of several checks) and writes a report with
+parts, deadlines, annual pro-rating, each_child with the reporting units of
+data/regions/reporting_units.toml unless a target excludes the zones, worst of several checks) and writes a report with
 a summary sheet and every value used. Prints {"seconds": …, "peak_kib": …} last.
 Needs: pandas, openpyxl, XlsxWriter (pip install pandas openpyxl XlsxWriter).
 """
@@ -65,15 +66,20 @@ def main():
 
     catalog = tomllib.loads((ROOT / "catalog/catalog.toml").read_text())
     metrics = {m["id"]: m for m in catalog["metrics"]}
+    # The registry: the divisions, the optional members, and the reporting units the documents
+    # address (zones that report like districts and count as children unless a target's
+    # `zones = "excluded"`).
+    units = tomllib.loads((ROOT / "data/regions/reporting_units.toml").read_text())["unit"]
     regions = pd.concat([
-        pd.read_csv(ROOT / "data/regions/divisions_2024_mca.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=False),
-        pd.read_csv(ROOT / "data/regions/optional_members_2023_stats.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=True),
+        pd.read_csv(ROOT / "data/regions/divisions_2024_mca.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=False, unit=False),
+        pd.read_csv(ROOT / "data/regions/optional_members_2023_stats.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=True, unit=False),
+        pd.DataFrame({"code": [u["code"] for u in units], "name": [u["name"] for u in units], "parent_code": [u["parent"] for u in units]}).assign(optional=True, unit=True),
     ])
     parent = dict(zip(regions.code, regions.parent_code.fillna("")))
     names = dict(zip(regions.code, regions.name))
     children = {}
-    for code, p, opt in zip(regions.code, regions.parent_code.fillna(""), regions.optional):
-        children.setdefault(p, []).append((code, opt))
+    for code, p, opt, unit in zip(regions.code, regions.parent_code.fillna(""), regions.optional, regions.unit):
+        children.setdefault(p, []).append((code, opt, unit))
 
     # Read: the analyst's usual pandas + openpyxl.
     df = pd.read_excel(args.file, sheet_name=0, engine="openpyxl", dtype={"行政区划代码": str})
@@ -197,7 +203,8 @@ def main():
     for t in catalog["targets"]:
         region = t["region"]
         if t.get("scope") == "each_child":
-            kids = [c for c, opt in children.get(region, []) if not opt]
+            zones = t.get("zones", "counted") == "counted"
+            kids = [c for c, opt, unit in children.get(region, []) if not opt or (unit and zones)]
             sts = [target_status(t, c) for c in kids]
             final = "missed" in sts or ("deadline" in t and as_of > dt.date.fromisoformat(t["deadline"]))
             if not kids or all(x == "no_data" for x in sts):

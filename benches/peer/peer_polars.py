@@ -8,7 +8,8 @@ The same job as peer.py (pandas + openpyxl), with the same inputs, outputs and s
 the files Carestaff compiles in (catalog/catalog.toml, data/regions/*.csv), the layout the
 national generator writes (行政区划代码, 地区, 报告期, one column per metric with its unit in
 brackets), rolls stocks and flows up to every ancestor, evaluates every check of every target as
-one frame (deadlines, annual pro-rating, ratios from summed parts, each_child, worst of several
+one frame (deadlines, annual pro-rating, ratios from summed parts, each_child with the reporting
+units of data/regions/reporting_units.toml unless a target excludes the zones, worst of several
 checks) and writes a report with a summary sheet and every value used.
 Prints {"seconds": …, "peak_kib": …} last.
 Needs: polars, fastexcel, XlsxWriter (pip install polars fastexcel XlsxWriter).
@@ -65,11 +66,17 @@ def classify(r):
 
 
 def read_regions():
+    """The registry: the divisions, the optional members, and the reporting units the documents
+    address (zones that report like districts and count as children unless a target's
+    `zones = "excluded"`)."""
     cols = ["code", "name", "parent_code"]
     read = lambda f: pl.read_csv(ROOT / "data/regions" / f, infer_schema=False).select(cols)
+    units = tomllib.loads((ROOT / "data/regions/reporting_units.toml").read_text())["unit"]
     return pl.concat([
-        read("divisions_2024_mca.csv").with_columns(optional=pl.lit(False)),
-        read("optional_members_2023_stats.csv").with_columns(optional=pl.lit(True)),
+        read("divisions_2024_mca.csv").with_columns(optional=pl.lit(False), unit=pl.lit(False)),
+        read("optional_members_2023_stats.csv").with_columns(optional=pl.lit(True), unit=pl.lit(False)),
+        pl.DataFrame({"code": [u["code"] for u in units], "name": [u["name"] for u in units], "parent_code": [u["parent"] for u in units]})
+        .with_columns(optional=pl.lit(True), unit=pl.lit(True)),
     ]).with_columns(pl.col("parent_code").fill_null(""))
 
 
@@ -129,7 +136,11 @@ def checks_frame(catalog, children):
     for t in catalog["targets"]:
         checks = [(t["indicator"], t["comparator"], t["goal"])]
         checks += [({"metric": a["metric"]}, a["comparator"], a["goal"]) for a in t.get("also", [])]
-        regions = [c for c, opt in children.get(t["region"], []) if not opt] if t.get("scope") == "each_child" else [t["region"]]
+        if t.get("scope") == "each_child":
+            zones = t.get("zones", "counted") == "counted"
+            regions = [c for c, opt, unit in children.get(t["region"], []) if not opt or (unit and zones)]
+        else:
+            regions = [t["region"]]
         for region in regions:
             for ind, cmp, goal in checks:
                 rows.append({
@@ -285,8 +296,8 @@ def main():
     parent = dict(zip(regions["code"], regions["parent_code"]))
     names = dict(zip(regions["code"], regions["name"]))
     children = {}
-    for code, p, opt in regions.select("code", "parent_code", "optional").iter_rows():
-        children.setdefault(p, []).append((code, opt))
+    for code, p, opt, unit in regions.select("code", "parent_code", "optional", "unit").iter_rows():
+        children.setdefault(p, []).append((code, opt, unit))
 
     own = read_values(args.file, metrics, last)
     checks = checks_frame(catalog, children)
