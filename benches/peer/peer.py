@@ -4,12 +4,14 @@ method of DESIGN.md in pandas, XlsxWriter to write the report.
 
 usage: python3 benches/peer/peer.py FILE --as-of YYYY-MM-DD --statuses OUT.json --report OUT.xlsx
 
-It reads the same files Carestaff compiles in (catalog/catalog.toml, data/regions/*.csv), handles
-the layout the national generator writes (行政区划代码, 地区, 报告期, one column per metric with
-its unit in brackets), applies the same rules (roll-up by summing children, ratios from summed
-parts, deadlines, annual pro-rating, each_child with the reporting units of
-data/regions/reporting_units.toml unless a target excludes the zones, worst of several checks) and writes a report with
-a summary sheet and every value used. Prints {"seconds": …, "peak_kib": …} last.
+It reads the same files Carestaff compiles in (catalog/catalog.toml, data/regions/*.csv and
+reporting_units.toml), handles the layout the national generator writes (行政区划代码, 地区, 报告期,
+one column per metric with its unit in brackets), applies the same rules (roll-up by summing
+children, ratios from summed parts, deadlines, annual pro-rating, each_child with the reporting
+units unless a target excludes the zones, worst of several checks) and writes a report with a
+summary sheet and every value used.
+Prints {"seconds": …, "peak_kib": …, "steps": {"import": …, "status": …, "report": …}} last
+(import: the file read into the long frame; status: roll-up, statuses and their JSON).
 Needs: pandas, openpyxl, XlsxWriter (pip install pandas openpyxl XlsxWriter).
 """
 import argparse, datetime as dt, json, re, resource, sys, time, tomllib
@@ -95,6 +97,7 @@ def main():
     long["period"] = long["报告期"].astype(str).str.strip()
     last = last_ended_by(as_of)
     long = long[long["period"].map(q_index) <= q_index(last)]
+    read_at = time.perf_counter()
 
     # Roll up: every ancestor gets the sum of its counties (stocks and flows).
     summed = {m for m, d in metrics.items() if d["kind"] in ("stock", "flow")}
@@ -217,6 +220,7 @@ def main():
             status = target_status(t, region)
         rows.append({"target": t["id"], "region": region, "region_name": names.get(region, region), "status": status})
     Path(args.statuses).write_text(json.dumps(rows, ensure_ascii=False))
+    status_at = time.perf_counter()
 
     # The report: a summary and every value used (those inside the targets' jurisdictions, as
     # Carestaff's report lists), as an analyst would write it.
@@ -236,7 +240,9 @@ def main():
         used.assign(source=Path(args.file).name).to_excel(xw, sheet_name="数据来源", index=False)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": peak, "targets": len(rows)}))
+    done = time.perf_counter()
+    steps = {"import": read_at - started, "status": status_at - read_at, "report": done - status_at}
+    print(json.dumps({"seconds": done - started, "peak_kib": peak, "targets": len(rows), "steps": steps}))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ brackets), rolls stocks and flows up to every ancestor, evaluates every check of
 one frame (deadlines, annual pro-rating, ratios from summed parts, each_child with the reporting
 units of data/regions/reporting_units.toml unless a target excludes the zones, worst of several
 checks) and writes a report with a summary sheet and every value used.
-Prints {"seconds": …, "peak_kib": …} last.
+Prints {"seconds": …, "peak_kib": …, "steps": {"import": …, "status": …, "report": …}} last
+(import: the file read into the long frame; status: roll-up, statuses and their JSON).
 Needs: polars, fastexcel, XlsxWriter (pip install polars fastexcel XlsxWriter).
 """
 import argparse, datetime as dt, json, re, resource, sys, time, tomllib
@@ -300,6 +301,7 @@ def main():
         children.setdefault(p, []).append((code, opt, unit))
 
     own = read_values(args.file, metrics, last)
+    read_at = time.perf_counter()
     checks = checks_frame(catalog, children)
     wanted = checks["region"].unique().to_list()
     # Only the regions some check reads need their roll-up.
@@ -307,6 +309,7 @@ def main():
     series = indicator_series(checks, values, metrics)
     rows = target_statuses(catalog, check_statuses(checks, series, as_of, last), as_of, names)
     Path(args.statuses).write_text(json.dumps(rows, ensure_ascii=False))
+    status_at = time.perf_counter()
 
     # The report: a summary and every value used (those inside the targets' jurisdictions, as
     # Carestaff's report lists).
@@ -324,7 +327,9 @@ def main():
     write_report(args.report, rows, used)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": peak, "targets": len(rows)}))
+    done = time.perf_counter()
+    steps = {"import": read_at - started, "status": status_at - read_at, "report": done - status_at}
+    print(json.dumps({"seconds": done - started, "peak_kib": peak, "targets": len(rows), "steps": steps}))
 
 
 if __name__ == "__main__":

@@ -299,6 +299,16 @@ const PEERS: [Peer; 2] = [
 struct PeerResult {
     seconds: f64,
     peak_kib: u64,
+    /// Its time per step, seconds: import (the file read into its frame), status, report.
+    #[serde(default)]
+    steps: Option<PeerSteps>,
+}
+
+#[derive(Deserialize)]
+struct PeerSteps {
+    import: f64,
+    status: f64,
+    report: f64,
 }
 
 /// Runs every peer whose modules Python has, checks its statuses against ours and prints its
@@ -346,6 +356,7 @@ fn peers(
             "peer {} ({}): {seconds:.3} s ({runs_note}), peak {peak:.1} MiB",
             peer.name, peer.label
         )?;
+        step_line(&results, ours, out)?;
         let speed = seconds / ours_total;
         let (faster, sign) = if speed >= 1.0 { (speed, "faster") } else { (1.0 / speed, "slower") };
         writeln!(
@@ -369,6 +380,32 @@ fn peers(
         }
         writeln!(out, "  statuses: {} agrees on all {} targets", peer.name, theirs.len())?;
     }
+    Ok(())
+}
+
+/// The peer's median time per step beside ours, when it reports its steps.
+fn step_line(
+    results: &[PeerResult],
+    ours: &[(String, f64, f64)],
+    out: &mut impl Write,
+) -> Result<()> {
+    let steps: Vec<&PeerSteps> = results.iter().filter_map(|r| r.steps.as_ref()).collect();
+    if steps.len() < results.len() {
+        return Ok(());
+    }
+    let theirs =
+        |f: fn(&PeerSteps) -> f64| median(&mut steps.iter().map(|s| f(s)).collect::<Vec<_>>());
+    let mine = |name: &str| ours.iter().find(|m| m.0 == name).map_or(0.0, |m| m.1);
+    writeln!(
+        out,
+        "  its steps: import {:.3} s, status {:.3} s, report {:.3} s (ours {:.3}, {:.3}, {:.3})",
+        theirs(|s| s.import),
+        theirs(|s| s.status),
+        theirs(|s| s.report),
+        mine("import"),
+        mine("status"),
+        mine("report")
+    )?;
     Ok(())
 }
 
