@@ -165,11 +165,12 @@ report-pdf: $(if $(SKIP_BUILD),,build)
 	@echo "report-pdf: out/report-pdf/report.pdf rendered ($$(ls out/report-pdf/page-*.png | wc -l) pages looked at)"
 
 # Benchmarks at national scale (see BENCHMARKS.md): generates the file once, then times import,
-# status and report against a bare calamine read and the pandas peer.
+# status and report against a bare calamine read and the Python peers (pandas, polars).
 bench:
 	$(CARGO) build --release --bin carestaff
 	@[ -f out/national/national-40q.xlsx ] || $(CARGO) run --release --example make-national -- out/national 42
 	@python3 -c "import pandas, openpyxl, xlsxwriter" 2>/dev/null || pip install -q pandas openpyxl XlsxWriter
+	@python3 -c "import polars, fastexcel" 2>/dev/null || pip install -q polars fastexcel
 	$(TARGET_DIR)/release/carestaff bench out/national/national-40q.xlsx --runs 5
 
 # The national workbook into a hub's PostgreSQL (Debian's default settings) and into SQLite,

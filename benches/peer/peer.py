@@ -4,11 +4,14 @@ method of DESIGN.md in pandas, XlsxWriter to write the report.
 
 usage: python3 benches/peer/peer.py FILE --as-of YYYY-MM-DD --statuses OUT.json --report OUT.xlsx
 
-It reads the same files Carestaff compiles in (catalog/catalog.toml, data/regions/*.csv), handles
-the layout the national generator writes (行政区划代码, 地区, 报告期, one column per metric with
-its unit in brackets), applies the same rules (roll-up by summing children, ratios from summed
-parts, deadlines, annual pro-rating, each_child, worst of several checks) and writes a report with
-a summary sheet and every value used. Prints {"seconds": …, "peak_kib": …} last.
+It reads the same files Carestaff compiles in (catalog/catalog.toml, data/regions/*.csv and
+reporting_units.toml), handles the layout the national generator writes (行政区划代码, 地区, 报告期,
+one column per metric with its unit in brackets), applies the same rules (roll-up by summing
+children, ratios from summed parts, deadlines, annual pro-rating, each_child with the reporting
+units unless a target excludes the zones, worst of several checks) and writes a report with a
+summary sheet and every value used.
+Prints {"seconds": …, "peak_kib": …, "steps": {"import": …, "status": …, "report": …}} last
+(import: the file read into the long frame; status: roll-up, statuses and their JSON).
 Needs: pandas, openpyxl, XlsxWriter (pip install pandas openpyxl XlsxWriter).
 """
 import argparse, datetime as dt, json, re, resource, sys, time, tomllib
@@ -65,15 +68,20 @@ def main():
 
     catalog = tomllib.loads((ROOT / "catalog/catalog.toml").read_text())
     metrics = {m["id"]: m for m in catalog["metrics"]}
+    # The registry: the divisions, the optional members, and the reporting units the documents
+    # address (zones that report like districts and count as children unless a target's
+    # `zones = "excluded"`).
+    units = tomllib.loads((ROOT / "data/regions/reporting_units.toml").read_text())["unit"]
     regions = pd.concat([
-        pd.read_csv(ROOT / "data/regions/divisions_2024_mca.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=False),
-        pd.read_csv(ROOT / "data/regions/optional_members_2023_stats.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=True),
+        pd.read_csv(ROOT / "data/regions/divisions_2024_mca.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=False, unit=False),
+        pd.read_csv(ROOT / "data/regions/optional_members_2023_stats.csv", dtype=str)[["code", "name", "parent_code"]].assign(optional=True, unit=False),
+        pd.DataFrame({"code": [u["code"] for u in units], "name": [u["name"] for u in units], "parent_code": [u["parent"] for u in units]}).assign(optional=True, unit=True),
     ])
     parent = dict(zip(regions.code, regions.parent_code.fillna("")))
     names = dict(zip(regions.code, regions.name))
     children = {}
-    for code, p, opt in zip(regions.code, regions.parent_code.fillna(""), regions.optional):
-        children.setdefault(p, []).append((code, opt))
+    for code, p, opt, unit in zip(regions.code, regions.parent_code.fillna(""), regions.optional, regions.unit):
+        children.setdefault(p, []).append((code, opt, unit))
 
     # Read: the analyst's usual pandas + openpyxl.
     df = pd.read_excel(args.file, sheet_name=0, engine="openpyxl", dtype={"行政区划代码": str})
@@ -89,6 +97,7 @@ def main():
     long["period"] = long["报告期"].astype(str).str.strip()
     last = last_ended_by(as_of)
     long = long[long["period"].map(q_index) <= q_index(last)]
+    read_at = time.perf_counter()
 
     # Roll up: every ancestor gets the sum of its counties (stocks and flows).
     summed = {m for m, d in metrics.items() if d["kind"] in ("stock", "flow")}
@@ -197,7 +206,8 @@ def main():
     for t in catalog["targets"]:
         region = t["region"]
         if t.get("scope") == "each_child":
-            kids = [c for c, opt in children.get(region, []) if not opt]
+            zones = t.get("zones", "counted") == "counted"
+            kids = [c for c, opt, unit in children.get(region, []) if not opt or (unit and zones)]
             sts = [target_status(t, c) for c in kids]
             final = "missed" in sts or ("deadline" in t and as_of > dt.date.fromisoformat(t["deadline"]))
             if not kids or all(x == "no_data" for x in sts):
@@ -210,6 +220,7 @@ def main():
             status = target_status(t, region)
         rows.append({"target": t["id"], "region": region, "region_name": names.get(region, region), "status": status})
     Path(args.statuses).write_text(json.dumps(rows, ensure_ascii=False))
+    status_at = time.perf_counter()
 
     # The report: a summary and every value used (those inside the targets' jurisdictions, as
     # Carestaff's report lists), as an analyst would write it.
@@ -229,7 +240,9 @@ def main():
         used.assign(source=Path(args.file).name).to_excel(xw, sheet_name="数据来源", index=False)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": peak, "targets": len(rows)}))
+    done = time.perf_counter()
+    steps = {"import": read_at - started, "status": status_at - read_at, "report": done - status_at}
+    print(json.dumps({"seconds": done - started, "peak_kib": peak, "targets": len(rows), "steps": steps}))
 
 
 if __name__ == "__main__":

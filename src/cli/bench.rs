@@ -1,8 +1,9 @@
 //! `carestaff bench FILE`: times each step of the pipeline on one file, each step in a child
 //! process of its own so that its peak memory (VmHWM) is its own, and prints medians with the
 //! ratio to the floor (a bare calamine stream over the same file) measured in the same run.
-//! When Python is present, the pandas + openpyxl peer in `benches/peer/` runs on the same file
-//! and its statuses are checked to agree with ours.
+//! When Python has their packages, the peers in `benches/peer/` (pandas + openpyxl, and
+//! polars + fastexcel) run on the same file: each one's time, peak memory and statuses, checked
+//! to agree with ours, and our end-to-end ratios to it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -188,7 +189,7 @@ fn median(xs: &mut [f64]) -> f64 {
     }
 }
 
-/// The whole benchmark: `runs` rounds of every step, medians, ratios, and the peer.
+/// The whole benchmark: `runs` rounds of every step, medians, ratios, and the peers.
 ///
 /// # Errors
 ///
@@ -251,76 +252,210 @@ pub fn run(
         writeln!(out, "status / import = {:.3}", status / import)?;
     }
     if with_peer {
-        peer(file, as_of, work, &medians, out)?;
+        peers(file, runs, as_of, work, &medians, out)?;
     }
     Ok(())
 }
 
-fn peer(
+/// A Python script doing the whole job (import → status → report) the analyst's way.
+struct Peer {
+    /// Its short name, in the output and its files' names.
+    name: &'static str,
+    /// What it is made of.
+    label: &'static str,
+    /// Its script under `benches/peer/`.
+    script: &'static str,
+    /// The Python modules it imports; when one is missing, it is not run.
+    modules: &'static [&'static str],
+    /// The pip packages that provide them.
+    install: &'static str,
+    /// Whether it runs as many rounds as our steps (median printed) or once (it is slow).
+    every_run: bool,
+}
+
+/// The peers, slowest first: pandas + openpyxl (the classic script, run once: it takes tens of
+/// seconds) and polars + fastexcel (what an analyst would write today, run every round).
+const PEERS: [Peer; 2] = [
+    Peer {
+        name: "pandas",
+        label: "pandas + openpyxl + XlsxWriter",
+        script: "peer.py",
+        modules: &["pandas", "openpyxl", "xlsxwriter"],
+        install: "pandas openpyxl XlsxWriter",
+        every_run: false,
+    },
+    Peer {
+        name: "polars",
+        label: "polars + fastexcel + XlsxWriter",
+        script: "peer_polars.py",
+        modules: &["polars", "fastexcel", "xlsxwriter"],
+        install: "polars fastexcel XlsxWriter",
+        every_run: true,
+    },
+];
+
+/// What a peer prints last.
+#[derive(Deserialize)]
+struct PeerResult {
+    seconds: f64,
+    peak_kib: u64,
+    /// Its time per step, seconds: import (the file read into its frame), status, report.
+    #[serde(default)]
+    steps: Option<PeerSteps>,
+}
+
+#[derive(Deserialize)]
+struct PeerSteps {
+    import: f64,
+    status: f64,
+    report: f64,
+}
+
+/// Runs every peer whose modules Python has, checks its statuses against ours and prints its
+/// time, its peak memory and our end-to-end ratios to it.
+fn peers(
     file: &Path,
+    runs: usize,
     as_of: NaiveDate,
     work: &Path,
     ours: &[(String, f64, f64)],
     out: &mut impl Write,
 ) -> Result<()> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/peer/peer.py");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let statuses = work.join("peer-statuses.json");
-    let report = work.join("peer-report.xlsx");
-    let output = Command::new(&python)
+    let ours_total: f64 = ours.iter().filter(|m| m.0 != "floor").map(|m| m.1).sum();
+    let ours_peak = ours.iter().filter(|m| m.0 != "floor").map(|m| m.2).fold(0.0, f64::max);
+    writeln!(out, "ours, import → status → report: {ours_total:.3} s, peak {ours_peak:.1} MiB")?;
+    let store = Store::open(&work.join("bench-0.db"))?;
+    let obs = store.observations(Catalog::builtin())?;
+    let mine = assess::assess_all(Catalog::builtin(), Registry::builtin(), &obs, as_of);
+    for peer in &PEERS {
+        if let Some(why) = missing_modules(&python, peer) {
+            writeln!(out, "peer {} ({}): not run ({why})", peer.name, peer.label)?;
+            continue;
+        }
+        let rounds = if peer.every_run { runs } else { 1 };
+        let mut results = Vec::new();
+        for _ in 0..rounds {
+            match run_peer(&python, peer, file, as_of, work)? {
+                Ok(r) => results.push(r),
+                Err(why) => {
+                    writeln!(out, "peer {} ({}): failed ({why})", peer.name, peer.label)?;
+                    break;
+                }
+            }
+        }
+        if results.len() < rounds {
+            continue;
+        }
+        let seconds = median(&mut results.iter().map(|r| r.seconds).collect::<Vec<_>>());
+        let peak = results.iter().map(|r| r.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
+        let runs_note =
+            if rounds == 1 { "1 run".to_string() } else { format!("median of {rounds}") };
+        writeln!(
+            out,
+            "peer {} ({}): {seconds:.3} s ({runs_note}), peak {peak:.1} MiB",
+            peer.name, peer.label
+        )?;
+        step_line(&results, ours, out)?;
+        let speed = seconds / ours_total;
+        let (faster, sign) = if speed >= 1.0 { (speed, "faster") } else { (1.0 / speed, "slower") };
+        writeln!(
+            out,
+            "  import → status → report: ours {ours_total:.3} s, {faster:.2}× {sign} than {} \
+             ({speed:.2}× its speed), at {:.2} of its peak memory",
+            peer.name,
+            ours_peak / peak
+        )?;
+        let statuses = work.join(format!("peer-{}-statuses.json", peer.name));
+        let theirs: Vec<PeerStatus> = serde_json::from_str(&std::fs::read_to_string(&statuses)?)
+            .with_context(|| format!("reading {}", statuses.display()))?;
+        let disagree = disagreements(&theirs, &mine);
+        if !disagree.is_empty() {
+            bail!(
+                "the {} peer disagrees on {} statuses: {}",
+                peer.name,
+                disagree.len(),
+                disagree.join("; ")
+            );
+        }
+        writeln!(out, "  statuses: {} agrees on all {} targets", peer.name, theirs.len())?;
+    }
+    Ok(())
+}
+
+/// The peer's median time per step beside ours, when it reports its steps.
+fn step_line(
+    results: &[PeerResult],
+    ours: &[(String, f64, f64)],
+    out: &mut impl Write,
+) -> Result<()> {
+    let steps: Vec<&PeerSteps> = results.iter().filter_map(|r| r.steps.as_ref()).collect();
+    if steps.len() < results.len() {
+        return Ok(());
+    }
+    let theirs =
+        |f: fn(&PeerSteps) -> f64| median(&mut steps.iter().map(|s| f(s)).collect::<Vec<_>>());
+    let mine = |name: &str| ours.iter().find(|m| m.0 == name).map_or(0.0, |m| m.1);
+    writeln!(
+        out,
+        "  its steps: import {:.3} s, status {:.3} s, report {:.3} s (ours {:.3}, {:.3}, {:.3})",
+        theirs(|s| s.import),
+        theirs(|s| s.status),
+        theirs(|s| s.report),
+        mine("import"),
+        mine("status"),
+        mine("report")
+    )?;
+    Ok(())
+}
+
+/// Why a peer cannot run (Python absent, a module missing), or `None` when it can.
+fn missing_modules(python: &str, peer: &Peer) -> Option<String> {
+    let import = format!("import {}", peer.modules.join(", "));
+    match Command::new(python).args(["-c", &import]).output() {
+        Err(e) => Some(format!("{python}: {e}")),
+        Ok(o) if o.status.success() => None,
+        Ok(o) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            let last = err.lines().last().unwrap_or_default().trim().to_string();
+            Some(format!("{last}; pip install {}", peer.install))
+        }
+    }
+}
+
+/// One run of a peer: its result, or why it failed (its last line of error output).
+fn run_peer(
+    python: &str,
+    peer: &Peer,
+    file: &Path,
+    as_of: NaiveDate,
+    work: &Path,
+) -> Result<std::result::Result<PeerResult, String>> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/peer").join(peer.script);
+    let output = Command::new(python)
         .arg(&script)
         .arg(file)
         .args(["--as-of", &as_of.to_string()])
         .arg("--statuses")
-        .arg(&statuses)
+        .arg(work.join(format!("peer-{}-statuses.json", peer.name)))
         .arg("--report")
-        .arg(&report)
-        .output();
-    let output = match output {
-        Ok(o) if o.status.success() => o,
-        Ok(o) => {
-            writeln!(
-                out,
-                "peer: failed ({})",
-                String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or_default()
-            )?;
-            return Ok(());
-        }
-        Err(e) => {
-            writeln!(out, "peer: not run ({e})")?;
-            return Ok(());
-        }
-    };
-    #[derive(Deserialize)]
-    struct PeerResult {
-        seconds: f64,
-        peak_kib: u64,
+        .arg(work.join(format!("peer-{}-report.xlsx", peer.name)))
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !output.status.success() {
+        let err = String::from_utf8_lossy(&output.stderr);
+        return Ok(Err(err.lines().last().unwrap_or_default().trim().to_string()));
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    let res: PeerResult = serde_json::from_str(text.lines().last().unwrap_or_default())
-        .context("reading the peer's result")?;
-    let ours_total: f64 = ours.iter().filter(|m| m.0 != "floor").map(|m| m.1).sum();
-    let ours_peak = ours.iter().filter(|m| m.0 != "floor").map(|m| m.2).fold(0.0, f64::max);
-    let peer_peak = res.peak_kib as f64 / 1024.0;
-    writeln!(
-        out,
-        "peer (pandas + openpyxl + XlsxWriter): {:.3} s, peak {:.1} MiB",
-        res.seconds, peer_peak
-    )?;
-    writeln!(
-        out,
-        "import → status → report: {:.1}× faster than the peer, at {:.3} of its peak memory",
-        res.seconds / ours_total,
-        ours_peak / peer_peak
-    )?;
-    // The peer's statuses must agree with ours.
-    let theirs: Vec<PeerStatus> = serde_json::from_str(&std::fs::read_to_string(&statuses)?)?;
-    let db = work.join("bench-0.db");
-    let store = Store::open(&db)?;
-    let obs = store.observations(Catalog::builtin())?;
-    let mine = assess::assess_all(Catalog::builtin(), Registry::builtin(), &obs, as_of);
+    let res = serde_json::from_str(text.lines().last().unwrap_or_default())
+        .with_context(|| format!("reading the {} peer's result", peer.name))?;
+    Ok(Ok(res))
+}
+
+/// The peer's statuses that differ from ours (or that we did not assess), one line each.
+fn disagreements(theirs: &[PeerStatus], mine: &[assess::Assessment]) -> Vec<String> {
     let mut disagree = Vec::new();
-    for t in &theirs {
+    for t in theirs {
         match mine.iter().find(|a| a.target == t.target && a.region.to_string() == t.region) {
             Some(a) if a.status.as_str() == t.status => {}
             Some(a) => disagree.push(format!(
@@ -333,12 +468,7 @@ fn peer(
             None => disagree.push(format!("{} {}: not assessed by us", t.target, t.region)),
         }
     }
-    if disagree.is_empty() {
-        writeln!(out, "statuses: the peer agrees on all {} targets", theirs.len())?;
-        Ok(())
-    } else {
-        bail!("the peer disagrees on {} statuses: {}", disagree.len(), disagree.join("; "))
-    }
+    disagree
 }
 
 #[derive(Deserialize)]

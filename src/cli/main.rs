@@ -56,7 +56,7 @@ enum Command {
     /// The child regions whose return for a quarter is missing or incomplete.
     Completeness(CompletenessArgs),
     /// Time import, status and report on one file against a bare calamine read of it (and
-    /// against the pandas peer in benches/peer when Python is present).
+    /// against the Python peers in benches/peer, pandas and polars, when Python has them).
     Bench(BenchArgs),
     /// One step of `bench`, run in a child process so its peak memory is its own.
     #[command(hide = true)]
@@ -270,7 +270,7 @@ struct BenchArgs {
     /// Folder for the databases and reports written.
     #[arg(long, default_value = "out/bench")]
     work: PathBuf,
-    /// Skip the Python peer.
+    /// Skip the Python peers.
     #[arg(long)]
     no_peer: bool,
 }
