@@ -85,7 +85,7 @@ pub fn target_page_of(
         let region = region.unwrap_or(t.region);
         let id = t.id.as_str();
         // A child's share of a split target is shown against its own goal.
-        let t = l.catalog.target_in(id.trim(), region).unwrap_or(t);
+        let t = l.catalog.target_in(id, region).unwrap_or(t);
         if l.registry.get(region).is_none() {
             return Err(AppError::not_found(
                 format!("no region has the code {region}"),

@@ -517,17 +517,26 @@ pub fn ranking(
         && crate::split::division(catalog, target) == Ok(crate::split::Division::Count);
     let key =
         |a: &Assessment| if by_share { crate::split::share_achieved(a) } else { a.outcome.latest };
-    let lower_is_better = target.check.comparator.direction() < 0.0;
-    rows.sort_by(|a, b| match (key(a), key(b)) {
+    rows.sort_by(|a, b| best_first(target, key(a), key(b)).then(a.region.cmp(&b.region)));
+    rows
+}
+
+/// Two values in the order of how well they meet `target`'s comparator: the larger first for
+/// `≥` and `=`, the smaller for a ceiling, a missing value after any value.
+fn best_first(target: &Target, a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    match (a, b) {
         (Some(x), Some(y)) => {
             let o = x.total_cmp(&y);
-            (if lower_is_better { o } else { o.reverse() }).then(a.region.cmp(&b.region))
+            if target.check.comparator.direction() < 0.0 {
+                o
+            } else {
+                o.reverse()
+            }
         }
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.region.cmp(&b.region),
-    });
-    rows
+        (None, None) => std::cmp::Ordering::Equal,
+    }
 }
 
 /// The child outcomes of an each-child target, worst first — the ones to follow up on top:
@@ -537,22 +546,9 @@ pub fn children_worst_first<'a>(
     target: &Target,
     children: &'a [ChildOutcome],
 ) -> Vec<&'a ChildOutcome> {
-    let lower_is_better = target.check.comparator.direction() < 0.0;
     let mut out: Vec<&ChildOutcome> = children.iter().collect();
     out.sort_by(|a, b| {
-        let by_value = match (a.latest, b.latest) {
-            (Some(x), Some(y)) => {
-                let o = x.total_cmp(&y);
-                if lower_is_better {
-                    o.reverse()
-                } else {
-                    o
-                }
-            }
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        };
+        let by_value = best_first(target, a.latest, b.latest).reverse();
         b.status.severity().cmp(&a.status.severity()).then(by_value).then(a.region.cmp(&b.region))
     });
     out

@@ -507,7 +507,7 @@ fn leader_sheet(
     for (c, w) in widths.iter().enumerate() {
         s.ws.set_column_width(c as u16, *w)?;
     }
-    let last_col = widths.len() as u16 - 1;
+    let last_col = LEADER_LAST_COL;
 
     s.ws.merge_range(
         0,
