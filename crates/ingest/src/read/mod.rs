@@ -5,12 +5,15 @@
 //! GB18030. The format is told from the bytes, never from the file name.
 //!
 //! Nothing here keeps a sheet in memory: a visitor sees each row once and keeps what it needs.
+//! The reader runs on a second thread while the visitor works on the rows it has already read
+//! (`pipe`), a few batches of rows apart at most.
 //! Every refusal is a [`ReadError`] whose message is in a county statistician's words; what the
 //! underlying library said goes into [`ReadError::detail`] only.
 
 mod csv;
 mod ods;
 mod package;
+mod pipe;
 mod xls;
 mod xlsx;
 
@@ -418,8 +421,9 @@ pub fn read_book(
     // a damaged `.xls`. A panic there must not take the program down, nor print Rust's panic
     // message: it means the file is damaged. (Both binaries install a panic hook that stays
     // quiet for panics inside this guard.)
+    // The format reader runs on a second thread, the visitor on this one (see `pipe`).
     let result = quiet_catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_book_unguarded(file_name, bytes, visitor)
+        pipe::read_piped(visitor, |v| read_book_unguarded(file_name, bytes, v))
     }));
     result.unwrap_or_else(|| Err(ReadError::damaged("its internal structure is inconsistent", "")))
 }
@@ -776,20 +780,30 @@ pub fn a1(row: u32, col: u32) -> String {
     format!("{}{}", String::from_utf8(letters).unwrap_or_default(), row + 1)
 }
 
-/// The 0-based (row, col) of an A1 reference such as `AB12`; `None` when it is not one.
+/// The 0-based (row, col) of an A1 reference such as `AB12` (or `$AB$12`); `None` when it is
+/// not one. Read byte by byte: every cell of an `.xlsx` names its place so.
 pub fn parse_a1(s: &str) -> Option<(u32, u32)> {
-    let s = s.trim().trim_start_matches('$');
-    let split = s.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = s.split_at(split);
-    let letters = letters.trim_end_matches('$');
-    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
-    {
+    let b = s.trim().as_bytes();
+    let start = b.iter().position(|&c| c != b'$')?;
+    let split = start + b[start..].iter().position(u8::is_ascii_digit)?;
+    let mut end = split;
+    while end > start && b[end - 1] == b'$' {
+        end -= 1;
+    }
+    let letters = &b[start..end];
+    if letters.is_empty() || letters.len() > 3 || !letters.iter().all(u8::is_ascii_alphabetic) {
         return None;
     }
     let col = letters
-        .bytes()
-        .fold(0u32, |acc, b| acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
-    let row: u32 = digits.parse().ok()?;
+        .iter()
+        .fold(0u32, |acc, &c| acc * 26 + u32::from(c.to_ascii_uppercase() - b'A' + 1));
+    let mut row: u32 = 0;
+    for &d in &b[split..] {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        row = row.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
+    }
     (row >= 1 && col >= 1).then(|| (row - 1, col - 1))
 }
 
@@ -807,8 +821,12 @@ mod tests {
         }
         assert_eq!(parse_a1("$B$3"), Some((2, 1)));
         assert_eq!(parse_a1("XFD1048576"), Some((1_048_575, 16_383)));
-        assert_eq!(parse_a1("A0"), None);
-        assert_eq!(parse_a1("12"), None);
+        assert_eq!(parse_a1(" c7 "), Some((6, 2)));
+        for bad in
+            ["A0", "12", "", "$", "$$", "A", "ABCD1", "A1B", "A-1", "A+1", "中1", "A99999999999"]
+        {
+            assert_eq!(parse_a1(bad), None, "{bad}");
+        }
     }
 
     #[test]
