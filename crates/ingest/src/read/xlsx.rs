@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use chrono::NaiveDate;
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::QName;
 use quick_xml::Reader;
 
 use super::package::{part_error, Package};
@@ -419,7 +420,7 @@ impl RawCell {
         self.inline = None;
         self.formula = false;
         for a in e.attributes().with_checks(false).flatten() {
-            match a.key.local_name().as_ref() {
+            match local(a.key) {
                 "r" => self.pos = parse_a1(&a.value),
                 "t" => {
                     self.kind = match a.value.as_ref() {
@@ -457,13 +458,13 @@ fn stream_sheet(
         buf.clear();
         let event = r.read_event_into(&mut buf).map_err(|e| sheet_xml_error(&e))?;
         match event {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "row" => {
+            Event::Start(e) | Event::Empty(e) if local(e.name()) == "row" => {
                 row = attr_u32(&e, "r").map_or(next_row, |r| r.saturating_sub(1));
                 next_row = row.saturating_add(1);
                 next_col = 0;
                 asm.check_row(row)?;
             }
-            Event::Start(e) if e.local_name().as_ref() == "c" => {
+            Event::Start(e) if local(e.name()) == "c" => {
                 cell.reset(&e);
                 read_cell_contents(&mut r, &mut inner, &mut cell, budget)?;
                 let (cr, cc) = cell.pos.unwrap_or((row, next_col));
@@ -477,12 +478,12 @@ fn stream_sheet(
                     asm.cell(cr, cc, value, budget)?;
                 }
             }
-            Event::Empty(e) if e.local_name().as_ref() == "c" => {
+            Event::Empty(e) if local(e.name()) == "c" => {
                 // A styled empty cell.
                 cell.reset(&e);
                 next_col = cell.pos.map_or(next_col, |(_, c)| c).saturating_add(1);
             }
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "mergeCell" => {
+            Event::Start(e) | Event::Empty(e) if local(e.name()) == "mergeCell" => {
                 if let Some(merge) = attr(&e, "ref").and_then(|v| parse_range(&v)) {
                     asm.merge(merge);
                 }
@@ -494,11 +495,21 @@ fn stream_sheet(
     Ok(())
 }
 
+/// The local part of a qualified name (`x:c` → `c`), as quick-xml's `local_name`, found by byte:
+/// a sheet's loop asks it of every element and attribute (millions in a national return).
+fn local(name: QName<'_>) -> &str {
+    let name = name.0;
+    match name.bytes().position(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
 fn attr_u32(e: &BytesStart<'_>, name: &str) -> Option<u32> {
     e.attributes()
         .with_checks(false)
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
+        .find(|a| local(a.key) == name)
         .and_then(|a| a.value.trim().parse().ok())
 }
 
@@ -512,7 +523,7 @@ fn read_cell_contents<R: BufRead>(
     loop {
         buf.clear();
         match r.read_event_into(buf).map_err(|e| sheet_xml_error(&e))? {
-            Event::Start(e) => match e.local_name().as_ref() {
+            Event::Start(e) => match local(e.name()) {
                 "v" => {
                     cell.has_value = true;
                     loop {
@@ -537,8 +548,8 @@ fn read_cell_contents<R: BufRead>(
                 }
                 _ => {}
             },
-            Event::Empty(e) if e.local_name().as_ref() == "f" => cell.formula = true,
-            Event::End(e) if e.local_name().as_ref() == "c" => return Ok(()),
+            Event::Empty(e) if local(e.name()) == "f" => cell.formula = true,
+            Event::End(e) if local(e.name()) == "c" => return Ok(()),
             Event::Eof => return Err(eof()),
             _ => {}
         }
