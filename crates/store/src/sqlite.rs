@@ -297,9 +297,10 @@ impl Database for Store {
         f: impl FnOnce(&mut dyn Tables) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         // A larger page cache while writing keeps a big import's pages in memory instead of
-        // spilling and rewriting them; reads keep SQLite's small default. 8 MiB keeps the
-        // whole import of a national return within its memory budget (BENCHMARKS.md).
-        self.conn.pragma_update(None, "cache_size", -8_192)?;
+        // spilling and rewriting them; reads keep SQLite's small default. 4 MiB keeps the
+        // whole import of a national return within its memory budget, the reader's thread
+        // included; 8 MiB was no faster (BENCHMARKS.md).
+        self.conn.pragma_update(None, "cache_size", -4_096)?;
         let result = (|| {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&mut Sqlite(&tx))?;
