@@ -215,23 +215,23 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         for s in 0..4 {
             let sheet = book.add_worksheet();
-            sheet.set_name(format!("表{s}")).unwrap();
-            sheet.merge_range(0, 0, 0, 2, "标题", &rust_xlsxwriter::Format::new()).unwrap();
+            sheet.set_name(format!("表{s}")).expect("sheet name");
+            sheet.merge_range(0, 0, 0, 2, "标题", &rust_xlsxwriter::Format::new()).expect("merge");
             for r in 1..1000u32 {
-                sheet.write_string(r, 0, format!("地区{r}")).unwrap();
-                sheet.write_number(r, 1, f64::from(r * (s + 1))).unwrap();
+                sheet.write_string(r, 0, format!("地区{r}")).expect("text");
+                sheet.write_number(r, 1, f64::from(r * (s + 1))).expect("number");
             }
         }
-        book.save_to_buffer().unwrap()
+        book.save_to_buffer().expect("workbook")
     }
 
     fn direct(bytes: &[u8], mut visitor: Record) -> Vec<String> {
-        read_book_unguarded("t.xlsx", bytes, &mut visitor).unwrap();
+        read_book_unguarded("t.xlsx", bytes, &mut visitor).expect("read on one thread");
         visitor.calls
     }
 
     fn piped(bytes: &[u8], mut visitor: Record) -> Vec<String> {
-        read_book("t.xlsx", bytes, &mut visitor).unwrap();
+        read_book("t.xlsx", bytes, &mut visitor).expect("read piped");
         visitor.calls
     }
 
@@ -274,7 +274,7 @@ mod tests {
     fn every_format_reads_the_same_piped() {
         let csv = "地区,养老护理员数\n渝中区,10\n万州区,20\n".repeat(200);
         let mut record = Record::default();
-        read_book("t.csv", csv.as_bytes(), &mut record).unwrap();
+        read_book("t.csv", csv.as_bytes(), &mut record).expect("csv");
         assert_eq!(record.calls, direct(csv.as_bytes(), Record::default()));
         assert_eq!(record.calls.len(), 1 + 600 + 1);
     }
