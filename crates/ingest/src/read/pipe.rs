@@ -52,8 +52,9 @@ pub(super) fn read_piped(
             result
         });
         let Ok(reader) = reader else { return None };
-        // When the visitor panics, `received` and `answer` are dropped while unwinding, so the
-        // reader's next send fails and it stops; the scope then joins it.
+        // This closure owns `received` and `answer` (the drops below move them in): when the
+        // visitor panics they are dropped while unwinding, so the reader's next send or wait
+        // fails and it stops, and the scope's join does not wait forever.
         deliver(visitor, &received, &answer, &skip);
         drop(received);
         drop(answer);
