@@ -320,13 +320,17 @@ impl ReadError {
     }
 }
 
+/// What [`ReadError::Damaged`] says of a file whose reader failed on it (a panic inside the
+/// reader, a record that contradicts another).
+pub(crate) const INCONSISTENT: &str = "its internal structure is inconsistent";
+
 /// The Chinese for the few things [`ReadError::Damaged`] says were broken.
 fn damaged_zh(what: &str) -> &'static str {
     match what {
         "the file ends too early" => "文件提前结束，可能只传了一部分",
         "its zip container is broken" => "压缩结构已损坏",
         "a part of the workbook is broken" => "工作簿的某一部分已损坏",
-        "its internal structure is inconsistent" => "内部结构前后矛盾",
+        INCONSISTENT => "内部结构前后矛盾",
         "its text encoding is unknown" => "文字编码无法识别",
         _ => "内部数据无法读取",
     }
@@ -425,7 +429,7 @@ pub fn read_book(
     let result = quiet_catch_unwind(std::panic::AssertUnwindSafe(|| {
         pipe::read_piped(visitor, |v| read_book_unguarded(file_name, bytes, v))
     }));
-    result.unwrap_or_else(|| Err(ReadError::damaged("its internal structure is inconsistent", "")))
+    result.unwrap_or_else(|| Err(ReadError::damaged(INCONSISTENT, "")))
 }
 
 thread_local! {

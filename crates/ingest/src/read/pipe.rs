@@ -60,14 +60,14 @@ pub(super) fn read_piped(
         drop(answer);
         Some(match reader.join() {
             Ok(Some(result)) => result,
-            _ => Err(ReadError::damaged("its internal structure is inconsistent", "")),
+            _ => Err(ReadError::damaged(super::INCONSISTENT, "")),
         })
     });
     match outcome {
         Some(result) => result,
         None => match read.into_inner().ok().flatten() {
             Some(read) => read(visitor),
-            None => Err(ReadError::damaged("its internal structure is inconsistent", "")),
+            None => Err(ReadError::damaged(super::INCONSISTENT, "")),
         },
     }
 }

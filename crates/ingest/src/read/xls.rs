@@ -68,7 +68,7 @@ fn calamine_error(e: calamine::XlsError) -> ReadError {
             if text.contains("odepage") {
                 ReadError::damaged("its text encoding is unknown", text)
             } else {
-                ReadError::damaged("its internal structure is inconsistent", text)
+                ReadError::damaged(super::INCONSISTENT, text)
             }
         }
     }
@@ -121,7 +121,7 @@ fn scan(bytes: &[u8]) -> Result<(), ReadError> {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             ReadError::damaged("the file ends too early", e)
         } else {
-            ReadError::damaged("its internal structure is inconsistent", e)
+            ReadError::damaged(super::INCONSISTENT, e)
         }
     };
     let mut cfb = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(damaged)?;
@@ -199,10 +199,7 @@ fn scan_records(data: &[u8]) -> Result<(), ReadError> {
                 let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
                 if rl >= 1 && cl >= 1 {
                     if rf > rl - 1 {
-                        return Err(ReadError::damaged(
-                            "its internal structure is inconsistent",
-                            "dimensions",
-                        ));
+                        return Err(ReadError::damaged(super::INCONSISTENT, "dimensions"));
                     }
                     let declared = u64::from(rl - rf) * u64::from(cl - cf);
                     if declared > MAX_SHEET_CELLS {
