@@ -162,18 +162,18 @@ impl BookVisitor for Sender<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{read_book, read_book_unguarded, BookVisitor, Flow, Merge, Row};
     use super::SheetMeta;
 
     /// Writes down every call, skipping the sheets and the rows it is told to.
     #[derive(Default)]
-    struct Record {
-        calls: Vec<String>,
-        skip_sheet: Option<usize>,
-        rows_before_skip: usize,
-        rows: usize,
-        panic_at_row: Option<usize>,
+    pub(in crate::read) struct Record {
+        pub(in crate::read) calls: Vec<String>,
+        pub(in crate::read) skip_sheet: Option<usize>,
+        pub(in crate::read) rows_before_skip: usize,
+        pub(in crate::read) rows: usize,
+        pub(in crate::read) panic_at_row: Option<usize>,
     }
 
     impl BookVisitor for Record {

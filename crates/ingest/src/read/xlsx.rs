@@ -10,6 +10,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
 use quick_xml::Reader;
 
+mod rows;
+
 use super::package::{part_error, Package};
 use super::{
     parse_a1, push_entity, BookVisitor, Budget, Cell, Flow, Merge, NotSpreadsheet, ReadError,
@@ -412,6 +414,13 @@ struct RawCell {
 
 impl RawCell {
     fn reset(&mut self, e: &BytesStart<'_>) {
+        self.clear();
+        for a in e.attributes().with_checks(false).flatten() {
+            self.attribute(local(a.key), &a.value);
+        }
+    }
+
+    fn clear(&mut self) {
         self.pos = None;
         self.kind = Kind::Number;
         self.style = 0;
@@ -419,25 +428,84 @@ impl RawCell {
         self.has_value = false;
         self.inline = None;
         self.formula = false;
-        for a in e.attributes().with_checks(false).flatten() {
-            match local(a.key) {
-                "r" => self.pos = parse_a1(&a.value),
-                "t" => {
-                    self.kind = match a.value.as_ref() {
-                        "s" => Kind::Shared,
-                        "inlineStr" => Kind::Inline,
-                        "str" => Kind::FormulaText,
-                        "b" => Kind::Bool,
-                        "e" => Kind::Error,
-                        "d" => Kind::Date,
-                        _ => Kind::Number,
-                    }
+    }
+
+    /// One attribute of `<c>`, by its local name, its value as written; a later one of the
+    /// same name wins.
+    fn attribute(&mut self, key: &str, value: &str) {
+        match key {
+            "r" => self.pos = parse_a1(value),
+            "t" => {
+                self.kind = match value {
+                    "s" => Kind::Shared,
+                    "inlineStr" => Kind::Inline,
+                    "str" => Kind::FormulaText,
+                    "b" => Kind::Bool,
+                    "e" => Kind::Error,
+                    "d" => Kind::Date,
+                    _ => Kind::Number,
                 }
-                "s" => self.style = a.value.trim().parse().unwrap_or(0),
-                _ => {}
             }
+            "s" => self.style = value.trim().parse().unwrap_or(0),
+            _ => {}
         }
     }
+}
+
+/// Where a sheet's reading is: the row being read and the next row and column when a row or
+/// cell does not say where it is.
+#[derive(Debug, Default, Clone, Copy)]
+struct Position {
+    row: u32,
+    next_row: u32,
+    next_col: u32,
+}
+
+impl Position {
+    /// A `<row>`, with its `r` attribute (1-based) if it has one that reads.
+    fn start_row(&mut self, r: Option<u32>, asm: &RowAssembler<'_>) -> Result<(), ReadError> {
+        self.row = r.map_or(self.next_row, |r| r.saturating_sub(1));
+        self.next_row = self.row.saturating_add(1);
+        self.next_col = 0;
+        asm.check_row(self.row)
+    }
+
+    /// An empty `<c/>` (a styled empty cell): it only moves the column on.
+    fn empty_cell(&mut self, cell: &RawCell) {
+        self.next_col = cell.pos.map_or(self.next_col, |(_, c)| c).saturating_add(1);
+    }
+
+    /// A `<c>` read whole: hands its value to the assembler. `false` when the visitor wants
+    /// no more of this sheet.
+    fn cell(
+        &mut self,
+        cell: &mut RawCell,
+        ctx: &CellContext<'_>,
+        asm: &mut RowAssembler<'_>,
+        budget: &mut Budget,
+    ) -> Result<bool, ReadError> {
+        let (cr, cc) = cell.pos.unwrap_or((self.row, self.next_col));
+        self.next_col = cc.saturating_add(1);
+        let value = convert(cell, ctx);
+        if asm.skipping() {
+            return Ok(false);
+        }
+        if value != Cell::Empty {
+            asm.cell(cr, cc, value, budget)?;
+        }
+        Ok(true)
+    }
+}
+
+/// Why [`sheet_events`] stopped.
+#[derive(Debug, PartialEq, Eq)]
+enum Stop {
+    /// At the end of the sheet, or because the visitor wants no more of it.
+    Done,
+    /// Just after `<sheetData>`, as asked: the rows can be read by [`rows`]. With the
+    /// elements open there (`<worksheet>`, `<sheetData>`), so that the XML parser reading on
+    /// after them can be told of them.
+    SheetData(Vec<String>),
 }
 
 fn stream_sheet(
@@ -446,42 +514,75 @@ fn stream_sheet(
     asm: &mut RowAssembler<'_>,
     budget: &mut Budget,
 ) -> Result<(), ReadError> {
-    let mut r = Reader::from_reader(BufReader::with_capacity(128 << 10, part));
+    let mut at = Position::default();
+    let mut r = sheet_reader(BufReader::with_capacity(128 << 10, part));
+    let Stop::SheetData(open) = sheet_events(&mut r, ctx, asm, budget, &mut at, rows::enabled())?
+    else {
+        return Ok(());
+    };
+    // The rows, read straight from the bytes while they are as spreadsheet programs write
+    // them; from the first that is not, the XML parser reads on (`rows`), first told which
+    // elements are open.
+    match rows::read(r.into_inner(), ctx, asm, budget, &mut at)? {
+        rows::Rest::Skipped => Ok(()),
+        rows::Rest::Xml(rest) => {
+            let open: String = open.iter().map(|name| format!("<{name}>")).collect();
+            let rest = std::io::Cursor::new(open.into_bytes()).chain(rest);
+            let mut r = sheet_reader(BufReader::with_capacity(128 << 10, rest));
+            sheet_events(&mut r, ctx, asm, budget, &mut at, false).map(drop)
+        }
+    }
+}
+
+fn sheet_reader<R: BufRead>(input: R) -> Reader<R> {
+    let mut r = Reader::from_reader(input);
     r.config_mut().check_end_names = false;
+    r
+}
+
+/// Reads a sheet's XML event by event: rows, cells, then the merged areas after them. With
+/// `to_rows`, stops just after `<sheetData>` so that the rows can be read by [`rows`].
+fn sheet_events<R: BufRead>(
+    r: &mut Reader<R>,
+    ctx: &CellContext<'_>,
+    asm: &mut RowAssembler<'_>,
+    budget: &mut Budget,
+    at: &mut Position,
+    to_rows: bool,
+) -> Result<Stop, ReadError> {
     let mut buf = Vec::with_capacity(1024);
     let mut inner = Vec::with_capacity(256);
     let mut cell = RawCell::default();
-    let mut row: u32 = 0;
-    let mut next_row: u32 = 0;
-    let mut next_col: u32 = 0;
+    let mut open = Vec::new();
     loop {
         buf.clear();
         let event = r.read_event_into(&mut buf).map_err(|e| sheet_xml_error(&e))?;
+        if to_rows {
+            match &event {
+                Event::Start(e) => open.push(e.name().0.to_string()),
+                Event::End(_) => drop(open.pop()),
+                _ => {}
+            }
+        }
         match event {
+            Event::Start(e) if to_rows && local(e.name()) == "sheetData" => {
+                return Ok(Stop::SheetData(open));
+            }
             Event::Start(e) | Event::Empty(e) if local(e.name()) == "row" => {
-                row = attr_u32(&e, "r").map_or(next_row, |r| r.saturating_sub(1));
-                next_row = row.saturating_add(1);
-                next_col = 0;
-                asm.check_row(row)?;
+                at.start_row(attr_u32(&e, "r"), asm)?;
             }
             Event::Start(e) if local(e.name()) == "c" => {
                 cell.reset(&e);
-                read_cell_contents(&mut r, &mut inner, &mut cell, budget)?;
-                let (cr, cc) = cell.pos.unwrap_or((row, next_col));
-                next_col = cc.saturating_add(1);
-                let value = convert(&mut cell, ctx);
-                if asm.skipping() {
+                read_cell_contents(r, &mut inner, &mut cell, budget)?;
+                if !at.cell(&mut cell, ctx, asm, budget)? {
                     // The visitor wants no more of this sheet: its merged areas neither.
                     break;
-                }
-                if value != Cell::Empty {
-                    asm.cell(cr, cc, value, budget)?;
                 }
             }
             Event::Empty(e) if local(e.name()) == "c" => {
                 // A styled empty cell.
                 cell.reset(&e);
-                next_col = cell.pos.map_or(next_col, |(_, c)| c).saturating_add(1);
+                at.empty_cell(&cell);
             }
             Event::Start(e) | Event::Empty(e) if local(e.name()) == "mergeCell" => {
                 if let Some(merge) = attr(&e, "ref").and_then(|v| parse_range(&v)) {
@@ -492,13 +593,16 @@ fn stream_sheet(
             _ => {}
         }
     }
-    Ok(())
+    Ok(Stop::Done)
 }
 
 /// The local part of a qualified name (`x:c` → `c`), as quick-xml's `local_name`, found by byte:
 /// a sheet's loop asks it of every element and attribute (millions in a national return).
 fn local(name: QName<'_>) -> &str {
-    let name = name.0;
+    local_str(name.0)
+}
+
+fn local_str(name: &str) -> &str {
     match name.bytes().position(|b| b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
