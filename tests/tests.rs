@@ -188,6 +188,42 @@ mod store {
         assert_eq!(old.current_values(None, None).expect("values").len(), 1);
     }
 
+    /// The page size in a database file's header (bytes 16–17, big-endian; 1 means 65,536).
+    fn page_size(path: &std::path::Path) -> u32 {
+        let header = std::fs::read(path).expect("db");
+        match u16::from_be_bytes([header[16], header[17]]) {
+            1 => 65_536,
+            n => u32::from(n),
+        }
+    }
+
+    #[test]
+    fn a_new_database_has_large_pages_and_an_old_one_keeps_its_own() {
+        let path = scratch("pages-new.db");
+        let mut store = Store::open(&path).expect("new");
+        store
+            .commit_values(&submission("a.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
+            .expect("commit");
+        drop(store);
+        assert_eq!(page_size(&path), 16_384);
+        // A file made with SQLite's default 4 KiB pages (an older Carestaff's) opens, migrates
+        // and takes values without changing its page size.
+        let old = scratch("pages-old.db");
+        let conn = rusqlite::Connection::open(&old).expect("old file");
+        conn.pragma_update(None, "page_size", 4_096).expect("page size");
+        conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
+        conn.execute("CREATE TABLE t (x INTEGER)", []).expect("table");
+        conn.execute("DROP TABLE t", []).expect("drop");
+        drop(conn);
+        let mut store = Store::open(&old).expect("old opens");
+        store
+            .commit_values(&submission("a.xlsx"), &[value("370303", "2025Q1", "caregivers", 100.0)])
+            .expect("commit");
+        assert_eq!(store.current_values(None, None).expect("values").len(), 1);
+        drop(store);
+        assert_eq!(page_size(&old), 4_096);
+    }
+
     #[test]
     fn a_failing_migration_changes_nothing() {
         let path = scratch("bad-migration.db");

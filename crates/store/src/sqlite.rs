@@ -155,6 +155,9 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// The page size of a new database file, bytes.
+const PAGE_SIZE: i64 = 16_384;
+
 /// An open SQLite database.
 #[derive(Debug)]
 pub struct Store {
@@ -211,6 +214,10 @@ impl Store {
 
     fn configure(conn: &Connection, wal: bool) -> Result<(), StoreError> {
         conn.busy_timeout(Duration::from_secs(10))?;
+        // A new file's pages are 16 KiB, not 4: a store of packed values is written in large
+        // runs, and a national import's commit makes a quarter of the system calls and takes
+        // 0.6 s instead of 0.84 (BENCHMARKS.md). An existing file keeps its page size.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         if wal {
             // Switching a new file to WAL while another process does the same can fail with
             // SQLITE_BUSY at once, without the busy handler: retry for as long as it would wait.
