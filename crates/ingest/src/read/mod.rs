@@ -689,14 +689,22 @@ impl<'v> RowAssembler<'v> {
     }
 }
 
-/// Appends an XML entity reference (`&amp;`, `&#x4E2D;`) to `out`.
+/// Appends an XML entity reference (`&amp;`, `&#x4E2D;`) to `out`; one that names no
+/// character is dropped.
 pub(crate) fn push_entity(out: &mut String, name: &str) {
+    if let Some(c) = entity_char(name) {
+        out.push(c);
+    }
+}
+
+/// The character an entity reference names (`amp`, `#65`, `#x4E2D`), if it names one.
+pub(crate) fn entity_char(name: &str) -> Option<char> {
     match name {
-        "amp" => out.push('&'),
-        "lt" => out.push('<'),
-        "gt" => out.push('>'),
-        "quot" => out.push('"'),
-        "apos" => out.push('\''),
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
         _ => {
             let code =
                 if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
@@ -704,9 +712,7 @@ pub(crate) fn push_entity(out: &mut String, name: &str) {
                 } else {
                     name.strip_prefix('#').and_then(|d| d.parse().ok())
                 };
-            if let Some(c) = code.and_then(char::from_u32) {
-                out.push(c);
-            }
+            code.and_then(char::from_u32)
         }
     }
 }

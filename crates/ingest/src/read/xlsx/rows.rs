@@ -17,7 +17,7 @@
 
 use std::io::{self, Chain, Cursor, Read};
 
-use super::super::{push_entity, Budget, ReadError, RowAssembler};
+use super::super::{entity_char, push_entity, Budget, ReadError, RowAssembler};
 use super::{decode_x_escapes, local_str, CellContext, Position, RawCell};
 
 /// How much of the sheet is inflated at a time.
@@ -454,18 +454,10 @@ fn text(b: &[u8], mut i: usize, mut out: Option<&mut String>) -> Step<usize> {
     }
 }
 
-/// The five predefined entities, and character references to a character that is not a
-/// control character (those are left to the XML parser).
+/// The five predefined entities, and character references written `&#N;` or `&#xH;` to a
+/// character that is not a control character (the rest are left to the XML parser).
 fn entity_known(name: &str) -> bool {
-    if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
-        return true;
-    }
-    let code = if let Some(hex) = name.strip_prefix("#x") {
-        u32::from_str_radix(hex, 16).ok()
-    } else {
-        name.strip_prefix('#').and_then(|d| d.parse().ok())
-    };
-    code.and_then(char::from_u32).is_some_and(|c| !c.is_control())
+    !name.starts_with("#X") && entity_char(name).is_some_and(|c| !c.is_control())
 }
 
 #[cfg(test)]
