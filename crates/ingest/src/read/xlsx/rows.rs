@@ -200,14 +200,7 @@ impl Scanned {
         if tag.empty {
             return Ok(tag.end);
         }
-        let mut i = tag.end;
-        loop {
-            i = blanks(b, i)?;
-            if at(b, i + 1)? == b'/' {
-                return end_tag(b, i, "row");
-            }
-            i = self.cell(b, i)?;
-        }
+        children(b, tag.end, "row", |i| self.cell(b, i))
     }
 
     /// A `<c>` at `b[i]`; where it ends.
@@ -229,14 +222,9 @@ impl Scanned {
         if tag.empty {
             return Ok(tag.end);
         }
-        let mut i = tag.end;
-        loop {
-            i = blanks(b, i)?;
-            if at(b, i + 1)? == b'/' {
-                return end_tag(b, i, "c");
-            }
+        children(b, tag.end, "c", |i| {
             let inner = start_tag(b, i, |_, _| Ok(()))?;
-            i = inner.end;
+            let mut i = inner.end;
             match (inner.name, inner.empty) {
                 ("v" | "f", true) => cell.formula |= inner.name == "f",
                 ("v", false) if !cell.has_value => {
@@ -256,7 +244,8 @@ impl Scanned {
                 }
                 _ => return Err(Scan::Other),
             }
-        }
+            Ok(i)
+        })
     }
 
     /// Hands the row to the assembler as the XML parser would; `false` when the visitor wants
@@ -379,6 +368,24 @@ fn start_tag<'b>(
         }
         attribute(key, utf8(value)?)?;
         j = value_start + len + 1;
+    }
+}
+
+/// The children of the element `name` from `b[i]` (just after its start tag), each read by
+/// `child` from its `<` to where it ends, blanks allowed between them; where the element's end
+/// tag ends.
+fn children(
+    b: &[u8],
+    mut i: usize,
+    name: &str,
+    mut child: impl FnMut(usize) -> Step<usize>,
+) -> Step<usize> {
+    loop {
+        i = blanks(b, i)?;
+        if at(b, i + 1)? == b'/' {
+            return end_tag(b, i, name);
+        }
+        i = child(i)?;
     }
 }
 
